@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# A thin wrapper over Meson: every target installs what it needs first (scripts/deps.sh).
+#   make run    build and serve on 127.0.0.1:8080 with SQLite at ./entitled.db
+#   make test   build with ASan + UBSan and run every test (unit, API, OpenAPI lint)
+#   make build  leave the daemon at build/entitled
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+
+.PHONY: all build run test check format deps clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
+	@ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/entitled serve
+
+test:
+	@scripts/deps.sh test
+	@scripts/test.sh $(TEST_BUILD)
+
+check:
+	@scripts/checksrc.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,605 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * entitled.h: the public API of libentitled, the one header a program needs to keep a catalog
+ * of features and products, accounts, grants and usage, and to answer what an account may use.
+ *
+ * The daemon (src/http, src/cmd) is itself a client of this header and of nothing else in the
+ * library. The header uses libc types only.
+ *
+ * Conventions that hold for every function below:
+ * - Fallible functions return ENT_OK (0) or a negative ENT_E* code. When a client must learn
+ *   the details (which field, which limit), the last parameter, a caller-provided
+ *   struct ent_error, is filled in too; it never allocates.
+ * - Every call works within a request context (struct ent_ctx). Strings and arrays returned in
+ *   OUT structs live in the context's arena and stay valid until ent_ctx_free().
+ * - Input structs are borrowed for the duration of the call.
+ * - Times are milliseconds since the Unix epoch, UTC. The caller supplies "now" to the context;
+ *   the library never reads the clock on its own.
+ * - Thread safety: a struct ent_app may be shared by any number of threads; a struct ent_ctx
+ *   belongs to one thread at a time.
+ */
+#ifndef ENTITLED_H
+#define ENTITLED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define ENT_API __attribute__((visibility("default")))
+#else
+#define ENT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * The error table, declared once: X(NAME, value, problem type, HTTP status, title).
+ * The enum below, ent_error_name(), the HTTP mapping and docs/ERRORS.md all come from it.
+ * Internal codes (NOMEM, STORE, BUSY, INTERNAL) map to the problem type "internal" and never
+ * reveal their detail to a client.
+ */
+#define ENT_ERROR_TABLE(X)                                                                         \
+    X(OK, 0, "ok", 200, "OK")                                                                      \
+    X(EINVAL, -1, "validation_failed", 422, "Validation failed")                                   \
+    X(EJSON, -2, "invalid_json", 400, "Invalid JSON")                                              \
+    X(EAUTH, -3, "unauthorized", 401, "Unauthorized")                                              \
+    X(EFORBIDDEN, -4, "forbidden", 403, "Forbidden")                                               \
+    X(ENOTFOUND, -5, "not_found", 404, "Not found")                                                \
+    X(EMETHOD, -6, "method_not_allowed", 405, "Method not allowed")                                \
+    X(ECONFLICT, -7, "conflict", 409, "Conflict")                                                  \
+    X(ELIMIT, -8, "limit_reached", 409, "Limit reached")                                           \
+    X(ESEATS, -9, "seat_limit_reached", 409, "Seat limit reached")                                 \
+    X(ELEASEACTIVE, -10, "lease_active", 409, "Lease active")                                      \
+    X(ELEASELIMIT, -11, "lease_limit_reached", 409, "Lease limit reached")                         \
+    X(ETOOLARGE, -12, "payload_too_large", 413, "Payload too large")                               \
+    X(EMEDIATYPE, -13, "unsupported_media_type", 415, "Unsupported media type")                    \
+    X(ERATE, -14, "rate_limited", 429, "Too many requests")                                        \
+    X(EURITOOLONG, -15, "uri_too_long", 414, "URI too long")                                       \
+    X(EHEADERS, -16, "request_header_fields_too_large", 431, "Request header fields too large")    \
+    X(EUNAVAILABLE, -17, "internal", 503, "Service unavailable")                                   \
+    X(EINTERNAL, -18, "internal", 500, "Internal error")                                           \
+    X(ENOMEM, -19, "internal", 500, "Internal error")                                              \
+    X(ESTORE, -20, "internal", 500, "Internal error")                                              \
+    X(EBUSY, -21, "internal", 500, "Internal error")
+
+enum ent_code {
+#define ENT_ERROR_ENUM(name, value, type, status, title) ENT_##name = value,
+    ENT_ERROR_TABLE(ENT_ERROR_ENUM)
+#undef ENT_ERROR_ENUM
+};
+
+#define ENT_ERROR_MAX_FIELDS 8
+
+/* One field a client got wrong, e.g. {"levels[2].value", "is not a whole number"}. */
+struct ent_field_error {
+    char field[96];    /* the field's path in the request, e.g. "entitlements[0].value" */
+    char message[160]; /* what is wrong with it, in a sentence without a final period */
+};
+
+/*
+ * The details of a failure: its code, a message for people, and the fields at fault.
+ * Fixed storage: filling it in never allocates. More than ENT_ERROR_MAX_FIELDS fields are
+ * counted in n_dropped and not kept.
+ */
+struct ent_error {
+    int code;          /* an ENT_E* code, or ENT_OK */
+    char message[256]; /* detail for the client; empty for internal codes */
+    size_t n_fields;
+    size_t n_dropped;
+    struct ent_field_error fields[ENT_ERROR_MAX_FIELDS];
+};
+
+/* The code's name ("EINVAL"), its problem type ("validation_failed"), status and title. */
+ENT_API const char *ent_error_name(int code);
+ENT_API const char *ent_error_type(int code);
+ENT_API int ent_error_status(int code);
+ENT_API const char *ent_error_title(int code);
+
+/* Clears err (it may be NULL). */
+ENT_API void ent_error_clear(struct ent_error *err);
+
+/*
+ * Records a failure in err (it may be NULL) and returns code, so that a caller can write
+ * `return ent_error_set(err, ENT_EINVAL, "…")`. The message is printf-formatted.
+ */
+ENT_API int ent_error_set(struct ent_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Adds a field error to err (it may be NULL) and returns ENT_EINVAL. When err->code is
+ * ENT_OK it becomes ENT_EINVAL with the message "the request has invalid fields".
+ */
+ENT_API int ent_error_field(struct ent_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------------------------------ */
+/* The application and its request contexts                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+struct ent_app;
+struct ent_ctx;
+
+/* What ent_app_open() needs. Zeroed fields take their defaults. */
+struct ent_config {
+    const char *store_url; /* "sqlite:PATH" (default "sqlite:entitled.db") */
+    const char *key_file;  /* the secret that keys API-key hashes; default: the store's file
+                              path with ".key" appended, created (mode 0600) when missing */
+    unsigned connections;  /* store connections kept open (default 4) */
+    size_t cache_accounts; /* evaluation snapshots kept in memory (default 100000) */
+    const char *admin_key; /* ENTITLED_ADMIN_KEY: accepted as an admin key when set */
+};
+
+/*
+ * Opens the store named by cfg->store_url, applies pending schema migrations, loads (or creates)
+ * the key-hashing secret, and registers cfg->admin_key when given.
+ * OUT app: the application, to be released with ent_app_close().
+ * Errors: ENT_EINVAL (bad URL, admin key shorter than 32 characters), ENT_ESTORE, ENT_ENOMEM.
+ * Thread safety: call once, before any other thread uses the application.
+ */
+ENT_API int ent_app_open(const struct ent_config *cfg, struct ent_app **app, struct ent_error *err);
+
+/* Closes the store and frees the application; NULL is accepted. */
+ENT_API void ent_app_close(struct ent_app *app);
+
+/* Checks that the store answers. Errors: ENT_EUNAVAILABLE. Thread safety: any thread. */
+ENT_API int ent_app_ping(struct ent_app *app);
+
+/* The schema version the store is at after ent_app_open(). */
+ENT_API int ent_app_schema_version(struct ent_app *app);
+
+/*
+ * Counters of the application, for /metrics. store_calls counts every statement sent to the
+ * store, so a test can prove that a path ran none.
+ */
+struct ent_app_stats {
+    uint64_t store_calls;
+    uint64_t store_commits;
+    uint64_t store_rollbacks;
+    uint64_t store_busy_retries;
+    uint64_t keys_cached;
+};
+ENT_API void ent_app_stats(struct ent_app *app, struct ent_app_stats *out);
+
+/* The kinds of object the library hands to an encoder (audit events, idempotent answers). */
+enum ent_kind {
+    ENT_KIND_FEATURE = 1,
+    ENT_KIND_PRODUCT,
+    ENT_KIND_PRODUCT_ENTITLEMENT,
+    ENT_KIND_ACCOUNT,
+    ENT_KIND_KEY,
+};
+
+/*
+ * Turns an object of the given kind into text (JSON, for the daemon), for the audit log's
+ * before/after and for answers replayed under an Idempotency-Key. The text is allocated in the
+ * context (ent_ctx_alloc). Returns ENT_OK or ENT_ENOMEM.
+ */
+typedef int (*ent_encode_fn)(struct ent_ctx *ctx, enum ent_kind kind, const void *object,
+                             const char **text, size_t *text_len);
+
+/*
+ * Creates a request context: an arena for the request's memory, the time the request is
+ * served at (now_ms), and no principal yet.
+ * Errors: ENT_ENOMEM.
+ */
+ENT_API int ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **ctx);
+
+/* Frees the context and everything allocated in it; NULL is accepted. */
+ENT_API void ent_ctx_free(struct ent_ctx *ctx);
+
+/* Allocates len bytes from the context's arena, 16-byte aligned; NULL when out of memory. */
+ENT_API void *ent_ctx_alloc(struct ent_ctx *ctx, size_t len);
+
+/* Copies len bytes of s into the arena and terminates them; NULL when out of memory. */
+ENT_API char *ent_ctx_strndup(struct ent_ctx *ctx, const char *s, size_t len);
+
+/* The request's time, as given to ent_ctx_new(). */
+ENT_API int64_t ent_ctx_now(const struct ent_ctx *ctx);
+
+/* Sets the encoder the library uses for audit events and idempotent answers. */
+ENT_API void ent_ctx_set_encoder(struct ent_ctx *ctx, ent_encode_fn encode);
+
+/* ------------------------------------------------------------------------------------------ */
+/* API keys and the principal                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_scope {
+    ENT_SCOPE_NONE = 0, /* no key: only the unauthenticated routes */
+    ENT_SCOPE_ADMIN,    /* everything */
+    ENT_SCOPE_READ,     /* every read */
+    ENT_SCOPE_ACCOUNT,  /* one account: evaluate, usage, activations, its own reads */
+};
+
+/* Who is calling: set by ent_keys_authenticate(). */
+struct ent_principal {
+    enum ent_scope scope;
+    char key_id[37];     /* the key's id; empty without a key */
+    char account_id[37]; /* the bound account (scope account); empty otherwise */
+};
+
+/* An API key as the API shows it. secret is set once, in the answer of ent_keys_create(). */
+struct ent_key {
+    char id[37];
+    const char *name;
+    enum ent_scope scope;
+    char account_id[37]; /* empty unless scope is account */
+    const char *prefix;  /* the non-secret start of the key, for recognising it */
+    const char *secret;  /* only in ent_keys_create()'s answer; NULL otherwise */
+    int64_t created_ms;
+    int64_t revoked_ms; /* 0 while the key is valid */
+};
+
+struct ent_key_input {
+    const char *name;
+    enum ent_scope scope;
+    const char *account; /* id or key of the account (scope account only) */
+};
+
+/*
+ * Checks a presented secret and makes its key the context's principal. A warm path: known keys
+ * are answered from memory, without the store.
+ * Errors: ENT_EAUTH (unknown, malformed or revoked key), ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_keys_authenticate(struct ent_ctx *ctx, const char *secret, size_t secret_len,
+                                  struct ent_error *err);
+
+/* The context's principal (scope ENT_SCOPE_NONE before authentication). */
+ENT_API const struct ent_principal *ent_ctx_principal(const struct ent_ctx *ctx);
+
+/* Makes p the context's principal, for programs that authenticate by other means. */
+ENT_API void ent_ctx_set_principal(struct ent_ctx *ctx, const struct ent_principal *p);
+
+/*
+ * Creates an API key. OUT key: the key, with its secret shown this once.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_keys_create(struct ent_ctx *ctx, const struct ent_key_input *in,
+                            struct ent_key *key, struct ent_error *err);
+
+/*
+ * When the store holds no API key at all, creates an admin key and writes its secret into
+ * secret (cap bytes, at least 64), so that a new deployment can be used at once; otherwise
+ * leaves secret empty. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret, size_t secret_cap,
+                               struct ent_error *err);
+
+/* Revokes a key by id; revoking twice is not an error. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN. */
+ENT_API int ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lists                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ENT_LIST_MAX_FILTERS 6
+
+/* A list request: paging, search, sort and filters, as the API's query string gives them. */
+struct ent_list_query {
+    int64_t limit;      /* 1..100 */
+    int64_t offset;     /* >= 0 */
+    const char *search; /* substring of names and keys; NULL: none */
+    const char *sort;   /* "field" or "-field"; NULL: the resource's default order */
+    size_t n_filters;
+    struct {
+        const char *name;  /* e.g. "type" */
+        const char *value; /* e.g. "quantity" */
+    } filters[ENT_LIST_MAX_FILTERS];
+};
+
+/* A page of a list: items is an array of the resource's struct, in the context's arena. */
+struct ent_list {
+    void *items;
+    size_t count;
+    int64_t total_count;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Catalog: features                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_feature_type {
+    ENT_FEATURE_SWITCH = 1,
+    ENT_FEATURE_QUANTITY,
+    ENT_FEATURE_RANGE,
+    ENT_FEATURE_CUSTOM,
+    ENT_FEATURE_METERED,
+};
+
+enum ent_period {
+    ENT_PERIOD_NONE = 0, /* not metered */
+    ENT_PERIOD_HOUR,
+    ENT_PERIOD_DAY,
+    ENT_PERIOD_WEEK, /* ISO week, from Monday 00:00 UTC */
+    ENT_PERIOD_MONTH,
+    ENT_PERIOD_YEAR,
+    ENT_PERIOD_NEVER,
+};
+
+enum ent_status {
+    ENT_STATUS_ACTIVE = 1,
+    ENT_STATUS_ARCHIVED,
+};
+
+/* A level of a feature: a value a product may grant, with its display name. */
+struct ent_level {
+    const char *value; /* "20", "pro", or "unlimited" when is_unlimited */
+    const char *name;  /* display name, generated unless given ("20 users") */
+    bool is_unlimited;
+};
+
+/* Bits of ent_feature.set: which fields a PATCH gives. */
+enum {
+    ENT_FEATURE_F_NAME = 1u << 0,
+    ENT_FEATURE_F_UNIT = 1u << 1,
+    ENT_FEATURE_F_LEVELS = 1u << 2,
+    ENT_FEATURE_F_RESET_PERIOD = 1u << 3,
+    ENT_FEATURE_F_ACTIVATIONS = 1u << 4,
+    ENT_FEATURE_F_STATUS = 1u << 5,
+    ENT_FEATURE_F_ATTRIBUTES = 1u << 6,
+};
+
+struct ent_feature {
+    char id[37];
+    const char *key;
+    const char *name;
+    enum ent_feature_type type;
+    const char *unit; /* singular ("user"); NULL when none */
+    struct ent_level *levels;
+    size_t n_levels;
+    enum ent_period reset_period; /* ENT_PERIOD_NONE unless metered */
+    bool activations_enabled;
+    enum ent_status status;
+    const char *attributes; /* free-form JSON object, as canonical text */
+    int64_t created_ms;
+    int64_t updated_ms;
+    unsigned set; /* input only: ENT_FEATURE_F_* bits given by a PATCH */
+};
+
+/*
+ * Creates a feature after checking its type, levels (seed 001 rules) and key.
+ * OUT out: the stored feature, display names filled in.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (key taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in,
+                                struct ent_feature *out, struct ent_error *err);
+
+/* Reads a feature by id or key. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE. */
+ENT_API int ent_features_get(struct ent_ctx *ctx, const char *id_or_key, struct ent_feature *out,
+                             struct ent_error *err);
+
+/*
+ * Changes the fields of patch->set. Changing levels is refused (ENT_ECONFLICT) while a product
+ * grants a value the new levels no longer allow.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_features_update(struct ent_ctx *ctx, const char *id_or_key,
+                                const struct ent_feature *patch, struct ent_feature *out,
+                                struct ent_error *err);
+
+/* Deletes a feature no product uses. Errors: ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN. */
+ENT_API int ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err);
+
+/* Lists features (filters: type, status). OUT list: items are struct ent_feature. */
+ENT_API int ent_features_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                              struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Catalog: products                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_category {
+    ENT_CATEGORY_RECURRING_SERVICES = 1,
+    ENT_CATEGORY_PROFESSIONAL_SERVICES,
+    ENT_CATEGORY_CUSTOMER_SUPPORT,
+    ENT_CATEGORY_PHYSICAL_GOODS,
+    ENT_CATEGORY_OTHER,
+};
+
+/* What a product grants of one feature. */
+struct ent_product_entitlement {
+    const char *feature; /* the feature's key (input: id or key) */
+    char feature_id[37];
+    const char *value; /* normalised: "unlimited" lower-case, "true"/"false" for switches */
+    const char *name;  /* display name, generated unless given */
+};
+
+/* One component of a bundle. */
+struct ent_component {
+    const char *product; /* the component's key (input: id or key) */
+    char product_id[37];
+    int64_t quantity; /* >= 1 */
+};
+
+struct ent_license_model {
+    bool present;
+    const char *issuer; /* each NULL when not given */
+    const char *vendor_string;
+    const char *notice;
+};
+
+enum {
+    ENT_PRODUCT_F_NAME = 1u << 0,
+    ENT_PRODUCT_F_CATEGORY = 1u << 1,
+    ENT_PRODUCT_F_DESCRIPTION = 1u << 2,
+    ENT_PRODUCT_F_ENTITLEMENTS = 1u << 3,
+    ENT_PRODUCT_F_COMPONENTS = 1u << 4,
+    ENT_PRODUCT_F_LICENSE_MODEL = 1u << 5,
+    ENT_PRODUCT_F_MAX_LEASES = 1u << 6,
+    ENT_PRODUCT_F_MAX_LEASE_DAYS = 1u << 7,
+    ENT_PRODUCT_F_STATUS = 1u << 8,
+    ENT_PRODUCT_F_ATTRIBUTES = 1u << 9,
+};
+
+struct ent_product {
+    char id[37];
+    const char *key;
+    const char *name;
+    enum ent_category category;
+    const char *description; /* NULL when none */
+    struct ent_product_entitlement *entitlements;
+    size_t n_entitlements;
+    struct ent_component *components;
+    size_t n_components;
+    struct ent_license_model license_model;
+    int64_t max_leases;     /* -1: no limit */
+    int64_t max_lease_days; /* -1: no limit */
+    enum ent_status status;
+    const char *attributes;
+    int64_t created_ms;
+    int64_t updated_ms;
+    unsigned set; /* input only: ENT_PRODUCT_F_* bits given by a PATCH */
+};
+
+/*
+ * Creates a product. Each product entitlement's value is checked against its feature's type
+ * and levels; components must exist and form no cycle.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (key taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_products_create(struct ent_ctx *ctx, const struct ent_product *in,
+                                struct ent_product *out, struct ent_error *err);
+ENT_API int ent_products_get(struct ent_ctx *ctx, const char *id_or_key, struct ent_product *out,
+                             struct ent_error *err);
+/* Changes the fields of patch->set; entitlements and components replace the whole list. */
+ENT_API int ent_products_update(struct ent_ctx *ctx, const char *id_or_key,
+                                const struct ent_product *patch, struct ent_product *out,
+                                struct ent_error *err);
+/* Deletes a product that is no bundle's component. Errors: ENT_ENOTFOUND, ENT_ECONFLICT. */
+ENT_API int ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err);
+ENT_API int ent_products_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                              struct ent_list *list, struct ent_error *err);
+
+/*
+ * Sets what a product grants of one feature (PUT), or removes it. OUT out: the stored product
+ * entitlement. Errors: ENT_EINVAL, ENT_ENOTFOUND (product, feature, or not granted for remove).
+ */
+ENT_API int ent_products_set_entitlement(struct ent_ctx *ctx, const char *product,
+                                         const char *feature, const char *value, const char *name,
+                                         struct ent_product_entitlement *out,
+                                         struct ent_error *err);
+ENT_API int ent_products_remove_entitlement(struct ent_ctx *ctx, const char *product,
+                                            const char *feature, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Accounts                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_account_type {
+    ENT_ACCOUNT_CUSTOMER = 1,
+    ENT_ACCOUNT_CHANNEL_PARTNER,
+    ENT_ACCOUNT_PUBLISHER,
+    ENT_ACCOUNT_SELF_REGISTERED,
+    ENT_ACCOUNT_UNKNOWN,
+};
+
+enum {
+    ENT_ACCOUNT_F_NAME = 1u << 0,
+    ENT_ACCOUNT_F_TYPE = 1u << 1,
+    ENT_ACCOUNT_F_PARENT = 1u << 2,
+    ENT_ACCOUNT_F_CONTACT_EMAIL = 1u << 3,
+    ENT_ACCOUNT_F_ATTRIBUTES = 1u << 4,
+};
+
+struct ent_account {
+    char id[37];
+    const char *key;
+    const char *name;
+    enum ent_account_type type;
+    const char *parent; /* input: id or key, NULL for none; output: the parent's id or NULL */
+    const char *contact_email; /* NULL when none */
+    const char *attributes;
+    int64_t created_ms;
+    int64_t updated_ms;
+    unsigned set; /* input only: ENT_ACCOUNT_F_* bits given by a PATCH */
+};
+
+/*
+ * Creates an account. Errors: ENT_EINVAL (fields, unknown parent), ENT_ECONFLICT (key taken),
+ * ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in,
+                                struct ent_account *out, struct ent_error *err);
+/* Reads an account; an account key sees its own account alone (others: ENT_ENOTFOUND). */
+ENT_API int ent_accounts_get(struct ent_ctx *ctx, const char *id_or_key, struct ent_account *out,
+                             struct ent_error *err);
+/* Changes the fields of patch->set; a parent that would make a cycle: ENT_EINVAL. */
+ENT_API int ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key,
+                                const struct ent_account *patch, struct ent_account *out,
+                                struct ent_error *err);
+/* Deletes an account without child accounts. Errors: ENT_ENOTFOUND, ENT_ECONFLICT. */
+ENT_API int ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err);
+ENT_API int ent_accounts_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                              struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Audit events                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+struct ent_event {
+    char id[37];        /* UUIDv7: ids sort in the order events were written */
+    const char *type;   /* "feature.created", … */
+    char actor[37];     /* the key that made the change; empty for the system */
+    char account[37];   /* the account concerned; empty when none */
+    char object[37];    /* the changed object's id */
+    const char *before; /* the object before, as encoded text; NULL when created */
+    const char *after;  /* the object after; NULL when deleted */
+    int64_t created_ms;
+};
+
+/* Lists the audit log, oldest first (filters: after, type, account). */
+ENT_API int ent_events_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                            struct ent_list *list, struct ent_error *err);
+
+/* Lists API keys, never their secrets. */
+ENT_API int ent_keys_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                          struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Idempotency                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Binds the context's next write to an Idempotency-Key: route is "METHOD path", body the raw
+ * request body. Call before the write.
+ * Returns ENT_OK with *replayed false when the key is new (the write records its answer in
+ * its own transaction), or with *replayed true and the first answer in status/body.
+ * Errors: ENT_EINVAL (the key was used with another request), ENT_ECONFLICT (the first request
+ * with this key is still in flight), ENT_EINVAL (key longer than 255 bytes), ENT_ESTORE.
+ * Thread safety: in-flight keys are tracked across all threads of the application.
+ */
+ENT_API int ent_idempotency_begin(struct ent_ctx *ctx, const char *key, const char *route,
+                                  const void *body, size_t body_len, bool *replayed, int *status,
+                                  const char **answer, size_t *answer_len, struct ent_error *err);
+
+/* Ends what ent_idempotency_begin() started (the in-flight mark); safe to call always. */
+ENT_API void ent_idempotency_end(struct ent_ctx *ctx);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Utilities the daemon shares with the library                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Names of enums as the API spells them, and back. Parsers return 0 when the name is unknown. */
+ENT_API const char *ent_feature_type_name(enum ent_feature_type t);
+ENT_API enum ent_feature_type ent_feature_type_parse(const char *s);
+ENT_API const char *ent_period_name(enum ent_period p);
+ENT_API enum ent_period ent_period_parse(const char *s);
+ENT_API const char *ent_status_name(enum ent_status s);
+ENT_API enum ent_status ent_status_parse(const char *s);
+ENT_API const char *ent_category_name(enum ent_category c);
+ENT_API enum ent_category ent_category_parse(const char *s);
+ENT_API const char *ent_account_type_name(enum ent_account_type t);
+ENT_API enum ent_account_type ent_account_type_parse(const char *s);
+ENT_API const char *ent_scope_name(enum ent_scope s);
+ENT_API enum ent_scope ent_scope_parse(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ENTITLED_H */

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Runs every test of entitled against an ASan + UBSan build and ends with one summary line.
+# Usage: scripts/test.sh [BUILD_DIR]   (called by `make test`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build-asan}
+start=$(date +%s)
+
+if [ ! -f "$dir/build.ninja" ]; then
+    CC=${CC:-gcc} meson setup "$dir" --buildtype=debug -Dwerror=true \
+        -Db_sanitize=address,undefined -Db_lundef=false >"${dir%/}-setup.log" 2>&1 || {
+        cat "${dir%/}-setup.log"
+        exit 1
+    }
+fi
+ninja -C "$dir"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== source checks"
+scripts/checksrc.sh
+
+echo "== unit tests"
+meson test -C "$dir" --print-errorlogs --no-rebuild >"$dir/unit.log" 2>&1 || {
+    cat "$dir/unit.log"
+    exit 1
+}
+units=$(grep -c '^ *[0-9]*/[0-9]* .* OK' "$dir/unit.log" || true)
+tail -n 8 "$dir/unit.log"
+
+echo "== API tests"
+ENTITLED_BIN="$PWD/$dir/entitled" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
+    | tee "$dir/api.log"
+api=$(grep -Eo '[0-9]+ passed' "$dir/api.log" | tail -n 1)
+
+echo "== OpenAPI lint"
+scripts/lint-openapi.sh
+
+end=$(date +%s)
+echo "make test: OK: $units unit suites, $api API tests, OpenAPI lint clean, $((end - start)) s"

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * opts.h: command-line options and their ENTITLED_* environment variables, shared by the
+ * subcommands.
+ */
+#ifndef ENT_CMD_OPTS_H
+#define ENT_CMD_OPTS_H
+
+#include <stdbool.h>
+
+struct ent_opts {
+    const char *listen;   /* --listen (ENTITLED_LISTEN) */
+    const char *store;    /* --store (ENTITLED_STORE) */
+    const char *key_file; /* --key-file (ENTITLED_KEY_FILE) */
+    unsigned threads;     /* --threads (ENTITLED_THREADS) */
+    const char *scope;    /* keys create --scope */
+    const char *account;  /* keys create --account */
+    const char *name;     /* keys create --name */
+    bool quiet;           /* --quiet (ENTITLED_QUIET=1) */
+    bool help;            /* --help */
+};
+
+/*
+ * Reads the environment, then argv[first..argc) into o. Options the command does not take are
+ * refused. Returns 0, or 2 after printing what is wrong.
+ */
+int ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char *allowed);
+
+#endif /* ENT_CMD_OPTS_H */

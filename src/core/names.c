@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * names.c: the API's spelling of every enum of entitled.h, and the way back. One table per
+ * enum; the position in the table is the enum's value.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <entitled.h>
+
+/* Looks s up in names[1..n-1]; 0 when absent. */
+static int
+lookup(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 1; s && i < n; i++) {
+        if (names[i] && strcmp(names[i], s) == 0)
+            return (int)i;
+    }
+    return 0;
+}
+
+#define NAME_TABLE(fn_name, fn_parse, type, ...)                                                   \
+    static const char *const fn_name##_names[] = {__VA_ARGS__};                                    \
+    const char *fn_name(type v)                                                                    \
+    {                                                                                              \
+        size_t n = sizeof(fn_name##_names) / sizeof(fn_name##_names[0]);                           \
+        return ((size_t)v < n && fn_name##_names[v]) ? fn_name##_names[v] : "";                    \
+    }                                                                                              \
+    type fn_parse(const char *s)                                                                   \
+    {                                                                                              \
+        return (type)lookup(fn_name##_names, sizeof(fn_name##_names) / sizeof(fn_name##_names[0]), \
+                            s);                                                                    \
+    }
+
+NAME_TABLE(ent_feature_type_name, ent_feature_type_parse, enum ent_feature_type, NULL, "switch",
+           "quantity", "range", "custom", "metered")
+NAME_TABLE(ent_period_name, ent_period_parse, enum ent_period, NULL, "hour", "day", "week", "month",
+           "year", "never")
+NAME_TABLE(ent_status_name, ent_status_parse, enum ent_status, NULL, "active", "archived")
+NAME_TABLE(ent_category_name, ent_category_parse, enum ent_category, NULL, "recurring_services",
+           "professional_services", "customer_support", "physical_goods", "other")
+NAME_TABLE(ent_account_type_name, ent_account_type_parse, enum ent_account_type, NULL, "customer",
+           "channel_partner", "publisher", "self_registered", "unknown")
+NAME_TABLE(ent_scope_name, ent_scope_parse, enum ent_scope, NULL, "admin", "read", "account")

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * str.h: small string rules shared by every layer: keys (slugs), whole numbers, e-mail
+ * addresses, case-insensitive comparison, and UTF-8 checks.
+ */
+#ifndef ENT_CORE_STR_H
+#define ENT_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENT_KEY_MAX 64
+#define ENT_NAME_MAX 200
+
+/*
+ * True when s is a valid key: 1 to ENT_KEY_MAX characters of [a-z0-9_.-], starting with a
+ * letter or digit. Keys are what vendors use in code, so they are strict.
+ */
+bool ent_str_is_key(const char *s);
+
+/*
+ * Parses a whole number in canonical form: digits only, no sign, no leading zero (but "0"),
+ * at most 18 digits. OUT value. Returns false when s is not one.
+ */
+bool ent_str_parse_whole(const char *s, int64_t *value);
+
+/* True when s looks like an e-mail address: local@domain.tld, no spaces, at most 254 bytes. */
+bool ent_str_is_email(const char *s);
+
+/* ASCII case-insensitive equality. */
+bool ent_str_ieq(const char *a, const char *b);
+
+/* True when s (len bytes) is valid UTF-8 without NUL bytes. */
+bool ent_str_is_utf8(const char *s, size_t len);
+
+/* True when s contains needle, ASCII case-insensitively. */
+bool ent_str_icontains(const char *s, const char *needle);
+
+#endif /* ENT_CORE_STR_H */

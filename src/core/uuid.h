@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uuid.h: UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids
+ * sort in the order they were made. The random bytes are an input: core fetches nothing.
+ */
+#ifndef ENT_CORE_UUID_H
+#define ENT_CORE_UUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ENT_UUID_LEN 36 /* characters, without the terminator */
+
+/* Writes the UUIDv7 of (ms, 10 random bytes) as lower-case text into out (37 bytes). */
+void ent_uuid_v7(int64_t ms, const uint8_t random[10], char *out);
+
+/* True when s is a UUID in its 36-character text form (any version, either case). */
+bool ent_uuid_is_valid(const char *s);
+
+#endif /* ENT_CORE_UUID_H */

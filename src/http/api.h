@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api.h: the handlers of the route table (one api_<resource>.c per resource) and the encoder
+ * the library uses for audit events and idempotent answers.
+ */
+#ifndef ENT_HTTP_API_H
+#define ENT_HTTP_API_H
+
+#include <jansson.h>
+
+#include "http/request.h"
+
+/* api_meta.c */
+void ent_api_meta_healthz(struct ent_request *req);
+void ent_api_meta_readyz(struct ent_request *req);
+void ent_api_meta_metrics(struct ent_request *req);
+void ent_api_meta_openapi(struct ent_request *req);
+
+/* api_features.c */
+void ent_api_features_create(struct ent_request *req);
+void ent_api_features_list(struct ent_request *req);
+void ent_api_features_get(struct ent_request *req);
+void ent_api_features_update(struct ent_request *req);
+void ent_api_features_delete(struct ent_request *req);
+json_t *ent_api_features_encode(const struct ent_feature *f);
+
+/* api_products.c */
+void ent_api_products_create(struct ent_request *req);
+void ent_api_products_list(struct ent_request *req);
+void ent_api_products_get(struct ent_request *req);
+void ent_api_products_update(struct ent_request *req);
+void ent_api_products_delete(struct ent_request *req);
+void ent_api_products_set_entitlement(struct ent_request *req);
+void ent_api_products_remove_entitlement(struct ent_request *req);
+json_t *ent_api_products_encode(const struct ent_product *p);
+json_t *ent_api_products_encode_entitlement(const struct ent_product_entitlement *pe);
+
+/* api_accounts.c */
+void ent_api_accounts_create(struct ent_request *req);
+void ent_api_accounts_list(struct ent_request *req);
+void ent_api_accounts_get(struct ent_request *req);
+void ent_api_accounts_update(struct ent_request *req);
+void ent_api_accounts_delete(struct ent_request *req);
+json_t *ent_api_accounts_encode(const struct ent_account *a);
+
+/* api_keys.c */
+void ent_api_keys_create(struct ent_request *req);
+void ent_api_keys_list(struct ent_request *req);
+void ent_api_keys_revoke(struct ent_request *req);
+json_t *ent_api_keys_encode(const struct ent_key *k);
+
+/* api_events.c */
+void ent_api_events_list(struct ent_request *req);
+
+/* encode.c: the library's encoder (ent_encode_fn) over the encoders above. */
+int ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text,
+                   size_t *text_len);
+
+#endif /* ENT_HTTP_API_H */

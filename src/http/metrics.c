@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.c: request counters per route and status class, and their Prometheus rendering.
+ */
+#include "http/metrics.h"
+
+#include <stdatomic.h>
+
+#include "http/routes.h"
+
+#define MAX_ROUTES 128
+#define CLASSES 6 /* 1xx … 5xx, and other */
+
+static atomic_uint_fast64_t requests[MAX_ROUTES + 1][CLASSES];
+static atomic_uint_fast64_t duration_us[MAX_ROUTES + 1];
+
+void
+ent_metrics_count(size_t route, int status, int64_t duration_ns)
+{
+    if (route > MAX_ROUTES)
+        route = MAX_ROUTES;
+    int cls = status / 100;
+    if (cls < 1 || cls > 5)
+        cls = 0;
+    atomic_fetch_add(&requests[route][cls], 1);
+    atomic_fetch_add(&duration_us[route], (uint64_t)(duration_ns / 1000));
+}
+
+int
+ent_metrics_render(struct ent_app *app, struct ent_buf *b)
+{
+    int rc = ent_buf_puts(b, "# HELP entitled_requests_total Requests answered, by route and "
+                             "status class.\n# TYPE entitled_requests_total counter\n");
+    for (size_t r = 0; rc == 0 && r <= ent_routes_count && r <= MAX_ROUTES; r++) {
+        const char *method =
+            r < ent_routes_count ? ent_routes_method_name(ent_routes[r].method) : "";
+        const char *path = r < ent_routes_count ? ent_routes[r].pattern : "unmatched";
+        for (int c = 0; rc == 0 && c < CLASSES; c++) {
+            uint64_t n = atomic_load(&requests[r][c]);
+            if (n == 0)
+                continue;
+            rc = ent_buf_printf(b,
+                                "entitled_requests_total{method=\"%s\",route=\"%s\","
+                                "status=\"%s\"} %llu\n",
+                                method, path,
+                                c ? (const char[]){(char)('0' + c), 'x', 'x', 0} : "other",
+                                (unsigned long long)n);
+        }
+    }
+    struct ent_app_stats st;
+    ent_app_stats(app, &st);
+    if (rc == 0)
+        rc =
+            ent_buf_printf(b,
+                           "# HELP entitled_store_calls_total Statements sent to the store.\n"
+                           "# TYPE entitled_store_calls_total counter\n"
+                           "entitled_store_calls_total %llu\n"
+                           "# HELP entitled_store_commits_total Transactions committed.\n"
+                           "# TYPE entitled_store_commits_total counter\n"
+                           "entitled_store_commits_total %llu\n"
+                           "# HELP entitled_store_rollbacks_total Transactions rolled back.\n"
+                           "# TYPE entitled_store_rollbacks_total counter\n"
+                           "entitled_store_rollbacks_total %llu\n",
+                           (unsigned long long)st.store_calls, (unsigned long long)st.store_commits,
+                           (unsigned long long)st.store_rollbacks);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paging.h: list requests and answers: ?limit, ?offset, ?search, ?sort and filters in, the list
+ * envelope {data, count, total_count, next, previous} out.
+ */
+#ifndef ENT_HTTP_PAGING_H
+#define ENT_HTTP_PAGING_H
+
+#include <jansson.h>
+
+#include "http/request.h"
+#include <entitled.h>
+
+/*
+ * Reads the query string into q: limit (default 20), offset (default 0), search, sort, and
+ * every other argument as a filter (the library refuses those it does not know).
+ * Errors: ENT_EINVAL naming the argument.
+ */
+int ent_paging_parse(struct ent_request *req, struct ent_list_query *q, struct ent_error *err);
+
+/*
+ * Answers 200 with the envelope of list: encode turns each item (of item_size bytes) into
+ * JSON. next and previous repeat the request's query with another offset.
+ */
+void ent_paging_reply(struct ent_request *req, const struct ent_list_query *q,
+                      const struct ent_list *list, size_t item_size,
+                      json_t *(*encode)(const void *item));
+
+#endif /* ENT_HTTP_PAGING_H */

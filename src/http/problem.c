@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * problem.c: RFC 9457 problem documents from struct ent_error, and the answer helpers of
+ * request.h. Internal codes never reveal their detail: a 500 says only that something failed.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "http/request.h"
+
+void
+ent_http_reply_raw(struct ent_request *req, int status, const char *content_type, const char *body,
+                   size_t len)
+{
+    ent_free(req->answer);
+    req->answer = len ? ent_strndup(body, len) : NULL;
+    req->answer_len = req->answer ? len : 0;
+    req->status = status;
+    req->content_type = content_type;
+}
+
+void
+ent_http_reply_json(struct ent_request *req, int status, json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    if (!text) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    ent_http_reply_raw(req, status, "application/json", text, strlen(text));
+    free(text); /* jansson's own allocation */
+}
+
+void
+ent_http_reply_empty(struct ent_request *req, int status)
+{
+    ent_http_reply_raw(req, status, NULL, NULL, 0);
+}
+
+void
+ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
+{
+    int code = err->code;
+    if (code >= 0)
+        code = ENT_EINTERNAL;
+    int status = ent_error_status(code);
+    json_t *doc = json_object();
+    json_object_set_new(doc, "type", json_string(ent_error_type(code)));
+    json_object_set_new(doc, "title", json_string(ent_error_title(code)));
+    json_object_set_new(doc, "status", json_integer(status));
+    const char *detail = err->message;
+    if (status >= 500 || !detail[0])
+        detail = status >= 500 ? "the request could not be completed; it changed nothing"
+                               : ent_error_title(code);
+    json_object_set_new(doc, "detail", json_string(detail));
+    if (err->n_fields && status < 500) {
+        json_t *fields = json_array();
+        for (size_t i = 0; i < err->n_fields; i++) {
+            json_t *f = json_object();
+            json_object_set_new(f, "field", json_string(err->fields[i].field));
+            json_object_set_new(f, "message", json_string(err->fields[i].message));
+            json_array_append_new(fields, f);
+        }
+        json_object_set_new(doc, "errors", fields);
+    }
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text) {
+        static const char fallback[] = "{\"type\":\"internal\",\"title\":\"Internal error\","
+                                       "\"status\":500,\"detail\":\"out of memory\"}";
+        ent_http_reply_raw(req, 500, "application/problem+json", fallback, sizeof(fallback) - 1);
+        return;
+    }
+    ent_http_reply_raw(req, status, "application/problem+json", text, strlen(text));
+    free(text);
+}
+
+void
+ent_http_reply_code(struct ent_request *req, int code, const char *detail)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    ent_error_set(&err, code, "%s", detail ? detail : "");
+    ent_http_reply_error(req, &err);
+}

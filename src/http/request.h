@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * request.h: one HTTP request as the handlers see it: its route and path parameters, query,
+ * headers, body (already checked for size and media type and parsed when JSON), the request
+ * context of the library, and the answer being built.
+ */
+#ifndef ENT_HTTP_REQUEST_H
+#define ENT_HTTP_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "core/buf.h"
+#include <entitled.h>
+
+#define ENT_BODY_MAX ((size_t)1 << 20)
+#define ENT_PATH_PARAMS 3
+
+struct ent_route;
+
+enum ent_method {
+    ENT_GET = 1u << 0,
+    ENT_POST = 1u << 1,
+    ENT_PUT = 1u << 2,
+    ENT_PATCH = 1u << 3,
+    ENT_DELETE = 1u << 4,
+    ENT_HEAD = 1u << 5,
+    ENT_OPTIONS = 1u << 6,
+    ENT_OTHER = 1u << 7,
+};
+
+struct ent_request {
+    struct MHD_Connection *conn;
+    struct ent_app *app;
+    enum ent_method method;
+    const char *method_name;
+    const char *url;
+    const struct ent_route *route;
+    const char *params[ENT_PATH_PARAMS]; /* path parameters, in the context's arena */
+    struct ent_buf body;
+    bool body_too_large;
+    bool first_call_done;
+    json_t *json; /* the parsed body, when the route takes JSON */
+    struct ent_ctx *ctx;
+    int64_t start_ns;
+    /* The answer. */
+    int status;
+    char *answer; /* heap (ent_alloc) */
+    size_t answer_len;
+    const char *content_type;
+    char allow[64]; /* Allow header for 405 */
+    bool replayed;  /* Idempotent-Replayed: true */
+    const char *retry_after;
+};
+
+/* Answers with status and the JSON value (stolen: it is released here). */
+void ent_http_reply_json(struct ent_request *req, int status, json_t *value);
+
+/* Answers with status and no body. */
+void ent_http_reply_empty(struct ent_request *req, int status);
+
+/* Answers with status, a body and its media type (copied). */
+void ent_http_reply_raw(struct ent_request *req, int status, const char *content_type,
+                        const char *body, size_t len);
+
+/* Answers with the problem document of err (its code decides type and status). */
+void ent_http_reply_error(struct ent_request *req, const struct ent_error *err);
+
+/* Answers with a problem of code and a message (no field errors). */
+void ent_http_reply_code(struct ent_request *req, int code, const char *detail);
+
+/* The value of a request header, or NULL. */
+const char *ent_http_header(struct ent_request *req, const char *name);
+
+/* The value of a query argument, or NULL. */
+const char *ent_http_query(struct ent_request *req, const char *name);
+
+#endif /* ENT_HTTP_REQUEST_H */

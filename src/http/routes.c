@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * routes.c: THE route table and the path matcher. A unit test checks that this table and
+ * docs/openapi.json list exactly the same routes.
+ */
+#include "http/routes.h"
+
+#include <string.h>
+
+#include "http/api.h"
+
+/* clang-format off */
+const struct ent_route ent_routes[] = {
+    {ENT_GET,    "/healthz",        ent_api_meta_healthz, 0, ENT_BODY_NONE, false},
+    {ENT_GET,    "/readyz",         ent_api_meta_readyz,  0, ENT_BODY_NONE, false},
+    {ENT_GET,    "/metrics",        ent_api_meta_metrics, 0, ENT_BODY_NONE, false},
+    {ENT_GET,    "/openapi.json",   ent_api_meta_openapi, 0, ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/features",           ent_api_features_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/features",           ent_api_features_list,   ENT_ALLOW_READERS, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/features/{feature}", ent_api_features_get,    ENT_ALLOW_READERS, ENT_BODY_NONE, false},
+    {ENT_PATCH,  "/v1/features/{feature}", ent_api_features_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
+    {ENT_DELETE, "/v1/features/{feature}", ent_api_features_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/products",           ent_api_products_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/products",           ent_api_products_list,   ENT_ALLOW_READERS, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/products/{product}", ent_api_products_get,    ENT_ALLOW_READERS, ENT_BODY_NONE, false},
+    {ENT_PATCH,  "/v1/products/{product}", ent_api_products_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
+    {ENT_DELETE, "/v1/products/{product}", ent_api_products_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+    {ENT_PUT,    "/v1/products/{product}/entitlements/{feature}", ent_api_products_set_entitlement,    ENT_ALLOW_ADMIN, ENT_BODY_JSON, false},
+    {ENT_DELETE, "/v1/products/{product}/entitlements/{feature}", ent_api_products_remove_entitlement, ENT_ALLOW_ADMIN, ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/accounts",           ent_api_accounts_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/accounts",           ent_api_accounts_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/accounts/{account}", ent_api_accounts_get,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_PATCH,  "/v1/accounts/{account}", ent_api_accounts_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
+    {ENT_DELETE, "/v1/accounts/{account}", ent_api_accounts_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/keys",               ent_api_keys_create,     ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/keys",               ent_api_keys_list,       ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+    {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+
+    {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false},
+};
+/* clang-format on */
+
+const size_t ent_routes_count = sizeof(ent_routes) / sizeof(ent_routes[0]);
+
+const char *
+ent_routes_method_name(enum ent_method m)
+{
+    switch (m) {
+    case ENT_GET:
+        return "GET";
+    case ENT_POST:
+        return "POST";
+    case ENT_PUT:
+        return "PUT";
+    case ENT_PATCH:
+        return "PATCH";
+    case ENT_DELETE:
+        return "DELETE";
+    case ENT_HEAD:
+        return "HEAD";
+    case ENT_OPTIONS:
+        return "OPTIONS";
+    case ENT_OTHER:
+        break;
+    }
+    return "OTHER";
+}
+
+/*
+ * Matches path against pattern segment by segment. OUT params: pointers to the segments of
+ * path (which must be a writable copy whose '/' may be overwritten). Returns true on a match.
+ */
+static bool
+match_pattern(const char *pattern, const char *path, const char **params)
+{
+    size_t n_params = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return false;
+        p++;
+        s++;
+        const char *p_end = strchr(p, '/');
+        const char *s_end = strchr(s, '/');
+        size_t p_len = p_end ? (size_t)(p_end - p) : strlen(p);
+        size_t s_len = s_end ? (size_t)(s_end - s) : strlen(s);
+        if (p_len >= 2 && p[0] == '{') {
+            if (s_len == 0 || n_params == ENT_PATH_PARAMS)
+                return false;
+            if (params)
+                params[n_params] = s;
+            n_params++;
+        } else if (p_len != s_len || memcmp(p, s, p_len) != 0) {
+            return false;
+        }
+        p += p_len;
+        s += s_len;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+const struct ent_route *
+ent_routes_match(enum ent_method method, const char *path, char *buf, size_t buf_len,
+                 const char **params, unsigned *allow)
+{
+    *allow = 0;
+    size_t len = strlen(path);
+    if (len + 1 > buf_len)
+        return NULL;
+    const struct ent_route *found = NULL;
+    enum ent_method want = method == ENT_HEAD ? ENT_GET : method;
+    for (size_t i = 0; i < ent_routes_count; i++) {
+        if (!match_pattern(ent_routes[i].pattern, path, NULL))
+            continue;
+        *allow |= ent_routes[i].method;
+        if (ent_routes[i].method == want && !found)
+            found = &ent_routes[i];
+    }
+    if (!found)
+        return NULL;
+    memcpy(buf, path, len + 1);
+    match_pattern(found->pattern, buf, params);
+    /* Terminate each parameter at its segment's end. */
+    for (size_t i = 0; i < ENT_PATH_PARAMS; i++) {
+        if (!params[i])
+            break;
+        char *slash = strchr((char *)params[i], '/');
+        if (slash)
+            *slash = '\0';
+    }
+    return found;
+}

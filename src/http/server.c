@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c: the libmicrohttpd adapter. It reads each request whole (the body bounded at
+ * 1 MiB while it arrives), applies the checks every route shares, in this order: route (404),
+ * method (405), key (401), scope (403), body size (413), media type (415), JSON (400),
+ * Idempotency-Key; then calls the route's handler and sends its answer.
+ *
+ * Answers are queued only once the request has been received in full: libmicrohttpd 0.9.75
+ * closes a keep-alive connection when an answer is queued from the first call of a request.
+ * The daemon runs a pool of at least two threads, since a single internal epoll thread was
+ * seen to stall with many keep-alive connections.
+ *
+ * THREAD SAFETY: a request is handled by one pool thread; the shared state (the application,
+ * metrics) is safe for concurrent use.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "core/alloc.h"
+#include "core/str.h"
+#include "http/api.h"
+#include "http/json.h"
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/routes.h"
+
+struct server {
+    struct ent_app *app;
+    bool quiet;
+};
+
+/* Nanoseconds of the monotonic clock. */
+static int64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Milliseconds of the wall clock: the time a request is served at. */
+static int64_t
+wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The method of a request line. */
+static enum ent_method
+parse_method(const char *m)
+{
+    static const struct {
+        const char *name;
+        enum ent_method method;
+    } methods[] = {{"GET", ENT_GET},        {"POST", ENT_POST},     {"PUT", ENT_PUT},
+                   {"PATCH", ENT_PATCH},    {"DELETE", ENT_DELETE}, {"HEAD", ENT_HEAD},
+                   {"OPTIONS", ENT_OPTIONS}};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (strcmp(m, methods[i].name) == 0)
+            return methods[i].method;
+    }
+    return ENT_OTHER;
+}
+
+const char *
+ent_http_header(struct ent_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+ent_http_query(struct ent_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The shared checks                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Writes the Allow header value for the methods in mask. */
+static void
+format_allow(unsigned mask, char *out, size_t cap)
+{
+    out[0] = '\0';
+    static const enum ent_method order[] = {ENT_GET, ENT_POST, ENT_PUT, ENT_PATCH, ENT_DELETE};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(mask & order[i]))
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? ", " : "", ent_routes_method_name(order[i]));
+    }
+}
+
+/* Authenticates the Bearer key of the request; answers 401 and returns false on failure. */
+static bool
+authenticate(struct ent_request *req)
+{
+    const char *h = ent_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    struct ent_error err;
+    ent_error_clear(&err);
+    if (!h) {
+        ent_http_reply_code(req, ENT_EAUTH, "an API key is required: Authorization: Bearer <key>");
+        return false;
+    }
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        ent_http_reply_code(req, ENT_EAUTH, "the Authorization header must be: Bearer <key>");
+        return false;
+    }
+    const char *key = h + 7;
+    while (*key == ' ')
+        key++;
+    size_t len = strlen(key);
+    while (len && key[len - 1] == ' ')
+        len--;
+    if (ent_keys_authenticate(req->ctx, key, len, &err) < 0) {
+        ent_http_reply_error(req, &err);
+        return false;
+    }
+    return true;
+}
+
+/* True when the Content-Type is application/json (UTF-8 if a charset is named). */
+static bool
+is_json_media_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    const char *rest = ct + 16;
+    while (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return true;
+    if (*rest != ';')
+        return false;
+    rest++;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0' || strncasecmp(rest, "charset=utf-8", 13) == 0 ||
+           strncasecmp(rest, "charset=\"utf-8\"", 15) == 0;
+}
+
+/* Checks and parses the body for the route; answers and returns false on failure. */
+static bool
+read_body(struct ent_request *req)
+{
+    if (req->body_too_large) {
+        ent_http_reply_code(req, ENT_ETOOLARGE, "the body is larger than 1 MiB");
+        return false;
+    }
+    if (req->route->body == ENT_BODY_NONE)
+        return true;
+    if (req->body.len == 0 && req->route->body == ENT_BODY_OPTIONAL)
+        return true;
+    if (!is_json_media_type(ent_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+        ent_http_reply_code(req, ENT_EMEDIATYPE, "the body must be application/json");
+        return false;
+    }
+    struct ent_error err;
+    ent_error_clear(&err);
+    const char *body = req->body.data ? req->body.data : "";
+    if (ent_json_parse_object(body, req->body.len, &req->json, &err) < 0) {
+        ent_http_reply_error(req, &err);
+        return false;
+    }
+    return true;
+}
+
+/* Serves a replay under Idempotency-Key, or binds the write to it; false when answered. */
+static bool
+check_idempotency(struct ent_request *req)
+{
+    const char *key = ent_http_header(req, "Idempotency-Key");
+    if (!key || !req->route->idempotent)
+        return true;
+    char route[128];
+    snprintf(route, sizeof(route), "%s %s", req->method_name, req->url);
+    bool replayed = false;
+    int status = 0;
+    const char *answer = NULL;
+    size_t answer_len = 0;
+    struct ent_error err;
+    ent_error_clear(&err);
+    const char *body = req->body.data ? req->body.data : "";
+    int rc = ent_idempotency_begin(req->ctx, key, route, body, req->body.len, &replayed, &status,
+                                   &answer, &answer_len, &err);
+    if (rc < 0) {
+        ent_http_reply_error(req, &err);
+        return false;
+    }
+    if (!replayed)
+        return true;
+    req->replayed = true;
+    if (answer_len)
+        ent_http_reply_raw(req, status, "application/json", answer, answer_len);
+    else
+        ent_http_reply_empty(req, status);
+    return false;
+}
+
+/* Runs the shared checks and the handler of a fully received request. */
+static void
+dispatch(struct server *srv, struct ent_request *req, const char *url)
+{
+    char path_copy[2048];
+    unsigned allow = 0;
+    req->route =
+        ent_routes_match(req->method, url, path_copy, sizeof(path_copy), req->params, &allow);
+    if (!req->route) {
+        if (allow) {
+            format_allow(allow, req->allow, sizeof(req->allow));
+            ent_http_reply_code(req, ENT_EMETHOD, "this path does not take this method");
+        } else {
+            ent_http_reply_code(req, ENT_ENOTFOUND, "no such route");
+        }
+        return;
+    }
+    if (ent_ctx_new(srv->app, wall_ms(), &req->ctx) < 0) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    ent_ctx_set_encoder(req->ctx, ent_api_encode);
+    for (size_t i = 0; i < ENT_PATH_PARAMS && req->params[i]; i++) {
+        req->params[i] = ent_ctx_strndup(req->ctx, req->params[i], strlen(req->params[i]));
+        if (!req->params[i]) {
+            ent_http_reply_code(req, ENT_ENOMEM, NULL);
+            return;
+        }
+    }
+    if (req->route->allow) {
+        if (!authenticate(req))
+            return;
+        enum ent_scope scope = ent_ctx_principal(req->ctx)->scope;
+        if (!(req->route->allow & (1u << scope))) {
+            ent_http_reply_code(req, ENT_EFORBIDDEN, "this key may not use this route");
+            return;
+        }
+    }
+    if (!read_body(req) || !check_idempotency(req))
+        return;
+    req->route->handler(req);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* libmicrohttpd callbacks                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Sends the answer built in req. */
+static enum MHD_Result
+queue_answer(struct ent_request *req)
+{
+    if (req->status == 0)
+        ent_http_reply_code(req, ENT_EINTERNAL, NULL);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    if (req->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    if (req->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+    if (req->replayed)
+        MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+    if (req->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (req->retry_after)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
+    if (req->url && strncmp(req->url, "/v1/", 4) == 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+/* Starts a request: its state, and the body limit from Content-Length. */
+static struct ent_request *
+start_request(struct server *srv, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct ent_request *req = ent_calloc(1, sizeof(*req));
+    if (!req)
+        return NULL;
+    req->conn = conn;
+    req->app = srv->app;
+    req->start_ns = mono_ns();
+    req->method = parse_method(method);
+    req->method_name = ent_routes_method_name(req->method);
+    req->url = ent_strndup(url, strlen(url));
+    ent_buf_init(&req->body, ENT_BODY_MAX);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int64_t declared;
+    if (cl && ent_str_parse_whole(cl, &declared) && (uint64_t)declared > ENT_BODY_MAX)
+        req->body_too_large = true;
+    return req;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    struct server *srv = cls;
+    struct ent_request *req = *con_cls;
+    if (!req) {
+        req = start_request(srv, conn, url, method);
+        if (!req || !req->url)
+            return MHD_NO;
+        *con_cls = req;
+        if (req->body_too_large) {
+            /* Refuse at once rather than read a body we will not keep; the connection closes. */
+            ent_http_reply_code(req, ENT_ETOOLARGE, "the body is larger than 1 MiB");
+            return queue_answer(req);
+        }
+        return MHD_YES;
+    }
+    if (req->status)
+        return MHD_YES; /* answered already (413); the rest of the body is dropped */
+    if (*upload_data_size) {
+        if (!req->body_too_large && ent_buf_append(&req->body, upload_data, *upload_data_size) < 0)
+            req->body_too_large = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    dispatch(srv, req, url);
+    return queue_answer(req);
+}
+
+/* Writes the request's log line: one per request. */
+static void
+log_request(const struct ent_request *req, int64_t duration_ns)
+{
+    char line[2300];
+    int n = snprintf(line, sizeof(line), "%s %s %d %.3fms\n", req->method_name,
+                     req->url ? req->url : "-", req->status, (double)duration_ns / 1e6);
+    if (n > 0) {
+        size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+        ssize_t w = write(STDOUT_FILENO, line, len);
+        (void)w;
+    }
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    struct server *srv = cls;
+    struct ent_request *req = *con_cls;
+    if (!req)
+        return;
+    int64_t duration = mono_ns() - req->start_ns;
+    size_t route = req->route ? (size_t)(req->route - ent_routes) : ent_routes_count;
+    ent_metrics_count(route, req->status, duration);
+    if (!srv->quiet)
+        log_request(req, duration);
+    ent_ctx_free(req->ctx);
+    json_decref(req->json);
+    ent_buf_cleanup(&req->body);
+    ent_free(req->answer);
+    ent_free((void *)req->url);
+    ent_free(req);
+    *con_cls = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lifecycle                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Resolves "HOST:PORT" (or "[V6]:PORT") into addr. */
+static int
+parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || strlen(colon + 1) == 0)
+        return -1;
+    size_t host_len = (size_t)(colon - listen);
+    if (listen[0] == '[' && host_len >= 2 && listen[host_len - 1] == ']') {
+        listen++;
+        host_len -= 2;
+    }
+    if (host_len >= sizeof(host))
+        return -1;
+    memcpy(host, listen, host_len);
+    host[host_len] = '\0';
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
+        return -1;
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int
+ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
+{
+    const char *listen = cfg->listen && cfg->listen[0] ? cfg->listen : "127.0.0.1:8080";
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    if (parse_listen(listen, &addr, &addr_len) < 0) {
+        fprintf(stderr, "entitled: cannot listen on '%s': expected HOST:PORT\n", listen);
+        return 1;
+    }
+    unsigned threads = cfg->threads < 2 ? 2 : cfg->threads;
+    struct server srv = {.app = app, .quiet = cfg->quiet};
+
+    /* The pool's threads inherit this mask, so only sigwait() below sees these signals. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->timeout_s ? cfg->timeout_s : 30u, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->connection_limit ? cfg->connection_limit : 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit ? cfg->per_ip_limit : 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
+                listen);
+        return 1;
+    }
+    fprintf(stderr, "entitled: serving on http://%s with %u threads\n", listen, threads);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    MHD_quiesce_daemon(d);
+    MHD_stop_daemon(d);
+    fprintf(stderr, "entitled: stopped\n");
+    return 0;
+}

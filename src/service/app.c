@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app.c: the application: opening the store, the key-hashing secret kept in a file beside it,
+ * and the shared caches. Everything a request needs hangs off struct ent_app.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/alloc.h"
+#include "service/ctx.h"
+#include "service/idempotency.h"
+#include "service/keys.h"
+
+/* Reads the whole small file at path into buf (cap bytes). Returns bytes read, or -1. */
+static ssize_t
+read_small_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap);
+    close(fd);
+    return n;
+}
+
+/*
+ * Loads the key-hashing secret from path (64 hex digits), or creates the file with a new random
+ * secret (mode 0600) when it does not exist.
+ */
+static int
+load_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
+{
+    char hex[80];
+    ssize_t n = read_small_file(path, hex, sizeof(hex) - 1);
+    if (n < 0 && errno == ENOENT) {
+        randombytes_buf(app->hash_key, sizeof(app->hash_key));
+        sodium_bin2hex(hex, sizeof(hex), app->hash_key, sizeof(app->hash_key));
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            size_t len = strlen(hex);
+            hex[len] = '\n';
+            bool ok = write(fd, hex, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
+            close(fd);
+            if (ok)
+                return ENT_OK;
+            unlink(path);
+        } else if (errno == EEXIST) {
+            return load_hash_key(app, path, err); /* another process made it first */
+        }
+        return ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s", path,
+                             strerror(errno));
+    }
+    if (n < 64)
+        return ent_error_set(err, ENT_ESTORE, "cannot read the key file %s", path);
+    size_t bin_len = 0;
+    if (sodium_hex2bin(app->hash_key, sizeof(app->hash_key), hex, 64, NULL, &bin_len, NULL) != 0 ||
+        bin_len != sizeof(app->hash_key))
+        return ent_error_set(err, ENT_ESTORE, "the key file %s is not 64 hex digits", path);
+    return ENT_OK;
+}
+
+int
+ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_error *err)
+{
+    ent_error_clear(err);
+    if (sodium_init() < 0)
+        return ent_error_set(err, ENT_EINTERNAL, "libsodium failed to initialise");
+    struct ent_app *app = ent_calloc(1, sizeof(*app));
+    if (!app)
+        return ENT_ENOMEM;
+    app->keys = ent_keys_cache_new();
+    app->inflight = ent_idempotency_inflight_new();
+    int rc = (app->keys && app->inflight) ? ENT_OK : ENT_ENOMEM;
+    if (rc == ENT_OK)
+        rc = ent_store_open(cfg->store_url, cfg->connections, &app->store, err);
+    if (rc == ENT_OK) {
+        char path[4200];
+        if (cfg->key_file && cfg->key_file[0])
+            snprintf(path, sizeof(path), "%s", cfg->key_file);
+        else if (app->store->file_path[0])
+            snprintf(path, sizeof(path), "%s.key", app->store->file_path);
+        else
+            snprintf(path, sizeof(path), "entitled.key");
+        rc = load_hash_key(app, path, err);
+    }
+    if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0]) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        rc = ent_keys_register_admin(app, cfg->admin_key, now, err);
+    }
+    if (rc < 0) {
+        if (err && err->code == ENT_OK)
+            ent_error_set(err, rc, "cannot open the application");
+        ent_app_close(app);
+        return rc;
+    }
+    *out = app;
+    return ENT_OK;
+}
+
+void
+ent_app_close(struct ent_app *app)
+{
+    if (!app)
+        return;
+    ent_store_close(app->store);
+    ent_keys_cache_free(app->keys);
+    ent_idempotency_inflight_free(app->inflight);
+    sodium_memzero(app->hash_key, sizeof(app->hash_key));
+    ent_free(app);
+}
+
+int
+ent_app_ping(struct ent_app *app)
+{
+    struct ent_store_session *sess;
+    int rc = app->store->ops->acquire(app->store, &sess);
+    if (rc < 0)
+        return ENT_EUNAVAILABLE;
+    rc = sess->ops->ping(sess);
+    sess->ops->release(sess);
+    return rc < 0 ? ENT_EUNAVAILABLE : ENT_OK;
+}
+
+int
+ent_app_schema_version(struct ent_app *app)
+{
+    struct ent_store_session *sess;
+    int version = 0;
+    if (app->store->ops->acquire(app->store, &sess) < 0)
+        return 0;
+    sess->ops->schema_version(sess, &version);
+    sess->ops->release(sess);
+    return version;
+}
+
+void
+ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
+{
+    struct ent_store_stats *s = &app->store->stats;
+    out->store_calls = atomic_load(&s->calls);
+    out->store_commits = atomic_load(&s->commits);
+    out->store_rollbacks = atomic_load(&s->rollbacks);
+    out->store_busy_retries = atomic_load(&s->busy_retries);
+    out->keys_cached = 0;
+}

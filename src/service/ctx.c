@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx.c: request contexts and the write-transaction helpers (see ctx.h). No SQL here; the
+ * store does that.
+ */
+#include "service/ctx.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/alloc.h"
+#include "core/uuid.h"
+#include "service/idempotency.h"
+
+int
+ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
+{
+    struct ent_ctx *ctx = ent_calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return ENT_ENOMEM;
+    ctx->app = app;
+    ctx->now_ms = now_ms;
+    ent_arena_init(&ctx->arena, 0);
+    *out = ctx;
+    return ENT_OK;
+}
+
+void
+ent_ctx_free(struct ent_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    ent_idempotency_end(ctx);
+    if (ctx->sess) {
+        if (ctx->in_write)
+            ctx->sess->ops->rollback(ctx->sess);
+        ctx->sess->ops->release(ctx->sess);
+    }
+    ent_arena_cleanup(&ctx->arena);
+    ent_free(ctx);
+}
+
+void *
+ent_ctx_alloc(struct ent_ctx *ctx, size_t len)
+{
+    return ent_arena_alloc(&ctx->arena, len);
+}
+
+char *
+ent_ctx_strndup(struct ent_ctx *ctx, const char *s, size_t len)
+{
+    return ent_arena_strndup(&ctx->arena, s, len);
+}
+
+int64_t
+ent_ctx_now(const struct ent_ctx *ctx)
+{
+    return ctx->now_ms;
+}
+
+void
+ent_ctx_set_encoder(struct ent_ctx *ctx, ent_encode_fn encode)
+{
+    ctx->encode = encode;
+}
+
+const struct ent_principal *
+ent_ctx_principal(const struct ent_ctx *ctx)
+{
+    return &ctx->principal;
+}
+
+void
+ent_ctx_set_principal(struct ent_ctx *ctx, const struct ent_principal *p)
+{
+    ctx->principal = *p;
+}
+
+int
+ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess)
+{
+    if (!ctx->sess) {
+        int rc = ctx->app->store->ops->acquire(ctx->app->store, &ctx->sess);
+        if (rc < 0)
+            return rc;
+    }
+    *sess = ctx->sess;
+    return ENT_OK;
+}
+
+int
+ent_ctx_write_begin(struct ent_ctx *ctx)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    rc = sess->ops->begin(sess, true);
+    if (rc < 0)
+        return rc;
+    ctx->in_write = true;
+    return ENT_OK;
+}
+
+int
+ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object)
+{
+    struct ent_store_session *sess = ctx->sess;
+    int rc = ENT_OK;
+    if (ctx->idem_bound)
+        rc = ent_idempotency_record(ctx, status, kind, object);
+    if (rc == ENT_OK)
+        rc = sess->ops->commit(sess);
+    else
+        sess->ops->rollback(sess);
+    ctx->in_write = false;
+    return rc;
+}
+
+void
+ent_ctx_write_abort(struct ent_ctx *ctx)
+{
+    if (ctx->sess && ctx->in_write)
+        ctx->sess->ops->rollback(ctx->sess);
+    ctx->in_write = false;
+}
+
+int
+ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ADMIN)
+        return ENT_OK;
+    return ent_error_set(err, ENT_EFORBIDDEN, "this key may not make changes here");
+}
+
+int
+ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ADMIN || ctx->principal.scope == ENT_SCOPE_READ)
+        return ENT_OK;
+    return ent_error_set(err, ENT_EFORBIDDEN, "this key may not read this resource");
+}
+
+void
+ent_ctx_new_id(struct ent_ctx *ctx, char *out)
+{
+    uint8_t random[10];
+    randombytes_buf(random, sizeof(random));
+    ent_uuid_v7(ctx->now_ms, random, out);
+}
+
+int
+ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text)
+{
+    *text = NULL;
+    if (!ctx->encode || !object)
+        return ENT_OK;
+    size_t len;
+    return ctx->encode(ctx, kind, object, text, &len);
+}
+
+int
+ent_ctx_store_error(int code, struct ent_error *err)
+{
+    switch (code) {
+    case ENT_ECONFLICT:
+        return ent_error_set(err, ENT_ECONFLICT, "the object conflicts with an existing one");
+    case ENT_ENOTFOUND:
+        return ent_error_set(err, ENT_ENOTFOUND, "not found");
+    case ENT_ENOMEM:
+        return ent_error_set(err, ENT_ENOMEM, "%s", "");
+    case ENT_EBUSY:
+        return ent_error_set(err, ENT_EBUSY, "%s", "");
+    default:
+        return ent_error_set(err, code < 0 ? code : ENT_ESTORE, "%s", "");
+    }
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx.h: the application (struct ent_app) and the request context (struct ent_ctx) as the
+ * service modules see them, and the write-transaction helpers every change goes through:
+ * begin, then the change and its audit event, then commit with the idempotent answer recorded
+ * in the same transaction.
+ */
+#ifndef ENT_SERVICE_CTX_H
+#define ENT_SERVICE_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "store/store.h"
+#include <entitled.h>
+
+#define ENT_HASH_KEY_BYTES 32
+
+struct ent_key_cache;
+struct ent_inflight;
+
+struct ent_app {
+    struct ent_store *store;
+    unsigned char hash_key[ENT_HASH_KEY_BYTES]; /* keys API-key hashes; kept outside the store */
+    struct ent_key_cache *keys;                 /* authenticated keys, by hash */
+    struct ent_inflight *inflight;              /* Idempotency-Keys being served now */
+    atomic_uint_fast64_t idempotent_writes;
+};
+
+struct ent_ctx {
+    struct ent_app *app;
+    struct ent_arena arena;
+    int64_t now_ms;
+    struct ent_principal principal;
+    ent_encode_fn encode;
+    struct ent_store_session *sess; /* acquired on first use, released by ent_ctx_free */
+    bool in_write;                  /* a write transaction is open */
+    /* The Idempotency-Key the next write answers under (ent_idempotency_begin). */
+    const char *idem_key;
+    const char *idem_route;
+    char idem_hash[65];
+    bool idem_bound;
+    bool idem_marked; /* in the application's in-flight set */
+};
+
+/* The context's store session, acquired on first use. Errors: ENT_ESTORE, ENT_ENOMEM. */
+int ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess);
+
+/* Opens the write transaction of a change. Errors: ENT_EBUSY, ENT_ESTORE. */
+int ent_ctx_write_begin(struct ent_ctx *ctx);
+
+/*
+ * Commits the change. When the request is bound to an Idempotency-Key, the answer (status and
+ * the encoded object) is recorded first, in the same transaction. On failure the transaction
+ * is rolled back. Errors: ENT_ECONFLICT (the same key was recorded meanwhile), ENT_ESTORE.
+ */
+int ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
+
+/* Rolls back the open write transaction, if any. */
+void ent_ctx_write_abort(struct ent_ctx *ctx);
+
+/* ENT_OK when the principal has scope admin; else ENT_EFORBIDDEN, filled into err. */
+int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);
+
+/* ENT_OK for admin and read keys; ENT_EFORBIDDEN for account keys and none. */
+int ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err);
+
+/* A new UUIDv7 at the context's time. */
+void ent_ctx_new_id(struct ent_ctx *ctx, char *out);
+
+/* Encodes object with the context's encoder; *text is NULL when there is none. */
+int ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text);
+
+/* Maps a store failure to err: conflict stays conflict, the rest are internal. */
+int ent_ctx_store_error(int code, struct ent_error *err);
+
+#endif /* ENT_SERVICE_CTX_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c: chooses a backend from the store URL. Backend code lives in sqlite.c (and pg.c);
+ * nothing here knows SQL.
+ */
+#include "store/store.h"
+
+#include <string.h>
+
+int
+ent_store_open(const char *url, unsigned connections, struct ent_store **out, struct ent_error *err)
+{
+    if (!url || !url[0])
+        url = "sqlite:entitled.db";
+    if (connections == 0)
+        connections = 4;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (strncmp(path, "//", 2) == 0)
+            path += 2;
+        if (!path[0])
+            return ent_error_set(err, ENT_EINVAL, "store URL: sqlite: needs a file path");
+        return ent_store_sqlite_open(path, connections, out, err);
+    }
+    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+        return ent_error_set(err, ENT_EINVAL,
+                             "store URL: this build has no PostgreSQL backend yet");
+    return ent_error_set(err, ENT_EINVAL, "store URL: expected sqlite:PATH or postgresql://…");
+}
+
+void
+ent_store_close(struct ent_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h: the one interface to persistent storage. A backend (sqlite.c; pg.c later) fills a
+ * struct ent_store_ops; the service layer calls nothing else, so no SQL and no backend type
+ * ever leaves src/store/.
+ *
+ * The model: a struct ent_store is a pool of sessions (one connection each). A caller acquires
+ * a session for a request, runs reads or one transaction on it, and releases it. Rows come back
+ * as the public structs of entitled.h, their strings copied into the caller's arena.
+ *
+ * Every operation returns ENT_OK or a negative code: ENT_ENOTFOUND (no such row),
+ * ENT_ECONFLICT (a unique key is taken), ENT_EBUSY (the store stayed locked past its timeout),
+ * ENT_ESTORE (anything else), ENT_ENOMEM.
+ *
+ * Enumerations are stored with their API spelling ("quantity", "archived"), so the store and
+ * the API speak the same words and list filters pass through unchanged.
+ */
+#ifndef ENT_STORE_STORE_H
+#define ENT_STORE_STORE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include <entitled.h>
+
+struct ent_store;
+struct ent_store_session;
+
+/* The tables a generic list can page through. */
+enum ent_store_table {
+    ENT_TABLE_FEATURES,
+    ENT_TABLE_PRODUCTS,
+    ENT_TABLE_ACCOUNTS,
+    ENT_TABLE_KEYS,
+    ENT_TABLE_EVENTS,
+};
+
+enum ent_store_op {
+    ENT_STORE_EQ,
+    ENT_STORE_GT, /* for ids that sort in time order: "after" */
+};
+
+#define ENT_STORE_MAX_FILTERS 8
+
+/*
+ * A validated list request. Field names are the API's; each backend maps them to columns
+ * through its own allow-list and refuses (ENT_ESTORE) any other.
+ */
+struct ent_store_query {
+    int64_t limit;
+    int64_t offset;
+    const char *search; /* substring of the table's searchable columns; NULL: none */
+    const char *sort;   /* field name; NULL: the table's default order */
+    bool sort_desc;
+    size_t n_filters;
+    struct {
+        const char *field;
+        enum ent_store_op op;
+        const char *value;
+    } filters[ENT_STORE_MAX_FILTERS];
+};
+
+/* An answer kept under an Idempotency-Key. */
+struct ent_store_idempotency {
+    const char *key_id;       /* the API key that sent it */
+    const char *idem_key;     /* the Idempotency-Key header */
+    const char *route;        /* "POST /v1/features" */
+    const char *request_hash; /* hex SHA-256 of the body */
+    int status;
+    const char *body;
+    size_t body_len;
+    int64_t created_ms;
+};
+
+struct ent_store_ops {
+    const char *name;
+
+    /* Pool and transactions. begin(write) takes the write lock at once (BEGIN IMMEDIATE). */
+    void (*close)(struct ent_store *s);
+    int (*acquire)(struct ent_store *s, struct ent_store_session **out);
+    void (*release)(struct ent_store_session *sess);
+    int (*begin)(struct ent_store_session *sess, bool write);
+    int (*commit)(struct ent_store_session *sess);
+    void (*rollback)(struct ent_store_session *sess);
+    int (*ping)(struct ent_store_session *sess);
+    int (*schema_version)(struct ent_store_session *sess, int *version);
+
+    /* Generic paging: the ids of one page, in order, and the total matching count. */
+    int (*list)(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
+                const struct ent_store_query *q, char (**ids)[37], size_t *n, int64_t *total);
+
+    /* Features, with their levels. get accepts an id or a key. */
+    int (*feature_insert)(struct ent_store_session *sess, const struct ent_feature *f);
+    int (*feature_update)(struct ent_store_session *sess, const struct ent_feature *f);
+    int (*feature_delete)(struct ent_store_session *sess, const char *id);
+    int (*feature_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_feature *out);
+    /* How many products grant the feature. */
+    int (*feature_product_count)(struct ent_store_session *sess, const char *feature_id,
+                                 int64_t *n);
+
+    /* Products, with their entitlements (feature keys joined in) and components. */
+    int (*product_insert)(struct ent_store_session *sess, const struct ent_product *p);
+    int (*product_update)(struct ent_store_session *sess, const struct ent_product *p);
+    int (*product_delete)(struct ent_store_session *sess, const char *id);
+    int (*product_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_product *out);
+    /* The ids of the products that list product_id as a component. */
+    int (*product_bundles)(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *product_id, char (**ids)[37], size_t *n);
+    /* The ids of the products that grant feature_id. */
+    int (*product_ids_granting)(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *feature_id, char (**ids)[37], size_t *n);
+
+    /* Accounts. get accepts an id or a key. */
+    int (*account_insert)(struct ent_store_session *sess, const struct ent_account *acc);
+    int (*account_update)(struct ent_store_session *sess, const struct ent_account *acc);
+    int (*account_delete)(struct ent_store_session *sess, const char *id);
+    int (*account_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_account *out);
+    int (*account_child_count)(struct ent_store_session *sess, const char *id, int64_t *n);
+
+    /* API keys: stored with the keyed hash of their secret, never the secret. */
+    int (*key_insert)(struct ent_store_session *sess, const struct ent_key *k, const char *hash);
+    int (*key_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                   struct ent_key *out);
+    int (*key_find_hash)(struct ent_store_session *sess, struct ent_arena *a, const char *hash,
+                         struct ent_key *out);
+    int (*key_revoke)(struct ent_store_session *sess, const char *id, int64_t now_ms);
+    /* Revokes every key bound to an account. OUT ids of the keys revoked, for the cache. */
+    int (*key_revoke_account)(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *account_id, int64_t now_ms, char (**ids)[37], size_t *n);
+    int (*key_count)(struct ent_store_session *sess, int64_t *n);
+
+    /* The audit log: append-only. */
+    int (*event_insert)(struct ent_store_session *sess, const struct ent_event *e);
+    int (*event_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_event *out);
+
+    /* Idempotency records: one per (key_id, idem_key); insert of a taken one: ENT_ECONFLICT. */
+    int (*idempotency_get)(struct ent_store_session *sess, struct ent_arena *a, const char *key_id,
+                           const char *idem_key, struct ent_store_idempotency *out);
+    int (*idempotency_insert)(struct ent_store_session *sess,
+                              const struct ent_store_idempotency *rec);
+    int (*idempotency_purge)(struct ent_store_session *sess, int64_t before_ms);
+};
+
+/*
+ * Counters every backend keeps (THREAD SAFETY: atomics, updated by any session).
+ * calls counts statements sent to the database.
+ */
+struct ent_store_stats {
+    atomic_uint_fast64_t calls;
+    atomic_uint_fast64_t commits;
+    atomic_uint_fast64_t rollbacks;
+    atomic_uint_fast64_t busy_retries;
+};
+
+/* The part of a store every backend embeds first. */
+struct ent_store {
+    const struct ent_store_ops *ops;
+    struct ent_store_stats stats;
+    char file_path[4096]; /* the database file, for backends that have one; else empty */
+};
+
+/* The part of a session every backend embeds first. */
+struct ent_store_session {
+    const struct ent_store_ops *ops;
+    struct ent_store *store;
+};
+
+/*
+ * Opens the backend named by url ("sqlite:PATH"; "postgresql://…" where built) with a pool of
+ * connections, and applies pending migrations.
+ * Errors: ENT_EINVAL (unknown scheme), ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_store_open(const char *url, unsigned connections, struct ent_store **out,
+                   struct ent_error *err);
+
+/* Closes the store; NULL is accepted. */
+void ent_store_close(struct ent_store *s);
+
+/* Opens the SQLite backend on path (store.c dispatches here). */
+int ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store **out,
+                          struct ent_error *err);
+
+#endif /* ENT_STORE_STORE_H */

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+"""API keys (API.md "API key"; issue: secrets shown once, stored as a keyed hash)."""
+import sqlite3
+
+from client import problem, unique
+
+
+def test_80_01_create_shows_the_secret_once(api):
+    r = api.post("/v1/keys", {"name": "ci", "scope": "read"})
+    assert r.status_code == 201
+    k = r.json()
+    assert k["key"].startswith("ent_read_") and len(k["key"]) == len("ent_read_") + 43
+    assert k["key"].startswith(k["prefix"])
+    assert k["account"] is None and k["revoked_at"] is None
+    listed = api.get("/v1/keys?limit=100&sort=-created_at").json()["data"]
+    mine = [x for x in listed if x["id"] == k["id"]]
+    assert mine and "key" not in mine[0]
+
+
+def test_80_02_the_secret_is_not_in_the_database(api, daemon):
+    k = api.make_key("admin")
+    with sqlite3.connect(f"file:{daemon.db}?mode=ro", uri=True) as db:
+        dump = "\n".join(db.iterdump())
+    assert k["key"] not in dump
+    assert k["key"][len(k["prefix"]):] not in dump
+
+
+def test_80_03_account_keys_need_an_existing_account(api):
+    problem(api.post("/v1/keys", {"name": "x", "scope": "account"}), 422, "validation_failed",
+            "account")
+    problem(api.post("/v1/keys", {"name": "x", "scope": "account", "account": "nobody"}), 422,
+            "validation_failed", "account")
+    problem(api.post("/v1/keys", {"name": "x", "scope": "read", "account": "nobody"}), 422,
+            "validation_failed", "account")
+    acc = api.make_account()
+    k = api.make_key("account", acc["key"])
+    assert k["account"] == acc["id"] and k["key"].startswith("ent_account_")
+
+
+def test_80_04_bad_bodies_are_422(api):
+    problem(api.post("/v1/keys", {"name": "x", "scope": "root"}), 422, "validation_failed",
+            "scope")
+    problem(api.post("/v1/keys", {"scope": "read"}), 422, "validation_failed", "name")
+    problem(api.post("/v1/keys", {"name": "x", "scope": "read", "ttl": 5}), 422,
+            "validation_failed", "ttl")
+
+
+def test_80_05_revoke(api):
+    k = api.make_key("read")
+    assert api.delete(f"/v1/keys/{k['id']}").status_code == 204
+    listed = api.get("/v1/keys?limit=100&sort=-created_at").json()["data"]
+    assert [x for x in listed if x["id"] == k["id"]][0]["revoked_at"]
+    assert api.delete(f"/v1/keys/{k['id']}").status_code == 204
+    problem(api.delete("/v1/keys/01890000-0000-7000-8000-000000000000"), 404, "not_found")
+
+
+def test_80_06_only_admin_keys_manage_keys(api):
+    read = api.with_key(api.make_key("read")["key"])
+    problem(read.post("/v1/keys", {"name": unique("k"), "scope": "admin"}), 403, "forbidden")
+    problem(read.get("/v1/keys"), 403, "forbidden")
+
+
+def test_80_07_first_start_prints_one_admin_key(new_daemon):
+    """Issue 2: on first start with an empty store and no ENTITLED_ADMIN_KEY, the daemon
+    creates one admin key and prints it once."""
+    d = new_daemon()
+    out = d.output()
+    keys = [w for w in out.split() if w.startswith("ent_admin_")]
+    assert len(keys) == 1, out
+    from client import Client
+    c = Client(d.url, keys[0])
+    assert c.get("/v1/features").status_code == 200
+    d.stop()
+    d2 = type(d)(d.workdir)  # the same store again: no new key
+    try:
+        assert "ent_admin_" not in d2.output().split("serving")[-1]
+        assert Client(d2.url, keys[0]).get("/v1/features").status_code == 200
+    finally:
+        d2.stop()
+
+
+def test_80_08_short_admin_key_is_refused_at_start(new_daemon):
+    import pytest
+    with pytest.raises(RuntimeError, match="32"):
+        new_daemon(admin_key="too-short")

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT
+"""The audit log (issue 2: an event for every change; GET /v1/events newest last)."""
+import sqlite3
+
+from client import problem
+
+
+def test_81_01_every_change_is_an_event_with_before_and_after(api):
+    last = api.get("/v1/events?limit=1&offset=0").json()["total_count"]
+    f = api.make_feature()
+    api.patch(f"/v1/features/{f['id']}", {"name": "Renamed"})
+    api.delete(f"/v1/features/{f['id']}")
+    page = api.get(f"/v1/events?limit=100&offset={last}").json()
+    mine = [e for e in page["data"] if e["object"] == f["id"]]
+    assert [e["type"] for e in mine] == ["feature.created", "feature.updated", "feature.deleted"]
+    created, updated, deleted = mine
+    assert created["before"] is None and created["after"]["key"] == f["key"]
+    assert updated["before"]["name"] == "Feature" and updated["after"]["name"] == "Renamed"
+    assert deleted["after"] is None and deleted["before"]["name"] == "Renamed"
+    assert created["actor"]
+
+
+def test_81_02_after_type_and_account_filters(api):
+    f = api.make_feature()
+    first = [e for e in api.get("/v1/events?type=feature.created&limit=100&offset=0")
+             .json()["data"]]
+    assert all(e["type"] == "feature.created" for e in first)
+    created = api.get(f"/v1/events?type=feature.created&limit=100&offset="
+                      f"{max(0, api.get('/v1/events?type=feature.created&limit=1').json()['total_count'] - 1)}").json()["data"]
+    assert created[-1]["object"] == f["id"]
+    after = api.get(f"/v1/events?after={created[-1]['id']}&limit=100").json()
+    assert all(e["id"] > created[-1]["id"] for e in after["data"])
+    acc = api.make_account()
+    mine = api.get(f"/v1/events?account={acc['id']}").json()["data"]
+    assert [e["type"] for e in mine] == ["account.created"]
+    problem(api.get("/v1/events?after=not-a-uuid"), 422, "validation_failed", "after")
+
+
+def test_81_03_key_events_never_hold_the_secret(api):
+    k = api.make_key("read")
+    total = api.get("/v1/events?limit=1").json()["total_count"]
+    page = api.get(f"/v1/events?limit=20&offset={max(0, total - 20)}").text
+    assert k["key"] not in page
+
+
+def test_81_04_the_audit_log_is_append_only(api, daemon):
+    api.make_feature()
+    with sqlite3.connect(daemon.db) as db:
+        for sql in ["UPDATE events SET type = 'x'", "DELETE FROM events"]:
+            try:
+                db.execute(sql)
+                raise AssertionError(f"{sql} was allowed")
+            except sqlite3.DatabaseError as e:
+                assert "append-only" in str(e)
