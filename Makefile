@@ -26,7 +26,7 @@ check:
 	@scripts/checksrc.sh
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

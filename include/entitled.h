@@ -174,6 +174,9 @@ enum ent_kind {
     ENT_KIND_PRODUCT_ENTITLEMENT,
     ENT_KIND_ACCOUNT,
     ENT_KIND_KEY,
+    ENT_KIND_ORDER,
+    ENT_KIND_ENTITLEMENT,
+    ENT_KIND_LEASE,
 };
 
 /*
@@ -538,6 +541,265 @@ ENT_API int ent_accounts_list(struct ent_ctx *ctx, const struct ent_list_query *
                               struct ent_list *list, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Orders                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_order_type {
+    ENT_ORDER_TYPE_NEW = 1,
+    ENT_ORDER_TYPE_RENEWAL,
+    ENT_ORDER_TYPE_UPGRADE,
+    ENT_ORDER_TYPE_UPSELL,
+};
+
+enum ent_order_status {
+    ENT_ORDER_DRAFT = 1,
+    ENT_ORDER_ACTIVE,
+};
+
+/* One line of an order: a product, how many, and for how long. */
+struct ent_line_item {
+    char id[37];
+    const char *product; /* input: id or key; output: the product's key */
+    char product_id[37];
+    int64_t quantity;          /* copies, >= 1 (default 1) */
+    int64_t quantity_per_copy; /* >= 1 (default 1) */
+    int64_t start_ms;          /* default: the order's creation */
+    int64_t end_ms;            /* 0 when permanent */
+    bool permanent;
+    enum ent_order_type order_type;   /* default new */
+    const char *activation_id;        /* given, or generated ("ACT-…") */
+    const char *parent_activation_id; /* the line item or entitlement this one extends */
+    const char *attributes;
+};
+
+struct ent_order {
+    char id[37];
+    const char *number;  /* "ORD-000001" */
+    const char *account; /* input: id or key */
+    char account_id[37];
+    enum ent_order_status status;
+    struct ent_line_item *items;
+    size_t n_items;
+    const char *attributes;
+    int64_t created_ms;
+    int64_t updated_ms;
+    int64_t activated_ms; /* 0 while draft */
+    bool activate;        /* input only: activate at once */
+};
+
+/*
+ * Creates an order as a draft (or activates it at once when in->activate). Activation ids are
+ * generated where not given; a given one that is taken anywhere: ENT_ECONFLICT.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in,
+                              struct ent_order *out, struct ent_error *err);
+ENT_API int ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out,
+                           struct ent_error *err);
+/*
+ * Activates a draft order in one transaction: one entitlement per line item whose product
+ * grants features (a bundle: one per granting component, parented to the bundle's). Activating
+ * an active order changes nothing and answers the same. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN.
+ */
+ENT_API int ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
+                                struct ent_error *err);
+/* Lists orders (filters: account, status). */
+ENT_API int ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                            struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Entitlements                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_source {
+    ENT_SOURCE_ORDER = 1,
+    ENT_SOURCE_LEASE,
+    ENT_SOURCE_MANUAL,
+};
+
+/* Set states first, then those derived from the dates at the moment asked. */
+enum ent_entitlement_status {
+    ENT_ENTITLEMENT_ACTIVE = 1,
+    ENT_ENTITLEMENT_SUSPENDED,
+    ENT_ENTITLEMENT_REVOKED,
+    ENT_ENTITLEMENT_PENDING, /* active, but starts later */
+    ENT_ENTITLEMENT_EXPIRED, /* active, but ended */
+};
+
+enum {
+    ENT_ENTITLEMENT_F_STATUS = 1u << 0,
+    ENT_ENTITLEMENT_F_END = 1u << 1,
+    ENT_ENTITLEMENT_F_QUANTITY = 1u << 2,
+    ENT_ENTITLEMENT_F_QUANTITY_PER_COPY = 1u << 3,
+    ENT_ENTITLEMENT_F_ACCOUNT = 1u << 4,
+    ENT_ENTITLEMENT_F_ATTRIBUTES = 1u << 5,
+    ENT_ENTITLEMENT_F_START = 1u << 6,
+};
+
+struct ent_entitlement {
+    char id[37];
+    const char *number;  /* "ENT-000001" */
+    const char *account; /* input: id or key */
+    char account_id[37];
+    const char *product; /* the product's key; NULL for a grant of one feature value */
+    char product_id[37];
+    const char *feature; /* a grant of one feature value: the feature's key; else NULL */
+    char feature_id[37];
+    const char *value; /* the value granted of feature */
+    bool override;     /* the value replaces what the account's other grants combine to */
+    const char *name;  /* the product's name, or the value's display name */
+    enum ent_entitlement_status status; /* output: derived at the context's time */
+    enum ent_source source;
+    char order_id[37];
+    char lease_id[37];
+    const char *activation_id;
+    char parent_id[37];
+    int64_t quantity;
+    int64_t quantity_per_copy;
+    enum ent_order_type order_type;
+    int64_t start_ms;
+    int64_t end_ms; /* 0 when permanent */
+    bool permanent;
+    const char *attributes;
+    int64_t created_ms;
+    int64_t updated_ms;
+    unsigned set; /* input only: ENT_ENTITLEMENT_F_* bits given by a PATCH */
+};
+
+/*
+ * Grants a product, or one feature value (feature + value, optionally override), to an account
+ * by hand (source manual). Errors: ENT_EINVAL, ENT_ECONFLICT (activation id taken).
+ */
+ENT_API int ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
+                                    struct ent_entitlement *out, struct ent_error *err);
+/* Reads an entitlement by id or activation id. */
+ENT_API int ent_entitlements_get(struct ent_ctx *ctx, const char *id, struct ent_entitlement *out,
+                                 struct ent_error *err);
+/*
+ * Changes an entitlement: status active/suspended (suspend, resume), end (extend), quantities,
+ * account (transfer), attributes. A revoked entitlement cannot change: ENT_ECONFLICT.
+ */
+ENT_API int ent_entitlements_update(struct ent_ctx *ctx, const char *id,
+                                    const struct ent_entitlement *patch,
+                                    struct ent_entitlement *out, struct ent_error *err);
+/* Revokes an entitlement; the record is kept with status revoked. */
+ENT_API int ent_entitlements_revoke(struct ent_ctx *ctx, const char *id,
+                                    struct ent_entitlement *out, struct ent_error *err);
+/* Lists entitlements (filters: account, product, feature, status, source, order). */
+ENT_API int ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                                  struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Leases (trials)                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_lease_status {
+    ENT_LEASE_ACTIVE = 1,
+    ENT_LEASE_EXPIRED,
+};
+
+struct ent_lease {
+    char id[37];
+    const char *account; /* input: id or key */
+    char account_id[37];
+    const char *product; /* input: id or key; output: the product's key */
+    char product_id[37];
+    enum ent_lease_status status; /* derived from valid_until at the context's time */
+    int64_t lease_count;
+    int64_t valid_from_ms;
+    int64_t valid_until_ms;
+    int64_t last_lease_end_ms; /* the end of the lease before the current one; 0 when none */
+    int64_t created_ms;
+    char created_by[37];
+    int64_t updated_ms;
+    char updated_by[37];
+};
+
+struct ent_lease_input {
+    const char *account;
+    const char *product;
+    int64_t duration_days; /* >= 1, at most the product's max_lease_days */
+    bool accepted_terms;   /* must be true */
+};
+
+/*
+ * Applies a lease of a product to an account: from now for duration_days. Re-leasing after
+ * expiry counts up. Errors: ENT_EINVAL, ENT_ELEASEACTIVE, ENT_ELEASELIMIT.
+ */
+ENT_API int ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in,
+                             struct ent_lease *out, struct ent_error *err);
+ENT_API int ent_leases_get(struct ent_ctx *ctx, const char *id, struct ent_lease *out,
+                           struct ent_error *err);
+/* Extends an active lease to end duration_days after its start (or by days, when by). */
+ENT_API int ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
+                              struct ent_lease *out, struct ent_error *err);
+/* Lists leases (filters: account, product, status). */
+ENT_API int ent_leases_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                            struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Evaluation                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ENT_EVALUATE_MAX_FEATURES 100
+#define ENT_EVALUATE_MAX_ACCOUNTS 100
+
+/* One entitlement behind an answer ("explain"). */
+struct ent_eval_source {
+    char entitlement_id[37];
+    const char *product; /* key, or NULL for a grant of one value */
+    const char *value;
+    int64_t quantity;
+    enum ent_source source;
+    int64_t start_ms;
+    int64_t end_ms;
+    bool override;
+};
+
+/* The answer for one feature. */
+struct ent_feature_answer {
+    const char *feature;
+    bool known; /* false: unknown_feature, and nothing else is set */
+    enum ent_feature_type type;
+    bool value;
+    const char *reason; /* "granted", "not_granted", … */
+    const char *level;  /* NULL when not granted */
+    bool unlimited;
+    bool has_limit; /* limit, usage and remaining apply */
+    int64_t limit;
+    int64_t usage;
+    int64_t remaining;
+    int64_t expires_at_ms; /* 0: none */
+    int64_t resets_at_ms;  /* metered: when the window ends; 0: never */
+    struct ent_eval_source *sources;
+    size_t n_sources;
+};
+
+struct ent_eval_answer {
+    char account_id[37];
+    int64_t evaluated_at_ms;
+    struct ent_feature_answer *features;
+    size_t n_features;
+};
+
+/*
+ * Evaluates features (1 to 100) for an account at at_ms (0: the context's time), from the
+ * account's in-memory snapshot; a warm call runs no SQL. An account key may pass account NULL
+ * to mean its own. With explain, each answer lists its sources.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_evaluation_run(struct ent_ctx *ctx, const char *account,
+                               const char *const *features, size_t n_features, int64_t at_ms,
+                               bool explain, struct ent_eval_answer *out, struct ent_error *err);
+
+/*
+ * The account's effective value of every feature it holds now (GET
+ * /v1/accounts/{id}/entitlements). Errors: as ent_evaluation_run().
+ */
+ENT_API int ent_evaluation_account(struct ent_ctx *ctx, const char *account,
+                                   struct ent_eval_answer *out, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Audit events                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -597,6 +859,16 @@ ENT_API const char *ent_account_type_name(enum ent_account_type t);
 ENT_API enum ent_account_type ent_account_type_parse(const char *s);
 ENT_API const char *ent_scope_name(enum ent_scope s);
 ENT_API enum ent_scope ent_scope_parse(const char *s);
+ENT_API const char *ent_order_type_name(enum ent_order_type t);
+ENT_API enum ent_order_type ent_order_type_parse(const char *s);
+ENT_API const char *ent_order_status_name(enum ent_order_status s);
+ENT_API enum ent_order_status ent_order_status_parse(const char *s);
+ENT_API const char *ent_source_name(enum ent_source s);
+ENT_API enum ent_source ent_source_parse(const char *s);
+ENT_API const char *ent_entitlement_status_name(enum ent_entitlement_status s);
+ENT_API enum ent_entitlement_status ent_entitlement_status_parse(const char *s);
+ENT_API const char *ent_lease_status_name(enum ent_lease_status s);
+ENT_API enum ent_lease_status ent_lease_status_parse(const char *s);
 
 #ifdef __cplusplus
 }

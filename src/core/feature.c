@@ -181,7 +181,12 @@ check_distinct(const struct ent_feature *f, struct ent_error *err)
 int
 ent_feature_check(struct ent_feature *f, struct ent_arena *a, struct ent_error *err)
 {
-    size_t before = err ? err->n_fields : 0;
+    struct ent_error local;
+    if (!err) {
+        ent_error_clear(&local);
+        err = &local; /* the checks below need somewhere to count failures */
+    }
+    size_t before = err->n_fields + err->n_dropped;
     if (f->n_levels > ENT_FEATURE_MAX_LEVELS)
         return ent_error_field(err, "levels", "has more than %d levels", ENT_FEATURE_MAX_LEVELS);
     bool metered = f->type == ENT_FEATURE_METERED;
@@ -191,11 +196,11 @@ ent_feature_check(struct ent_feature *f, struct ent_arena *a, struct ent_error *
         ent_error_field(err, "reset_period", "is only for metered features");
     for (size_t i = 0; i < f->n_levels; i++)
         check_level(f, i, err);
-    if (err && err->n_fields > before)
+    if (err->n_fields + err->n_dropped > before)
         return ENT_EINVAL;
     check_level_counts(f, err);
     check_distinct(f, err);
-    if (err && err->n_fields > before)
+    if (err->n_fields + err->n_dropped > before)
         return ENT_EINVAL;
     if (ent_feature_is_numeric(f->type) && f->n_levels > 1)
         qsort(f->levels, f->n_levels, sizeof(f->levels[0]), compare_levels);

@@ -42,3 +42,12 @@ NAME_TABLE(ent_category_name, ent_category_parse, enum ent_category, NULL, "recu
 NAME_TABLE(ent_account_type_name, ent_account_type_parse, enum ent_account_type, NULL, "customer",
            "channel_partner", "publisher", "self_registered", "unknown")
 NAME_TABLE(ent_scope_name, ent_scope_parse, enum ent_scope, NULL, "admin", "read", "account")
+NAME_TABLE(ent_order_type_name, ent_order_type_parse, enum ent_order_type, NULL, "new", "renewal",
+           "upgrade", "upsell")
+NAME_TABLE(ent_order_status_name, ent_order_status_parse, enum ent_order_status, NULL, "draft",
+           "active")
+NAME_TABLE(ent_source_name, ent_source_parse, enum ent_source, NULL, "order", "lease", "manual")
+NAME_TABLE(ent_entitlement_status_name, ent_entitlement_status_parse, enum ent_entitlement_status,
+           NULL, "active", "suspended", "revoked", "pending", "expired")
+NAME_TABLE(ent_lease_status_name, ent_lease_status_parse, enum ent_lease_status, NULL, "active",
+           "expired")

@@ -49,6 +49,36 @@ void ent_api_keys_list(struct ent_request *req);
 void ent_api_keys_revoke(struct ent_request *req);
 json_t *ent_api_keys_encode(const struct ent_key *k);
 
+/* api_orders.c */
+void ent_api_orders_create(struct ent_request *req);
+void ent_api_orders_list(struct ent_request *req);
+void ent_api_orders_get(struct ent_request *req);
+void ent_api_orders_activate(struct ent_request *req);
+json_t *ent_api_orders_encode(const struct ent_order *o);
+/* Reads a time or date field (RFC 3339, or YYYY-MM-DD at midnight UTC). */
+struct ent_jreader;
+bool ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64_t *ms);
+
+/* api_entitlements.c */
+void ent_api_entitlements_create(struct ent_request *req);
+void ent_api_entitlements_list(struct ent_request *req);
+void ent_api_entitlements_get(struct ent_request *req);
+void ent_api_entitlements_update(struct ent_request *req);
+void ent_api_entitlements_revoke(struct ent_request *req);
+json_t *ent_api_entitlements_encode(const struct ent_entitlement *e);
+
+/* api_leases.c */
+void ent_api_leases_apply(struct ent_request *req);
+void ent_api_leases_list(struct ent_request *req);
+void ent_api_leases_get(struct ent_request *req);
+void ent_api_leases_extend(struct ent_request *req);
+json_t *ent_api_leases_encode(const struct ent_lease *l);
+
+/* api_evaluate.c */
+void ent_api_evaluate_run(struct ent_request *req);
+void ent_api_evaluate_bulk(struct ent_request *req);
+void ent_api_evaluate_account(struct ent_request *req);
+
 /* api_events.c */
 void ent_api_events_list(struct ent_request *req);
 

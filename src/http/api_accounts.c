@@ -67,8 +67,11 @@ read_account(struct ent_request *req, struct ent_error *err, bool creating, stru
         a->set |= ENT_ACCOUNT_F_CONTACT_EMAIL;
         ent_json_string(&r, "contact_email", ENT_J_NULLABLE, &a->contact_email);
     }
-    if (ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &a->attributes))
+    if (json_object_get(req->json, "attributes")) {
+        /* null clears the attributes */
         a->set |= ENT_ACCOUNT_F_ATTRIBUTES;
+        ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &a->attributes);
+    }
 }
 
 void

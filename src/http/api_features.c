@@ -136,8 +136,11 @@ read_feature(struct ent_request *req, struct ent_error *err, bool creating, stru
         f->status = (enum ent_status)v;
         f->set |= ENT_FEATURE_F_STATUS;
     }
-    if (ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &f->attributes))
+    if (json_object_get(req->json, "attributes")) {
+        /* null clears the attributes */
         f->set |= ENT_FEATURE_F_ATTRIBUTES;
+        ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &f->attributes);
+    }
 }
 
 void

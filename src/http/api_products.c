@@ -221,8 +221,11 @@ read_product(struct ent_request *req, struct ent_error *err, bool creating, stru
         p->status = (enum ent_status)v;
         p->set |= ENT_PRODUCT_F_STATUS;
     }
-    if (ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &p->attributes))
+    if (json_object_get(req->json, "attributes")) {
+        /* null clears the attributes */
         p->set |= ENT_PRODUCT_F_ATTRIBUTES;
+        ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &p->attributes);
+    }
 }
 
 void

@@ -29,6 +29,15 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_KEY:
         v = ent_api_keys_encode(object);
         break;
+    case ENT_KIND_ORDER:
+        v = ent_api_orders_encode(object);
+        break;
+    case ENT_KIND_ENTITLEMENT:
+        v = ent_api_entitlements_encode(object);
+        break;
+    case ENT_KIND_LEASE:
+        v = ent_api_leases_encode(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

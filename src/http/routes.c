@@ -36,6 +36,27 @@ const struct ent_route ent_routes[] = {
     {ENT_PATCH,  "/v1/accounts/{account}", ent_api_accounts_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
     {ENT_DELETE, "/v1/accounts/{account}", ent_api_accounts_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
 
+    {ENT_GET,    "/v1/accounts/{account}/entitlements", ent_api_evaluate_account, ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/orders",               ent_api_orders_create,   ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/orders",               ent_api_orders_list,     ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/orders/{order}",       ent_api_orders_get,      ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_POST,   "/v1/orders/{order}/activate", ent_api_orders_activate, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true},
+
+    {ENT_POST,   "/v1/entitlements",               ent_api_entitlements_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/entitlements",               ent_api_entitlements_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/entitlements/{entitlement}", ent_api_entitlements_get,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_PATCH,  "/v1/entitlements/{entitlement}", ent_api_entitlements_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
+    {ENT_DELETE, "/v1/entitlements/{entitlement}", ent_api_entitlements_revoke, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
+
+    {ENT_POST,   "/v1/leases",         ent_api_leases_apply,  ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON, true},
+    {ENT_GET,    "/v1/leases",         ent_api_leases_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_GET,    "/v1/leases/{lease}", ent_api_leases_get,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_PATCH,  "/v1/leases/{lease}", ent_api_leases_extend, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false},
+
+    {ENT_POST,   "/v1/evaluate",      ent_api_evaluate_run,  ENT_ALLOW_ANY_KEY, ENT_BODY_JSON, false},
+    {ENT_POST,   "/v1/evaluate/bulk", ent_api_evaluate_bulk, ENT_ALLOW_READERS, ENT_BODY_JSON, false},
+
     {ENT_POST,   "/v1/keys",               ent_api_keys_create,     ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
     {ENT_GET,    "/v1/keys",               ent_api_keys_list,       ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
@@ -123,11 +144,11 @@ ent_routes_match(enum ent_method method, const char *path, char *buf, size_t buf
     if (!found)
         return NULL;
     memcpy(buf, path, len + 1);
+    for (size_t i = 0; i < ENT_PATH_PARAMS; i++)
+        params[i] = NULL;
     match_pattern(found->pattern, buf, params);
-    /* Terminate each parameter at its segment's end. */
-    for (size_t i = 0; i < ENT_PATH_PARAMS; i++) {
-        if (!params[i])
-            break;
+    /* Terminate each parameter at its segment's end; only the route's own are set. */
+    for (size_t i = 0; i < ENT_PATH_PARAMS && params[i]; i++) {
         char *slash = strchr((char *)params[i], '/');
         if (slash)
             *slash = '\0';

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -377,9 +378,10 @@ revoke_keys(struct ent_ctx *ctx, const char *account_id, char (**ids)[37], size_
 
 /*
  * Deletes an account (see entitled.h), refused (ENT_ECONFLICT) while child accounts name it
- * as their parent. The API keys bound to it are revoked in the same transaction and dropped
- * from the key cache once committed. Records "account.deleted"; answers 204. Admin keys only.
- * Errors: ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * as their parent or while it holds orders, entitlements or leases. The API keys bound to it are
+ * revoked in the same transaction and dropped from the key cache once committed. Records
+ * "account.deleted"; answers 204. Admin keys only. Errors: ENT_ENOTFOUND, ENT_ECONFLICT,
+ * ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
  */
 int
 ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err)
@@ -403,6 +405,13 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
                            "%lld account(s) have this account as their parent; move or delete "
                            "them first",
                            (long long)children);
+    int64_t grants = 0;
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->account_grant_count(ctx->sess, a.id, &grants);
+    if (rc == ENT_OK && grants > 0)
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "the account holds orders, entitlements or leases; revoke them and "
+                           "keep the account");
     char(*revoked)[37] = NULL;
     size_t n_revoked = 0;
     if (rc == ENT_OK)
@@ -417,6 +426,7 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
         return fail_change(ctx, rc, err);
     for (size_t i = 0; i < n_revoked; i++)
         ent_keys_cache_drop(ctx->app, revoked[i]);
+    ent_cache_drop(ctx->app, a.id);
     return ENT_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "core/alloc.h"
+#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/idempotency.h"
 #include "service/keys.h"
@@ -77,7 +78,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
         return ENT_ENOMEM;
     app->keys = ent_keys_cache_new();
     app->inflight = ent_idempotency_inflight_new();
-    int rc = (app->keys && app->inflight) ? ENT_OK : ENT_ENOMEM;
+    app->cache = ent_cache_new(cfg->cache_accounts);
+    int rc = (app->keys && app->inflight && app->cache) ? ENT_OK : ENT_ENOMEM;
     if (rc == ENT_OK)
         rc = ent_store_open(cfg->store_url, cfg->connections, &app->store, err);
     if (rc == ENT_OK) {
@@ -114,6 +116,7 @@ ent_app_close(struct ent_app *app)
     ent_store_close(app->store);
     ent_keys_cache_free(app->keys);
     ent_idempotency_inflight_free(app->inflight);
+    ent_cache_free(app->cache);
     sodium_memzero(app->hash_key, sizeof(app->hash_key));
     ent_free(app);
 }

@@ -21,13 +21,16 @@
 
 struct ent_key_cache;
 struct ent_inflight;
+struct ent_cache;
 
 struct ent_app {
     struct ent_store *store;
     unsigned char hash_key[ENT_HASH_KEY_BYTES]; /* keys API-key hashes; kept outside the store */
     struct ent_key_cache *keys;                 /* authenticated keys, by hash */
     struct ent_inflight *inflight;              /* Idempotency-Keys being served now */
+    struct ent_cache *cache;                    /* the catalog and account snapshots */
     atomic_uint_fast64_t idempotent_writes;
+    atomic_uint_fast64_t id_clock; /* (ms << 12 | counter) of the last id made */
 };
 
 struct ent_ctx {
@@ -43,7 +46,8 @@ struct ent_ctx {
     const char *idem_route;
     char idem_hash[65];
     bool idem_bound;
-    bool idem_marked; /* in the application's in-flight set */
+    bool idem_marked;     /* in the application's in-flight set */
+    bool catalog_touched; /* the open write changes features or products */
 };
 
 /* The context's store session, acquired on first use. Errors: ENT_ESTORE, ENT_ENOMEM. */
@@ -58,6 +62,9 @@ int ent_ctx_write_begin(struct ent_ctx *ctx);
  * is rolled back. Errors: ENT_ECONFLICT (the same key was recorded meanwhile), ENT_ESTORE.
  */
 int ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
+
+/* Marks the open write as a catalog change: its commit makes the cached catalog stale. */
+void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 
 /* Rolls back the open write transaction, if any. */
 void ent_ctx_write_abort(struct ent_ctx *ctx);

@@ -39,7 +39,7 @@ load_event(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id, 
 static const struct ent_list_filter event_filters[] = {
     {.name = "after", .op = ENT_STORE_GT, .check = ent_lists_check_uuid},
     {.name = "type", .op = ENT_STORE_EQ},
-    {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
+    {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account_ref},
     {.name = NULL},
 };
 

@@ -83,6 +83,8 @@ ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in, struct en
     f.set = 0;
 
     rc = ent_ctx_write_begin(ctx);
+
+    ent_ctx_touch_catalog(ctx);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_insert(ctx->sess, &f);
     if (rc == ENT_ECONFLICT) {
@@ -182,6 +184,7 @@ ent_features_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_feature before, f;
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_get(ctx->sess, &ctx->arena, id_or_key, &before);
@@ -236,6 +239,7 @@ ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_feature f;
     int64_t products = 0;
     if (rc == ENT_OK)

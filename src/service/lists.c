@@ -17,6 +17,16 @@ ent_lists_check_uuid(const char *value)
 }
 
 int
+ent_lists_resolve_account_ref(struct ent_ctx *ctx, const char *value, const char **id)
+{
+    if (ent_uuid_is_valid(value)) {
+        *id = value; /* an id names the account's history even after it is deleted */
+        return ENT_OK;
+    }
+    return ent_lists_resolve_account(ctx, value, id);
+}
+
+int
 ent_lists_resolve_account(struct ent_ctx *ctx, const char *value, const char **id)
 {
     struct ent_store_session *sess;

@@ -47,4 +47,7 @@ bool ent_lists_check_uuid(const char *value);
 /* Resolves an account id or key to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
 int ent_lists_resolve_account(struct ent_ctx *ctx, const char *value, const char **id);
 
+/* As ent_lists_resolve_account(), but an id is taken as it is, existing or not (history). */
+int ent_lists_resolve_account_ref(struct ent_ctx *ctx, const char *value, const char **id);
+
 #endif /* ENT_SERVICE_LISTS_H */

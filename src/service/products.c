@@ -553,6 +553,8 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     p.set = 0;
 
     rc = ent_ctx_write_begin(ctx);
+
+    ent_ctx_touch_catalog(ctx);
     if (rc < 0)
         return fail_change(ctx, rc, err);
     rc = resolve_entitlements(ctx, &p, NULL, err);
@@ -647,6 +649,7 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_product before, p;
     if (rc == ENT_OK)
         rc = load_product(ctx, id_or_key, &before, err);
@@ -691,6 +694,7 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_product p;
     if (rc == ENT_OK)
         rc = load_product(ctx, id_or_key, &p, err);
@@ -779,6 +783,7 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_product p;
     struct ent_feature f;
     if (rc == ENT_OK)
@@ -824,6 +829,7 @@ ent_products_remove_entitlement(struct ent_ctx *ctx, const char *product, const 
     if (rc < 0)
         return rc;
     rc = ent_ctx_write_begin(ctx);
+    ent_ctx_touch_catalog(ctx);
     struct ent_product before, p;
     if (rc == ENT_OK)
         rc = load_product(ctx, product, &before, err);

@@ -552,6 +552,39 @@ static const struct table_desc tables[] = {
                                      {"type", "type"},
                                      {"account", "account_id"},
                                      {"object", "object_id"}}},
+    [ENT_TABLE_ORDERS] = {.table = "orders",
+                          .search = {"id"},
+                          .sort = {{"created_at", "created_ms"},
+                                   {"updated_at", "updated_ms"},
+                                   {"status", "status"}},
+                          .filter = {{"account", "account_id"}, {"status", "status"}}},
+    [ENT_TABLE_ENTITLEMENTS] =
+        {.table = "entitlements",
+         .search = {"activation_id", "id"},
+         .sort = {{"created_at", "created_ms"},
+                  {"updated_at", "updated_ms"},
+                  {"start_date", "start_ms"},
+                  {"end_date", "end_ms"}},
+         .filter = {{"account", "account_id"},
+                    {"product", "product_id"},
+                    {"order", "order_id"},
+                    {"source", "source"},
+                    {"status", "status"},
+                    {"start", "start_ms"},
+                    {"end", "end_ms"},
+                    {"feature", "(feature_id = %s OR product_id IN (SELECT product_id FROM"
+                                " product_entitlements WHERE feature_id = %s) OR product_id IN"
+                                " (SELECT c.product_id FROM product_components c JOIN"
+                                " product_entitlements pe ON pe.product_id = c.component_id"
+                                " WHERE pe.feature_id = %s))"}}},
+    [ENT_TABLE_LEASES] = {.table = "leases",
+                          .search = {"id"},
+                          .sort = {{"created_at", "created_ms"},
+                                   {"updated_at", "updated_ms"},
+                                   {"valid_until", "valid_until"}},
+                          .filter = {{"account", "account_id"},
+                                     {"product", "product_id"},
+                                     {"valid_until", "valid_until"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */
@@ -580,8 +613,37 @@ build_where(const struct table_desc *t, const struct ent_store_query *q, char *s
             n = snprintf(sql + len, cap - len, " AND %s IS NULL", col);
             continue;
         }
-        const char *op = q->filters[i].op == ENT_STORE_GT ? ">" : "=";
-        n = snprintf(sql + len, cap - len, " AND %s %s ?%zu", col, op, i + 1);
+        if (strstr(col, "%s")) {
+            /* An expression of the parameter: each %s stands for it. */
+            char param[16], expr[600];
+            snprintf(param, sizeof(param), "?%zu", i + 1);
+            size_t o = 0;
+            for (const char *c = col; *c && o + 16 < sizeof(expr); c++) {
+                if (c[0] == '%' && c[1] == 's') {
+                    o += (size_t)snprintf(expr + o, sizeof(expr) - o, "%s", param);
+                    c++;
+                } else {
+                    expr[o++] = *c;
+                }
+            }
+            expr[o] = '\0';
+            n = snprintf(sql + len, cap - len, " AND %s", expr);
+            continue;
+        }
+        switch (q->filters[i].op) {
+        case ENT_STORE_EQ:
+            n = snprintf(sql + len, cap - len, " AND %s = ?%zu", col, i + 1);
+            break;
+        case ENT_STORE_GT:
+            n = snprintf(sql + len, cap - len, " AND %s > ?%zu", col, i + 1);
+            break;
+        case ENT_STORE_LE:
+            n = snprintf(sql + len, cap - len, " AND %s <= ?%zu", col, i + 1);
+            break;
+        case ENT_STORE_GT_OR_NULL:
+            n = snprintf(sql + len, cap - len, " AND (%s IS NULL OR %s > ?%zu)", col, col, i + 1);
+            break;
+        }
     }
     if (q->search && q->search[0]) {
         len = strlen(sql);
@@ -644,7 +706,7 @@ sqlite_list(struct ent_store_session *base, struct ent_arena *a, enum ent_store_
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
     const struct table_desc *t = &tables[table];
-    char where[1024] = "";
+    char where[2048] = "";
     int code = build_where(t, q, where, sizeof(where));
     if (code < 0)
         return code;
@@ -654,7 +716,7 @@ sqlite_list(struct ent_store_session *base, struct ent_arena *a, enum ent_store_
         if (!order)
             return ENT_ESTORE;
     }
-    char sql[1400];
+    char sql[2600];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s%s", t->table, where);
     sqlite3_stmt *st = prep_dynamic(s, sql);
     if (!st)
@@ -1404,6 +1466,464 @@ sqlite_idempotency_purge(struct ent_store_session *base, int64_t before_ms)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Activation ids and orders                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+static int
+sqlite_activation_id_taken(struct ent_store_session *base, const char *activation_id, bool *taken)
+{
+    int64_t n = 0;
+    int code = count_query((struct sqlite_session *)base,
+                           "SELECT count(*) FROM activation_ids WHERE activation_id = ?1",
+                           activation_id, &n);
+    *taken = n > 0;
+    return code;
+}
+
+/* Registers an activation id for its owner. Errors: ENT_ECONFLICT when taken. */
+static int
+register_activation_id(struct sqlite_session *s, const char *activation_id, const char *kind,
+                       const char *owner_id)
+{
+    sqlite3_stmt *st = prep(s, "INSERT INTO activation_ids (activation_id, kind, owner_id)"
+                               " VALUES (?1, ?2, ?3)");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, activation_id);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, owner_id);
+    return exec_done(s, st, "register activation id");
+}
+
+/* Binds an optional end time: NULL when permanent. */
+static void
+bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms)
+{
+    if (permanent || end_ms == 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, end_ms);
+}
+
+static int
+sqlite_order_insert(struct ent_store_session *base, const struct ent_order *o)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "INSERT INTO orders (id, account_id, status, attributes,"
+                               " created_ms, updated_ms, activated_ms)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, o->id);
+    bind_text(st, 2, o->account_id);
+    bind_text(st, 3, ent_order_status_name(o->status));
+    bind_text(st, 4, o->attributes ? o->attributes : "{}");
+    sqlite3_bind_int64(st, 5, o->created_ms);
+    sqlite3_bind_int64(st, 6, o->updated_ms);
+    if (o->activated_ms)
+        sqlite3_bind_int64(st, 7, o->activated_ms);
+    int code = exec_done(s, st, "insert order");
+    for (size_t i = 0; code == ENT_OK && i < o->n_items; i++) {
+        const struct ent_line_item *li = &o->items[i];
+        code = register_activation_id(s, li->activation_id, "line_item", li->id);
+        if (code < 0)
+            break;
+        st = prep(s, "INSERT INTO order_line_items (id, order_id, position, product_id, quantity,"
+                     " quantity_per_copy, start_ms, end_ms, order_type, activation_id,"
+                     " parent_activation_id, attributes)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        if (!st)
+            return ENT_ESTORE;
+        bind_text(st, 1, li->id);
+        bind_text(st, 2, o->id);
+        sqlite3_bind_int64(st, 3, (int64_t)i);
+        bind_text(st, 4, li->product_id);
+        sqlite3_bind_int64(st, 5, li->quantity);
+        sqlite3_bind_int64(st, 6, li->quantity_per_copy);
+        sqlite3_bind_int64(st, 7, li->start_ms);
+        bind_end(st, 8, li->permanent, li->end_ms);
+        bind_text(st, 9, ent_order_type_name(li->order_type));
+        bind_text(st, 10, li->activation_id);
+        bind_text(st, 11, li->parent_activation_id);
+        bind_text(st, 12, li->attributes ? li->attributes : "{}");
+        code = exec_done(s, st, "insert line item");
+    }
+    return code;
+}
+
+/* Reads the line items of order out->id. */
+static int
+read_line_items(struct sqlite_session *s, struct ent_arena *a, struct ent_order *out)
+{
+    sqlite3_stmt *st = prep(s, "SELECT li.id, p.key, li.product_id, li.quantity,"
+                               " li.quantity_per_copy, li.start_ms, li.end_ms, li.order_type,"
+                               " li.activation_id, li.parent_activation_id, li.attributes,"
+                               " (SELECT count(*) FROM order_line_items WHERE order_id = ?1)"
+                               " FROM order_line_items li JOIN products p ON p.id = li.product_id"
+                               " WHERE li.order_id = ?1 ORDER BY li.position");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, out->id);
+    int rc;
+    while ((rc = step(s, st)) == SQLITE_ROW) {
+        if (!out->items) {
+            size_t n = (size_t)sqlite3_column_int64(st, 11);
+            out->items = ent_arena_calloc(a, n ? n : 1, sizeof(*out->items));
+            if (!out->items)
+                break;
+        }
+        struct ent_line_item *li = &out->items[out->n_items++];
+        col_id(st, 0, li->id);
+        li->product = col_text(a, st, 1);
+        col_id(st, 2, li->product_id);
+        li->quantity = sqlite3_column_int64(st, 3);
+        li->quantity_per_copy = sqlite3_column_int64(st, 4);
+        li->start_ms = sqlite3_column_int64(st, 5);
+        li->permanent = sqlite3_column_type(st, 6) == SQLITE_NULL;
+        li->end_ms = li->permanent ? 0 : sqlite3_column_int64(st, 6);
+        li->order_type = ent_order_type_parse((const char *)sqlite3_column_text(st, 7));
+        li->activation_id = col_text(a, st, 8);
+        li->parent_activation_id = col_text(a, st, 9);
+        li->attributes = col_text(a, st, 10);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_ROW ? ENT_ENOMEM : fail(s, rc, "line items");
+    return ENT_OK;
+}
+
+static int
+sqlite_order_get(struct ent_store_session *base, struct ent_arena *a, const char *id,
+                 struct ent_order *out)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "SELECT id, seq, account_id, status, attributes, created_ms,"
+                               " updated_ms, activated_ms FROM orders WHERE id = ?1");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, id);
+    int rc = step(s, st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get order");
+    }
+    memset(out, 0, sizeof(*out));
+    col_id(st, 0, out->id);
+    out->number = ent_arena_printf(a, "ORD-%06lld", (long long)sqlite3_column_int64(st, 1));
+    col_id(st, 2, out->account_id);
+    out->status = ent_order_status_parse((const char *)sqlite3_column_text(st, 3));
+    out->attributes = col_text(a, st, 4);
+    out->created_ms = sqlite3_column_int64(st, 5);
+    out->updated_ms = sqlite3_column_int64(st, 6);
+    out->activated_ms = sqlite3_column_int64(st, 7);
+    sqlite3_reset(st);
+    if (!out->number || !out->attributes)
+        return ENT_ENOMEM;
+    return read_line_items(s, a, out);
+}
+
+static int
+sqlite_order_activate(struct ent_store_session *base, const char *id, int64_t now_ms)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "UPDATE orders SET status = 'active', activated_ms = ?2,"
+                               " updated_ms = ?2 WHERE id = ?1 AND status = 'draft'");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, now_ms);
+    return exec_done(s, st, "activate order");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Entitlements                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Binds the columns shared by entitlement insert and update (?1 … ?22). */
+static void
+bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
+{
+    bind_text(st, 1, e->id);
+    bind_text(st, 2, e->account_id);
+    bind_text(st, 3, opt_id(e->product_id));
+    bind_text(st, 4, opt_id(e->feature_id));
+    bind_text(st, 5, e->value);
+    sqlite3_bind_int(st, 6, e->override);
+    bind_text(st, 7, ent_source_name(e->source));
+    bind_text(st, 8, opt_id(e->order_id));
+    bind_text(st, 9, opt_id(e->lease_id));
+    bind_text(st, 10, e->activation_id);
+    bind_text(st, 11, opt_id(e->parent_id));
+    sqlite3_bind_int64(st, 12, e->quantity);
+    sqlite3_bind_int64(st, 13, e->quantity_per_copy);
+    sqlite3_bind_int64(st, 14, e->start_ms);
+    bind_end(st, 15, e->permanent, e->end_ms);
+    bind_text(st, 16, ent_order_type_name(e->order_type));
+    enum ent_entitlement_status set = e->status;
+    if (set == ENT_ENTITLEMENT_PENDING || set == ENT_ENTITLEMENT_EXPIRED)
+        set = ENT_ENTITLEMENT_ACTIVE; /* derived states are never stored */
+    bind_text(st, 17, ent_entitlement_status_name(set));
+    bind_text(st, 18, e->attributes ? e->attributes : "{}");
+    sqlite3_bind_int64(st, 19, e->created_ms);
+    sqlite3_bind_int64(st, 20, e->updated_ms);
+}
+
+static int
+sqlite_entitlement_insert(struct ent_store_session *base, const struct ent_entitlement *e,
+                          bool own_activation_id)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    int code = ENT_OK;
+    if (own_activation_id)
+        code = register_activation_id(s, e->activation_id, "entitlement", e->id);
+    if (code < 0)
+        return code;
+    sqlite3_stmt *st =
+        prep(s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
+                " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
+                " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
+                " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+    if (!st)
+        return ENT_ESTORE;
+    bind_entitlement(st, e);
+    return exec_done(s, st, "insert entitlement");
+}
+
+static int
+sqlite_entitlement_update(struct ent_store_session *base, const struct ent_entitlement *e)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st =
+        prep(s, "UPDATE entitlements SET account_id = ?2, quantity = ?12,"
+                " quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15, status = ?17,"
+                " attributes = ?18, updated_ms = ?20 WHERE id = ?1 AND ?3 IS ?3 AND ?4 IS ?4"
+                " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
+                " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19");
+    if (!st)
+        return ENT_ESTORE;
+    bind_entitlement(st, e);
+    int code = exec_done(s, st, "update entitlement");
+    if (code == ENT_OK && sqlite3_changes(s->db) == 0)
+        return ENT_ENOTFOUND;
+    return code;
+}
+
+#define ENTITLEMENT_COLUMNS                                                                        \
+    "e.id, e.seq, e.account_id, p.key, e.product_id, f.key, e.feature_id, e.value, e.override,"    \
+    " e.source, e.order_id, e.lease_id, e.activation_id, e.parent_id, e.quantity,"                 \
+    " e.quantity_per_copy, e.start_ms, e.end_ms, e.order_type, e.status, e.attributes,"            \
+    " e.created_ms, e.updated_ms, p.name"
+#define ENTITLEMENT_FROM                                                                           \
+    " FROM entitlements e LEFT JOIN products p ON p.id = e.product_id"                             \
+    " LEFT JOIN features f ON f.id = e.feature_id"
+
+/* Reads the current row of st (ENTITLEMENT_COLUMNS) into out. */
+static int
+read_entitlement(struct ent_arena *a, sqlite3_stmt *st, struct ent_entitlement *out)
+{
+    memset(out, 0, sizeof(*out));
+    col_id(st, 0, out->id);
+    out->number = ent_arena_printf(a, "ENT-%06lld", (long long)sqlite3_column_int64(st, 1));
+    col_id(st, 2, out->account_id);
+    out->product = col_text(a, st, 3);
+    col_id(st, 4, out->product_id);
+    out->feature = col_text(a, st, 5);
+    col_id(st, 6, out->feature_id);
+    out->value = col_text(a, st, 7);
+    out->override = sqlite3_column_int(st, 8) != 0;
+    out->source = ent_source_parse((const char *)sqlite3_column_text(st, 9));
+    col_id(st, 10, out->order_id);
+    col_id(st, 11, out->lease_id);
+    out->activation_id = col_text(a, st, 12);
+    col_id(st, 13, out->parent_id);
+    out->quantity = sqlite3_column_int64(st, 14);
+    out->quantity_per_copy = sqlite3_column_int64(st, 15);
+    out->start_ms = sqlite3_column_int64(st, 16);
+    out->permanent = sqlite3_column_type(st, 17) == SQLITE_NULL;
+    out->end_ms = out->permanent ? 0 : sqlite3_column_int64(st, 17);
+    out->order_type = ent_order_type_parse((const char *)sqlite3_column_text(st, 18));
+    out->status = ent_entitlement_status_parse((const char *)sqlite3_column_text(st, 19));
+    out->attributes = col_text(a, st, 20);
+    out->created_ms = sqlite3_column_int64(st, 21);
+    out->updated_ms = sqlite3_column_int64(st, 22);
+    out->name = col_text(a, st, 23);
+    return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+static int
+sqlite_entitlement_get(struct ent_store_session *base, struct ent_arena *a,
+                       const char *id_or_activation_id, struct ent_entitlement *out)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "SELECT " ENTITLEMENT_COLUMNS ENTITLEMENT_FROM
+                               " WHERE e.id = ?1 OR e.activation_id = ?1");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, id_or_activation_id);
+    int rc = step(s, st);
+    int code = rc == SQLITE_ROW    ? read_entitlement(a, st, out)
+               : rc == SQLITE_DONE ? ENT_ENOTFOUND
+                                   : fail(s, rc, "get entitlement");
+    sqlite3_reset(st);
+    return code;
+}
+
+static int
+sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_arena *a,
+                               const char *account_id, struct ent_entitlement **out, size_t *n)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st =
+        prep(s, "SELECT " ENTITLEMENT_COLUMNS ", (SELECT count(*) FROM"
+                " entitlements WHERE account_id = ?1 AND status <> 'revoked')" ENTITLEMENT_FROM
+                " WHERE e.account_id = ?1 AND e.status <> 'revoked'"
+                " ORDER BY e.seq");
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, account_id);
+    struct ent_entitlement *list = NULL;
+    size_t count = 0, cap = 0;
+    int rc, code = ENT_OK;
+    while (code == ENT_OK && (rc = step(s, st)) == SQLITE_ROW) {
+        if (!list) {
+            cap = (size_t)sqlite3_column_int64(st, 24);
+            list = ent_arena_calloc(a, cap ? cap : 1, sizeof(*list));
+            if (!list) {
+                code = ENT_ENOMEM;
+                break;
+            }
+        }
+        if (count == cap)
+            break; /* rows added meanwhile cannot happen inside one read */
+        code = read_entitlement(a, st, &list[count++]);
+    }
+    sqlite3_reset(st);
+    if (code == ENT_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        code = fail(s, rc, "entitlements of account");
+    *out = list;
+    *n = count;
+    return code;
+}
+
+static int
+sqlite_account_grant_count(struct ent_store_session *base, const char *account_id, int64_t *n)
+{
+    return count_query((struct sqlite_session *)base,
+                       "SELECT (SELECT count(*) FROM entitlements WHERE account_id = ?1) +"
+                       " (SELECT count(*) FROM orders WHERE account_id = ?1) +"
+                       " (SELECT count(*) FROM leases WHERE account_id = ?1)",
+                       account_id, n);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Leases                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Binds the lease columns (?1 … ?11). */
+static void
+bind_lease(sqlite3_stmt *st, const struct ent_lease *l)
+{
+    bind_text(st, 1, l->id);
+    bind_text(st, 2, l->account_id);
+    bind_text(st, 3, l->product_id);
+    sqlite3_bind_int64(st, 4, l->lease_count);
+    sqlite3_bind_int64(st, 5, l->valid_from_ms);
+    sqlite3_bind_int64(st, 6, l->valid_until_ms);
+    if (l->last_lease_end_ms)
+        sqlite3_bind_int64(st, 7, l->last_lease_end_ms);
+    sqlite3_bind_int64(st, 8, l->created_ms);
+    bind_text(st, 9, opt_id(l->created_by));
+    sqlite3_bind_int64(st, 10, l->updated_ms);
+    bind_text(st, 11, opt_id(l->updated_by));
+}
+
+static int
+sqlite_lease_insert(struct ent_store_session *base, const struct ent_lease *l)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "INSERT INTO leases (id, account_id, product_id, lease_count,"
+                               " valid_from, valid_until, last_lease_end_ms, created_ms,"
+                               " created_by, updated_ms, updated_by)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!st)
+        return ENT_ESTORE;
+    bind_lease(st, l);
+    return exec_done(s, st, "insert lease");
+}
+
+static int
+sqlite_lease_update(struct ent_store_session *base, const struct ent_lease *l)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = prep(s, "UPDATE leases SET lease_count = ?4, valid_from = ?5,"
+                               " valid_until = ?6, last_lease_end_ms = ?7, updated_ms = ?10,"
+                               " updated_by = ?11 WHERE id = ?1 AND ?2 IS ?2 AND ?3 IS ?3"
+                               " AND ?8 IS ?8 AND ?9 IS ?9");
+    if (!st)
+        return ENT_ESTORE;
+    bind_lease(st, l);
+    int code = exec_done(s, st, "update lease");
+    if (code == ENT_OK && sqlite3_changes(s->db) == 0)
+        return ENT_ENOTFOUND;
+    return code;
+}
+
+/* Reads one lease selected by sql with two parameters (the second may be NULL). */
+static int
+read_lease(struct sqlite_session *s, struct ent_arena *a, const char *sql, const char *p1,
+           const char *p2, struct ent_lease *out)
+{
+    sqlite3_stmt *st = prep(s, sql);
+    if (!st)
+        return ENT_ESTORE;
+    bind_text(st, 1, p1);
+    bind_text(st, 2, p2);
+    int rc = step(s, st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get lease");
+    }
+    memset(out, 0, sizeof(*out));
+    col_id(st, 0, out->id);
+    col_id(st, 1, out->account_id);
+    col_id(st, 2, out->product_id);
+    out->product = col_text(a, st, 3);
+    out->lease_count = sqlite3_column_int64(st, 4);
+    out->valid_from_ms = sqlite3_column_int64(st, 5);
+    out->valid_until_ms = sqlite3_column_int64(st, 6);
+    out->last_lease_end_ms = sqlite3_column_int64(st, 7);
+    out->created_ms = sqlite3_column_int64(st, 8);
+    col_id(st, 9, out->created_by);
+    out->updated_ms = sqlite3_column_int64(st, 10);
+    col_id(st, 11, out->updated_by);
+    sqlite3_reset(st);
+    return out->product ? ENT_OK : ENT_ENOMEM;
+}
+
+#define LEASE_COLUMNS                                                                              \
+    "SELECT l.id, l.account_id, l.product_id, p.key, l.lease_count, l.valid_from,"                 \
+    " l.valid_until, l.last_lease_end_ms, l.created_ms, l.created_by, l.updated_ms,"               \
+    " l.updated_by FROM leases l JOIN products p ON p.id = l.product_id"
+
+static int
+sqlite_lease_get(struct ent_store_session *base, struct ent_arena *a, const char *id,
+                 struct ent_lease *out)
+{
+    return read_lease((struct sqlite_session *)base, a,
+                      LEASE_COLUMNS " WHERE l.id = ?1 AND ?2 IS NULL", id, NULL, out);
+}
+
+static int
+sqlite_lease_find(struct ent_store_session *base, struct ent_arena *a, const char *account_id,
+                  const char *product_id, struct ent_lease *out)
+{
+    return read_lease((struct sqlite_session *)base, a,
+                      LEASE_COLUMNS " WHERE l.account_id = ?1 AND l.product_id = ?2", account_id,
+                      product_id, out);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static const struct ent_store_ops sqlite_ops = {
     .name = "sqlite",
@@ -1440,6 +1960,19 @@ static const struct ent_store_ops sqlite_ops = {
     .key_count = sqlite_key_count,
     .event_insert = sqlite_event_insert,
     .event_get = sqlite_event_get,
+    .activation_id_taken = sqlite_activation_id_taken,
+    .order_insert = sqlite_order_insert,
+    .order_get = sqlite_order_get,
+    .order_activate = sqlite_order_activate,
+    .entitlement_insert = sqlite_entitlement_insert,
+    .entitlement_update = sqlite_entitlement_update,
+    .entitlement_get = sqlite_entitlement_get,
+    .entitlements_of_account = sqlite_entitlements_of_account,
+    .account_grant_count = sqlite_account_grant_count,
+    .lease_insert = sqlite_lease_insert,
+    .lease_update = sqlite_lease_update,
+    .lease_get = sqlite_lease_get,
+    .lease_find = sqlite_lease_find,
     .idempotency_get = sqlite_idempotency_get,
     .idempotency_insert = sqlite_idempotency_insert,
     .idempotency_purge = sqlite_idempotency_purge,

@@ -36,11 +36,16 @@ enum ent_store_table {
     ENT_TABLE_ACCOUNTS,
     ENT_TABLE_KEYS,
     ENT_TABLE_EVENTS,
+    ENT_TABLE_ORDERS,
+    ENT_TABLE_ENTITLEMENTS,
+    ENT_TABLE_LEASES,
 };
 
 enum ent_store_op {
     ENT_STORE_EQ,
-    ENT_STORE_GT, /* for ids that sort in time order: "after" */
+    ENT_STORE_GT,         /* for ids that sort in time order ("after") and times */
+    ENT_STORE_LE,         /* times: at or before */
+    ENT_STORE_GT_OR_NULL, /* times that may be open-ended: after, or none */
 };
 
 #define ENT_STORE_MAX_FILTERS 8
@@ -139,6 +144,41 @@ struct ent_store_ops {
     int (*event_insert)(struct ent_store_session *sess, const struct ent_event *e);
     int (*event_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
                      struct ent_event *out);
+
+    /* Activation ids: unique across line items and entitlements. */
+    int (*activation_id_taken)(struct ent_store_session *sess, const char *activation_id,
+                               bool *taken);
+
+    /* Orders with their line items (product keys joined in); insert registers the line items'
+     * activation ids (ENT_ECONFLICT when one is taken). get accepts an id. */
+    int (*order_insert)(struct ent_store_session *sess, const struct ent_order *o);
+    int (*order_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_order *out);
+    int (*order_activate)(struct ent_store_session *sess, const char *id, int64_t now_ms);
+
+    /*
+     * Entitlements (product key and name, feature key joined in). insert registers the
+     * activation id unless the entitlement shares its line item's (own_activation_id false).
+     * get accepts an id or an activation id.
+     */
+    int (*entitlement_insert)(struct ent_store_session *sess, const struct ent_entitlement *e,
+                              bool own_activation_id);
+    int (*entitlement_update)(struct ent_store_session *sess, const struct ent_entitlement *e);
+    int (*entitlement_get)(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_activation_id, struct ent_entitlement *out);
+    /* Every entitlement of an account that is not revoked, oldest first. */
+    int (*entitlements_of_account)(struct ent_store_session *sess, struct ent_arena *a,
+                                   const char *account_id, struct ent_entitlement **out, size_t *n);
+    /* How many entitlements (any status) and orders an account has. */
+    int (*account_grant_count)(struct ent_store_session *sess, const char *account_id, int64_t *n);
+
+    /* Leases: one per (account, product); insert of a second: ENT_ECONFLICT. */
+    int (*lease_insert)(struct ent_store_session *sess, const struct ent_lease *l);
+    int (*lease_update)(struct ent_store_session *sess, const struct ent_lease *l);
+    int (*lease_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_lease *out);
+    int (*lease_find)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                      const char *product_id, struct ent_lease *out);
 
     /* Idempotency records: one per (key_id, idem_key); insert of a taken one: ENT_ECONFLICT. */
     int (*idempotency_get)(struct ent_store_session *sess, struct ent_arena *a, const char *key_id,

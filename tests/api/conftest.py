@@ -85,7 +85,10 @@ class Daemon:
 def workdir():
     d = tempfile.mkdtemp(prefix="entitled-test-")
     yield d
-    shutil.rmtree(d, ignore_errors=True)
+    if os.environ.get("ENTITLED_TEST_KEEP"):
+        print(f"\nentitled: test stores and daemon logs kept in {d}")
+    else:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

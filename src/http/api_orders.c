@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_orders.c: the HTTP face of orders: create (optionally activating at once), read, list,
+ * activate.
+ */
+#include <string.h>
+
+#include "core/utc.h"
+#include "http/api.h"
+#include "http/json.h"
+#include "http/paging.h"
+
+#define ITEMS_MAX 100
+
+static int
+parse_order_type(const char *s)
+{
+    return (int)ent_order_type_parse(s);
+}
+
+json_t *
+ent_api_orders_encode(const struct ent_order *o)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < o->n_items; i++) {
+        const struct ent_line_item *li = &o->items[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_string(li->id));
+        json_object_set_new(j, "product", json_string(li->product));
+        json_object_set_new(j, "quantity", json_integer(li->quantity));
+        json_object_set_new(j, "quantity_per_copy", json_integer(li->quantity_per_copy));
+        json_object_set_new(j, "start_date", ent_json_time(li->start_ms));
+        json_object_set_new(j, "end_date", li->permanent ? json_null() : ent_json_time(li->end_ms));
+        json_object_set_new(j, "permanent", json_boolean(li->permanent));
+        json_object_set_new(j, "order_type", json_string(ent_order_type_name(li->order_type)));
+        json_object_set_new(j, "activation_id", json_string(li->activation_id));
+        json_object_set_new(j, "parent_activation_id",
+                            ent_json_str_or_null(li->parent_activation_id));
+        json_object_set_new(j, "attributes", ent_json_raw_object(li->attributes));
+        json_array_append_new(items, j);
+    }
+    json_t *o_json = json_object();
+    json_object_set_new(o_json, "id", json_string(o->id));
+    json_object_set_new(o_json, "number", json_string(o->number));
+    json_object_set_new(o_json, "account", json_string(o->account_id));
+    json_object_set_new(o_json, "status", json_string(ent_order_status_name(o->status)));
+    json_object_set_new(o_json, "items", items);
+    json_object_set_new(o_json, "attributes", ent_json_raw_object(o->attributes));
+    json_object_set_new(o_json, "created_at", ent_json_time(o->created_ms));
+    json_object_set_new(o_json, "updated_at", ent_json_time(o->updated_ms));
+    json_object_set_new(o_json, "activated_at", ent_json_time(o->activated_ms));
+    return o_json;
+}
+
+/* ent_api_orders_encode() in the shape of a list item encoder. */
+static json_t *
+encode_item(const void *item)
+{
+    return ent_api_orders_encode(item);
+}
+
+bool
+ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64_t *ms)
+{
+    const char *s = NULL;
+    if (!ent_json_string(r, name, flags, &s))
+        return false;
+    if (!ent_utc_parse(s, true, ms)) {
+        ent_json_error(r, name, "must be an RFC 3339 time or a date (YYYY-MM-DD)");
+        return false;
+    }
+    return true;
+}
+
+/* Reads the line items of an order body. */
+static void
+read_items(struct ent_jreader *r, struct ent_order *o)
+{
+    json_t *arr = NULL;
+    if (!ent_json_array(r, "items", ENT_J_REQUIRED, ITEMS_MAX, &arr))
+        return;
+    size_t n = json_array_size(arr);
+    o->items = ent_ctx_alloc(r->ctx, (n ? n : 1) * sizeof(*o->items));
+    if (!o->items)
+        return;
+    memset(o->items, 0, (n ? n : 1) * sizeof(*o->items));
+    o->n_items = n;
+    static const char *const fields[] = {
+        "product",   "quantity",   "quantity_per_copy", "start_date",           "end_date",
+        "permanent", "order_type", "activation_id",     "parent_activation_id", "attributes",
+        NULL};
+    for (size_t i = 0; i < n; i++) {
+        json_t *el = json_array_get(arr, i);
+        struct ent_jreader c = ent_json_child(r, "items", (long)i, el);
+        if (!json_is_object(el)) {
+            ent_error_field(r->err, c.path, "must be an object");
+            continue;
+        }
+        struct ent_line_item *li = &o->items[i];
+        int v = 0;
+        ent_json_only(&c, fields);
+        ent_json_string(&c, "product", ENT_J_REQUIRED, &li->product);
+        ent_json_int(&c, "quantity", 0, 1, 1000000000, &li->quantity);
+        ent_json_int(&c, "quantity_per_copy", 0, 1, 1000000000, &li->quantity_per_copy);
+        ent_api_read_date(&c, "start_date", ENT_J_NULLABLE, &li->start_ms);
+        ent_api_read_date(&c, "end_date", ENT_J_NULLABLE, &li->end_ms);
+        ent_json_bool(&c, "permanent", 0, &li->permanent);
+        if (ent_json_enum(&c, "order_type", 0, parse_order_type, "new, renewal, upgrade, upsell",
+                          &v))
+            li->order_type = (enum ent_order_type)v;
+        ent_json_string(&c, "activation_id", ENT_J_NULLABLE, &li->activation_id);
+        ent_json_string(&c, "parent_activation_id", ENT_J_NULLABLE, &li->parent_activation_id);
+        ent_json_object_text(&c, "attributes", ENT_J_NULLABLE, &li->attributes);
+    }
+}
+
+void
+ent_api_orders_create(struct ent_request *req)
+{
+    static const char *const fields[] = {"account", "items", "attributes", "activate", NULL};
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
+    struct ent_order in, out;
+    memset(&in, 0, sizeof(in));
+    ent_json_only(&r, fields);
+    ent_json_string(&r, "account", ENT_J_REQUIRED, &in.account);
+    read_items(&r, &in);
+    ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &in.attributes);
+    ent_json_bool(&r, "activate", 0, &in.activate);
+    if (err.code == ENT_OK)
+        ent_orders_create(req->ctx, &in, &out, &err);
+    if (err.code != ENT_OK)
+        ent_http_reply_error(req, &err);
+    else
+        ent_http_reply_json(req, 201, ent_api_orders_encode(&out));
+}
+
+void
+ent_api_orders_list(struct ent_request *req)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_list_query q;
+    struct ent_list list;
+    if (ent_paging_parse(req, &q, &err) == ENT_OK)
+        ent_orders_list(req->ctx, &q, &list, &err);
+    if (err.code != ENT_OK)
+        ent_http_reply_error(req, &err);
+    else
+        ent_paging_reply(req, &q, &list, sizeof(struct ent_order), encode_item);
+}
+
+void
+ent_api_orders_get(struct ent_request *req)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_order o;
+    if (ent_orders_get(req->ctx, req->params[0], &o, &err) < 0)
+        ent_http_reply_error(req, &err);
+    else
+        ent_http_reply_json(req, 200, ent_api_orders_encode(&o));
+}
+
+void
+ent_api_orders_activate(struct ent_request *req)
+{
+    static const char *const no_fields[] = {NULL};
+    struct ent_error err;
+    ent_error_clear(&err);
+    if (req->json) {
+        struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
+        ent_json_only(&r, no_fields);
+    }
+    struct ent_order o;
+    if (err.code == ENT_OK)
+        ent_orders_activate(req->ctx, req->params[0], &o, &err);
+    if (err.code != ENT_OK)
+        ent_http_reply_error(req, &err);
+    else
+        ent_http_reply_json(req, 200, ent_api_orders_encode(&o));
+}

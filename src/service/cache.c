@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cache.c: the in-memory catalog and the per-account snapshots that evaluation reads (see
+ * cache.h). No SQL here: misses read through the store interface.
+ *
+ * Correctness under concurrent writes: a snapshot built from the store may be stale by the time
+ * it is built, if a write to the account committed meanwhile. Every drop bumps the generation of
+ * the account's stripe first; a builder notes that generation before it reads the store and
+ * installs its snapshot only if the generation is unchanged, so a snapshot built from data older
+ * than an acknowledged write is never kept. The same holds for the catalog and its generation.
+ *
+ * THREAD SAFETY: one mutex (cache->lock) guards the snapshot table, the LRU list, reference
+ * counts and the current catalog. Generations are atomics, bumped without the lock. Building
+ * happens outside the lock. A snapshot or catalog handed out is immutable and stays valid while
+ * referenced; the last release of an evicted one frees it.
+ */
+#include "service/cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "service/ctx.h"
+
+#define STRIPES 1024
+#define BUCKETS_MIN 1024
+#define MAX_DEPTH 16 /* bundles nested deeper than this are not followed */
+
+/* The catalog's own data: an arena holding every feature and product, and its indexes. */
+struct catalog_index {
+    struct ent_arena arena;
+    struct ent_product *products;
+    size_t n_products;
+    /* open addressing: feature keys and ids -> feature index; product ids -> product index */
+    const char **feature_names;
+    uint32_t *feature_slots;
+    size_t feature_cap;
+    const char **product_names;
+    uint32_t *product_slots;
+    size_t product_cap;
+};
+
+struct ent_cache {
+    pthread_mutex_t lock;
+    atomic_uint_fast64_t catalog_gen;
+    atomic_uint_fast64_t stripes[STRIPES];
+    struct ent_catalog *catalog; /* the current one, or NULL */
+    struct ent_snapshot **by_id;
+    struct ent_snapshot **by_key;
+    size_t n_buckets;
+    struct ent_snapshot *lru_head, *lru_tail; /* head: most recently used */
+    size_t count;
+    size_t max;
+    size_t bytes;
+    atomic_uint_fast64_t hits, misses, builds, drops, evictions;
+};
+
+/* FNV-1a hash of a string. */
+static uint64_t
+hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The stripe of an account id. */
+static size_t
+stripe_of(const char *account_id)
+{
+    return (size_t)(hash_str(account_id) % STRIPES);
+}
+
+struct ent_cache *
+ent_cache_new(size_t max_accounts)
+{
+    struct ent_cache *c = ent_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->max = max_accounts ? max_accounts : 100000;
+    c->n_buckets = BUCKETS_MIN;
+    while (c->n_buckets < c->max)
+        c->n_buckets *= 2;
+    c->by_id = ent_calloc(c->n_buckets, sizeof(*c->by_id));
+    c->by_key = ent_calloc(c->n_buckets, sizeof(*c->by_key));
+    if (!c->by_id || !c->by_key) {
+        ent_free(c->by_id);
+        ent_free(c->by_key);
+        ent_free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+/* Frees a catalog and its arena. */
+static void
+catalog_free(struct ent_catalog *cat)
+{
+    if (!cat)
+        return;
+    struct catalog_index *ix = cat->index_;
+    if (ix) {
+        ent_arena_cleanup(&ix->arena);
+        ent_free(ix);
+    }
+    ent_free(cat);
+}
+
+void
+ent_cache_free(struct ent_cache *c)
+{
+    if (!c)
+        return;
+    struct ent_snapshot *s = c->lru_head;
+    while (s) {
+        struct ent_snapshot *next = s->lru_next_;
+        ent_free(s);
+        s = next;
+    }
+    catalog_free(c->catalog);
+    pthread_mutex_destroy(&c->lock);
+    ent_free(c->by_id);
+    ent_free(c->by_key);
+    ent_free(c);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The catalog                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Inserts name -> idx into an open-addressing table of cap slots (a power of two). */
+static void
+index_put(const char **names, uint32_t *slots, size_t cap, const char *name, uint32_t idx)
+{
+    size_t i = (size_t)hash_str(name) & (cap - 1);
+    while (names[i])
+        i = (i + 1) & (cap - 1);
+    names[i] = name;
+    slots[i] = idx;
+}
+
+/* Looks name up in an open-addressing table; -1 when absent. */
+static long
+index_get(const char *const *names, const uint32_t *slots, size_t cap, const char *name)
+{
+    if (!cap)
+        return -1;
+    size_t i = (size_t)hash_str(name) & (cap - 1);
+    while (names[i]) {
+        if (strcmp(names[i], name) == 0)
+            return slots[i];
+        i = (i + 1) & (cap - 1);
+    }
+    return -1;
+}
+
+/* A table capacity for n names: a power of two at least 2n. */
+static size_t
+table_cap(size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    return cap;
+}
+
+/* Loads every row of a table through the generic list, 100 at a time, into the arena. */
+static int
+load_all(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_arena *a,
+         enum ent_store_table table, size_t item_size, void **items, size_t *n)
+{
+    size_t count = 0, cap = 0;
+    char *out = NULL;
+    for (int64_t offset = 0;; offset += 100) {
+        struct ent_store_query q = {.limit = 100, .offset = offset};
+        char(*ids)[37] = NULL;
+        size_t got = 0;
+        int64_t total = 0;
+        int rc = sess->ops->list(sess, &ctx->arena, table, &q, &ids, &got, &total);
+        if (rc < 0)
+            return rc;
+        if (!out) {
+            cap = (size_t)total + 1;
+            out = ent_arena_calloc(a, cap, item_size);
+            if (!out)
+                return ENT_ENOMEM;
+        }
+        for (size_t i = 0; i < got && count < cap; i++) {
+            void *item = out + count * item_size;
+            rc = table == ENT_TABLE_FEATURES ? sess->ops->feature_get(sess, a, ids[i], item)
+                                             : sess->ops->product_get(sess, a, ids[i], item);
+            if (rc == ENT_ENOTFOUND)
+                continue;
+            if (rc < 0)
+                return rc;
+            count++;
+        }
+        if (got < 100)
+            break;
+    }
+    *items = out;
+    *n = count;
+    return ENT_OK;
+}
+
+/* Builds a catalog from the store. OUT cat (heap, refs 0). */
+static int
+catalog_build(struct ent_ctx *ctx, uint64_t gen, struct ent_catalog **out)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    struct ent_catalog *cat = ent_calloc(1, sizeof(*cat));
+    struct catalog_index *ix = ent_calloc(1, sizeof(*ix));
+    if (!cat || !ix) {
+        ent_free(cat);
+        ent_free(ix);
+        return ENT_ENOMEM;
+    }
+    ent_arena_init(&ix->arena, 0);
+    cat->index_ = ix;
+    cat->gen_ = gen;
+    void *features = NULL, *products = NULL;
+    rc = sess->ops->begin(sess, false);
+    if (rc == ENT_OK)
+        rc = load_all(ctx, sess, &ix->arena, ENT_TABLE_FEATURES, sizeof(struct ent_feature),
+                      &features, &cat->n_features);
+    if (rc == ENT_OK)
+        rc = load_all(ctx, sess, &ix->arena, ENT_TABLE_PRODUCTS, sizeof(struct ent_product),
+                      &products, &ix->n_products);
+    sess->ops->rollback(sess);
+    if (rc < 0) {
+        catalog_free(cat);
+        return rc;
+    }
+    /* struct ent_catalog_feature wraps struct ent_feature alone, so the array is the same. */
+    cat->features = features;
+    ix->products = products;
+    ix->feature_cap = table_cap(2 * cat->n_features);
+    ix->product_cap = table_cap(ix->n_products);
+    ix->feature_names = ent_arena_calloc(&ix->arena, ix->feature_cap, sizeof(char *));
+    ix->feature_slots = ent_arena_calloc(&ix->arena, ix->feature_cap, sizeof(uint32_t));
+    ix->product_names = ent_arena_calloc(&ix->arena, ix->product_cap, sizeof(char *));
+    ix->product_slots = ent_arena_calloc(&ix->arena, ix->product_cap, sizeof(uint32_t));
+    if (!ix->feature_names || !ix->feature_slots || !ix->product_names || !ix->product_slots) {
+        catalog_free(cat);
+        return ENT_ENOMEM;
+    }
+    for (size_t i = 0; i < cat->n_features; i++) {
+        const struct ent_feature *f = &cat->features[i].feature;
+        index_put(ix->feature_names, ix->feature_slots, ix->feature_cap, f->key, (uint32_t)i);
+        index_put(ix->feature_names, ix->feature_slots, ix->feature_cap, f->id, (uint32_t)i);
+    }
+    for (size_t i = 0; i < ix->n_products; i++)
+        index_put(ix->product_names, ix->product_slots, ix->product_cap, ix->products[i].id,
+                  (uint32_t)i);
+    *out = cat;
+    return ENT_OK;
+}
+
+long
+ent_cache_feature_index(const struct ent_catalog *cat, const char *key_or_id)
+{
+    const struct catalog_index *ix = cat->index_;
+    return index_get(ix->feature_names, ix->feature_slots, ix->feature_cap, key_or_id);
+}
+
+/* The product of cat with id, or NULL. */
+static const struct ent_product *
+catalog_product(const struct ent_catalog *cat, const char *id)
+{
+    const struct catalog_index *ix = cat->index_;
+    long i = index_get(ix->product_names, ix->product_slots, ix->product_cap, id);
+    return i < 0 ? NULL : &ix->products[i];
+}
+
+int
+ent_cache_catalog(struct ent_ctx *ctx, struct ent_catalog **out)
+{
+    struct ent_cache *c = ctx->app->cache;
+    uint64_t gen = atomic_load(&c->catalog_gen);
+    pthread_mutex_lock(&c->lock);
+    if (c->catalog && c->catalog->gen_ == gen) {
+        c->catalog->refs_++;
+        *out = c->catalog;
+        pthread_mutex_unlock(&c->lock);
+        return ENT_OK;
+    }
+    pthread_mutex_unlock(&c->lock);
+    struct ent_catalog *cat;
+    int rc = catalog_build(ctx, gen, &cat);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&c->lock);
+    cat->refs_ = 1;
+    if (atomic_load(&c->catalog_gen) == gen && (!c->catalog || c->catalog->gen_ != gen)) {
+        struct ent_catalog *old = c->catalog;
+        c->catalog = cat;
+        cat->refs_++; /* the cache's own reference */
+        if (old && --old->refs_ == 0)
+            catalog_free(old);
+    }
+    pthread_mutex_unlock(&c->lock);
+    *out = cat;
+    return ENT_OK;
+}
+
+void
+ent_cache_catalog_release(struct ent_app *app, struct ent_catalog *cat)
+{
+    if (!cat)
+        return;
+    struct ent_cache *c = app->cache;
+    pthread_mutex_lock(&c->lock);
+    bool last = --cat->refs_ == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (last)
+        catalog_free(cat);
+}
+
+void
+ent_cache_catalog_changed(struct ent_app *app)
+{
+    atomic_fetch_add(&app->cache->catalog_gen, 1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Building snapshots                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The grants being collected for one account. */
+struct collector {
+    const struct ent_catalog *cat;
+    struct ent_grant *grants;
+    uint32_t *feature_of; /* the feature index of each grant */
+    size_t n, cap;
+    struct ent_arena *a;
+    bool oom;
+};
+
+/* Adds one grant of feature index fi. */
+static void
+collect(struct collector *col, uint32_t fi, const struct ent_grant *g)
+{
+    if (col->n == col->cap) {
+        size_t cap = col->cap ? col->cap * 2 : 32;
+        struct ent_grant *grants = ent_arena_alloc(col->a, cap * sizeof(*grants));
+        uint32_t *fo = ent_arena_alloc(col->a, cap * sizeof(*fo));
+        if (!grants || !fo) {
+            col->oom = true;
+            return;
+        }
+        if (col->n) {
+            memcpy(grants, col->grants, col->n * sizeof(*grants));
+            memcpy(fo, col->feature_of, col->n * sizeof(*fo));
+        }
+        col->grants = grants;
+        col->feature_of = fo;
+        col->cap = cap;
+    }
+    col->grants[col->n] = *g;
+    col->feature_of[col->n] = fi;
+    col->n++;
+}
+
+/*
+ * Adds what product p gives under the template grant, and, when with_components, what its
+ * components give, multiplied. Order activation creates an entitlement of its own for each
+ * component, so entitlements from orders are taken without their components.
+ */
+static void
+collect_product(struct collector *col, const struct ent_product *p, int64_t quantity,
+                const struct ent_grant *tmpl, bool with_components, int depth)
+{
+    if (!p || depth > MAX_DEPTH)
+        return;
+    for (size_t i = 0; i < p->n_entitlements; i++) {
+        long fi = ent_cache_feature_index(col->cat, p->entitlements[i].feature_id);
+        if (fi < 0)
+            continue;
+        struct ent_grant g = *tmpl;
+        g.value = p->entitlements[i].value;
+        g.quantity = quantity;
+        collect(col, (uint32_t)fi, &g);
+    }
+    for (size_t i = 0; with_components && i < p->n_components; i++) {
+        const struct ent_product *comp = catalog_product(col->cat, p->components[i].product_id);
+        collect_product(col, comp, quantity * p->components[i].quantity, tmpl, true, depth + 1);
+    }
+}
+
+/* Orders grant indexes by feature index, then by position (a stable sort). */
+static void
+sort_by_feature(struct collector *col, uint32_t *order)
+{
+    for (size_t i = 0; i < col->n; i++)
+        order[i] = (uint32_t)i;
+    for (size_t i = 1; i < col->n; i++) { /* insertion sort: snapshots are small */
+        uint32_t x = order[i];
+        size_t j = i;
+        while (j > 0 && col->feature_of[order[j - 1]] > col->feature_of[x]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = x;
+    }
+}
+
+/*
+ * Packs the collected grants, their per-feature ranges and the sources into one allocation.
+ * Manual values and product keys are copied in, so the snapshot owns every string it holds.
+ */
+static struct ent_snapshot *
+pack_snapshot(struct collector *col, const struct ent_account *acc,
+              const struct ent_entitlement *ents, size_t n_ents)
+{
+    uint32_t *order = ent_arena_alloc(col->a, (col->n ? col->n : 1) * sizeof(*order));
+    if (!order)
+        return NULL;
+    sort_by_feature(col, order);
+    size_t n_features = 0;
+    for (size_t i = 0; i < col->n; i++)
+        n_features += i == 0 || col->feature_of[order[i]] != col->feature_of[order[i - 1]];
+    size_t strings = strlen(acc->key) + 1;
+    for (size_t i = 0; i < col->n; i++)
+        strings += strlen(col->grants[i].value) + 1;
+    for (size_t i = 0; i < n_ents; i++)
+        strings += ents[i].product ? strlen(ents[i].product) + 1 : 0;
+    size_t bytes = sizeof(struct ent_snapshot) + col->n * sizeof(struct ent_grant) +
+                   n_features * sizeof(struct ent_snapshot_feature) +
+                   n_ents * sizeof(struct ent_snapshot_source) + strings;
+    struct ent_snapshot *snap = ent_alloc(bytes);
+    if (!snap)
+        return NULL;
+    memset(snap, 0, sizeof(*snap));
+    char *p = (char *)(snap + 1);
+    /* Most aligned first: grants and sources hold 64-bit fields, features 32-bit ones. */
+    snap->grants = (struct ent_grant *)p;
+    p += col->n * sizeof(struct ent_grant);
+    snap->sources = (struct ent_snapshot_source *)p;
+    p += n_ents * sizeof(struct ent_snapshot_source);
+    snap->features = (struct ent_snapshot_feature *)p;
+    p += n_features * sizeof(struct ent_snapshot_feature);
+    char *str = p;
+    memcpy(snap->account_id, acc->id, sizeof(snap->account_id));
+    snap->account_key = str;
+    str = stpcpy(str, acc->key) + 1;
+    for (size_t i = 0; i < n_ents; i++) {
+        struct ent_snapshot_source *src = &snap->sources[i];
+        memcpy(src->entitlement_id, ents[i].id, sizeof(src->entitlement_id));
+        src->source = ents[i].source;
+        src->quantity = ents[i].quantity;
+        src->product = NULL;
+        if (ents[i].product) {
+            src->product = str;
+            str = stpcpy(str, ents[i].product) + 1;
+        }
+    }
+    for (size_t k = 0; k < col->n; k++) {
+        const struct ent_grant *g = &col->grants[order[k]];
+        uint32_t fi = col->feature_of[order[k]];
+        snap->grants[k] = *g;
+        snap->grants[k].value = str;
+        str = stpcpy(str, g->value) + 1;
+        if (snap->n_features == 0 || snap->features[snap->n_features - 1].feature != fi) {
+            struct ent_snapshot_feature *sf = &snap->features[snap->n_features++];
+            sf->feature = fi;
+            sf->first = (uint32_t)k;
+            sf->count = 0;
+        }
+        snap->features[snap->n_features - 1].count++;
+    }
+    snap->n_grants = col->n;
+    snap->n_sources = n_ents;
+    snap->bytes_ = bytes;
+    return snap;
+}
+
+/* Builds the snapshot of account (id or key) from the store. OUT snap (heap, refs 0). */
+static int
+snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *account,
+               uint64_t *stripe_gen, struct ent_snapshot **out)
+{
+    struct ent_cache *c = ctx->app->cache;
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    struct ent_account acc;
+    rc = sess->ops->account_get(sess, &ctx->arena, account, &acc);
+    if (rc < 0)
+        return rc;
+    *stripe_gen = atomic_load(&c->stripes[stripe_of(acc.id)]);
+    struct ent_entitlement *ents = NULL;
+    size_t n = 0;
+    rc = sess->ops->entitlements_of_account(sess, &ctx->arena, acc.id, &ents, &n);
+    if (rc < 0)
+        return rc;
+    struct collector col = {.cat = cat, .a = &ctx->arena};
+    for (size_t i = 0; i < n && !col.oom; i++) {
+        const struct ent_entitlement *e = &ents[i];
+        struct ent_grant tmpl = {
+            .quantity = e->quantity,
+            .start_ms = e->start_ms,
+            .end_ms = e->permanent ? 0 : e->end_ms,
+            .state =
+                e->status == ENT_ENTITLEMENT_SUSPENDED ? ENT_GRANT_SUSPENDED : ENT_GRANT_ACTIVE,
+            .override = e->override,
+            .source = i,
+        };
+        if (e->product_id[0]) {
+            collect_product(&col, catalog_product(cat, e->product_id), e->quantity, &tmpl,
+                            e->source != ENT_SOURCE_ORDER, 0);
+        } else if (e->feature_id[0] && e->value) {
+            long fi = ent_cache_feature_index(cat, e->feature_id);
+            tmpl.value = e->value;
+            if (fi >= 0)
+                collect(&col, (uint32_t)fi, &tmpl);
+        }
+    }
+    if (col.oom)
+        return ENT_ENOMEM;
+    struct ent_snapshot *snap = pack_snapshot(&col, &acc, ents, n);
+    if (!snap)
+        return ENT_ENOMEM;
+    snap->catalog_gen_ = cat->gen_;
+    atomic_fetch_add(&c->builds, 1);
+    *out = snap;
+    return ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The snapshot table                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Unlinks s from the LRU list. Caller holds the lock. */
+static void
+lru_unlink(struct ent_cache *c, struct ent_snapshot *s)
+{
+    if (s->lru_prev_)
+        s->lru_prev_->lru_next_ = s->lru_next_;
+    else
+        c->lru_head = s->lru_next_;
+    if (s->lru_next_)
+        s->lru_next_->lru_prev_ = s->lru_prev_;
+    else
+        c->lru_tail = s->lru_prev_;
+    s->lru_prev_ = s->lru_next_ = NULL;
+}
+
+/* Links s at the LRU head. Caller holds the lock. */
+static void
+lru_push(struct ent_cache *c, struct ent_snapshot *s)
+{
+    s->lru_prev_ = NULL;
+    s->lru_next_ = c->lru_head;
+    if (c->lru_head)
+        c->lru_head->lru_prev_ = s;
+    c->lru_head = s;
+    if (!c->lru_tail)
+        c->lru_tail = s;
+}
+
+/* Removes s from both hash chains and the LRU; frees it unless referenced. Caller locks. */
+static void
+table_remove(struct ent_cache *c, struct ent_snapshot *s)
+{
+    size_t bi = (size_t)hash_str(s->account_id) & (c->n_buckets - 1);
+    for (struct ent_snapshot **p = &c->by_id[bi]; *p; p = &(*p)->hash_next_) {
+        if (*p == s) {
+            *p = s->hash_next_;
+            break;
+        }
+    }
+    size_t bk = (size_t)hash_str(s->account_key) & (c->n_buckets - 1);
+    for (struct ent_snapshot **p = &c->by_key[bk]; *p; p = &(*p)->key_next_) {
+        if (*p == s) {
+            *p = s->key_next_;
+            break;
+        }
+    }
+    lru_unlink(c, s);
+    c->count--;
+    c->bytes -= s->bytes_;
+    s->hash_next_ = s->key_next_ = NULL;
+    s->detached_ = true; /* out of the table: the last release frees it */
+    if (s->refs_ == 0)
+        ent_free(s);
+}
+
+/* Finds the snapshot of account (id or key). Caller holds the lock. */
+static struct ent_snapshot *
+table_find(struct ent_cache *c, const char *account)
+{
+    uint64_t h = hash_str(account);
+    for (struct ent_snapshot *s = c->by_id[h & (c->n_buckets - 1)]; s; s = s->hash_next_) {
+        if (strcmp(s->account_id, account) == 0)
+            return s;
+    }
+    for (struct ent_snapshot *s = c->by_key[h & (c->n_buckets - 1)]; s; s = s->key_next_) {
+        if (strcmp(s->account_key, account) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* Inserts s (replacing an older one of the account), evicting the least recently used. */
+static void
+table_insert(struct ent_cache *c, struct ent_snapshot *s)
+{
+    struct ent_snapshot *old = table_find(c, s->account_id);
+    if (old)
+        table_remove(c, old);
+    while (c->count >= c->max && c->lru_tail) {
+        table_remove(c, c->lru_tail);
+        atomic_fetch_add(&c->evictions, 1);
+    }
+    size_t bi = (size_t)hash_str(s->account_id) & (c->n_buckets - 1);
+    s->hash_next_ = c->by_id[bi];
+    c->by_id[bi] = s;
+    size_t bk = (size_t)hash_str(s->account_key) & (c->n_buckets - 1);
+    s->key_next_ = c->by_key[bk];
+    c->by_key[bk] = s;
+    lru_push(c, s);
+    c->count++;
+    c->bytes += s->bytes_;
+}
+
+int
+ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
+                   struct ent_snapshot **out)
+{
+    struct ent_cache *c = ctx->app->cache;
+    pthread_mutex_lock(&c->lock);
+    struct ent_snapshot *s = table_find(c, account);
+    if (s && s->catalog_gen_ == cat->gen_) {
+        s->refs_++;
+        lru_unlink(c, s);
+        lru_push(c, s);
+        pthread_mutex_unlock(&c->lock);
+        atomic_fetch_add(&c->hits, 1);
+        *out = s;
+        return ENT_OK;
+    }
+    pthread_mutex_unlock(&c->lock);
+    atomic_fetch_add(&c->misses, 1);
+    uint64_t gen = 0;
+    struct ent_snapshot *built;
+    int rc = snapshot_build(ctx, cat, account, &gen, &built);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&c->lock);
+    built->refs_ = 1;
+    bool current = atomic_load(&c->stripes[stripe_of(built->account_id)]) == gen &&
+                   atomic_load(&c->catalog_gen) == cat->gen_;
+    if (current)
+        table_insert(c, built);
+    else
+        built->detached_ = true; /* stale already: used by this request alone */
+    pthread_mutex_unlock(&c->lock);
+    *out = built;
+    return ENT_OK;
+}
+
+void
+ent_cache_release(struct ent_app *app, struct ent_snapshot *snap)
+{
+    if (!snap)
+        return;
+    struct ent_cache *c = app->cache;
+    pthread_mutex_lock(&c->lock);
+    snap->refs_--;
+    bool free_it = snap->detached_ && snap->refs_ == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (free_it)
+        ent_free(snap);
+}
+
+void
+ent_cache_drop(struct ent_app *app, const char *account_id)
+{
+    struct ent_cache *c = app->cache;
+    atomic_fetch_add(&c->stripes[stripe_of(account_id)], 1);
+    atomic_fetch_add(&c->drops, 1);
+    pthread_mutex_lock(&c->lock);
+    struct ent_snapshot *s = table_find(c, account_id);
+    if (s)
+        table_remove(c, s);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void
+ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out)
+{
+    struct ent_cache *c = app->cache;
+    out->hits = atomic_load(&c->hits);
+    out->misses = atomic_load(&c->misses);
+    out->builds = atomic_load(&c->builds);
+    out->drops = atomic_load(&c->drops);
+    out->evictions = atomic_load(&c->evictions);
+    pthread_mutex_lock(&c->lock);
+    out->accounts = c->count;
+    out->bytes = c->bytes;
+    pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cache.h: what evaluation reads instead of the store. Two caches live here:
+ *  - the catalog: every feature and product, copied into memory, rebuilt when a catalog write
+ *    bumps the catalog generation;
+ *  - snapshots: per account, what it holds, flattened to (feature, value, quantity, dates),
+ *    built from the store on a miss, dropped by any write that touches the account before that
+ *    write is acknowledged, bounded by an LRU.
+ * A warm evaluation takes both from memory and runs no SQL.
+ *
+ * Rule for writers: after committing a change that touches an account's grants, call
+ * ent_cache_drop(app, account_id) before answering; after committing a change to features or
+ * products, call ent_cache_catalog_changed(app).
+ */
+#ifndef ENT_SERVICE_CACHE_H
+#define ENT_SERVICE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/evaluate.h"
+#include <entitled.h>
+
+struct ent_cache;
+
+/* A feature of the in-memory catalog. */
+struct ent_catalog_feature {
+    struct ent_feature feature; /* id, key, type, unit, levels, reset_period, … */
+};
+
+/* One source of grants in a snapshot: an entitlement, for explanations. */
+struct ent_snapshot_source {
+    char entitlement_id[37];
+    const char *product; /* key, or NULL */
+    enum ent_source source;
+    int64_t quantity;
+};
+
+/* What an account holds of one feature: the grants, ready for ent_evaluate(). */
+struct ent_snapshot_feature {
+    uint32_t feature; /* index in the catalog's features */
+    uint32_t first;   /* its grants are grants[first .. first + count) */
+    uint32_t count;
+};
+
+struct ent_snapshot {
+    char account_id[37];
+    const char *account_key;
+    struct ent_grant *grants; /* sorted by feature */
+    size_t n_grants;
+    struct ent_snapshot_feature *features; /* sorted by feature index */
+    size_t n_features;
+    struct ent_snapshot_source *sources;
+    size_t n_sources;
+    /* private to cache.c */
+    uint64_t catalog_gen_;
+    long refs_;
+    bool detached_; /* no longer in the table: freed by its last release */
+    struct ent_snapshot *lru_prev_, *lru_next_, *hash_next_, *key_next_;
+    size_t bytes_;
+};
+
+struct ent_catalog {
+    struct ent_catalog_feature *features;
+    size_t n_features;
+    /* private to cache.c */
+    uint64_t gen_;
+    long refs_;
+    void *index_; /* key -> feature index */
+};
+
+/* Creates the caches; at most max_accounts snapshots are kept (0: 100000). */
+struct ent_cache *ent_cache_new(size_t max_accounts);
+void ent_cache_free(struct ent_cache *cache);
+
+/*
+ * The current catalog (built from the store when stale), referenced until
+ * ent_cache_catalog_release(). Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_cache_catalog(struct ent_ctx *ctx, struct ent_catalog **out);
+void ent_cache_catalog_release(struct ent_app *app, struct ent_catalog *cat);
+
+/* The index of a feature by key or id in cat, or -1. */
+long ent_cache_feature_index(const struct ent_catalog *cat, const char *key_or_id);
+
+/*
+ * The snapshot of an account (by id or key), built on a miss, referenced until
+ * ent_cache_release(). Errors: ENT_ENOTFOUND (no such account), ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
+                       struct ent_snapshot **out);
+void ent_cache_release(struct ent_app *app, struct ent_snapshot *snap);
+
+/* Drops the account's snapshot; call after a committed write that touches the account. */
+void ent_cache_drop(struct ent_app *app, const char *account_id);
+
+/* Marks the catalog stale (and with it every snapshot); call after a catalog write. */
+void ent_cache_catalog_changed(struct ent_app *app);
+
+/* Counters for /metrics and tests. */
+struct ent_cache_stats {
+    uint64_t hits, misses, builds, drops, evictions, accounts;
+    size_t bytes;
+};
+void ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out);
+
+#endif /* ENT_SERVICE_CACHE_H */

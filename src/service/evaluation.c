@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evaluation.c: answers "what may this account use now, and how much is left?" from the
+ * in-memory catalog and the account's snapshot (cache.c), with the rules of core/evaluate.c.
+ * A warm call touches no store: the key, the catalog and the snapshot all come from memory.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/evaluate.h"
+#include "core/window.h"
+#include "service/cache.h"
+#include "service/ctx.h"
+#include <entitled.h>
+
+#define FEATURE_NAME_MAX 200
+
+/* The snapshot's entry for feature index fi (binary search), or NULL. */
+static const struct ent_snapshot_feature *
+find_feature(const struct ent_snapshot *snap, uint32_t fi)
+{
+    size_t lo = 0, hi = snap->n_features;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (snap->features[mid].feature < fi)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < snap->n_features && snap->features[lo].feature == fi) ? &snap->features[lo] : NULL;
+}
+
+/* True when grant g is in force at t. */
+static bool
+in_force(const struct ent_grant *g, int64_t t)
+{
+    return g->state == ENT_GRANT_ACTIVE && g->start_ms <= t && (g->end_ms == 0 || t < g->end_ms);
+}
+
+/* Lists the grants in force behind an answer. */
+static int
+explain(struct ent_ctx *ctx, const struct ent_snapshot *snap, const struct ent_grant *grants,
+        size_t n, int64_t at, struct ent_feature_answer *ans)
+{
+    ans->sources = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*ans->sources));
+    if (!ans->sources)
+        return ENT_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_force(&grants[i], at))
+            continue;
+        const struct ent_snapshot_source *src = &snap->sources[grants[i].source];
+        struct ent_eval_source *out = &ans->sources[ans->n_sources++];
+        memcpy(out->entitlement_id, src->entitlement_id, sizeof(out->entitlement_id));
+        out->product = src->product;
+        out->value = grants[i].value;
+        out->quantity = grants[i].quantity;
+        out->source = src->source;
+        out->start_ms = grants[i].start_ms;
+        out->end_ms = grants[i].end_ms;
+        out->override = grants[i].override;
+    }
+    return ENT_OK;
+}
+
+/* Answers one feature (catalog index fi) for the snapshot at time at. */
+static int
+answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct ent_snapshot *snap,
+               long fi, int64_t at, bool with_sources, struct ent_feature_answer *ans)
+{
+    const struct ent_feature *f = &cat->features[fi].feature;
+    const struct ent_snapshot_feature *sf = find_feature(snap, (uint32_t)fi);
+    const struct ent_grant *grants = sf ? &snap->grants[sf->first] : NULL;
+    size_t n = sf ? sf->count : 0;
+    int64_t usage = 0; /* usage counters and live activations are read here (metering) */
+    struct ent_evaluation ev;
+    ent_evaluate(f, grants, n, at, usage, &ev);
+    ans->feature = f->key;
+    ans->known = true;
+    ans->type = f->type;
+    ans->value = ev.value;
+    ans->reason = ent_reason_name(ev.reason);
+    ans->level = ev.level ? ent_ctx_strndup(ctx, ev.level, strlen(ev.level)) : NULL;
+    ans->unlimited = ev.unlimited;
+    ans->has_limit = ev.has_limit;
+    ans->limit = ev.limit;
+    ans->usage = ev.usage;
+    ans->remaining = ev.remaining;
+    ans->expires_at_ms = ev.expires_at_ms;
+    ans->resets_at_ms = 0;
+    if (f->type == ENT_FEATURE_METERED && ev.granted) {
+        int64_t start, end;
+        if (ent_window_bounds(f->reset_period, at, &start, &end) && end != INT64_MAX)
+            ans->resets_at_ms = end;
+    }
+    if (ev.level && !ans->level)
+        return ENT_ENOMEM;
+    return with_sources ? explain(ctx, snap, grants, n, at, ans) : ENT_OK;
+}
+
+/* Checks the feature names of a request. */
+static int
+check_features(const char *const *features, size_t n, struct ent_error *err)
+{
+    if (n < 1 || n > ENT_EVALUATE_MAX_FEATURES)
+        return ent_error_field(err, "features", "must list 1 to %d features",
+                               ENT_EVALUATE_MAX_FEATURES);
+    for (size_t i = 0; i < n; i++) {
+        if (!features[i] || !features[i][0] || strlen(features[i]) > FEATURE_NAME_MAX) {
+            char field[32];
+            snprintf(field, sizeof(field), "features[%zu]", i);
+            ent_error_field(err, field, "must be a feature key of 1 to %d characters",
+                            FEATURE_NAME_MAX);
+        }
+    }
+    return (err->code == ENT_EINVAL) ? ENT_EINVAL : ENT_OK;
+}
+
+/*
+ * Takes the catalog and the account's snapshot for the context's principal: an account key
+ * reaches its own account alone, and any other answers as missing.
+ */
+static int
+acquire(struct ent_ctx *ctx, const char *account, struct ent_catalog **cat,
+        struct ent_snapshot **snap, struct ent_error *err)
+{
+    const struct ent_principal *p = &ctx->principal;
+    if (p->scope == ENT_SCOPE_NONE)
+        return ent_error_set(err, ENT_EFORBIDDEN, "this key may not evaluate");
+    if (p->scope == ENT_SCOPE_ACCOUNT && (!account || !account[0]))
+        account = p->account_id;
+    if (!account || !account[0])
+        return ent_error_field(err, "account", "is required");
+    int rc = ent_cache_catalog(ctx, cat);
+    if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    rc = ent_cache_snapshot(ctx, *cat, account, snap);
+    if (rc == ENT_OK && p->scope == ENT_SCOPE_ACCOUNT &&
+        strcmp((*snap)->account_id, p->account_id) != 0) {
+        ent_cache_release(ctx->app, *snap);
+        *snap = NULL;
+        rc = ENT_ENOTFOUND;
+    }
+    if (rc < 0) {
+        ent_cache_catalog_release(ctx->app, *cat);
+        *cat = NULL;
+        if (rc == ENT_ENOTFOUND)
+            return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", account);
+        return ent_ctx_store_error(rc, err);
+    }
+    return ENT_OK;
+}
+
+int
+ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *features,
+                   size_t n_features, int64_t at_ms, bool with_sources, struct ent_eval_answer *out,
+                   struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    int rc = check_features(features, n_features, err);
+    if (rc < 0)
+        return rc;
+    struct ent_catalog *cat = NULL;
+    struct ent_snapshot *snap = NULL;
+    rc = acquire(ctx, account, &cat, &snap, err);
+    if (rc < 0)
+        return rc;
+    int64_t at = at_ms ? at_ms : ctx->now_ms;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
+    out->evaluated_at_ms = at;
+    out->features = ent_ctx_alloc(ctx, n_features * sizeof(*out->features));
+    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    for (size_t i = 0; rc == ENT_OK && i < n_features; i++) {
+        struct ent_feature_answer *ans = &out->features[i];
+        memset(ans, 0, sizeof(*ans));
+        long fi = ent_cache_feature_index(cat, features[i]);
+        if (fi < 0) {
+            ans->feature = features[i];
+            ans->reason = ent_reason_name(ENT_REASON_UNKNOWN_FEATURE);
+            continue;
+        }
+        rc = answer_feature(ctx, cat, snap, fi, at, with_sources, ans);
+    }
+    out->n_features = n_features;
+    ent_cache_release(ctx->app, snap);
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+}
+
+int
+ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval_answer *out,
+                       struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    struct ent_catalog *cat = NULL;
+    struct ent_snapshot *snap = NULL;
+    int rc = acquire(ctx, account, &cat, &snap, err);
+    if (rc < 0)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
+    out->evaluated_at_ms = ctx->now_ms;
+    size_t n = snap->n_features;
+    out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
+    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        struct ent_feature_answer *ans = &out->features[out->n_features];
+        memset(ans, 0, sizeof(*ans));
+        rc = answer_feature(ctx, cat, snap, snap->features[i].feature, ctx->now_ms, false, ans);
+        /* Only what the account holds now: grants that ended or start later are left out. */
+        if (rc == ENT_OK && strcmp(ans->reason, "granted") == 0)
+            out->n_features++;
+        else if (rc == ENT_OK && strcmp(ans->reason, "limit_reached") == 0)
+            out->n_features++;
+    }
+    ent_cache_release(ctx->app, snap);
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+}

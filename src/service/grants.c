@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * grants.c: the rules orders, entitlements and leases share (see grants.h): activation ids,
+ * dates, the derived status of an entitlement, and the single path by which an entitlement
+ * row is written and audited. No SQL and no JSON here.
+ */
+#include "service/grants.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/feature.h"
+#include "service/ctx.h"
+#include "service/events.h"
+
+#define ACTIVATION_ID_DRAWS 4
+#define FIELD_PATH_MAX 96 /* as struct ent_field_error.field */
+
+static void draw_activation_id(char out[19]);
+
+/* Crockford's base32: no I, L, O or U, so an id read aloud or typed is not mistaken. */
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Rolls back and settles the code of a failed change (see grants.h). err must not be NULL. */
+int
+ent_grants_fail(struct ent_ctx *ctx, int rc, struct ent_error *err)
+{
+    ent_ctx_write_abort(ctx);
+    if (err->code == rc)
+        return rc;
+    ent_error_clear(err);
+    return ent_ctx_store_error(rc, err);
+}
+
+/* True when s is 1 to ENT_ACTIVATION_ID_MAX of [A-Za-z0-9_.:-] (see grants.h). */
+bool
+ent_grants_activation_id_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n]; n++) {
+        char c = s[n];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == ':' || c == '-';
+        if (!ok || n == ENT_ACTIVATION_ID_MAX)
+            return false;
+    }
+    return n > 0;
+}
+
+/* Writes one random "ACT-XXXX-XXXX-XXXX" into out (19 bytes). */
+static void
+draw_activation_id(char out[19])
+{
+    uint8_t raw[8];
+    randombytes_buf(raw, sizeof(raw));
+    uint64_t bits = 0;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        bits = (bits << 8) | raw[i];
+    memcpy(out, "ACT-XXXX-XXXX-XXXX", 19);
+    for (size_t k = 0; k < 12; k++) {
+        out[4 + k + k / 4] = crockford[bits & 31];
+        bits >>= 5;
+    }
+}
+
+/*
+ * Draws activation ids until one is free (see grants.h). OUT out: in the arena.
+ * Errors: ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_grants_new_activation_id(struct ent_ctx *ctx, const char **out)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    for (int draw = 0; rc == ENT_OK && draw < ACTIVATION_ID_DRAWS; draw++) {
+        char id[19];
+        draw_activation_id(id);
+        bool taken = true;
+        rc = sess->ops->activation_id_taken(sess, id, &taken);
+        if (rc == ENT_OK && !taken) {
+            *out = ent_arena_strdup(&ctx->arena, id);
+            return *out ? ENT_OK : ENT_ENOMEM;
+        }
+    }
+    return rc < 0 ? rc : ENT_ECONFLICT;
+}
+
+/* Defaults and checks the dates of a grant, recording field errors (see grants.h). */
+void
+ent_grants_check_period(struct ent_ctx *ctx, const char *prefix, int64_t *start_ms, int64_t *end_ms,
+                        bool *permanent, struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    if (*start_ms == 0)
+        *start_ms = ctx->now_ms;
+    if (*permanent && *end_ms != 0) {
+        snprintf(field, sizeof(field), "%spermanent", prefix);
+        ent_error_field(err, field, "cannot be true together with an end_date");
+        return;
+    }
+    if (*end_ms == 0) {
+        *permanent = true;
+        return;
+    }
+    if (*end_ms <= *start_ms) {
+        snprintf(field, sizeof(field), "%send_date", prefix);
+        ent_error_field(err, field, "must be after the start_date");
+    }
+}
+
+/* The status of e shown at now_ms (see grants.h). */
+enum ent_entitlement_status
+ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms)
+{
+    if (e->status == ENT_ENTITLEMENT_SUSPENDED || e->status == ENT_ENTITLEMENT_REVOKED)
+        return e->status;
+    if (e->start_ms > now_ms)
+        return ENT_ENTITLEMENT_PENDING;
+    if (!e->permanent && e->end_ms != 0 && e->end_ms <= now_ms)
+        return ENT_ENTITLEMENT_EXPIRED;
+    return ENT_ENTITLEMENT_ACTIVE;
+}
+
+/*
+ * Derives the status of e and names a grant of one feature value (see grants.h).
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_entitlement *e)
+{
+    e->status = ent_grants_status_at(e, ctx->now_ms);
+    if (e->name || !e->feature_id[0] || !e->value)
+        return ENT_OK;
+    struct ent_feature f;
+    int rc = sess->ops->feature_get(sess, &ctx->arena, e->feature_id, &f);
+    if (rc == ENT_ENOTFOUND) {
+        e->name = e->value; /* the feature is gone: the value is all there is to show */
+        return ENT_OK;
+    }
+    if (rc < 0)
+        return rc;
+    e->name = ent_feature_display_name(&f, e->value, &ctx->arena);
+    return e->name ? ENT_OK : ENT_ENOMEM;
+}
+
+/*
+ * Inserts, reads back and audits a new entitlement (see grants.h). OUT out.
+ * Errors: ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activation_id,
+                  struct ent_entitlement *out)
+{
+    ent_ctx_new_id(ctx, e->id);
+    e->created_ms = e->updated_ms = ctx->now_ms;
+    e->status = ENT_ENTITLEMENT_ACTIVE;
+    e->set = 0;
+    if (!e->attributes)
+        e->attributes = "{}";
+    if (!e->order_type)
+        e->order_type = ENT_ORDER_TYPE_NEW;
+    int rc = ctx->sess->ops->entitlement_insert(ctx->sess, e, own_activation_id);
+    struct ent_entitlement stored;
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, e->id, &stored);
+    if (rc == ENT_OK)
+        rc = ent_grants_finish(ctx, ctx->sess, &stored);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, "entitlement.created", stored.account_id, stored.id,
+                               ENT_KIND_ENTITLEMENT, NULL, &stored);
+    if (rc == ENT_OK)
+        *out = stored;
+    return rc;
+}
+
+/*
+ * Resolves an account reference of a request field to the account's id (see grants.h).
+ * Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
+ */
+int
+ent_grants_resolve_account(struct ent_ctx *ctx, const char *ref, const char *field, char *id,
+                           struct ent_error *err)
+{
+    if (!ref || !ref[0]) {
+        ent_error_field(err, field, "is required");
+        return ENT_OK;
+    }
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    struct ent_account acc;
+    if (rc == ENT_OK)
+        rc = sess->ops->account_get(sess, &ctx->arena, ref, &acc);
+    if (rc == ENT_ENOTFOUND) {
+        ent_error_field(err, field, "no such account");
+        return ENT_OK;
+    }
+    if (rc == ENT_OK)
+        memcpy(id, acc.id, 37);
+    return rc;
+}
+
+/* True when the principal is an account key bound to account_id (see grants.h). */
+bool
+ent_grants_is_own(const struct ent_ctx *ctx, const char *account_id)
+{
+    return ctx->principal.scope == ENT_SCOPE_ACCOUNT && ctx->principal.account_id[0] &&
+           account_id && strcmp(ctx->principal.account_id, account_id) == 0;
+}
+
+/* ms as decimal text in the arena, or NULL when out of memory (see grants.h). */
+const char *
+ent_grants_ms_text(struct ent_ctx *ctx, int64_t ms)
+{
+    return ent_arena_printf(&ctx->arena, "%lld", (long long)ms);
+}
+
+/*
+ * Copies q into rest without the filter called name (see grants.h). The query parser refuses
+ * a filter given twice, so there is one value at most; were there more, the last one counts.
+ */
+void
+ent_grants_take_filter(const struct ent_list_query *q, const char *name,
+                       struct ent_list_query *rest, const char **value)
+{
+    *rest = *q;
+    rest->n_filters = 0;
+    *value = NULL;
+    for (size_t i = 0; i < q->n_filters; i++) {
+        if (strcmp(q->filters[i].name, name) == 0)
+            *value = q->filters[i].value ? q->filters[i].value : "";
+        else
+            rest->filters[rest->n_filters++] = q->filters[i];
+    }
+}
+
+/* Appends a filter to sq (see grants.h). Errors: ENT_EINVAL when sq is full. */
+int
+ent_grants_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
+                      const char *value)
+{
+    if (sq->n_filters == ENT_STORE_MAX_FILTERS)
+        return ENT_EINVAL;
+    sq->filters[sq->n_filters].field = field;
+    sq->filters[sq->n_filters].op = op;
+    sq->filters[sq->n_filters].value = value;
+    sq->n_filters++;
+    return ENT_OK;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * grants.h: what orders.c, entitlements.c and leases.c share about the grants they make: the
+ * rules of activation ids (given or generated, unique across line items and entitlements),
+ * of start and end dates, the status of an entitlement derived at the request's time, and the
+ * one way an entitlement row is written (inserted, read back, audited). Internal to the
+ * service layer; no SQL and no JSON here.
+ */
+#ifndef ENT_SERVICE_GRANTS_H
+#define ENT_SERVICE_GRANTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include <entitled.h>
+
+#define ENT_ACTIVATION_ID_MAX 64
+#define ENT_DAY_MS ((int64_t)86400000)
+
+/*
+ * Rolls back the open change (if any) and returns rc, recorded in err. A code the checks have
+ * recorded already (field errors, a conflict, a missing object with its message) stands; any
+ * other code is a store failure and replaces whatever err held. err must not be NULL.
+ */
+int ent_grants_fail(struct ent_ctx *ctx, int rc, struct ent_error *err);
+
+/* True when s is a valid given activation id: 1 to 64 of [A-Za-z0-9_.:-]. */
+bool ent_grants_activation_id_valid(const char *s);
+
+/*
+ * Makes a readable activation id, "ACT-XXXX-XXXX-XXXX" (Crockford base32, 60 random bits),
+ * that no line item or entitlement holds yet. Needs the open write transaction.
+ * OUT out: the id, in the context's arena. Errors: ENT_ECONFLICT (four draws all taken, which
+ * does not happen short of a broken random source), ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_new_activation_id(struct ent_ctx *ctx, const char **out);
+
+/*
+ * Applies the date rules of a line item or entitlement: a start of 0 becomes the context's
+ * time; permanent together with an end is refused; neither makes it permanent; an end must be
+ * after the start. prefix goes before the field names ("items[2]." or ""). Records field
+ * errors ("start_date", "end_date", "permanent") in err.
+ */
+void ent_grants_check_period(struct ent_ctx *ctx, const char *prefix, int64_t *start_ms,
+                             int64_t *end_ms, bool *permanent, struct ent_error *err);
+
+/*
+ * The status of e as the API shows it at now_ms: suspended and revoked as stored; a stored
+ * active one is pending before its start, expired from its end on, else active.
+ */
+enum ent_entitlement_status ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms);
+
+/*
+ * Completes an entitlement read from the store for an answer: its status derived at the
+ * context's time, and, for a grant of one feature value, the value's display name (the store
+ * keeps names only through the product). Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess,
+                      struct ent_entitlement *e);
+
+/*
+ * Writes a new entitlement inside the open write transaction: gives e an id, its times and
+ * status active, inserts it (registering its activation id when own_activation_id), reads it
+ * back (number, product key and name), completes it with ent_grants_finish() and records
+ * "entitlement.created". OUT out: the entitlement as answered (may be e itself).
+ * Errors: ENT_ECONFLICT (activation id taken), ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activation_id,
+                      struct ent_entitlement *out);
+
+/*
+ * Resolves an account reference (id or key) on the context's session, for a request field:
+ * missing or unknown is a field error on field. OUT id: the account's id (37 bytes), left
+ * untouched on a field error. Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
+ */
+int ent_grants_resolve_account(struct ent_ctx *ctx, const char *ref, const char *field, char *id,
+                               struct ent_error *err);
+
+/* True when the principal is an account key bound to account_id. */
+bool ent_grants_is_own(const struct ent_ctx *ctx, const char *account_id);
+
+/*
+ * Copies q into rest without its filter called name (a list filter that is no store column,
+ * like a derived status). OUT value: that filter's value, or NULL when q has none.
+ */
+void ent_grants_take_filter(const struct ent_list_query *q, const char *name,
+                            struct ent_list_query *rest, const char **value);
+
+/* Appends a filter to sq. Errors: ENT_EINVAL when sq holds ENT_STORE_MAX_FILTERS already. */
+int ent_grants_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
+                          const char *value);
+
+/* ms as decimal text in the context's arena, for list filters on times; NULL when out of memory. */
+const char *ent_grants_ms_text(struct ent_ctx *ctx, int64_t ms);
+
+#endif /* ENT_SERVICE_GRANTS_H */

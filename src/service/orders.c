@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * orders.c: orders and their line items: create (a draft, or activated at once), read, list,
+ * and activate. Activation turns line items into entitlements (seeds 000 and 004): one per
+ * line item whose product grants features, sharing the line item's activation id; for a
+ * bundle one more per component that grants features, with a generated activation id and the
+ * bundle's own entitlement as parent; nothing for products that grant nothing. This file owns
+ * those rules and the account-key isolation of order reads. The entitlements themselves are
+ * written through grants.c; no SQL and no JSON here.
+ *
+ * Invariant: every check that reads the store runs inside the change's write transaction, and
+ * an activation is one transaction: either every entitlement of the order exists and the order
+ * is active, or nothing changed. Every failure after ent_ctx_write_begin() leaves through
+ * ent_grants_fail(), which rolls back.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "service/cache.h"
+#include "service/ctx.h"
+#include "service/events.h"
+#include "service/fields.h"
+#include "service/grants.h"
+#include "service/lists.h"
+#include <entitled.h>
+
+#define ORDER_MAX_ITEMS 100
+#define BUNDLE_DEPTH_MAX 16          /* nested bundles followed (as the evaluation cache) */
+#define ORDER_MAX_ENTITLEMENTS 10000 /* entitlements one activation may create */
+#define FIELD_PATH_MAX 96            /* as struct ent_field_error.field */
+
+/* A given activation id of the request that cannot be used: taken, or repeated. */
+struct id_conflict {
+    size_t item;    /* the line item that gives it */
+    bool repeat;    /* true: an earlier item gives it too; false: taken in the store */
+    size_t earlier; /* with repeat: that earlier item */
+};
+
+/* The state of one activation: what each line item became so far. */
+struct provision {
+    const struct ent_order *order;
+    char (*made)[37]; /* per line item: the id of its own entitlement, or "" */
+    size_t n_made;    /* entitlements created so far */
+    struct ent_error *err;
+};
+
+static int load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out,
+                      struct ent_error *err);
+static void check_item_fields(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                              struct ent_error *err);
+static int resolve_product(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                           struct ent_error *err);
+static int check_given_id(struct ent_ctx *ctx, const struct ent_order *o, size_t i,
+                          struct id_conflict *conflicts, size_t *n_conflicts,
+                          struct ent_error *err);
+static int check_parent(struct ent_ctx *ctx, const struct ent_order *o, size_t i,
+                        struct ent_error *err);
+static bool id_in_order(const struct ent_order *o, size_t upto, const char *activation_id,
+                        size_t *at);
+static int generate_ids(struct ent_ctx *ctx, struct ent_order *o);
+static int report_conflicts(const struct id_conflict *conflicts, size_t n,
+                            const struct ent_order *o, struct ent_error *err);
+static int check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err);
+static int make_entitlement(struct ent_ctx *ctx, struct provision *pv,
+                            const struct ent_line_item *li, const struct ent_product *p,
+                            int64_t quantity, const char *activation_id, bool shared_id,
+                            const char *parent_id, char *made_id);
+static int provision_components(struct ent_ctx *ctx, struct provision *pv, size_t i,
+                                const struct ent_product *bundle, const char *parent_id,
+                                int64_t quantity, int depth);
+static int find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i,
+                       char parent_id[37]);
+static int provision_item(struct ent_ctx *ctx, struct provision *pv, size_t i);
+static int activate_draft(struct ent_ctx *ctx, const struct ent_order *draft, struct ent_order *out,
+                          struct ent_error *err);
+static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
+                       void *out);
+static bool check_status(const char *value);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Checks of a new order                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Reads an order by id on the context's session, which the caller has acquired.
+ * OUT out: the order with its line items, in the arena.
+ * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct ent_error *err)
+{
+    int rc = ENT_ENOTFOUND;
+    if (id && id[0])
+        rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, id, out);
+    if (rc == ENT_ENOTFOUND)
+        return ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
+    return rc;
+}
+
+/*
+ * Checks and defaults the fields of the i-th line item that need no store: quantities (0
+ * means 1), dates, order type, attributes. Records field errors ("items[i].quantity", …).
+ */
+static void
+check_item_fields(struct ent_ctx *ctx, size_t i, struct ent_line_item *li, struct ent_error *err)
+{
+    char prefix[32], field[FIELD_PATH_MAX]; /* prefix: "items[99]." at most */
+    snprintf(prefix, sizeof(prefix), "items[%zu].", i);
+    if (li->quantity == 0)
+        li->quantity = 1;
+    if (li->quantity < 1) {
+        snprintf(field, sizeof(field), "%squantity", prefix);
+        ent_error_field(err, field, "must be 1 or more");
+    }
+    if (li->quantity_per_copy == 0)
+        li->quantity_per_copy = 1;
+    if (li->quantity_per_copy < 1) {
+        snprintf(field, sizeof(field), "%squantity_per_copy", prefix);
+        ent_error_field(err, field, "must be 1 or more");
+    }
+    ent_grants_check_period(ctx, prefix, &li->start_ms, &li->end_ms, &li->permanent, err);
+    if (!li->order_type)
+        li->order_type = ENT_ORDER_TYPE_NEW;
+    if (li->order_type < ENT_ORDER_TYPE_NEW || li->order_type > ENT_ORDER_TYPE_UPSELL) {
+        snprintf(field, sizeof(field), "%sorder_type", prefix);
+        ent_error_field(err, field, "must be new, renewal, upgrade or upsell");
+    }
+    snprintf(field, sizeof(field), "%sattributes", prefix);
+    ent_fields_attributes(err, field, li->attributes);
+    if (!li->attributes)
+        li->attributes = "{}";
+}
+
+/*
+ * Resolves the product (id or key) of the i-th line item into li->product (its key) and
+ * li->product_id; unknown and archived products are field errors on "items[i].product".
+ * Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
+ */
+static int
+resolve_product(struct ent_ctx *ctx, size_t i, struct ent_line_item *li, struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "items[%zu].product", i);
+    if (!li->product || !li->product[0]) {
+        ent_error_field(err, field, "is required");
+        return ENT_OK;
+    }
+    struct ent_product p;
+    int rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, li->product, &p);
+    if (rc == ENT_ENOTFOUND) {
+        ent_error_field(err, field, "no such product");
+        return ENT_OK;
+    }
+    if (rc < 0)
+        return rc;
+    if (p.status == ENT_STATUS_ARCHIVED) {
+        ent_error_field(err, field, "is archived; it may not be ordered");
+        return ENT_OK;
+    }
+    li->product = p.key;
+    memcpy(li->product_id, p.id, sizeof(li->product_id));
+    return ENT_OK;
+}
+
+/*
+ * True when one of the first upto line items of o has activation_id (given or generated).
+ * OUT at: its index.
+ */
+static bool
+id_in_order(const struct ent_order *o, size_t upto, const char *activation_id, size_t *at)
+{
+    for (size_t j = 0; j < upto; j++) {
+        if (o->items[j].activation_id && strcmp(o->items[j].activation_id, activation_id) == 0) {
+            *at = j;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Checks the activation id the i-th line item gives, if any: its form is a field error; one
+ * that an earlier item gives too, or that a line item or entitlement holds, is a conflict,
+ * appended to conflicts. Errors: ENT_ESTORE (field errors and conflicts return ENT_OK).
+ */
+static int
+check_given_id(struct ent_ctx *ctx, const struct ent_order *o, size_t i,
+               struct id_conflict *conflicts, size_t *n_conflicts, struct ent_error *err)
+{
+    const char *id = o->items[i].activation_id;
+    if (!id)
+        return ENT_OK;
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "items[%zu].activation_id", i);
+    if (!ent_grants_activation_id_valid(id)) {
+        ent_error_field(err, field, "must be 1 to %d of A-Z, a-z, 0-9, '_', '.', ':', '-'",
+                        ENT_ACTIVATION_ID_MAX);
+        return ENT_OK;
+    }
+    size_t earlier;
+    if (id_in_order(o, i, id, &earlier)) {
+        conflicts[(*n_conflicts)++] = (struct id_conflict){i, true, earlier};
+        return ENT_OK;
+    }
+    bool taken = false;
+    int rc = ctx->sess->ops->activation_id_taken(ctx->sess, id, &taken);
+    if (rc == ENT_OK && taken)
+        conflicts[(*n_conflicts)++] = (struct id_conflict){i, false, 0};
+    return rc;
+}
+
+/*
+ * Checks the parent_activation_id of the i-th line item, if any: it must name the given
+ * activation id of an earlier line item of the order, or one a line item or entitlement holds.
+ * Records a field error on "items[i].parent_activation_id" otherwise.
+ * Errors: ENT_ESTORE (field errors return ENT_OK).
+ */
+static int
+check_parent(struct ent_ctx *ctx, const struct ent_order *o, size_t i, struct ent_error *err)
+{
+    const char *parent = o->items[i].parent_activation_id;
+    if (!parent)
+        return ENT_OK;
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "items[%zu].parent_activation_id", i);
+    size_t at;
+    if (!ent_grants_activation_id_valid(parent)) {
+        ent_error_field(err, field, "names no line item or entitlement");
+        return ENT_OK;
+    }
+    if (id_in_order(o, i, parent, &at))
+        return ENT_OK;
+    bool taken = false;
+    int rc = ctx->sess->ops->activation_id_taken(ctx->sess, parent, &taken);
+    if (rc == ENT_OK && !taken)
+        ent_error_field(err, field, "names no line item or entitlement");
+    return rc;
+}
+
+/*
+ * Gives every line item of o without an activation id a generated one, distinct from every
+ * other id of the order and from the store's. Errors: ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+generate_ids(struct ent_ctx *ctx, struct ent_order *o)
+{
+    for (size_t i = 0; i < o->n_items; i++) {
+        if (o->items[i].activation_id)
+            continue;
+        const char *id = NULL;
+        size_t at;
+        int rc = ENT_OK;
+        for (int draw = 0; rc == ENT_OK && (!id || id_in_order(o, o->n_items, id, &at)); draw++) {
+            rc = draw < 4 ? ent_grants_new_activation_id(ctx, &id) : ENT_ECONFLICT;
+        }
+        if (rc < 0)
+            return rc;
+        o->items[i].activation_id = id;
+    }
+    return ENT_OK;
+}
+
+/*
+ * Reports the activation id conflicts of a request. With other field errors recorded already,
+ * they join them (ENT_EINVAL: the request is wrong either way); alone they make a 409
+ * ENT_ECONFLICT whose message names the first field, and each is listed as a field error.
+ * Returns the code recorded, or ENT_OK when there is none.
+ */
+static int
+report_conflicts(const struct id_conflict *conflicts, size_t n, const struct ent_order *o,
+                 struct ent_error *err)
+{
+    if (n == 0)
+        return ent_fields_failed(err) ? ENT_EINVAL : ENT_OK;
+    if (!ent_fields_failed(err))
+        ent_error_set(err, ENT_ECONFLICT, "items[%zu].activation_id: the activation id '%s' is %s",
+                      conflicts[0].item, o->items[conflicts[0].item].activation_id,
+                      conflicts[0].repeat ? "given twice in this order"
+                                          : "taken by a line item or entitlement");
+    for (size_t k = 0; k < n; k++) {
+        char field[FIELD_PATH_MAX];
+        snprintf(field, sizeof(field), "items[%zu].activation_id", conflicts[k].item);
+        if (conflicts[k].repeat)
+            ent_error_field(err, field, "repeats items[%zu].activation_id", conflicts[k].earlier);
+        else
+            ent_error_field(err, field, "is taken by a line item or entitlement");
+    }
+    return err->code;
+}
+
+/*
+ * Checks a whole new order inside the open write transaction and completes it: account id,
+ * line items resolved and defaulted, activation ids checked and generated. Every field error
+ * is reported at once. Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
+{
+    ent_fields_attributes(err, "attributes", o->attributes);
+    if (!o->attributes)
+        o->attributes = "{}";
+    int rc = ent_grants_resolve_account(ctx, o->account, "account", o->account_id, err);
+    if (rc < 0)
+        return rc;
+    if (o->n_items < 1 || o->n_items > ORDER_MAX_ITEMS || !o->items) {
+        ent_error_field(err, "items", "must hold 1 to %d line items", ORDER_MAX_ITEMS);
+        return ENT_EINVAL;
+    }
+    struct ent_line_item *items = ent_arena_calloc(&ctx->arena, o->n_items, sizeof(*items));
+    struct id_conflict *conflicts = ent_arena_calloc(&ctx->arena, o->n_items, sizeof(*conflicts));
+    if (!items || !conflicts)
+        return ENT_ENOMEM;
+    memcpy(items, o->items, o->n_items * sizeof(*items));
+    o->items = items;
+    size_t n_conflicts = 0;
+    for (size_t i = 0; rc == ENT_OK && i < o->n_items; i++) {
+        struct ent_line_item *li = &o->items[i];
+        ent_ctx_new_id(ctx, li->id);
+        check_item_fields(ctx, i, li, err);
+        rc = resolve_product(ctx, i, li, err);
+        if (rc == ENT_OK)
+            rc = check_given_id(ctx, o, i, conflicts, &n_conflicts, err);
+        if (rc == ENT_OK)
+            rc = check_parent(ctx, o, i, err);
+    }
+    if (rc < 0)
+        return rc;
+    rc = report_conflicts(conflicts, n_conflicts, o, err);
+    if (rc < 0)
+        return rc;
+    return generate_ids(ctx, o);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Activation                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Creates one entitlement of the order: product p for line item li, quantity copies (the
+ * line item's, or multiplied through a bundle), under activation_id: the line item's own when
+ * shared_id (registered already, with the line item), else a new one registered as the
+ * entitlement's. parent_id: its parent ("": none). OUT made_id: its id (37 bytes).
+ * Errors: ENT_ECONFLICT (too many entitlements, or an activation id taken), ENT_ESTORE,
+ * ENT_ENOMEM.
+ */
+static int
+make_entitlement(struct ent_ctx *ctx, struct provision *pv, const struct ent_line_item *li,
+                 const struct ent_product *p, int64_t quantity, const char *activation_id,
+                 bool shared_id, const char *parent_id, char *made_id)
+{
+    if (pv->n_made == ORDER_MAX_ENTITLEMENTS)
+        return ent_error_set(pv->err, ENT_ECONFLICT,
+                             "activating this order would create more than %d entitlements",
+                             ORDER_MAX_ENTITLEMENTS);
+    struct ent_entitlement e = {
+        .product = p->key,
+        .name = p->name,
+        .source = ENT_SOURCE_ORDER,
+        .activation_id = activation_id,
+        .quantity = quantity,
+        .quantity_per_copy = li->quantity_per_copy,
+        .order_type = li->order_type,
+        .start_ms = li->start_ms,
+        .end_ms = li->permanent ? 0 : li->end_ms,
+        .permanent = li->permanent,
+        .attributes = li->attributes,
+    };
+    memcpy(e.account_id, pv->order->account_id, sizeof(e.account_id));
+    memcpy(e.product_id, p->id, sizeof(e.product_id));
+    memcpy(e.order_id, pv->order->id, sizeof(e.order_id));
+    snprintf(e.parent_id, sizeof(e.parent_id), "%s", parent_id);
+    struct ent_entitlement made;
+    int rc = ent_grants_insert(ctx, &e, !shared_id, &made);
+    if (rc < 0)
+        return rc;
+    pv->n_made++;
+    memcpy(made_id, made.id, 37);
+    return ENT_OK;
+}
+
+/*
+ * Provisions the components of bundle for the i-th line item: one entitlement per component
+ * that grants features, quantity copies times the component's quantity, with a generated
+ * activation id and parent_id (the bundle's own entitlement, or "" when the bundle grants
+ * nothing itself); a component that is itself a bundle is provisioned the same way, down to
+ * BUNDLE_DEPTH_MAX levels. Errors: ENT_EINVAL (quantity overflow), ENT_ECONFLICT,
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+provision_components(struct ent_ctx *ctx, struct provision *pv, size_t i,
+                     const struct ent_product *bundle, const char *parent_id, int64_t quantity,
+                     int depth)
+{
+    const struct ent_line_item *li = &pv->order->items[i];
+    for (size_t k = 0; depth < BUNDLE_DEPTH_MAX && k < bundle->n_components; k++) {
+        struct ent_product c;
+        int rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena,
+                                             bundle->components[k].product_id, &c);
+        if (rc == ENT_ENOTFOUND)
+            continue; /* products in a bundle cannot be deleted; nothing to provision */
+        if (rc < 0)
+            return rc;
+        int64_t copies;
+        if (__builtin_mul_overflow(quantity, bundle->components[k].quantity, &copies)) {
+            char field[FIELD_PATH_MAX];
+            snprintf(field, sizeof(field), "items[%zu].quantity", i);
+            return ent_error_field(pv->err, field, "is too large for the bundle's components");
+        }
+        char made[37] = "";
+        if (c.n_entitlements > 0) {
+            const char *activation_id;
+            rc = ent_grants_new_activation_id(ctx, &activation_id);
+            if (rc == ENT_OK)
+                rc = make_entitlement(ctx, pv, li, &c, copies, activation_id, false, parent_id,
+                                      made);
+            if (rc < 0)
+                return rc;
+        }
+        rc = provision_components(ctx, pv, i, &c, made, copies, depth + 1);
+        if (rc < 0)
+            return rc;
+    }
+    return ENT_OK;
+}
+
+/*
+ * Finds the parent entitlement of the i-th line item: the entitlement this activation made for
+ * the earlier line item its parent_activation_id names, else an existing entitlement holding
+ * that activation id. OUT parent_id: its id, or "" when there is none.
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i, char parent_id[37])
+{
+    parent_id[0] = '\0';
+    const char *parent = pv->order->items[i].parent_activation_id;
+    if (!parent || !parent[0])
+        return ENT_OK;
+    for (size_t j = 0; j < i; j++) {
+        const struct ent_line_item *earlier = &pv->order->items[j];
+        if (strcmp(earlier->activation_id, parent) == 0 && pv->made[j][0]) {
+            memcpy(parent_id, pv->made[j], 37);
+            return ENT_OK;
+        }
+    }
+    struct ent_entitlement existing;
+    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, parent, &existing);
+    if (rc == ENT_ENOTFOUND)
+        return ENT_OK;
+    if (rc == ENT_OK && existing.activation_id && strcmp(existing.activation_id, parent) == 0)
+        memcpy(parent_id, existing.id, 37);
+    return rc;
+}
+
+/*
+ * Provisions the i-th line item: its own entitlement when its product grants features
+ * (sharing the line item's activation id, parented as find_parent() says), then its
+ * components. Errors: as provision_components().
+ */
+static int
+provision_item(struct ent_ctx *ctx, struct provision *pv, size_t i)
+{
+    const struct ent_line_item *li = &pv->order->items[i];
+    struct ent_product p;
+    int rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, li->product_id, &p);
+    if (rc < 0)
+        return rc;
+    if (p.n_entitlements > 0) {
+        char parent_id[37];
+        rc = find_parent(ctx, pv, i, parent_id);
+        if (rc == ENT_OK)
+            rc = make_entitlement(ctx, pv, li, &p, li->quantity, li->activation_id, true, parent_id,
+                                  pv->made[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return provision_components(ctx, pv, i, &p, pv->made[i], li->quantity, 0);
+}
+
+/*
+ * Activates the draft order inside the open write transaction: provisions every line item,
+ * marks the order active and records "order.activated" with the draft before and the active
+ * order after. OUT out: the active order as stored.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+activate_draft(struct ent_ctx *ctx, const struct ent_order *draft, struct ent_order *out,
+               struct ent_error *err)
+{
+    struct provision pv = {
+        .order = draft,
+        .made = ent_arena_calloc(&ctx->arena, draft->n_items ? draft->n_items : 1, 37),
+        .err = err,
+    };
+    if (!pv.made)
+        return ENT_ENOMEM;
+    int rc = ENT_OK;
+    for (size_t i = 0; rc == ENT_OK && i < draft->n_items; i++)
+        rc = provision_item(ctx, &pv, i);
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_activate(ctx->sess, draft->id, ctx->now_ms);
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, draft->id, out);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, "order.activated", out->account_id, out->id, ENT_KIND_ORDER,
+                               draft, out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Create, read, activate                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Creates an order (see entitled.h) as a draft, recording "order.created"; with in->activate
+ * it is activated in the same transaction ("order.activated" too) and answered active. Answers
+ * 201. Every field error of the request is reported at once; given activation ids that are
+ * taken or repeated make a 409 unless other fields are wrong too. Admin keys only.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_order *out,
+                  struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    int rc = ent_ctx_require_admin(ctx, err);
+    if (rc < 0)
+        return rc;
+    struct ent_order o = *in;
+    o.status = ENT_ORDER_DRAFT;
+    o.activate = false;
+    o.activated_ms = 0;
+    ent_ctx_new_id(ctx, o.id);
+    o.created_ms = o.updated_ms = ctx->now_ms;
+
+    rc = ent_ctx_write_begin(ctx);
+    if (rc == ENT_OK)
+        rc = check_order(ctx, &o, err);
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_insert(ctx->sess, &o);
+    if (rc == ENT_ECONFLICT && err->code != ENT_ECONFLICT)
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "an activation id of this order was taken meanwhile; try again");
+    struct ent_order draft, answer;
+    memset(&draft, 0, sizeof(draft));
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, o.id, &draft);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, "order.created", draft.account_id, draft.id, ENT_KIND_ORDER,
+                               NULL, &draft);
+    answer = draft;
+    if (rc == ENT_OK && in->activate)
+        rc = activate_draft(ctx, &draft, &answer, err);
+    if (rc == ENT_OK)
+        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ORDER, &answer);
+    if (rc < 0)
+        return ent_grants_fail(ctx, rc, err);
+    if (in->activate)
+        ent_cache_drop(ctx->app, answer.account_id);
+    *out = answer;
+    return ENT_OK;
+}
+
+/*
+ * Reads an order by id (see entitled.h). Admin and read keys read any order; a key bound to an
+ * account reads that account's orders alone, and any other answers ENT_ENOTFOUND exactly as a
+ * missing order does. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
+    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    if (rc < 0)
+        return rc;
+    struct ent_store_session *sess;
+    rc = ent_ctx_session(ctx, &sess);
+    struct ent_order o;
+    if (rc == ENT_OK)
+        rc = load_order(ctx, id, &o, err);
+    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, o.account_id))
+        rc = ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
+    if (rc < 0)
+        return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    *out = o;
+    return ENT_OK;
+}
+
+/*
+ * Activates an order (see entitled.h) in one transaction: the entitlements of its line items,
+ * the order marked active, "order.activated"; answers 200 with the active order. An active
+ * order is answered unchanged: nothing is created and no event recorded. Admin keys only.
+ * Errors: ENT_ENOTFOUND, ENT_EINVAL, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
+                    struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    int rc = ent_ctx_require_admin(ctx, err);
+    if (rc < 0)
+        return rc;
+    rc = ent_ctx_write_begin(ctx);
+    struct ent_order o, answer;
+    memset(&o, 0, sizeof(o));
+    if (rc == ENT_OK)
+        rc = load_order(ctx, id, &o, err);
+    answer = o;
+    bool activated = rc == ENT_OK && o.status == ENT_ORDER_DRAFT;
+    if (activated)
+        rc = activate_draft(ctx, &o, &answer, err);
+    if (rc == ENT_OK)
+        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ORDER, &answer);
+    if (rc < 0)
+        return ent_grants_fail(ctx, rc, err);
+    if (activated)
+        ent_cache_drop(ctx->app, answer.account_id);
+    *out = answer;
+    return ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lists                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Loads one order for the generic list. Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM. */
+static int
+load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id, void *out)
+{
+    return sess->ops->order_get(sess, &ctx->arena, id, out);
+}
+
+/* True when value names an order status. */
+static bool
+check_status(const char *value)
+{
+    return ent_order_status_parse(value) != 0;
+}
+
+static const struct ent_list_filter order_filters[] = {
+    {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
+    {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = NULL},
+};
+
+static const struct ent_list_spec order_list = {
+    .table = ENT_TABLE_ORDERS,
+    .item_size = sizeof(struct ent_order),
+    .sorts = {"created_at", "updated_at", "status"},
+    .filters = order_filters,
+    .load = load_listed,
+};
+
+/*
+ * Lists orders (filters: account, status; sorts: created_at, updated_at, status). Admin and
+ * read keys see every order; a key bound to an account sees that account's alone, through a
+ * filter the request cannot lift. OUT list: items are struct ent_order.
+ * Errors: ENT_EINVAL, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_list *list,
+                struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    if (ctx->principal.scope != ENT_SCOPE_ACCOUNT) {
+        int rc = ent_ctx_require_reader(ctx, err);
+        if (rc < 0)
+            return rc;
+        return ent_lists_run(ctx, &order_list, q, NULL, list, err);
+    }
+    struct ent_store_query own = {.n_filters = 1};
+    own.filters[0].field = "account";
+    own.filters[0].op = ENT_STORE_EQ;
+    own.filters[0].value = ctx->principal.account_id;
+    return ent_lists_run(ctx, &order_list, q, &own, list, err);
+}
