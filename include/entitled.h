@@ -177,6 +177,8 @@ enum ent_kind {
     ENT_KIND_ORDER,
     ENT_KIND_ENTITLEMENT,
     ENT_KIND_LEASE,
+    ENT_KIND_USAGE,
+    ENT_KIND_ACTIVATION,
 };
 
 /*
@@ -800,6 +802,137 @@ ENT_API int ent_evaluation_account(struct ent_ctx *ctx, const char *account,
                                    struct ent_eval_answer *out, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Metered usage                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ENT_USAGE_BATCH_MAX 1000
+#define ENT_USAGE_FUTURE_MS (5LL * 60 * 1000) /* timestamps further ahead are refused */
+
+/* One usage event as a client sends it. */
+struct ent_usage_input {
+    const char *account;         /* id or key; an account key may leave it out (itself) */
+    const char *feature;         /* id or key of a metered feature */
+    int64_t amount;              /* >= 1 */
+    int64_t timestamp_ms;        /* 0: now; in the past it counts in its own window */
+    const char *idempotency_key; /* unique per account for good; NULL: none */
+    bool enforce;                /* refuse (ENT_ELIMIT) an event that would pass the limit */
+};
+
+/* The answer to one event (also the details of an ENT_ELIMIT refusal). */
+struct ent_usage_result {
+    int status;    /* 201 recorded, 200 a replay of an idempotency key, 409 refused */
+    bool recorded; /* false for a refusal */
+    char event_id[37];
+    char account_id[37];
+    int64_t usage;  /* the window's usage after the event (before it, when refused) */
+    bool has_limit; /* false: unlimited, or no grant gives a limit */
+    int64_t limit;
+    int64_t remaining;       /* limit - usage, never below 0 */
+    int64_t window_start_ms; /* 0 for `never` */
+    int64_t window_end_ms;   /* 0 for `never` */
+};
+
+/*
+ * Records one usage event. With enforce, checks and records atomically: whatever the
+ * concurrency, the window's usage never passes the limit (ENT_ELIMIT, out filled, nothing
+ * recorded). An idempotency key seen before for the account answers the first result again
+ * (status 200) and counts nothing.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ELIMIT, ENT_EFORBIDDEN, ENT_ESTORE.
+ */
+ENT_API int ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                             struct ent_usage_result *out, struct ent_error *err);
+
+/*
+ * Records up to ENT_USAGE_BATCH_MAX events, in order, each atomically and on its own: one
+ * result per event in out[i], its failure (if any) in errs[i] (errs[i].code != ENT_OK).
+ * Returns ENT_OK when the batch was processed (whatever each event's outcome).
+ * Errors: ENT_EINVAL (the batch itself), ENT_ESTORE.
+ */
+ENT_API int ent_usage_record_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
+                                   struct ent_usage_result *out, struct ent_error *errs,
+                                   struct ent_error *err);
+
+/* One bucket of a usage series. */
+struct ent_usage_bucket {
+    int64_t start_ms;
+    int64_t usage;
+};
+
+/*
+ * The usage of a feature by an account between from_ms (inclusive) and to_ms (exclusive), in
+ * buckets of granularity (hour, day or month), in time order; empty buckets are left out.
+ * OUT account_id. Errors: ENT_EINVAL, ENT_ENOTFOUND.
+ */
+ENT_API int ent_usage_series(struct ent_ctx *ctx, const char *account, const char *feature,
+                             int64_t from_ms, int64_t to_ms, enum ent_period granularity,
+                             char *account_id, struct ent_usage_bucket **buckets, size_t *n,
+                             struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Activations                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+enum ent_activation_status {
+    ENT_ACTIVATION_ACTIVE = 1,
+    ENT_ACTIVATION_EXPIRED,     /* floating, and its last heartbeat is older than its ttl */
+    ENT_ACTIVATION_DEACTIVATED, /* released */
+};
+
+struct ent_activation {
+    char id[37];
+    char account_id[37];
+    const char *feature; /* key of the feature whose seat it holds, or NULL */
+    char feature_id[37];
+    char entitlement_id[37];   /* the entitlement whose seat it holds, or empty */
+    const char *activation_id; /* that entitlement's activation id, or NULL */
+    const char *fingerprint;
+    const char *name;     /* NULL when none */
+    const char *metadata; /* free-form JSON object, canonical text */
+    int64_t ttl_s;        /* 0: not floating */
+    int64_t last_heartbeat_ms;
+    int64_t expires_at_ms;             /* floating: last heartbeat + ttl; 0 otherwise */
+    enum ent_activation_status status; /* derived at the context's time */
+    int64_t created_ms;
+    int64_t updated_ms;
+    int64_t deactivated_ms; /* 0 while not deactivated */
+};
+
+struct ent_activation_input {
+    const char *account;       /* with feature: id or key (an account key: itself) */
+    const char *feature;       /* a feature with activations_enabled */
+    const char *activation_id; /* or: an entitlement by its activation id */
+    const char *fingerprint;   /* 1 to 256 characters */
+    const char *name;
+    const char *metadata;
+    int64_t ttl_s; /* 0: not floating; else 10 .. 2592000 */
+};
+
+/*
+ * Takes a seat: by account and feature (limit: the account's effective value of the feature) or
+ * by activation id (limit: quantity x quantity_per_copy of the entitlement). The same
+ * fingerprint again is the same activation (*created false; a dead floating one is revived if a
+ * seat is free). Exact under any concurrency.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ESEATS, ENT_EFORBIDDEN, ENT_ESTORE.
+ */
+ENT_API int ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input *in,
+                                     struct ent_activation *out, bool *created,
+                                     struct ent_error *err);
+ENT_API int ent_activations_get(struct ent_ctx *ctx, const char *id, struct ent_activation *out,
+                                struct ent_error *err);
+/* Releases a seat; the record is kept (status deactivated). Twice: the same answer. */
+ENT_API int ent_activations_deactivate(struct ent_ctx *ctx, const char *id,
+                                       struct ent_activation *out, struct ent_error *err);
+/*
+ * Keeps a floating activation alive. A dead one is revived only if a seat is free
+ * (ENT_ESEATS otherwise); a deactivated one: ENT_ECONFLICT.
+ */
+ENT_API int ent_activations_heartbeat(struct ent_ctx *ctx, const char *id,
+                                      struct ent_activation *out, struct ent_error *err);
+/* Lists activations (filters: account, entitlement, feature, status). */
+ENT_API int ent_activations_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                                 struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Audit events                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -869,6 +1002,8 @@ ENT_API const char *ent_entitlement_status_name(enum ent_entitlement_status s);
 ENT_API enum ent_entitlement_status ent_entitlement_status_parse(const char *s);
 ENT_API const char *ent_lease_status_name(enum ent_lease_status s);
 ENT_API enum ent_lease_status ent_lease_status_parse(const char *s);
+ENT_API const char *ent_activation_status_name(enum ent_activation_status s);
+ENT_API enum ent_activation_status ent_activation_status_parse(const char *s);
 
 #ifdef __cplusplus
 }

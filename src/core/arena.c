@@ -71,6 +71,8 @@ ent_arena_alloc(struct ent_arena *a, size_t len)
     size_t size = a->head ? a->head->size * 2 : FIRST_CHUNK;
     if (size > MAX_CHUNK)
         size = MAX_CHUNK;
+    if (size > a->cap - a->total && a->cap - a->total >= need)
+        size = a->cap - a->total; /* near the cap, a smaller chunk that still fits */
     if (need > size / 2 && a->head) {
         /* A large one-off: its own chunk, kept behind head so head stays the one to fill. */
         struct ent_arena_chunk *c = new_chunk(a, need);

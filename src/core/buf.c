@@ -85,8 +85,10 @@ ent_buf_printf(struct ent_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        ent_buf_cleanup(b); /* a failed append leaves the buffer empty */
         return ENT_EINTERNAL;
+    }
     int rc = reserve(b, (size_t)n);
     if (rc < 0)
         return rc;

@@ -72,8 +72,10 @@ ent_feature_display_name(const struct ent_feature *f, const char *value, struct 
     bool unlimited = ent_feature_value_is_unlimited(value);
     if (!f->unit || !f->unit[0])
         return unlimited ? "Unlimited" : value;
-    if (unlimited)
-        return ent_arena_printf(a, "Unlimited %s", ent_feature_plural(f->unit, a));
+    if (unlimited) {
+        const char *many = ent_feature_plural(f->unit, a);
+        return many ? ent_arena_printf(a, "Unlimited %s", many) : NULL;
+    }
     if (strcmp(value, "1") == 0)
         return ent_arena_printf(a, "1 %s", f->unit);
     const char *plural = ent_feature_plural(f->unit, a);

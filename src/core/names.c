@@ -51,3 +51,5 @@ NAME_TABLE(ent_entitlement_status_name, ent_entitlement_status_parse, enum ent_e
            NULL, "active", "suspended", "revoked", "pending", "expired")
 NAME_TABLE(ent_lease_status_name, ent_lease_status_parse, enum ent_lease_status, NULL, "active",
            "expired")
+NAME_TABLE(ent_activation_status_name, ent_activation_status_parse, enum ent_activation_status,
+           NULL, "active", "expired", "deactivated")

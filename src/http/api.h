@@ -58,6 +58,8 @@ json_t *ent_api_orders_encode(const struct ent_order *o);
 /* Reads a time or date field (RFC 3339, or YYYY-MM-DD at midnight UTC). */
 struct ent_jreader;
 bool ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64_t *ms);
+/* Refuses "permanent": false without an end_date (naming end_date). */
+void ent_api_check_end(struct ent_jreader *r, bool permanent, int64_t end_ms);
 
 /* api_entitlements.c */
 void ent_api_entitlements_create(struct ent_request *req);
@@ -78,6 +80,20 @@ json_t *ent_api_leases_encode(const struct ent_lease *l);
 void ent_api_evaluate_run(struct ent_request *req);
 void ent_api_evaluate_bulk(struct ent_request *req);
 void ent_api_evaluate_account(struct ent_request *req);
+
+/* api_activations.c */
+void ent_api_activations_activate(struct ent_request *req);
+void ent_api_activations_list(struct ent_request *req);
+void ent_api_activations_get(struct ent_request *req);
+void ent_api_activations_deactivate(struct ent_request *req);
+void ent_api_activations_heartbeat(struct ent_request *req);
+json_t *ent_api_activations_encode(const struct ent_activation *a);
+
+/* api_usage.c */
+void ent_api_usage_record(struct ent_request *req);
+void ent_api_usage_batch(struct ent_request *req);
+void ent_api_usage_series(struct ent_request *req);
+json_t *ent_api_usage_encode(const struct ent_usage_result *u);
 
 /* api_events.c */
 void ent_api_events_list(struct ent_request *req);

@@ -82,6 +82,7 @@ ent_api_entitlements_create(struct ent_request *req)
     ent_api_read_date(&r, "start_date", ENT_J_NULLABLE, &in.start_ms);
     ent_api_read_date(&r, "end_date", ENT_J_NULLABLE, &in.end_ms);
     ent_json_bool(&r, "permanent", 0, &in.permanent);
+    ent_api_check_end(&r, in.permanent, in.end_ms);
     if (ent_json_enum(&r, "order_type", 0, parse_order_type, "new, renewal, upgrade, upsell", &v))
         in.order_type = (enum ent_order_type)v;
     ent_json_string(&r, "activation_id", ENT_J_NULLABLE, &in.activation_id);

@@ -72,6 +72,15 @@ ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64
     return true;
 }
 
+void
+ent_api_check_end(struct ent_jreader *r, bool permanent, int64_t end_ms)
+{
+    json_t *given = json_object_get(r->obj, "permanent");
+    if (given && json_is_false(given) && !permanent && end_ms == 0 &&
+        !json_object_get(r->obj, "end_date"))
+        ent_json_error(r, "end_date", "is required unless permanent is true");
+}
+
 /* Reads the line items of an order body. */
 static void
 read_items(struct ent_jreader *r, struct ent_order *o)
@@ -105,6 +114,7 @@ read_items(struct ent_jreader *r, struct ent_order *o)
         ent_api_read_date(&c, "start_date", ENT_J_NULLABLE, &li->start_ms);
         ent_api_read_date(&c, "end_date", ENT_J_NULLABLE, &li->end_ms);
         ent_json_bool(&c, "permanent", 0, &li->permanent);
+        ent_api_check_end(&c, li->permanent, li->end_ms);
         if (ent_json_enum(&c, "order_type", 0, parse_order_type, "new, renewal, upgrade, upsell",
                           &v))
             li->order_type = (enum ent_order_type)v;

@@ -38,6 +38,12 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_LEASE:
         v = ent_api_leases_encode(object);
         break;
+    case ENT_KIND_USAGE:
+        v = ent_api_usage_encode(object);
+        break;
+    case ENT_KIND_ACTIVATION:
+        v = ent_api_activations_encode(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

@@ -28,7 +28,9 @@ ent_http_reply_json(struct ent_request *req, int status, json_t *value)
         ent_http_reply_code(req, ENT_ENOMEM, NULL);
         return;
     }
-    ent_http_reply_raw(req, status, "application/json", text, strlen(text));
+    size_t len = strlen(text);
+    text[len] = '\n'; /* json_dumps leaves room: the terminator becomes the newline */
+    ent_http_reply_raw(req, status, "application/json", text, len + 1);
     free(text); /* jansson's own allocation */
 }
 
@@ -72,7 +74,9 @@ ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
         ent_http_reply_raw(req, 500, "application/problem+json", fallback, sizeof(fallback) - 1);
         return;
     }
-    ent_http_reply_raw(req, status, "application/problem+json", text, strlen(text));
+    size_t len = strlen(text);
+    text[len] = '\n';
+    ent_http_reply_raw(req, status, "application/problem+json", text, len + 1);
     free(text);
 }
 

@@ -57,6 +57,16 @@ const struct ent_route ent_routes[] = {
     {ENT_POST,   "/v1/evaluate",      ent_api_evaluate_run,  ENT_ALLOW_ANY_KEY, ENT_BODY_JSON, false},
     {ENT_POST,   "/v1/evaluate/bulk", ent_api_evaluate_bulk, ENT_ALLOW_READERS, ENT_BODY_JSON, false},
 
+    {ENT_POST,   "/v1/usage",       ent_api_usage_record, ENT_ALLOW_ANY_KEY, ENT_BODY_JSON, false},
+    {ENT_GET,    "/v1/usage",       ent_api_usage_series, ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false},
+    {ENT_POST,   "/v1/usage/batch", ent_api_usage_batch,  ENT_ALLOW_ANY_KEY, ENT_BODY_JSON, false},
+
+    {ENT_POST,   "/v1/activations",              ent_api_activations_activate,   ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON,     true},
+    {ENT_GET,    "/v1/activations",              ent_api_activations_list,       ENT_ALLOW_ANY_KEY,                   ENT_BODY_NONE,     false},
+    {ENT_GET,    "/v1/activations/{activation}", ent_api_activations_get,        ENT_ALLOW_ANY_KEY,                   ENT_BODY_NONE,     false},
+    {ENT_DELETE, "/v1/activations/{activation}", ent_api_activations_deactivate, ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_NONE,     false},
+    {ENT_POST,   "/v1/activations/{activation}/heartbeat", ent_api_activations_heartbeat, ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_OPTIONAL, false},
+
     {ENT_POST,   "/v1/keys",               ent_api_keys_create,     ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true},
     {ENT_GET,    "/v1/keys",               ent_api_keys_list,       ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false},

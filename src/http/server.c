@@ -211,8 +211,13 @@ check_idempotency(struct ent_request *req)
     if (!replayed)
         return true;
     req->replayed = true;
-    if (answer_len)
-        ent_http_reply_raw(req, status, "application/json", answer, answer_len);
+    char *with_newline = answer_len ? ent_ctx_alloc(req->ctx, answer_len + 1) : NULL;
+    if (with_newline) {
+        memcpy(with_newline, answer, answer_len);
+        with_newline[answer_len] = '\n'; /* as every JSON answer ends */
+        ent_http_reply_raw(req, status, "application/json", with_newline, answer_len + 1);
+    } else if (answer_len)
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
     else
         ent_http_reply_empty(req, status);
     return false;

@@ -23,6 +23,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/window.h"
 #include "service/ctx.h"
 
 #define STRIPES 1024
@@ -420,7 +421,9 @@ sort_by_feature(struct collector *col, uint32_t *order)
  */
 static struct ent_snapshot *
 pack_snapshot(struct collector *col, const struct ent_account *acc,
-              const struct ent_entitlement *ents, size_t n_ents)
+              const struct ent_entitlement *ents, size_t n_ents,
+              const struct ent_snapshot_usage *usage, size_t n_usage,
+              const struct ent_snapshot_seat *seats, size_t n_seats)
 {
     uint32_t *order = ent_arena_alloc(col->a, (col->n ? col->n : 1) * sizeof(*order));
     if (!order)
@@ -435,8 +438,10 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
     for (size_t i = 0; i < n_ents; i++)
         strings += ents[i].product ? strlen(ents[i].product) + 1 : 0;
     size_t bytes = sizeof(struct ent_snapshot) + col->n * sizeof(struct ent_grant) +
-                   n_features * sizeof(struct ent_snapshot_feature) +
-                   n_ents * sizeof(struct ent_snapshot_source) + strings;
+                   n_ents * sizeof(struct ent_snapshot_source) +
+                   n_usage * sizeof(struct ent_snapshot_usage) +
+                   n_seats * sizeof(struct ent_snapshot_seat) +
+                   n_features * sizeof(struct ent_snapshot_feature) + strings;
     struct ent_snapshot *snap = ent_alloc(bytes);
     if (!snap)
         return NULL;
@@ -447,6 +452,16 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
     p += col->n * sizeof(struct ent_grant);
     snap->sources = (struct ent_snapshot_source *)p;
     p += n_ents * sizeof(struct ent_snapshot_source);
+    snap->usage = (struct ent_snapshot_usage *)p;
+    p += n_usage * sizeof(struct ent_snapshot_usage);
+    snap->seats = (struct ent_snapshot_seat *)p;
+    p += n_seats * sizeof(struct ent_snapshot_seat);
+    if (n_usage)
+        memcpy(snap->usage, usage, n_usage * sizeof(*usage));
+    if (n_seats)
+        memcpy(snap->seats, seats, n_seats * sizeof(*seats));
+    snap->n_usage = n_usage;
+    snap->n_seats = n_seats;
     snap->features = (struct ent_snapshot_feature *)p;
     p += n_features * sizeof(struct ent_snapshot_feature);
     char *str = p;
@@ -482,6 +497,114 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
     snap->n_sources = n_ents;
     snap->bytes_ = bytes;
     return snap;
+}
+
+/*
+ * Reads the usage, in the window current now, of every metered feature the account has grants
+ * of: one counter per feature, so evaluation reads no events and, while the window lasts, no
+ * store at all.
+ */
+static int
+load_usage(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent_catalog *cat,
+           const struct collector *col, const char *account_id, struct ent_snapshot_usage **out,
+           size_t *n)
+{
+    *out = ent_arena_alloc(&ctx->arena, (col->n ? col->n : 1) * sizeof(**out));
+    if (!*out)
+        return ENT_ENOMEM;
+    *n = 0;
+    for (size_t i = 0; i < col->n; i++) {
+        uint32_t fi = col->feature_of[i];
+        const struct ent_feature *f = &cat->features[fi].feature;
+        bool seen = false;
+        for (size_t k = 0; k < *n && !seen; k++)
+            seen = (*out)[k].feature == fi;
+        if (f->type != ENT_FEATURE_METERED || seen)
+            continue;
+        struct ent_snapshot_usage *u = &(*out)[(*n)++];
+        u->feature = fi;
+        if (!ent_window_bounds(f->reset_period, ctx->now_ms, &u->window_start_ms,
+                               &u->window_end_ms))
+            return ENT_EINTERNAL;
+        int rc = sess->ops->usage_counter(sess, account_id, f->id, u->window_start_ms, &u->used);
+        if (rc < 0)
+            return rc;
+    }
+    /* Sorted by feature, for the binary search of evaluation. */
+    for (size_t i = 1; i < *n; i++) {
+        struct ent_snapshot_usage x = (*out)[i];
+        size_t j = i;
+        while (j > 0 && (*out)[j - 1].feature > x.feature) {
+            (*out)[j] = (*out)[j - 1];
+            j--;
+        }
+        (*out)[j] = x;
+    }
+    return ENT_OK;
+}
+
+/* Reads the live seats of the account's feature activations, sorted by feature. */
+static int
+load_seats(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent_catalog *cat,
+           const char *account_id, struct ent_snapshot_seat **out, size_t *n)
+{
+    struct ent_store_seat *rows = NULL;
+    size_t count = 0;
+    int rc = sess->ops->seats_of_account(sess, &ctx->arena, account_id, ctx->now_ms, &rows, &count);
+    if (rc < 0)
+        return rc;
+    *out = ent_arena_alloc(&ctx->arena, (count ? count : 1) * sizeof(**out));
+    if (!*out)
+        return ENT_ENOMEM;
+    *n = 0;
+    for (size_t i = 0; i < count; i++) {
+        long fi = ent_cache_feature_index(cat, rows[i].feature_id);
+        if (fi < 0)
+            continue;
+        struct ent_snapshot_seat x = {.feature = (uint32_t)fi, .expires_ms = rows[i].expires_ms};
+        size_t j = (*n)++;
+        while (j > 0 && (*out)[j - 1].feature > x.feature) {
+            (*out)[j] = (*out)[j - 1];
+            j--;
+        }
+        (*out)[j] = x;
+    }
+    return ENT_OK;
+}
+
+int
+ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct ent_snapshot *snap,
+                long fi, int64_t at_ms, int64_t *used, int64_t *window_start_ms,
+                int64_t *window_end_ms)
+{
+    const struct ent_feature *f = &cat->features[fi].feature;
+    *used = 0;
+    if (!ent_window_bounds(f->reset_period, at_ms, window_start_ms, window_end_ms))
+        return ENT_EINVAL;
+    for (size_t i = 0; i < snap->n_usage; i++) {
+        const struct ent_snapshot_usage *u = &snap->usage[i];
+        if (u->feature == (uint32_t)fi && u->window_start_ms == *window_start_ms) {
+            *used = u->used;
+            return ENT_OK;
+        }
+    }
+    /* Another window than the snapshot's (an evaluation "at" another time): the store. */
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    return sess->ops->usage_counter(sess, snap->account_id, f->id, *window_start_ms, used);
+}
+
+int64_t
+ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < snap->n_seats; i++) {
+        if (snap->seats[i].feature == (uint32_t)fi && snap->seats[i].expires_ms > at_ms)
+            n++;
+    }
+    return n;
 }
 
 /* Builds the snapshot of account (id or key) from the store. OUT snap (heap, refs 0). */
@@ -528,9 +651,18 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
     }
     if (col.oom)
         return ENT_ENOMEM;
-    struct ent_snapshot *snap = pack_snapshot(&col, &acc, ents, n);
+    struct ent_snapshot_usage *usage = NULL;
+    struct ent_snapshot_seat *seats = NULL;
+    size_t n_usage = 0, n_seats = 0;
+    rc = load_usage(ctx, sess, cat, &col, acc.id, &usage, &n_usage);
+    if (rc == ENT_OK)
+        rc = load_seats(ctx, sess, cat, acc.id, &seats, &n_seats);
+    if (rc < 0)
+        return rc;
+    struct ent_snapshot *snap = pack_snapshot(&col, &acc, ents, n, usage, n_usage, seats, n_seats);
     if (!snap)
         return ENT_ENOMEM;
+    snap->built_ms = ctx->now_ms;
     snap->catalog_gen_ = cat->gen_;
     atomic_fetch_add(&c->builds, 1);
     *out = snap;

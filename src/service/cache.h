@@ -44,6 +44,20 @@ struct ent_snapshot_feature {
     uint32_t count;
 };
 
+/* The usage of a metered feature in the window current when the snapshot was built. */
+struct ent_snapshot_usage {
+    uint32_t feature;
+    int64_t window_start_ms; /* INT64_MIN for `never` */
+    int64_t window_end_ms;   /* INT64_MAX for `never` */
+    int64_t used;
+};
+
+/* A live seat of a feature (an activation of the account and feature). */
+struct ent_snapshot_seat {
+    uint32_t feature;
+    int64_t expires_ms; /* INT64_MAX when not floating */
+};
+
 struct ent_snapshot {
     char account_id[37];
     const char *account_key;
@@ -53,6 +67,11 @@ struct ent_snapshot {
     size_t n_features;
     struct ent_snapshot_source *sources;
     size_t n_sources;
+    struct ent_snapshot_usage *usage; /* sorted by feature */
+    size_t n_usage;
+    struct ent_snapshot_seat *seats; /* sorted by feature */
+    size_t n_seats;
+    int64_t built_ms; /* the time usage windows and seats were read for */
     /* private to cache.c */
     uint64_t catalog_gen_;
     long refs_;
@@ -91,6 +110,18 @@ long ent_cache_feature_index(const struct ent_catalog *cat, const char *key_or_i
 int ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
                        struct ent_snapshot **out);
 void ent_cache_release(struct ent_app *app, struct ent_snapshot *snap);
+
+/*
+ * The usage of feature index fi of the snapshot's account in the window of the feature's reset
+ * period that contains at_ms: from the snapshot when it holds that window, else from the store.
+ * OUT window (INT64_MIN/INT64_MAX for `never`). Errors: ENT_ESTORE.
+ */
+int ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat,
+                    const struct ent_snapshot *snap, long fi, int64_t at_ms, int64_t *used,
+                    int64_t *window_start_ms, int64_t *window_end_ms);
+
+/* The live seats of feature index fi at at_ms (activations of the account and feature). */
+int64_t ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms);
 
 /* Drops the account's snapshot; call after a committed write that touches the account. */
 void ent_cache_drop(struct ent_app *app, const char *account_id);

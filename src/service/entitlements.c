@@ -406,6 +406,13 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = load_entitlement(ctx, id, &stored, err);
     if (rc == ENT_OK && stored.status == ENT_ENTITLEMENT_REVOKED)
         rc = ent_error_set(err, ENT_ECONFLICT, "revoked entitlements cannot change");
+    /* A lease's entitlement follows its lease: dates, holder and quantities change there. */
+    unsigned lease_owned = ENT_ENTITLEMENT_F_START | ENT_ENTITLEMENT_F_END |
+                           ENT_ENTITLEMENT_F_ACCOUNT | ENT_ENTITLEMENT_F_QUANTITY |
+                           ENT_ENTITLEMENT_F_QUANTITY_PER_COPY;
+    if (rc == ENT_OK && stored.source == ENT_SOURCE_LEASE && (patch->set & lease_owned))
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "this entitlement belongs to a lease; extend the lease instead");
     if (rc < 0)
         return ent_grants_fail(ctx, rc, err);
     before = after = stored;

@@ -51,8 +51,11 @@ explain(struct ent_ctx *ctx, const struct ent_snapshot *snap, const struct ent_g
         const struct ent_snapshot_source *src = &snap->sources[grants[i].source];
         struct ent_eval_source *out = &ans->sources[ans->n_sources++];
         memcpy(out->entitlement_id, src->entitlement_id, sizeof(out->entitlement_id));
-        out->product = src->product;
-        out->value = grants[i].value;
+        out->product =
+            src->product ? ent_ctx_strndup(ctx, src->product, strlen(src->product)) : NULL;
+        out->value = ent_ctx_strndup(ctx, grants[i].value, strlen(grants[i].value));
+        if ((src->product && !out->product) || !out->value)
+            return ENT_ENOMEM;
         out->quantity = grants[i].quantity;
         out->source = src->source;
         out->start_ms = grants[i].start_ms;
@@ -71,10 +74,18 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     const struct ent_snapshot_feature *sf = find_feature(snap, (uint32_t)fi);
     const struct ent_grant *grants = sf ? &snap->grants[sf->first] : NULL;
     size_t n = sf ? sf->count : 0;
-    int64_t usage = 0; /* usage counters and live activations are read here (metering) */
+    int64_t usage = 0, window_start = 0, window_end = 0;
+    if (f->type == ENT_FEATURE_METERED) {
+        int rc = ent_cache_usage(ctx, cat, snap, fi, at, &usage, &window_start, &window_end);
+        if (rc < 0)
+            return rc;
+    } else if (f->activations_enabled) {
+        usage = ent_cache_seats(snap, fi, at);
+    }
     struct ent_evaluation ev;
     ent_evaluate(f, grants, n, at, usage, &ev);
-    ans->feature = f->key;
+    /* Answers outlive the catalog and snapshot references: strings are copied. */
+    ans->feature = ent_ctx_strndup(ctx, f->key, strlen(f->key));
     ans->known = true;
     ans->type = f->type;
     ans->value = ev.value;
@@ -87,12 +98,9 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     ans->remaining = ev.remaining;
     ans->expires_at_ms = ev.expires_at_ms;
     ans->resets_at_ms = 0;
-    if (f->type == ENT_FEATURE_METERED && ev.granted) {
-        int64_t start, end;
-        if (ent_window_bounds(f->reset_period, at, &start, &end) && end != INT64_MAX)
-            ans->resets_at_ms = end;
-    }
-    if (ev.level && !ans->level)
+    if (f->type == ENT_FEATURE_METERED && ev.granted && window_end != INT64_MAX)
+        ans->resets_at_ms = window_end;
+    if ((ev.level && !ans->level) || !ans->feature)
         return ENT_ENOMEM;
     return with_sources ? explain(ctx, snap, grants, n, at, ans) : ENT_OK;
 }

@@ -249,7 +249,7 @@ ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK && products > 0) {
         ent_ctx_write_abort(ctx);
         return ent_error_set(err, ENT_ECONFLICT,
-                             "%lld product(s) grant this feature; archive it instead",
+                             "products or grants use this feature (%lld); archive it instead",
                              (long long)products);
     }
     if (rc == ENT_OK)

@@ -706,6 +706,13 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
         rc = ent_error_set(err, ENT_ECONFLICT,
                            "%zu bundle(s) contain this product; remove it from them first",
                            n_bundles);
+    int64_t grants = 0;
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->product_grant_count(ctx->sess, p.id, &grants);
+    if (rc == ENT_OK && grants > 0)
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "orders, entitlements or leases name this product; archive it "
+                           "instead");
     if (rc == ENT_OK)
         rc = ctx->sess->ops->product_delete(ctx->sess, p.id);
     if (rc == ENT_OK)

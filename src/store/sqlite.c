@@ -24,23 +24,10 @@
 #include "core/alloc.h"
 #include "core/str.h"
 #include "store/migrations.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 10000
-#define STMT_CACHE 96
-
-struct cached_stmt {
-    const char *sql; /* the static SQL text this statement was prepared from */
-    sqlite3_stmt *stmt;
-};
-
-struct sqlite_session {
-    struct ent_store_session base;
-    sqlite3 *db;
-    struct sqlite_session *next_free;
-    struct cached_stmt cache[STMT_CACHE];
-    size_t n_cached;
-};
 
 struct sqlite_store {
     struct ent_store base;
@@ -60,8 +47,8 @@ static const struct ent_store_ops sqlite_ops;
 /* ------------------------------------------------------------------------------------------ */
 
 /* Maps an SQLite result code to the store's codes. */
-static int
-map_rc(int rc)
+int
+ent_sqlite_map_rc(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -83,10 +70,10 @@ map_rc(int rc)
 }
 
 /* Logs an unexpected database error to stderr: the client only ever sees "internal". */
-static int
-fail(struct sqlite_session *s, int rc, const char *what)
+int
+ent_sqlite_fail(struct sqlite_session *s, int rc, const char *what)
 {
-    int code = map_rc(rc);
+    int code = ent_sqlite_map_rc(rc);
     if (code == ENT_ESTORE || code == ENT_ENOMEM)
         fprintf(stderr, "entitled: sqlite: %s: %s\n", what, sqlite3_errmsg(s->db));
     return code;
@@ -96,8 +83,8 @@ fail(struct sqlite_session *s, int rc, const char *what)
  * The prepared statement for the static text sql, reset and with no bindings; NULL when it
  * cannot be prepared (logged).
  */
-static sqlite3_stmt *
-prep(struct sqlite_session *s, const char *sql)
+sqlite3_stmt *
+ent_sqlite_prep(struct sqlite_session *s, const char *sql)
 {
     for (size_t i = 0; i < s->n_cached; i++) {
         if (s->cache[i].sql == sql) {
@@ -123,26 +110,26 @@ prep(struct sqlite_session *s, const char *sql)
 }
 
 /* Steps st once, counting the call. Returns the SQLite code. */
-static int
-step(struct sqlite_session *s, sqlite3_stmt *st)
+int
+ent_sqlite_step(struct sqlite_session *s, sqlite3_stmt *st)
 {
     atomic_fetch_add(&s->base.store->stats.calls, 1);
     return sqlite3_step(st);
 }
 
 /* Runs a statement that returns no rows. */
-static int
-exec_done(struct sqlite_session *s, sqlite3_stmt *st, const char *what)
+int
+ent_sqlite_exec_done(struct sqlite_session *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = step(s, st);
-    int code = rc == SQLITE_DONE ? ENT_OK : fail(s, rc, what);
+    int rc = ent_sqlite_step(s, st);
+    int code = rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, what);
     sqlite3_reset(st);
     return code;
 }
 
 /* Binds a string, or NULL. */
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+void
+ent_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -151,8 +138,8 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* A copy of column i in the arena, or NULL when the column is NULL. */
-static const char *
-col_text(struct ent_arena *a, sqlite3_stmt *st, int i)
+const char *
+ent_sqlite_col_text(struct ent_arena *a, sqlite3_stmt *st, int i)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
     if (!v)
@@ -161,31 +148,31 @@ col_text(struct ent_arena *a, sqlite3_stmt *st, int i)
 }
 
 /* Copies column i into a fixed 37-byte id (empty when NULL). */
-static void
-col_id(sqlite3_stmt *st, int i, char *out)
+void
+ent_sqlite_col_id(sqlite3_stmt *st, int i, char *out)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
     snprintf(out, 37, "%s", v ? (const char *)v : "");
 }
 
 /* An optional id: NULL for an empty one. */
-static const char *
-opt_id(const char *id)
+const char *
+ent_sqlite_opt_id(const char *id)
 {
     return (id && id[0]) ? id : NULL;
 }
 
 /* Runs a query with one text parameter that returns one count. */
-static int
-count_query(struct sqlite_session *s, const char *sql, const char *param, int64_t *n)
+int
+ent_sqlite_count_query(struct sqlite_session *s, const char *sql, const char *param, int64_t *n)
 {
-    sqlite3_stmt *st = prep(s, sql);
+    sqlite3_stmt *st = ent_sqlite_prep(s, sql);
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, param);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, param);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
-        int code = fail(s, rc, "count");
+        int code = ent_sqlite_fail(s, rc, "count");
         sqlite3_reset(st);
         return code;
     }
@@ -195,18 +182,18 @@ count_query(struct sqlite_session *s, const char *sql, const char *param, int64_
 }
 
 /* Runs a query with one text parameter that returns ids; OUT ids in the arena. */
-static int
-id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql, const char *param,
-         char (**ids)[37], size_t *n)
+int
+ent_sqlite_id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql,
+                    const char *param, char (**ids)[37], size_t *n)
 {
-    sqlite3_stmt *st = prep(s, sql);
+    sqlite3_stmt *st = ent_sqlite_prep(s, sql);
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, param);
+    ent_sqlite_bind_text(st, 1, param);
     size_t cap = 8, count = 0;
     char(*out)[37] = ent_arena_alloc(a, cap * 37);
     int rc;
-    while (out && (rc = step(s, st)) == SQLITE_ROW) {
+    while (out && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (count == cap) {
             char(*bigger)[37] = ent_arena_alloc(a, cap * 2 * 37);
             if (bigger)
@@ -216,13 +203,13 @@ id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql, const c
             if (!out)
                 break;
         }
-        col_id(st, 0, out[count++]);
+        ent_sqlite_col_id(st, 0, out[count++]);
     }
     sqlite3_reset(st);
     if (!out)
         return ENT_ENOMEM;
     if (rc != SQLITE_DONE)
-        return fail(s, rc, "ids");
+        return ent_sqlite_fail(s, rc, "ids");
     *ids = out;
     *n = count;
     return ENT_OK;
@@ -241,7 +228,7 @@ exec_script(sqlite3 *db, const char *sql)
     if (rc != SQLITE_OK) {
         fprintf(stderr, "entitled: sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return map_rc(rc);
+        return ent_sqlite_map_rc(rc);
     }
     return ENT_OK;
 }
@@ -291,13 +278,14 @@ static int
 sqlite_schema_version(struct ent_store_session *base, int *version)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT coalesce(max(version), 0) FROM schema_migrations");
     if (!st)
         return ENT_ESTORE;
-    int rc = step(s, st);
+    int rc = ent_sqlite_step(s, st);
     *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? ENT_OK : fail(s, rc, "schema version");
+    return rc == SQLITE_ROW ? ENT_OK : ent_sqlite_fail(s, rc, "schema version");
 }
 
 /* Applies, each in its own transaction, the migrations the database has not seen. */
@@ -442,25 +430,25 @@ static int
 sqlite_begin(struct ent_store_session *base, bool write)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    sqlite3_stmt *st = ent_sqlite_prep(s, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     if (!st)
         return ENT_ESTORE;
-    int rc = step(s, st);
+    int rc = ent_sqlite_step(s, st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ENT_OK : fail(s, rc, "begin");
+    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "begin");
 }
 
 static int
 sqlite_commit(struct ent_store_session *base)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "COMMIT");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "COMMIT");
     if (!st)
         return ENT_ESTORE;
-    int rc = step(s, st);
+    int rc = ent_sqlite_step(s, st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        int code = fail(s, rc, "commit");
+        int code = ent_sqlite_fail(s, rc, "commit");
         if (!sqlite3_get_autocommit(s->db))
             exec_script(s->db, "ROLLBACK");
         atomic_fetch_add(&base->store->stats.rollbacks, 1);
@@ -476,9 +464,9 @@ sqlite_rollback(struct ent_store_session *base)
     struct sqlite_session *s = (struct sqlite_session *)base;
     if (sqlite3_get_autocommit(s->db))
         return;
-    sqlite3_stmt *st = prep(s, "ROLLBACK");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "ROLLBACK");
     if (st) {
-        step(s, st);
+        ent_sqlite_step(s, st);
         sqlite3_reset(st);
     }
     atomic_fetch_add(&base->store->stats.rollbacks, 1);
@@ -488,12 +476,12 @@ static int
 sqlite_ping(struct ent_store_session *base)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT 1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT 1");
     if (!st)
         return ENT_ESTORE;
-    int rc = step(s, st);
+    int rc = ent_sqlite_step(s, st);
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? ENT_OK : fail(s, rc, "ping");
+    return rc == SQLITE_ROW ? ENT_OK : ent_sqlite_fail(s, rc, "ping");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -559,24 +547,27 @@ static const struct table_desc tables[] = {
                                    {"status", "status"}},
                           .filter = {{"account", "account_id"}, {"status", "status"}}},
     [ENT_TABLE_ENTITLEMENTS] =
-        {.table = "entitlements",
-         .search = {"activation_id", "id"},
-         .sort = {{"created_at", "created_ms"},
-                  {"updated_at", "updated_ms"},
-                  {"start_date", "start_ms"},
-                  {"end_date", "end_ms"}},
-         .filter = {{"account", "account_id"},
-                    {"product", "product_id"},
-                    {"order", "order_id"},
-                    {"source", "source"},
-                    {"status", "status"},
-                    {"start", "start_ms"},
-                    {"end", "end_ms"},
-                    {"feature", "(feature_id = %s OR product_id IN (SELECT product_id FROM"
-                                " product_entitlements WHERE feature_id = %s) OR product_id IN"
-                                " (SELECT c.product_id FROM product_components c JOIN"
-                                " product_entitlements pe ON pe.product_id = c.component_id"
-                                " WHERE pe.feature_id = %s))"}}},
+        {
+            .table = "entitlements",
+            .search = {"activation_id", "name",
+                       "product_id IN (SELECT id FROM products WHERE name LIKE %s ESCAPE '\\'"
+                       " OR key LIKE %s ESCAPE '\\')"},
+            .sort = {{"created_at", "created_ms"},
+                     {"updated_at", "updated_ms"},
+                     {"start_date", "start_ms"},
+                     {"end_date", "end_ms"}},
+            .filter = {{"account", "account_id"},
+                       {"product", "product_id"},
+                       {"order", "order_id"},
+                       {"source", "source"},
+                       {"status", "status"},
+                       {"start", "start_ms"},
+                       {"end", "end_ms"},
+                       {"feature", "(feature_id = %s OR product_id IN (SELECT product_id FROM"
+                                   " product_entitlements WHERE feature_id = %s) OR product_id IN"
+                                   " (SELECT c.product_id FROM product_components c JOIN"
+                                   " product_entitlements pe ON pe.product_id = c.component_id"
+                                   " WHERE pe.feature_id = %s))"}}},
     [ENT_TABLE_LEASES] = {.table = "leases",
                           .search = {"id"},
                           .sort = {{"created_at", "created_ms"},
@@ -585,6 +576,22 @@ static const struct table_desc tables[] = {
                           .filter = {{"account", "account_id"},
                                      {"product", "product_id"},
                                      {"valid_until", "valid_until"}}},
+    [ENT_TABLE_ACTIVATIONS] = {.table = "activations",
+                               .search = {"fingerprint", "name"},
+                               .sort = {{"created_at", "created_ms"},
+                                        {"updated_at", "updated_ms"},
+                                        {"last_heartbeat_at", "last_heartbeat_ms"}},
+                               .filter = {{"account", "account_id"},
+                                          {"feature", "feature_id"},
+                                          {"entitlement", "entitlement_id"},
+                                          {"deactivated", "deactivated_ms"},
+                                          {"alive_until", "(CASE WHEN ttl_seconds IS NULL THEN"
+                                                          " 9223372036854775807 ELSE"
+                                                          " last_heartbeat_ms + ttl_seconds *"
+                                                          " 1000 END) > %s"},
+                                          {"dead_before", "(ttl_seconds IS NOT NULL AND"
+                                                          " last_heartbeat_ms + ttl_seconds *"
+                                                          " 1000 <= %s)"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */
@@ -650,6 +657,22 @@ build_where(const struct table_desc *t, const struct ent_store_query *q, char *s
         n = snprintf(sql + len, cap - len, " AND (");
         for (size_t i = 0; i < 3 && t->search[i]; i++) {
             len = strlen(sql);
+            if (strstr(t->search[i], "%s")) {
+                /* An expression of the pattern: each %s stands for it. */
+                char param[16];
+                snprintf(param, sizeof(param), "?%zu", q->n_filters + 1);
+                n = snprintf(sql + len, cap - len, "%s", i ? " OR " : "");
+                for (const char *c = t->search[i]; *c; c++) {
+                    len = strlen(sql);
+                    if (c[0] == '%' && c[1] == 's') {
+                        n = snprintf(sql + len, cap - len, "%s", param);
+                        c++;
+                    } else {
+                        n = snprintf(sql + len, cap - len, "%c", *c);
+                    }
+                }
+                continue;
+            }
             n = snprintf(sql + len, cap - len, "%s%s LIKE ?%zu ESCAPE '\\'", i ? " OR " : "",
                          t->search[i], q->n_filters + 1);
         }
@@ -666,7 +689,7 @@ bind_query(struct ent_arena *a, sqlite3_stmt *st, const struct ent_store_query *
     int i = 1;
     for (size_t k = 0; k < q->n_filters; k++, i++) {
         if (q->filters[k].value)
-            bind_text(st, i, q->filters[k].value);
+            ent_sqlite_bind_text(st, i, q->filters[k].value);
     }
     if (q->search && q->search[0]) {
         size_t n = strlen(q->search);
@@ -722,12 +745,12 @@ sqlite_list(struct ent_store_session *base, struct ent_arena *a, enum ent_store_
     if (!st)
         return ENT_ESTORE;
     code = bind_query(a, st, q);
-    int rc = code == ENT_OK ? step(s, st) : SQLITE_ERROR;
+    int rc = code == ENT_OK ? ent_sqlite_step(s, st) : SQLITE_ERROR;
     if (rc == SQLITE_ROW)
         *total = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
-        return code < 0 ? code : fail(s, rc, "list count");
+        return code < 0 ? code : ent_sqlite_fail(s, rc, "list count");
 
     const char *dir = q->sort_desc ? "DESC" : "ASC";
     snprintf(sql, sizeof(sql), "SELECT id FROM %s%s ORDER BY %s %s, id %s LIMIT %lld OFFSET %lld",
@@ -738,10 +761,11 @@ sqlite_list(struct ent_store_session *base, struct ent_arena *a, enum ent_store_
     char(*out)[37] = ent_arena_alloc(a, (size_t)(q->limit > 0 ? q->limit : 1) * 37);
     size_t count = 0;
     code = out ? bind_query(a, st, q) : ENT_ENOMEM;
-    while (code == ENT_OK && (rc = step(s, st)) == SQLITE_ROW && count < (size_t)q->limit)
-        col_id(st, 0, out[count++]);
+    while (code == ENT_OK && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW &&
+           count < (size_t)q->limit)
+        ent_sqlite_col_id(st, 0, out[count++]);
     if (code == ENT_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        code = fail(s, rc, "list");
+        code = ent_sqlite_fail(s, rc, "list");
     sqlite3_finalize(st);
     if (code < 0)
         return code;
@@ -758,22 +782,23 @@ sqlite_list(struct ent_store_session *base, struct ent_arena *a, enum ent_store_
 static int
 write_levels(struct sqlite_session *s, const struct ent_feature *f)
 {
-    sqlite3_stmt *st = prep(s, "DELETE FROM feature_levels WHERE feature_id = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "DELETE FROM feature_levels WHERE feature_id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, f->id);
-    int code = exec_done(s, st, "delete levels");
+    ent_sqlite_bind_text(st, 1, f->id);
+    int code = ent_sqlite_exec_done(s, st, "delete levels");
     for (size_t i = 0; code == ENT_OK && i < f->n_levels; i++) {
-        st = prep(s, "INSERT INTO feature_levels (feature_id, position, value, name, is_unlimited)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5)");
+        st = ent_sqlite_prep(
+            s, "INSERT INTO feature_levels (feature_id, position, value, name, is_unlimited)"
+               " VALUES (?1, ?2, ?3, ?4, ?5)");
         if (!st)
             return ENT_ESTORE;
-        bind_text(st, 1, f->id);
+        ent_sqlite_bind_text(st, 1, f->id);
         sqlite3_bind_int64(st, 2, (int64_t)i);
-        bind_text(st, 3, f->levels[i].value);
-        bind_text(st, 4, f->levels[i].name);
+        ent_sqlite_bind_text(st, 3, f->levels[i].value);
+        ent_sqlite_bind_text(st, 4, f->levels[i].name);
         sqlite3_bind_int(st, 5, f->levels[i].is_unlimited);
-        code = exec_done(s, st, "insert level");
+        code = ent_sqlite_exec_done(s, st, "insert level");
     }
     return code;
 }
@@ -782,15 +807,15 @@ write_levels(struct sqlite_session *s, const struct ent_feature *f)
 static void
 bind_feature(sqlite3_stmt *st, const struct ent_feature *f)
 {
-    bind_text(st, 1, f->id);
-    bind_text(st, 2, f->key);
-    bind_text(st, 3, f->name);
-    bind_text(st, 4, ent_feature_type_name(f->type));
-    bind_text(st, 5, f->unit);
-    bind_text(st, 6, f->reset_period ? ent_period_name(f->reset_period) : NULL);
+    ent_sqlite_bind_text(st, 1, f->id);
+    ent_sqlite_bind_text(st, 2, f->key);
+    ent_sqlite_bind_text(st, 3, f->name);
+    ent_sqlite_bind_text(st, 4, ent_feature_type_name(f->type));
+    ent_sqlite_bind_text(st, 5, f->unit);
+    ent_sqlite_bind_text(st, 6, f->reset_period ? ent_period_name(f->reset_period) : NULL);
     sqlite3_bind_int(st, 7, f->activations_enabled);
-    bind_text(st, 8, ent_status_name(f->status));
-    bind_text(st, 9, f->attributes ? f->attributes : "{}");
+    ent_sqlite_bind_text(st, 8, ent_status_name(f->status));
+    ent_sqlite_bind_text(st, 9, f->attributes ? f->attributes : "{}");
     sqlite3_bind_int64(st, 10, f->updated_ms);
     sqlite3_bind_int64(st, 11, f->created_ms);
 }
@@ -799,13 +824,14 @@ static int
 sqlite_feature_insert(struct ent_store_session *base, const struct ent_feature *f)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO features (id, key, name, type, unit, reset_period,"
-                               " activations_enabled, status, attributes, updated_ms, created_ms)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "INSERT INTO features (id, key, name, type, unit, reset_period,"
+                           " activations_enabled, status, attributes, updated_ms, created_ms)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st)
         return ENT_ESTORE;
     bind_feature(st, f);
-    int code = exec_done(s, st, "insert feature");
+    int code = ent_sqlite_exec_done(s, st, "insert feature");
     return code == ENT_OK ? write_levels(s, f) : code;
 }
 
@@ -814,13 +840,13 @@ sqlite_feature_update(struct ent_store_session *base, const struct ent_feature *
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st =
-        prep(s, "UPDATE features SET key = ?2, name = ?3, type = ?4, unit = ?5,"
-                " reset_period = ?6, activations_enabled = ?7, status = ?8,"
-                " attributes = ?9, updated_ms = ?10 WHERE id = ?1 AND ?11 IS NOT NULL");
+        ent_sqlite_prep(s, "UPDATE features SET key = ?2, name = ?3, type = ?4, unit = ?5,"
+                           " reset_period = ?6, activations_enabled = ?7, status = ?8,"
+                           " attributes = ?9, updated_ms = ?10 WHERE id = ?1 AND ?11 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;
     bind_feature(st, f);
-    int code = exec_done(s, st, "update feature");
+    int code = ent_sqlite_exec_done(s, st, "update feature");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code == ENT_OK ? write_levels(s, f) : code;
@@ -830,11 +856,11 @@ static int
 sqlite_feature_delete(struct ent_store_session *base, const char *id)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "DELETE FROM features WHERE id = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "DELETE FROM features WHERE id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
-    int code = exec_done(s, st, "delete feature");
+    ent_sqlite_bind_text(st, 1, id);
+    int code = ent_sqlite_exec_done(s, st, "delete feature");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -844,16 +870,17 @@ sqlite_feature_delete(struct ent_store_session *base, const char *id)
 static int
 read_levels(struct sqlite_session *s, struct ent_arena *a, struct ent_feature *out)
 {
-    sqlite3_stmt *st = prep(s, "SELECT value, name, is_unlimited, (SELECT count(*) FROM"
-                               " feature_levels WHERE feature_id = ?1) FROM feature_levels"
-                               " WHERE feature_id = ?1 ORDER BY position");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT value, name, is_unlimited, (SELECT count(*) FROM"
+                           " feature_levels WHERE feature_id = ?1) FROM feature_levels"
+                           " WHERE feature_id = ?1 ORDER BY position");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, out->id);
+    ent_sqlite_bind_text(st, 1, out->id);
     out->levels = NULL;
     out->n_levels = 0;
     int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
+    while ((rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (!out->levels) {
             size_t n = (size_t)sqlite3_column_int64(st, 3);
             out->levels = ent_arena_calloc(a, n ? n : 1, sizeof(*out->levels));
@@ -863,12 +890,12 @@ read_levels(struct sqlite_session *s, struct ent_arena *a, struct ent_feature *o
             }
         }
         struct ent_level *l = &out->levels[out->n_levels++];
-        l->value = col_text(a, st, 0);
-        l->name = col_text(a, st, 1);
+        l->value = ent_sqlite_col_text(a, st, 0);
+        l->name = ent_sqlite_col_text(a, st, 1);
         l->is_unlimited = sqlite3_column_int(st, 2) != 0;
     }
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ENT_OK : fail(s, rc, "levels");
+    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "levels");
 }
 
 static int
@@ -876,27 +903,28 @@ sqlite_feature_get(struct ent_store_session *base, struct ent_arena *a, const ch
                    struct ent_feature *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT id, key, name, type, unit, reset_period,"
-                               " activations_enabled, status, attributes, created_ms, updated_ms"
-                               " FROM features WHERE id = ?1 OR key = ?1");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT id, key, name, type, unit, reset_period,"
+                           " activations_enabled, status, attributes, created_ms, updated_ms"
+                           " FROM features WHERE id = ?1 OR key = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id_or_key);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id_or_key);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get feature");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get feature");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    out->key = col_text(a, st, 1);
-    out->name = col_text(a, st, 2);
+    ent_sqlite_col_id(st, 0, out->id);
+    out->key = ent_sqlite_col_text(a, st, 1);
+    out->name = ent_sqlite_col_text(a, st, 2);
     out->type = ent_feature_type_parse((const char *)sqlite3_column_text(st, 3));
-    out->unit = col_text(a, st, 4);
+    out->unit = ent_sqlite_col_text(a, st, 4);
     out->reset_period = ent_period_parse((const char *)sqlite3_column_text(st, 5));
     out->activations_enabled = sqlite3_column_int(st, 6) != 0;
     out->status = ent_status_parse((const char *)sqlite3_column_text(st, 7));
-    out->attributes = col_text(a, st, 8);
+    out->attributes = ent_sqlite_col_text(a, st, 8);
     out->created_ms = sqlite3_column_int64(st, 9);
     out->updated_ms = sqlite3_column_int64(st, 10);
     sqlite3_reset(st);
@@ -908,9 +936,13 @@ sqlite_feature_get(struct ent_store_session *base, struct ent_arena *a, const ch
 static int
 sqlite_feature_product_count(struct ent_store_session *base, const char *feature_id, int64_t *n)
 {
-    return count_query((struct sqlite_session *)base,
-                       "SELECT count(*) FROM product_entitlements WHERE feature_id = ?1",
-                       feature_id, n);
+    return ent_sqlite_count_query(
+        (struct sqlite_session *)base,
+        "SELECT (SELECT count(*) FROM product_entitlements WHERE feature_id = ?1)"
+        " + (SELECT count(*) FROM entitlements WHERE feature_id = ?1)"
+        " + (SELECT count(*) FROM usage_events WHERE feature_id = ?1)"
+        " + (SELECT count(*) FROM activations WHERE feature_id = ?1)",
+        feature_id, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -927,34 +959,36 @@ write_product_lists(struct sqlite_session *s, const struct ent_product *p)
     };
     int code = ENT_OK;
     for (size_t i = 0; code == ENT_OK && i < 2; i++) {
-        sqlite3_stmt *st = prep(s, clear[i]);
+        sqlite3_stmt *st = ent_sqlite_prep(s, clear[i]);
         if (!st)
             return ENT_ESTORE;
-        bind_text(st, 1, p->id);
-        code = exec_done(s, st, "clear product lists");
+        ent_sqlite_bind_text(st, 1, p->id);
+        code = ent_sqlite_exec_done(s, st, "clear product lists");
     }
     for (size_t i = 0; code == ENT_OK && i < p->n_entitlements; i++) {
-        sqlite3_stmt *st = prep(s, "INSERT INTO product_entitlements (product_id, feature_id,"
-                                   " position, value, name) VALUES (?1, ?2, ?3, ?4, ?5)");
+        sqlite3_stmt *st =
+            ent_sqlite_prep(s, "INSERT INTO product_entitlements (product_id, feature_id,"
+                               " position, value, name) VALUES (?1, ?2, ?3, ?4, ?5)");
         if (!st)
             return ENT_ESTORE;
-        bind_text(st, 1, p->id);
-        bind_text(st, 2, p->entitlements[i].feature_id);
+        ent_sqlite_bind_text(st, 1, p->id);
+        ent_sqlite_bind_text(st, 2, p->entitlements[i].feature_id);
         sqlite3_bind_int64(st, 3, (int64_t)i);
-        bind_text(st, 4, p->entitlements[i].value);
-        bind_text(st, 5, p->entitlements[i].name);
-        code = exec_done(s, st, "insert product entitlement");
+        ent_sqlite_bind_text(st, 4, p->entitlements[i].value);
+        ent_sqlite_bind_text(st, 5, p->entitlements[i].name);
+        code = ent_sqlite_exec_done(s, st, "insert product entitlement");
     }
     for (size_t i = 0; code == ENT_OK && i < p->n_components; i++) {
-        sqlite3_stmt *st = prep(s, "INSERT INTO product_components (product_id, component_id,"
-                                   " position, quantity) VALUES (?1, ?2, ?3, ?4)");
+        sqlite3_stmt *st =
+            ent_sqlite_prep(s, "INSERT INTO product_components (product_id, component_id,"
+                               " position, quantity) VALUES (?1, ?2, ?3, ?4)");
         if (!st)
             return ENT_ESTORE;
-        bind_text(st, 1, p->id);
-        bind_text(st, 2, p->components[i].product_id);
+        ent_sqlite_bind_text(st, 1, p->id);
+        ent_sqlite_bind_text(st, 2, p->components[i].product_id);
         sqlite3_bind_int64(st, 3, (int64_t)i);
         sqlite3_bind_int64(st, 4, p->components[i].quantity);
-        code = exec_done(s, st, "insert component");
+        code = ent_sqlite_exec_done(s, st, "insert component");
     }
     return code;
 }
@@ -963,21 +997,21 @@ write_product_lists(struct sqlite_session *s, const struct ent_product *p)
 static void
 bind_product(sqlite3_stmt *st, const struct ent_product *p)
 {
-    bind_text(st, 1, p->id);
-    bind_text(st, 2, p->key);
-    bind_text(st, 3, p->name);
-    bind_text(st, 4, ent_category_name(p->category));
-    bind_text(st, 5, p->description);
+    ent_sqlite_bind_text(st, 1, p->id);
+    ent_sqlite_bind_text(st, 2, p->key);
+    ent_sqlite_bind_text(st, 3, p->name);
+    ent_sqlite_bind_text(st, 4, ent_category_name(p->category));
+    ent_sqlite_bind_text(st, 5, p->description);
     sqlite3_bind_int(st, 6, p->license_model.present);
-    bind_text(st, 7, p->license_model.issuer);
-    bind_text(st, 8, p->license_model.vendor_string);
-    bind_text(st, 9, p->license_model.notice);
+    ent_sqlite_bind_text(st, 7, p->license_model.issuer);
+    ent_sqlite_bind_text(st, 8, p->license_model.vendor_string);
+    ent_sqlite_bind_text(st, 9, p->license_model.notice);
     if (p->max_leases >= 0)
         sqlite3_bind_int64(st, 10, p->max_leases);
     if (p->max_lease_days >= 0)
         sqlite3_bind_int64(st, 11, p->max_lease_days);
-    bind_text(st, 12, ent_status_name(p->status));
-    bind_text(st, 13, p->attributes ? p->attributes : "{}");
+    ent_sqlite_bind_text(st, 12, ent_status_name(p->status));
+    ent_sqlite_bind_text(st, 13, p->attributes ? p->attributes : "{}");
     sqlite3_bind_int64(st, 14, p->updated_ms);
     sqlite3_bind_int64(st, 15, p->created_ms);
 }
@@ -986,15 +1020,15 @@ static int
 sqlite_product_insert(struct ent_store_session *base, const struct ent_product *p)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st =
-        prep(s, "INSERT INTO products (id, key, name, category, description, has_license_model,"
-                " lm_issuer, lm_vendor_string, lm_notice, max_leases, max_lease_days, status,"
-                " attributes, updated_ms, created_ms)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "INSERT INTO products (id, key, name, category, description, has_license_model,"
+           " lm_issuer, lm_vendor_string, lm_notice, max_leases, max_lease_days, status,"
+           " attributes, updated_ms, created_ms)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     if (!st)
         return ENT_ESTORE;
     bind_product(st, p);
-    int code = exec_done(s, st, "insert product");
+    int code = ent_sqlite_exec_done(s, st, "insert product");
     return code == ENT_OK ? write_product_lists(s, p) : code;
 }
 
@@ -1002,15 +1036,15 @@ static int
 sqlite_product_update(struct ent_store_session *base, const struct ent_product *p)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st =
-        prep(s, "UPDATE products SET key = ?2, name = ?3, category = ?4, description = ?5,"
-                " has_license_model = ?6, lm_issuer = ?7, lm_vendor_string = ?8, lm_notice = ?9,"
-                " max_leases = ?10, max_lease_days = ?11, status = ?12, attributes = ?13,"
-                " updated_ms = ?14 WHERE id = ?1 AND ?15 IS NOT NULL");
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "UPDATE products SET key = ?2, name = ?3, category = ?4, description = ?5,"
+           " has_license_model = ?6, lm_issuer = ?7, lm_vendor_string = ?8, lm_notice = ?9,"
+           " max_leases = ?10, max_lease_days = ?11, status = ?12, attributes = ?13,"
+           " updated_ms = ?14 WHERE id = ?1 AND ?15 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;
     bind_product(st, p);
-    int code = exec_done(s, st, "update product");
+    int code = ent_sqlite_exec_done(s, st, "update product");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code == ENT_OK ? write_product_lists(s, p) : code;
@@ -1020,11 +1054,11 @@ static int
 sqlite_product_delete(struct ent_store_session *base, const char *id)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "DELETE FROM products WHERE id = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "DELETE FROM products WHERE id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
-    int code = exec_done(s, st, "delete product");
+    ent_sqlite_bind_text(st, 1, id);
+    int code = ent_sqlite_exec_done(s, st, "delete product");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -1034,15 +1068,16 @@ sqlite_product_delete(struct ent_store_session *base, const char *id)
 static int
 read_product_lists(struct sqlite_session *s, struct ent_arena *a, struct ent_product *out)
 {
-    sqlite3_stmt *st = prep(s, "SELECT f.key, pe.feature_id, pe.value, pe.name, (SELECT count(*)"
-                               " FROM product_entitlements WHERE product_id = ?1)"
-                               " FROM product_entitlements pe JOIN features f ON f.id ="
-                               " pe.feature_id WHERE pe.product_id = ?1 ORDER BY pe.position");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT f.key, pe.feature_id, pe.value, pe.name, (SELECT count(*)"
+                           " FROM product_entitlements WHERE product_id = ?1)"
+                           " FROM product_entitlements pe JOIN features f ON f.id ="
+                           " pe.feature_id WHERE pe.product_id = ?1 ORDER BY pe.position");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, out->id);
+    ent_sqlite_bind_text(st, 1, out->id);
     int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
+    while ((rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (!out->entitlements) {
             size_t n = (size_t)sqlite3_column_int64(st, 4);
             out->entitlements = ent_arena_calloc(a, n ? n : 1, sizeof(*out->entitlements));
@@ -1050,22 +1085,22 @@ read_product_lists(struct sqlite_session *s, struct ent_arena *a, struct ent_pro
                 break;
         }
         struct ent_product_entitlement *pe = &out->entitlements[out->n_entitlements++];
-        pe->feature = col_text(a, st, 0);
-        col_id(st, 1, pe->feature_id);
-        pe->value = col_text(a, st, 2);
-        pe->name = col_text(a, st, 3);
+        pe->feature = ent_sqlite_col_text(a, st, 0);
+        ent_sqlite_col_id(st, 1, pe->feature_id);
+        pe->value = ent_sqlite_col_text(a, st, 2);
+        pe->name = ent_sqlite_col_text(a, st, 3);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return rc == SQLITE_ROW ? ENT_ENOMEM : fail(s, rc, "product entitlements");
-    st = prep(s, "SELECT p.key, c.component_id, c.quantity, (SELECT count(*) FROM"
-                 " product_components WHERE product_id = ?1) FROM product_components c"
-                 " JOIN products p ON p.id = c.component_id WHERE c.product_id = ?1"
-                 " ORDER BY c.position");
+        return rc == SQLITE_ROW ? ENT_ENOMEM : ent_sqlite_fail(s, rc, "product entitlements");
+    st = ent_sqlite_prep(s, "SELECT p.key, c.component_id, c.quantity, (SELECT count(*) FROM"
+                            " product_components WHERE product_id = ?1) FROM product_components c"
+                            " JOIN products p ON p.id = c.component_id WHERE c.product_id = ?1"
+                            " ORDER BY c.position");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, out->id);
-    while ((rc = step(s, st)) == SQLITE_ROW) {
+    ent_sqlite_bind_text(st, 1, out->id);
+    while ((rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (!out->components) {
             size_t n = (size_t)sqlite3_column_int64(st, 3);
             out->components = ent_arena_calloc(a, n ? n : 1, sizeof(*out->components));
@@ -1073,13 +1108,13 @@ read_product_lists(struct sqlite_session *s, struct ent_arena *a, struct ent_pro
                 break;
         }
         struct ent_component *c = &out->components[out->n_components++];
-        c->product = col_text(a, st, 0);
-        col_id(st, 1, c->product_id);
+        c->product = ent_sqlite_col_text(a, st, 0);
+        ent_sqlite_col_id(st, 1, c->product_id);
         c->quantity = sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return rc == SQLITE_ROW ? ENT_ENOMEM : fail(s, rc, "product components");
+        return rc == SQLITE_ROW ? ENT_ENOMEM : ent_sqlite_fail(s, rc, "product components");
     return ENT_OK;
 }
 
@@ -1088,33 +1123,34 @@ sqlite_product_get(struct ent_store_session *base, struct ent_arena *a, const ch
                    struct ent_product *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT id, key, name, category, description, has_license_model,"
-                               " lm_issuer, lm_vendor_string, lm_notice, max_leases,"
-                               " max_lease_days, status, attributes, created_ms, updated_ms"
-                               " FROM products WHERE id = ?1 OR key = ?1");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT id, key, name, category, description, has_license_model,"
+                           " lm_issuer, lm_vendor_string, lm_notice, max_leases,"
+                           " max_lease_days, status, attributes, created_ms, updated_ms"
+                           " FROM products WHERE id = ?1 OR key = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id_or_key);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id_or_key);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get product");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get product");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    out->key = col_text(a, st, 1);
-    out->name = col_text(a, st, 2);
+    ent_sqlite_col_id(st, 0, out->id);
+    out->key = ent_sqlite_col_text(a, st, 1);
+    out->name = ent_sqlite_col_text(a, st, 2);
     out->category = ent_category_parse((const char *)sqlite3_column_text(st, 3));
-    out->description = col_text(a, st, 4);
+    out->description = ent_sqlite_col_text(a, st, 4);
     out->license_model.present = sqlite3_column_int(st, 5) != 0;
-    out->license_model.issuer = col_text(a, st, 6);
-    out->license_model.vendor_string = col_text(a, st, 7);
-    out->license_model.notice = col_text(a, st, 8);
+    out->license_model.issuer = ent_sqlite_col_text(a, st, 6);
+    out->license_model.vendor_string = ent_sqlite_col_text(a, st, 7);
+    out->license_model.notice = ent_sqlite_col_text(a, st, 8);
     out->max_leases = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
     out->max_lease_days =
         sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 10);
     out->status = ent_status_parse((const char *)sqlite3_column_text(st, 11));
-    out->attributes = col_text(a, st, 12);
+    out->attributes = ent_sqlite_col_text(a, st, 12);
     out->created_ms = sqlite3_column_int64(st, 13);
     out->updated_ms = sqlite3_column_int64(st, 14);
     sqlite3_reset(st);
@@ -1127,20 +1163,31 @@ static int
 sqlite_product_bundles(struct ent_store_session *base, struct ent_arena *a, const char *product_id,
                        char (**ids)[37], size_t *n)
 {
-    return id_query((struct sqlite_session *)base, a,
-                    "SELECT product_id FROM product_components WHERE component_id = ?1"
-                    " ORDER BY product_id",
-                    product_id, ids, n);
+    return ent_sqlite_id_query((struct sqlite_session *)base, a,
+                               "SELECT product_id FROM product_components WHERE component_id = ?1"
+                               " ORDER BY product_id",
+                               product_id, ids, n);
+}
+
+static int
+sqlite_product_grant_count(struct ent_store_session *base, const char *product_id, int64_t *n)
+{
+    return ent_sqlite_count_query((struct sqlite_session *)base,
+                                  "SELECT (SELECT count(*) FROM order_line_items WHERE"
+                                  " product_id = ?1) + (SELECT count(*) FROM entitlements WHERE"
+                                  " product_id = ?1) + (SELECT count(*) FROM leases WHERE"
+                                  " product_id = ?1)",
+                                  product_id, n);
 }
 
 static int
 sqlite_product_ids_granting(struct ent_store_session *base, struct ent_arena *a,
                             const char *feature_id, char (**ids)[37], size_t *n)
 {
-    return id_query((struct sqlite_session *)base, a,
-                    "SELECT product_id FROM product_entitlements WHERE feature_id = ?1"
-                    " ORDER BY product_id",
-                    feature_id, ids, n);
+    return ent_sqlite_id_query((struct sqlite_session *)base, a,
+                               "SELECT product_id FROM product_entitlements WHERE feature_id = ?1"
+                               " ORDER BY product_id",
+                               feature_id, ids, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1151,13 +1198,13 @@ sqlite_product_ids_granting(struct ent_store_session *base, struct ent_arena *a,
 static void
 bind_account(sqlite3_stmt *st, const struct ent_account *acc)
 {
-    bind_text(st, 1, acc->id);
-    bind_text(st, 2, acc->key);
-    bind_text(st, 3, acc->name);
-    bind_text(st, 4, ent_account_type_name(acc->type));
-    bind_text(st, 5, opt_id(acc->parent));
-    bind_text(st, 6, acc->contact_email);
-    bind_text(st, 7, acc->attributes ? acc->attributes : "{}");
+    ent_sqlite_bind_text(st, 1, acc->id);
+    ent_sqlite_bind_text(st, 2, acc->key);
+    ent_sqlite_bind_text(st, 3, acc->name);
+    ent_sqlite_bind_text(st, 4, ent_account_type_name(acc->type));
+    ent_sqlite_bind_text(st, 5, ent_sqlite_opt_id(acc->parent));
+    ent_sqlite_bind_text(st, 6, acc->contact_email);
+    ent_sqlite_bind_text(st, 7, acc->attributes ? acc->attributes : "{}");
     sqlite3_bind_int64(st, 8, acc->updated_ms);
     sqlite3_bind_int64(st, 9, acc->created_ms);
 }
@@ -1166,26 +1213,26 @@ static int
 sqlite_account_insert(struct ent_store_session *base, const struct ent_account *acc)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO accounts (id, key, name, type, parent_id,"
-                               " contact_email, attributes, updated_ms, created_ms)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "INSERT INTO accounts (id, key, name, type, parent_id,"
+                                          " contact_email, attributes, updated_ms, created_ms)"
+                                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st)
         return ENT_ESTORE;
     bind_account(st, acc);
-    return exec_done(s, st, "insert account");
+    return ent_sqlite_exec_done(s, st, "insert account");
 }
 
 static int
 sqlite_account_update(struct ent_store_session *base, const struct ent_account *acc)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "UPDATE accounts SET key = ?2, name = ?3, type = ?4,"
-                               " parent_id = ?5, contact_email = ?6, attributes = ?7,"
-                               " updated_ms = ?8 WHERE id = ?1 AND ?9 IS NOT NULL");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "UPDATE accounts SET key = ?2, name = ?3, type = ?4,"
+                                          " parent_id = ?5, contact_email = ?6, attributes = ?7,"
+                                          " updated_ms = ?8 WHERE id = ?1 AND ?9 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;
     bind_account(st, acc);
-    int code = exec_done(s, st, "update account");
+    int code = ent_sqlite_exec_done(s, st, "update account");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -1195,11 +1242,11 @@ static int
 sqlite_account_delete(struct ent_store_session *base, const char *id)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "DELETE FROM accounts WHERE id = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "DELETE FROM accounts WHERE id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
-    int code = exec_done(s, st, "delete account");
+    ent_sqlite_bind_text(st, 1, id);
+    int code = ent_sqlite_exec_done(s, st, "delete account");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -1210,25 +1257,25 @@ sqlite_account_get(struct ent_store_session *base, struct ent_arena *a, const ch
                    struct ent_account *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT id, key, name, type, parent_id, contact_email,"
-                               " attributes, created_ms, updated_ms"
-                               " FROM accounts WHERE id = ?1 OR key = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT id, key, name, type, parent_id, contact_email,"
+                                          " attributes, created_ms, updated_ms"
+                                          " FROM accounts WHERE id = ?1 OR key = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id_or_key);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id_or_key);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get account");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get account");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    out->key = col_text(a, st, 1);
-    out->name = col_text(a, st, 2);
+    ent_sqlite_col_id(st, 0, out->id);
+    out->key = ent_sqlite_col_text(a, st, 1);
+    out->name = ent_sqlite_col_text(a, st, 2);
     out->type = ent_account_type_parse((const char *)sqlite3_column_text(st, 3));
-    out->parent = col_text(a, st, 4);
-    out->contact_email = col_text(a, st, 5);
-    out->attributes = col_text(a, st, 6);
+    out->parent = ent_sqlite_col_text(a, st, 4);
+    out->contact_email = ent_sqlite_col_text(a, st, 5);
+    out->attributes = ent_sqlite_col_text(a, st, 6);
     out->created_ms = sqlite3_column_int64(st, 7);
     out->updated_ms = sqlite3_column_int64(st, 8);
     sqlite3_reset(st);
@@ -1238,8 +1285,8 @@ sqlite_account_get(struct ent_store_session *base, struct ent_arena *a, const ch
 static int
 sqlite_account_child_count(struct ent_store_session *base, const char *id, int64_t *n)
 {
-    return count_query((struct sqlite_session *)base,
-                       "SELECT count(*) FROM accounts WHERE parent_id = ?1", id, n);
+    return ent_sqlite_count_query((struct sqlite_session *)base,
+                                  "SELECT count(*) FROM accounts WHERE parent_id = ?1", id, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1250,19 +1297,20 @@ static int
 sqlite_key_insert(struct ent_store_session *base, const struct ent_key *k, const char *hash)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO api_keys (id, name, scope, account_id, prefix, hash,"
-                               " created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "INSERT INTO api_keys (id, name, scope, account_id, prefix, hash,"
+                           " created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, k->id);
-    bind_text(st, 2, k->name);
-    bind_text(st, 3, ent_scope_name(k->scope));
-    bind_text(st, 4, opt_id(k->account_id));
-    bind_text(st, 5, k->prefix);
-    bind_text(st, 6, hash);
+    ent_sqlite_bind_text(st, 1, k->id);
+    ent_sqlite_bind_text(st, 2, k->name);
+    ent_sqlite_bind_text(st, 3, ent_scope_name(k->scope));
+    ent_sqlite_bind_text(st, 4, ent_sqlite_opt_id(k->account_id));
+    ent_sqlite_bind_text(st, 5, k->prefix);
+    ent_sqlite_bind_text(st, 6, hash);
     sqlite3_bind_int64(st, 7, k->created_ms);
     sqlite3_bind_int64(st, 8, k->revoked_ms);
-    return exec_done(s, st, "insert key");
+    return ent_sqlite_exec_done(s, st, "insert key");
 }
 
 /* Reads one key row selected by sql with one parameter. */
@@ -1270,21 +1318,21 @@ static int
 read_key(struct sqlite_session *s, struct ent_arena *a, const char *sql, const char *param,
          struct ent_key *out)
 {
-    sqlite3_stmt *st = prep(s, sql);
+    sqlite3_stmt *st = ent_sqlite_prep(s, sql);
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, param);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, param);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get key");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get key");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    out->name = col_text(a, st, 1);
+    ent_sqlite_col_id(st, 0, out->id);
+    out->name = ent_sqlite_col_text(a, st, 1);
     out->scope = ent_scope_parse((const char *)sqlite3_column_text(st, 2));
-    col_id(st, 3, out->account_id);
-    out->prefix = col_text(a, st, 4);
+    ent_sqlite_col_id(st, 3, out->account_id);
+    out->prefix = ent_sqlite_col_text(a, st, 4);
     out->created_ms = sqlite3_column_int64(st, 5);
     out->revoked_ms = sqlite3_column_int64(st, 6);
     sqlite3_reset(st);
@@ -1315,13 +1363,13 @@ static int
 sqlite_key_revoke(struct ent_store_session *base, const char *id, int64_t now_ms)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND"
-                               " revoked_ms = 0");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND"
+                                          " revoked_ms = 0");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
+    ent_sqlite_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, now_ms);
-    return exec_done(s, st, "revoke key");
+    return ent_sqlite_exec_done(s, st, "revoke key");
 }
 
 static int
@@ -1329,8 +1377,9 @@ sqlite_key_revoke_account(struct ent_store_session *base, struct ent_arena *a,
                           const char *account_id, int64_t now_ms, char (**ids)[37], size_t *n)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    int code = id_query(s, a, "SELECT id FROM api_keys WHERE account_id = ?1 AND revoked_ms = 0",
-                        account_id, ids, n);
+    int code = ent_sqlite_id_query(
+        s, a, "SELECT id FROM api_keys WHERE account_id = ?1 AND revoked_ms = 0", account_id, ids,
+        n);
     for (size_t i = 0; code == ENT_OK && i < *n; i++)
         code = sqlite_key_revoke(base, (*ids)[i], now_ms);
     return code;
@@ -1339,8 +1388,8 @@ sqlite_key_revoke_account(struct ent_store_session *base, struct ent_arena *a,
 static int
 sqlite_key_count(struct ent_store_session *base, int64_t *n)
 {
-    return count_query((struct sqlite_session *)base,
-                       "SELECT count(*) FROM api_keys WHERE ?1 IS NULL", NULL, n);
+    return ent_sqlite_count_query((struct sqlite_session *)base,
+                                  "SELECT count(*) FROM api_keys WHERE ?1 IS NULL", NULL, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1352,19 +1401,19 @@ sqlite_event_insert(struct ent_store_session *base, const struct ent_event *e)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st =
-        prep(s, "INSERT INTO events (id, type, actor, account_id, object_id,"
-                " before, after, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        ent_sqlite_prep(s, "INSERT INTO events (id, type, actor, account_id, object_id,"
+                           " before, after, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, e->id);
-    bind_text(st, 2, e->type);
-    bind_text(st, 3, opt_id(e->actor));
-    bind_text(st, 4, opt_id(e->account));
-    bind_text(st, 5, e->object);
-    bind_text(st, 6, e->before);
-    bind_text(st, 7, e->after);
+    ent_sqlite_bind_text(st, 1, e->id);
+    ent_sqlite_bind_text(st, 2, e->type);
+    ent_sqlite_bind_text(st, 3, ent_sqlite_opt_id(e->actor));
+    ent_sqlite_bind_text(st, 4, ent_sqlite_opt_id(e->account));
+    ent_sqlite_bind_text(st, 5, e->object);
+    ent_sqlite_bind_text(st, 6, e->before);
+    ent_sqlite_bind_text(st, 7, e->after);
     sqlite3_bind_int64(st, 8, e->created_ms);
-    return exec_done(s, st, "insert event");
+    return ent_sqlite_exec_done(s, st, "insert event");
 }
 
 static int
@@ -1372,24 +1421,25 @@ sqlite_event_get(struct ent_store_session *base, struct ent_arena *a, const char
                  struct ent_event *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT id, type, actor, account_id, object_id, before, after,"
-                               " created_ms FROM events WHERE id = ?1");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT id, type, actor, account_id, object_id, before, after,"
+                           " created_ms FROM events WHERE id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get event");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get event");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    out->type = col_text(a, st, 1);
-    col_id(st, 2, out->actor);
-    col_id(st, 3, out->account);
-    col_id(st, 4, out->object);
-    out->before = col_text(a, st, 5);
-    out->after = col_text(a, st, 6);
+    ent_sqlite_col_id(st, 0, out->id);
+    out->type = ent_sqlite_col_text(a, st, 1);
+    ent_sqlite_col_id(st, 2, out->actor);
+    ent_sqlite_col_id(st, 3, out->account);
+    ent_sqlite_col_id(st, 4, out->object);
+    out->before = ent_sqlite_col_text(a, st, 5);
+    out->after = ent_sqlite_col_text(a, st, 6);
     out->created_ms = sqlite3_column_int64(st, 7);
     sqlite3_reset(st);
     return out->type ? ENT_OK : ENT_ENOMEM;
@@ -1404,22 +1454,22 @@ sqlite_idempotency_get(struct ent_store_session *base, struct ent_arena *a, cons
                        const char *idem_key, struct ent_store_idempotency *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT route, request_hash, status, body, created_ms"
-                               " FROM idempotency WHERE key_id = ?1 AND idem_key = ?2");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT route, request_hash, status, body, created_ms"
+                                          " FROM idempotency WHERE key_id = ?1 AND idem_key = ?2");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, key_id);
-    bind_text(st, 2, idem_key);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, key_id);
+    ent_sqlite_bind_text(st, 2, idem_key);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get idempotency");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get idempotency");
     }
     memset(out, 0, sizeof(*out));
     out->key_id = key_id;
     out->idem_key = idem_key;
-    out->route = col_text(a, st, 0);
-    out->request_hash = col_text(a, st, 1);
+    out->route = ent_sqlite_col_text(a, st, 0);
+    out->request_hash = ent_sqlite_col_text(a, st, 1);
     out->status = sqlite3_column_int(st, 2);
     size_t len = (size_t)sqlite3_column_bytes(st, 3);
     const void *blob = sqlite3_column_blob(st, 3);
@@ -1440,29 +1490,30 @@ static int
 sqlite_idempotency_insert(struct ent_store_session *base, const struct ent_store_idempotency *r)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO idempotency (key_id, idem_key, route, request_hash,"
-                               " status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "INSERT INTO idempotency (key_id, idem_key, route, request_hash,"
+                           " status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, r->key_id);
-    bind_text(st, 2, r->idem_key);
-    bind_text(st, 3, r->route);
-    bind_text(st, 4, r->request_hash);
+    ent_sqlite_bind_text(st, 1, r->key_id);
+    ent_sqlite_bind_text(st, 2, r->idem_key);
+    ent_sqlite_bind_text(st, 3, r->route);
+    ent_sqlite_bind_text(st, 4, r->request_hash);
     sqlite3_bind_int(st, 5, r->status);
     sqlite3_bind_blob(st, 6, r->body ? r->body : "", (int)r->body_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, r->created_ms);
-    return exec_done(s, st, "insert idempotency");
+    return ent_sqlite_exec_done(s, st, "insert idempotency");
 }
 
 static int
 sqlite_idempotency_purge(struct ent_store_session *base, int64_t before_ms)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "DELETE FROM idempotency WHERE created_ms < ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "DELETE FROM idempotency WHERE created_ms < ?1");
     if (!st)
         return ENT_ESTORE;
     sqlite3_bind_int64(st, 1, before_ms);
-    return exec_done(s, st, "purge idempotency");
+    return ent_sqlite_exec_done(s, st, "purge idempotency");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1473,9 +1524,9 @@ static int
 sqlite_activation_id_taken(struct ent_store_session *base, const char *activation_id, bool *taken)
 {
     int64_t n = 0;
-    int code = count_query((struct sqlite_session *)base,
-                           "SELECT count(*) FROM activation_ids WHERE activation_id = ?1",
-                           activation_id, &n);
+    int code = ent_sqlite_count_query(
+        (struct sqlite_session *)base,
+        "SELECT count(*) FROM activation_ids WHERE activation_id = ?1", activation_id, &n);
     *taken = n > 0;
     return code;
 }
@@ -1485,19 +1536,20 @@ static int
 register_activation_id(struct sqlite_session *s, const char *activation_id, const char *kind,
                        const char *owner_id)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO activation_ids (activation_id, kind, owner_id)"
-                               " VALUES (?1, ?2, ?3)");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "INSERT INTO activation_ids (activation_id, kind, owner_id)"
+                           " VALUES (?1, ?2, ?3)");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, activation_id);
-    bind_text(st, 2, kind);
-    bind_text(st, 3, owner_id);
-    return exec_done(s, st, "register activation id");
+    ent_sqlite_bind_text(st, 1, activation_id);
+    ent_sqlite_bind_text(st, 2, kind);
+    ent_sqlite_bind_text(st, 3, owner_id);
+    return ent_sqlite_exec_done(s, st, "register activation id");
 }
 
 /* Binds an optional end time: NULL when permanent. */
-static void
-bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms)
+void
+ent_sqlite_bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms)
 {
     if (permanent || end_ms == 0)
         sqlite3_bind_null(st, i);
@@ -1509,44 +1561,45 @@ static int
 sqlite_order_insert(struct ent_store_session *base, const struct ent_order *o)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO orders (id, account_id, status, attributes,"
-                               " created_ms, updated_ms, activated_ms)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "INSERT INTO orders (id, account_id, status, attributes,"
+                                          " created_ms, updated_ms, activated_ms)"
+                                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, o->id);
-    bind_text(st, 2, o->account_id);
-    bind_text(st, 3, ent_order_status_name(o->status));
-    bind_text(st, 4, o->attributes ? o->attributes : "{}");
+    ent_sqlite_bind_text(st, 1, o->id);
+    ent_sqlite_bind_text(st, 2, o->account_id);
+    ent_sqlite_bind_text(st, 3, ent_order_status_name(o->status));
+    ent_sqlite_bind_text(st, 4, o->attributes ? o->attributes : "{}");
     sqlite3_bind_int64(st, 5, o->created_ms);
     sqlite3_bind_int64(st, 6, o->updated_ms);
     if (o->activated_ms)
         sqlite3_bind_int64(st, 7, o->activated_ms);
-    int code = exec_done(s, st, "insert order");
+    int code = ent_sqlite_exec_done(s, st, "insert order");
     for (size_t i = 0; code == ENT_OK && i < o->n_items; i++) {
         const struct ent_line_item *li = &o->items[i];
         code = register_activation_id(s, li->activation_id, "line_item", li->id);
         if (code < 0)
             break;
-        st = prep(s, "INSERT INTO order_line_items (id, order_id, position, product_id, quantity,"
-                     " quantity_per_copy, start_ms, end_ms, order_type, activation_id,"
-                     " parent_activation_id, attributes)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        st = ent_sqlite_prep(
+            s, "INSERT INTO order_line_items (id, order_id, position, product_id, quantity,"
+               " quantity_per_copy, start_ms, end_ms, order_type, activation_id,"
+               " parent_activation_id, attributes)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         if (!st)
             return ENT_ESTORE;
-        bind_text(st, 1, li->id);
-        bind_text(st, 2, o->id);
+        ent_sqlite_bind_text(st, 1, li->id);
+        ent_sqlite_bind_text(st, 2, o->id);
         sqlite3_bind_int64(st, 3, (int64_t)i);
-        bind_text(st, 4, li->product_id);
+        ent_sqlite_bind_text(st, 4, li->product_id);
         sqlite3_bind_int64(st, 5, li->quantity);
         sqlite3_bind_int64(st, 6, li->quantity_per_copy);
         sqlite3_bind_int64(st, 7, li->start_ms);
-        bind_end(st, 8, li->permanent, li->end_ms);
-        bind_text(st, 9, ent_order_type_name(li->order_type));
-        bind_text(st, 10, li->activation_id);
-        bind_text(st, 11, li->parent_activation_id);
-        bind_text(st, 12, li->attributes ? li->attributes : "{}");
-        code = exec_done(s, st, "insert line item");
+        ent_sqlite_bind_end(st, 8, li->permanent, li->end_ms);
+        ent_sqlite_bind_text(st, 9, ent_order_type_name(li->order_type));
+        ent_sqlite_bind_text(st, 10, li->activation_id);
+        ent_sqlite_bind_text(st, 11, li->parent_activation_id);
+        ent_sqlite_bind_text(st, 12, li->attributes ? li->attributes : "{}");
+        code = ent_sqlite_exec_done(s, st, "insert line item");
     }
     return code;
 }
@@ -1555,17 +1608,18 @@ sqlite_order_insert(struct ent_store_session *base, const struct ent_order *o)
 static int
 read_line_items(struct sqlite_session *s, struct ent_arena *a, struct ent_order *out)
 {
-    sqlite3_stmt *st = prep(s, "SELECT li.id, p.key, li.product_id, li.quantity,"
-                               " li.quantity_per_copy, li.start_ms, li.end_ms, li.order_type,"
-                               " li.activation_id, li.parent_activation_id, li.attributes,"
-                               " (SELECT count(*) FROM order_line_items WHERE order_id = ?1)"
-                               " FROM order_line_items li JOIN products p ON p.id = li.product_id"
-                               " WHERE li.order_id = ?1 ORDER BY li.position");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT li.id, p.key, li.product_id, li.quantity,"
+                           " li.quantity_per_copy, li.start_ms, li.end_ms, li.order_type,"
+                           " li.activation_id, li.parent_activation_id, li.attributes,"
+                           " (SELECT count(*) FROM order_line_items WHERE order_id = ?1)"
+                           " FROM order_line_items li JOIN products p ON p.id = li.product_id"
+                           " WHERE li.order_id = ?1 ORDER BY li.position");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, out->id);
+    ent_sqlite_bind_text(st, 1, out->id);
     int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
+    while ((rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (!out->items) {
             size_t n = (size_t)sqlite3_column_int64(st, 11);
             out->items = ent_arena_calloc(a, n ? n : 1, sizeof(*out->items));
@@ -1573,22 +1627,22 @@ read_line_items(struct sqlite_session *s, struct ent_arena *a, struct ent_order 
                 break;
         }
         struct ent_line_item *li = &out->items[out->n_items++];
-        col_id(st, 0, li->id);
-        li->product = col_text(a, st, 1);
-        col_id(st, 2, li->product_id);
+        ent_sqlite_col_id(st, 0, li->id);
+        li->product = ent_sqlite_col_text(a, st, 1);
+        ent_sqlite_col_id(st, 2, li->product_id);
         li->quantity = sqlite3_column_int64(st, 3);
         li->quantity_per_copy = sqlite3_column_int64(st, 4);
         li->start_ms = sqlite3_column_int64(st, 5);
         li->permanent = sqlite3_column_type(st, 6) == SQLITE_NULL;
         li->end_ms = li->permanent ? 0 : sqlite3_column_int64(st, 6);
         li->order_type = ent_order_type_parse((const char *)sqlite3_column_text(st, 7));
-        li->activation_id = col_text(a, st, 8);
-        li->parent_activation_id = col_text(a, st, 9);
-        li->attributes = col_text(a, st, 10);
+        li->activation_id = ent_sqlite_col_text(a, st, 8);
+        li->parent_activation_id = ent_sqlite_col_text(a, st, 9);
+        li->attributes = ent_sqlite_col_text(a, st, 10);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return rc == SQLITE_ROW ? ENT_ENOMEM : fail(s, rc, "line items");
+        return rc == SQLITE_ROW ? ENT_ENOMEM : ent_sqlite_fail(s, rc, "line items");
     return ENT_OK;
 }
 
@@ -1597,22 +1651,23 @@ sqlite_order_get(struct ent_store_session *base, struct ent_arena *a, const char
                  struct ent_order *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT id, seq, account_id, status, attributes, created_ms,"
-                               " updated_ms, activated_ms FROM orders WHERE id = ?1");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT id, seq, account_id, status, attributes, created_ms,"
+                           " updated_ms, activated_ms FROM orders WHERE id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get order");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get order");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
+    ent_sqlite_col_id(st, 0, out->id);
     out->number = ent_arena_printf(a, "ORD-%06lld", (long long)sqlite3_column_int64(st, 1));
-    col_id(st, 2, out->account_id);
+    ent_sqlite_col_id(st, 2, out->account_id);
     out->status = ent_order_status_parse((const char *)sqlite3_column_text(st, 3));
-    out->attributes = col_text(a, st, 4);
+    out->attributes = ent_sqlite_col_text(a, st, 4);
     out->created_ms = sqlite3_column_int64(st, 5);
     out->updated_ms = sqlite3_column_int64(st, 6);
     out->activated_ms = sqlite3_column_int64(st, 7);
@@ -1626,13 +1681,13 @@ static int
 sqlite_order_activate(struct ent_store_session *base, const char *id, int64_t now_ms)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "UPDATE orders SET status = 'active', activated_ms = ?2,"
-                               " updated_ms = ?2 WHERE id = ?1 AND status = 'draft'");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "UPDATE orders SET status = 'active', activated_ms = ?2,"
+                                          " updated_ms = ?2 WHERE id = ?1 AND status = 'draft'");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id);
+    ent_sqlite_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, now_ms);
-    return exec_done(s, st, "activate order");
+    return ent_sqlite_exec_done(s, st, "activate order");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1643,29 +1698,30 @@ sqlite_order_activate(struct ent_store_session *base, const char *id, int64_t no
 static void
 bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
 {
-    bind_text(st, 1, e->id);
-    bind_text(st, 2, e->account_id);
-    bind_text(st, 3, opt_id(e->product_id));
-    bind_text(st, 4, opt_id(e->feature_id));
-    bind_text(st, 5, e->value);
+    ent_sqlite_bind_text(st, 1, e->id);
+    ent_sqlite_bind_text(st, 2, e->account_id);
+    ent_sqlite_bind_text(st, 3, ent_sqlite_opt_id(e->product_id));
+    ent_sqlite_bind_text(st, 4, ent_sqlite_opt_id(e->feature_id));
+    ent_sqlite_bind_text(st, 5, e->value);
     sqlite3_bind_int(st, 6, e->override);
-    bind_text(st, 7, ent_source_name(e->source));
-    bind_text(st, 8, opt_id(e->order_id));
-    bind_text(st, 9, opt_id(e->lease_id));
-    bind_text(st, 10, e->activation_id);
-    bind_text(st, 11, opt_id(e->parent_id));
+    ent_sqlite_bind_text(st, 7, ent_source_name(e->source));
+    ent_sqlite_bind_text(st, 8, ent_sqlite_opt_id(e->order_id));
+    ent_sqlite_bind_text(st, 9, ent_sqlite_opt_id(e->lease_id));
+    ent_sqlite_bind_text(st, 10, e->activation_id);
+    ent_sqlite_bind_text(st, 11, ent_sqlite_opt_id(e->parent_id));
     sqlite3_bind_int64(st, 12, e->quantity);
     sqlite3_bind_int64(st, 13, e->quantity_per_copy);
     sqlite3_bind_int64(st, 14, e->start_ms);
-    bind_end(st, 15, e->permanent, e->end_ms);
-    bind_text(st, 16, ent_order_type_name(e->order_type));
+    ent_sqlite_bind_end(st, 15, e->permanent, e->end_ms);
+    ent_sqlite_bind_text(st, 16, ent_order_type_name(e->order_type));
     enum ent_entitlement_status set = e->status;
     if (set == ENT_ENTITLEMENT_PENDING || set == ENT_ENTITLEMENT_EXPIRED)
         set = ENT_ENTITLEMENT_ACTIVE; /* derived states are never stored */
-    bind_text(st, 17, ent_entitlement_status_name(set));
-    bind_text(st, 18, e->attributes ? e->attributes : "{}");
+    ent_sqlite_bind_text(st, 17, ent_entitlement_status_name(set));
+    ent_sqlite_bind_text(st, 18, e->attributes ? e->attributes : "{}");
     sqlite3_bind_int64(st, 19, e->created_ms);
     sqlite3_bind_int64(st, 20, e->updated_ms);
+    ent_sqlite_bind_text(st, 21, e->feature_id[0] ? e->name : NULL);
 }
 
 static int
@@ -1678,32 +1734,32 @@ sqlite_entitlement_insert(struct ent_store_session *base, const struct ent_entit
         code = register_activation_id(s, e->activation_id, "entitlement", e->id);
     if (code < 0)
         return code;
-    sqlite3_stmt *st =
-        prep(s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
-                " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
-                " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-                " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
+           " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
+           " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
+           " created_ms, updated_ms, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+           " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
-    return exec_done(s, st, "insert entitlement");
+    return ent_sqlite_exec_done(s, st, "insert entitlement");
 }
 
 static int
 sqlite_entitlement_update(struct ent_store_session *base, const struct ent_entitlement *e)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st =
-        prep(s, "UPDATE entitlements SET account_id = ?2, quantity = ?12,"
-                " quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15, status = ?17,"
-                " attributes = ?18, updated_ms = ?20 WHERE id = ?1 AND ?3 IS ?3 AND ?4 IS ?4"
-                " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
-                " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19");
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "UPDATE entitlements SET account_id = ?2, quantity = ?12,"
+           " quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15, status = ?17,"
+           " attributes = ?18, updated_ms = ?20 WHERE id = ?1 AND ?3 IS ?3 AND ?4 IS ?4"
+           " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
+           " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19 AND ?21 IS ?21");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
-    int code = exec_done(s, st, "update entitlement");
+    int code = ent_sqlite_exec_done(s, st, "update entitlement");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -1713,7 +1769,7 @@ sqlite_entitlement_update(struct ent_store_session *base, const struct ent_entit
     "e.id, e.seq, e.account_id, p.key, e.product_id, f.key, e.feature_id, e.value, e.override,"    \
     " e.source, e.order_id, e.lease_id, e.activation_id, e.parent_id, e.quantity,"                 \
     " e.quantity_per_copy, e.start_ms, e.end_ms, e.order_type, e.status, e.attributes,"            \
-    " e.created_ms, e.updated_ms, p.name"
+    " e.created_ms, e.updated_ms, coalesce(p.name, e.name)"
 #define ENTITLEMENT_FROM                                                                           \
     " FROM entitlements e LEFT JOIN products p ON p.id = e.product_id"                             \
     " LEFT JOIN features f ON f.id = e.feature_id"
@@ -1723,20 +1779,20 @@ static int
 read_entitlement(struct ent_arena *a, sqlite3_stmt *st, struct ent_entitlement *out)
 {
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
+    ent_sqlite_col_id(st, 0, out->id);
     out->number = ent_arena_printf(a, "ENT-%06lld", (long long)sqlite3_column_int64(st, 1));
-    col_id(st, 2, out->account_id);
-    out->product = col_text(a, st, 3);
-    col_id(st, 4, out->product_id);
-    out->feature = col_text(a, st, 5);
-    col_id(st, 6, out->feature_id);
-    out->value = col_text(a, st, 7);
+    ent_sqlite_col_id(st, 2, out->account_id);
+    out->product = ent_sqlite_col_text(a, st, 3);
+    ent_sqlite_col_id(st, 4, out->product_id);
+    out->feature = ent_sqlite_col_text(a, st, 5);
+    ent_sqlite_col_id(st, 6, out->feature_id);
+    out->value = ent_sqlite_col_text(a, st, 7);
     out->override = sqlite3_column_int(st, 8) != 0;
     out->source = ent_source_parse((const char *)sqlite3_column_text(st, 9));
-    col_id(st, 10, out->order_id);
-    col_id(st, 11, out->lease_id);
-    out->activation_id = col_text(a, st, 12);
-    col_id(st, 13, out->parent_id);
+    ent_sqlite_col_id(st, 10, out->order_id);
+    ent_sqlite_col_id(st, 11, out->lease_id);
+    out->activation_id = ent_sqlite_col_text(a, st, 12);
+    ent_sqlite_col_id(st, 13, out->parent_id);
     out->quantity = sqlite3_column_int64(st, 14);
     out->quantity_per_copy = sqlite3_column_int64(st, 15);
     out->start_ms = sqlite3_column_int64(st, 16);
@@ -1744,10 +1800,10 @@ read_entitlement(struct ent_arena *a, sqlite3_stmt *st, struct ent_entitlement *
     out->end_ms = out->permanent ? 0 : sqlite3_column_int64(st, 17);
     out->order_type = ent_order_type_parse((const char *)sqlite3_column_text(st, 18));
     out->status = ent_entitlement_status_parse((const char *)sqlite3_column_text(st, 19));
-    out->attributes = col_text(a, st, 20);
+    out->attributes = ent_sqlite_col_text(a, st, 20);
     out->created_ms = sqlite3_column_int64(st, 21);
     out->updated_ms = sqlite3_column_int64(st, 22);
-    out->name = col_text(a, st, 23);
+    out->name = ent_sqlite_col_text(a, st, 23);
     return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -1756,15 +1812,15 @@ sqlite_entitlement_get(struct ent_store_session *base, struct ent_arena *a,
                        const char *id_or_activation_id, struct ent_entitlement *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "SELECT " ENTITLEMENT_COLUMNS ENTITLEMENT_FROM
-                               " WHERE e.id = ?1 OR e.activation_id = ?1");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT " ENTITLEMENT_COLUMNS ENTITLEMENT_FROM
+                                          " WHERE e.id = ?1 OR e.activation_id = ?1");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, id_or_activation_id);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, id_or_activation_id);
+    int rc = ent_sqlite_step(s, st);
     int code = rc == SQLITE_ROW    ? read_entitlement(a, st, out)
                : rc == SQLITE_DONE ? ENT_ENOTFOUND
-                                   : fail(s, rc, "get entitlement");
+                                   : ent_sqlite_fail(s, rc, "get entitlement");
     sqlite3_reset(st);
     return code;
 }
@@ -1774,18 +1830,18 @@ sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_arena 
                                const char *account_id, struct ent_entitlement **out, size_t *n)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st =
-        prep(s, "SELECT " ENTITLEMENT_COLUMNS ", (SELECT count(*) FROM"
-                " entitlements WHERE account_id = ?1 AND status <> 'revoked')" ENTITLEMENT_FROM
-                " WHERE e.account_id = ?1 AND e.status <> 'revoked'"
-                " ORDER BY e.seq");
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "SELECT " ENTITLEMENT_COLUMNS ", (SELECT count(*) FROM"
+           " entitlements WHERE account_id = ?1 AND status <> 'revoked')" ENTITLEMENT_FROM
+           " WHERE e.account_id = ?1 AND e.status <> 'revoked'"
+           " ORDER BY e.seq");
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, account_id);
+    ent_sqlite_bind_text(st, 1, account_id);
     struct ent_entitlement *list = NULL;
     size_t count = 0, cap = 0;
     int rc, code = ENT_OK;
-    while (code == ENT_OK && (rc = step(s, st)) == SQLITE_ROW) {
+    while (code == ENT_OK && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         if (!list) {
             cap = (size_t)sqlite3_column_int64(st, 24);
             list = ent_arena_calloc(a, cap ? cap : 1, sizeof(*list));
@@ -1800,7 +1856,7 @@ sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_arena 
     }
     sqlite3_reset(st);
     if (code == ENT_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        code = fail(s, rc, "entitlements of account");
+        code = ent_sqlite_fail(s, rc, "entitlements of account");
     *out = list;
     *n = count;
     return code;
@@ -1809,11 +1865,12 @@ sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_arena 
 static int
 sqlite_account_grant_count(struct ent_store_session *base, const char *account_id, int64_t *n)
 {
-    return count_query((struct sqlite_session *)base,
-                       "SELECT (SELECT count(*) FROM entitlements WHERE account_id = ?1) +"
-                       " (SELECT count(*) FROM orders WHERE account_id = ?1) +"
-                       " (SELECT count(*) FROM leases WHERE account_id = ?1)",
-                       account_id, n);
+    return ent_sqlite_count_query(
+        (struct sqlite_session *)base,
+        "SELECT (SELECT count(*) FROM entitlements WHERE account_id = ?1) +"
+        " (SELECT count(*) FROM orders WHERE account_id = ?1) +"
+        " (SELECT count(*) FROM leases WHERE account_id = ?1)",
+        account_id, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1824,46 +1881,48 @@ sqlite_account_grant_count(struct ent_store_session *base, const char *account_i
 static void
 bind_lease(sqlite3_stmt *st, const struct ent_lease *l)
 {
-    bind_text(st, 1, l->id);
-    bind_text(st, 2, l->account_id);
-    bind_text(st, 3, l->product_id);
+    ent_sqlite_bind_text(st, 1, l->id);
+    ent_sqlite_bind_text(st, 2, l->account_id);
+    ent_sqlite_bind_text(st, 3, l->product_id);
     sqlite3_bind_int64(st, 4, l->lease_count);
     sqlite3_bind_int64(st, 5, l->valid_from_ms);
     sqlite3_bind_int64(st, 6, l->valid_until_ms);
     if (l->last_lease_end_ms)
         sqlite3_bind_int64(st, 7, l->last_lease_end_ms);
     sqlite3_bind_int64(st, 8, l->created_ms);
-    bind_text(st, 9, opt_id(l->created_by));
+    ent_sqlite_bind_text(st, 9, ent_sqlite_opt_id(l->created_by));
     sqlite3_bind_int64(st, 10, l->updated_ms);
-    bind_text(st, 11, opt_id(l->updated_by));
+    ent_sqlite_bind_text(st, 11, ent_sqlite_opt_id(l->updated_by));
 }
 
 static int
 sqlite_lease_insert(struct ent_store_session *base, const struct ent_lease *l)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "INSERT INTO leases (id, account_id, product_id, lease_count,"
-                               " valid_from, valid_until, last_lease_end_ms, created_ms,"
-                               " created_by, updated_ms, updated_by)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "INSERT INTO leases (id, account_id, product_id, lease_count,"
+                           " valid_from, valid_until, last_lease_end_ms, created_ms,"
+                           " created_by, updated_ms, updated_by)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st)
         return ENT_ESTORE;
     bind_lease(st, l);
-    return exec_done(s, st, "insert lease");
+    return ent_sqlite_exec_done(s, st, "insert lease");
 }
 
 static int
 sqlite_lease_update(struct ent_store_session *base, const struct ent_lease *l)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = prep(s, "UPDATE leases SET lease_count = ?4, valid_from = ?5,"
-                               " valid_until = ?6, last_lease_end_ms = ?7, updated_ms = ?10,"
-                               " updated_by = ?11 WHERE id = ?1 AND ?2 IS ?2 AND ?3 IS ?3"
-                               " AND ?8 IS ?8 AND ?9 IS ?9");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "UPDATE leases SET lease_count = ?4, valid_from = ?5,"
+                           " valid_until = ?6, last_lease_end_ms = ?7, updated_ms = ?10,"
+                           " updated_by = ?11 WHERE id = ?1 AND ?2 IS ?2 AND ?3 IS ?3"
+                           " AND ?8 IS ?8 AND ?9 IS ?9");
     if (!st)
         return ENT_ESTORE;
     bind_lease(st, l);
-    int code = exec_done(s, st, "update lease");
+    int code = ent_sqlite_exec_done(s, st, "update lease");
     if (code == ENT_OK && sqlite3_changes(s->db) == 0)
         return ENT_ENOTFOUND;
     return code;
@@ -1874,29 +1933,29 @@ static int
 read_lease(struct sqlite_session *s, struct ent_arena *a, const char *sql, const char *p1,
            const char *p2, struct ent_lease *out)
 {
-    sqlite3_stmt *st = prep(s, sql);
+    sqlite3_stmt *st = ent_sqlite_prep(s, sql);
     if (!st)
         return ENT_ESTORE;
-    bind_text(st, 1, p1);
-    bind_text(st, 2, p2);
-    int rc = step(s, st);
+    ent_sqlite_bind_text(st, 1, p1);
+    ent_sqlite_bind_text(st, 2, p2);
+    int rc = ent_sqlite_step(s, st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : fail(s, rc, "get lease");
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "get lease");
     }
     memset(out, 0, sizeof(*out));
-    col_id(st, 0, out->id);
-    col_id(st, 1, out->account_id);
-    col_id(st, 2, out->product_id);
-    out->product = col_text(a, st, 3);
+    ent_sqlite_col_id(st, 0, out->id);
+    ent_sqlite_col_id(st, 1, out->account_id);
+    ent_sqlite_col_id(st, 2, out->product_id);
+    out->product = ent_sqlite_col_text(a, st, 3);
     out->lease_count = sqlite3_column_int64(st, 4);
     out->valid_from_ms = sqlite3_column_int64(st, 5);
     out->valid_until_ms = sqlite3_column_int64(st, 6);
     out->last_lease_end_ms = sqlite3_column_int64(st, 7);
     out->created_ms = sqlite3_column_int64(st, 8);
-    col_id(st, 9, out->created_by);
+    ent_sqlite_col_id(st, 9, out->created_by);
     out->updated_ms = sqlite3_column_int64(st, 10);
-    col_id(st, 11, out->updated_by);
+    ent_sqlite_col_id(st, 11, out->updated_by);
     sqlite3_reset(st);
     return out->product ? ENT_OK : ENT_ENOMEM;
 }
@@ -1947,6 +2006,7 @@ static const struct ent_store_ops sqlite_ops = {
     .product_get = sqlite_product_get,
     .product_bundles = sqlite_product_bundles,
     .product_ids_granting = sqlite_product_ids_granting,
+    .product_grant_count = sqlite_product_grant_count,
     .account_insert = sqlite_account_insert,
     .account_update = sqlite_account_update,
     .account_delete = sqlite_account_delete,
@@ -1973,6 +2033,16 @@ static const struct ent_store_ops sqlite_ops = {
     .lease_update = sqlite_lease_update,
     .lease_get = sqlite_lease_get,
     .lease_find = sqlite_lease_find,
+    .usage_find = ent_sqlite_usage_find,
+    .usage_counter = ent_sqlite_usage_counter,
+    .usage_add = ent_sqlite_usage_add,
+    .usage_series = ent_sqlite_usage_series,
+    .activation_insert = ent_sqlite_activation_insert,
+    .activation_update = ent_sqlite_activation_update,
+    .activation_get = ent_sqlite_activation_get,
+    .activation_find = ent_sqlite_activation_find,
+    .activation_count_live = ent_sqlite_activation_count_live,
+    .seats_of_account = ent_sqlite_seats_of_account,
     .idempotency_get = sqlite_idempotency_get,
     .idempotency_insert = sqlite_idempotency_insert,
     .idempotency_purge = sqlite_idempotency_purge,

@@ -39,6 +39,7 @@ enum ent_store_table {
     ENT_TABLE_ORDERS,
     ENT_TABLE_ENTITLEMENTS,
     ENT_TABLE_LEASES,
+    ENT_TABLE_ACTIVATIONS,
 };
 
 enum ent_store_op {
@@ -80,6 +81,27 @@ struct ent_store_idempotency {
     int64_t created_ms;
 };
 
+/* A recorded usage event, with the answer it was given (for idempotent replays). */
+struct ent_store_usage {
+    char id[37];
+    char account_id[37];
+    char feature_id[37];
+    int64_t amount;
+    int64_t ts_ms;
+    const char *idempotency_key; /* NULL: none */
+    int64_t window_start_ms;     /* INT64_MIN for `never` */
+    int64_t window_end_ms;       /* INT64_MAX for `never` */
+    int64_t usage_after;
+    int64_t limit; /* -1: no limit */
+    int64_t created_ms;
+};
+
+/* A live activation's seat in the account's snapshot: its feature and when it dies. */
+struct ent_store_seat {
+    char feature_id[37];
+    int64_t expires_ms; /* INT64_MAX when not floating */
+};
+
 struct ent_store_ops {
     const char *name;
 
@@ -103,7 +125,7 @@ struct ent_store_ops {
     int (*feature_delete)(struct ent_store_session *sess, const char *id);
     int (*feature_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
                        struct ent_feature *out);
-    /* How many products grant the feature. */
+    /* How many products, entitlements, usage events and activations name the feature. */
     int (*feature_product_count)(struct ent_store_session *sess, const char *feature_id,
                                  int64_t *n);
 
@@ -116,6 +138,8 @@ struct ent_store_ops {
     /* The ids of the products that list product_id as a component. */
     int (*product_bundles)(struct ent_store_session *sess, struct ent_arena *a,
                            const char *product_id, char (**ids)[37], size_t *n);
+    /* How many order lines, entitlements and leases name the product. */
+    int (*product_grant_count)(struct ent_store_session *sess, const char *product_id, int64_t *n);
     /* The ids of the products that grant feature_id. */
     int (*product_ids_granting)(struct ent_store_session *sess, struct ent_arena *a,
                                 const char *feature_id, char (**ids)[37], size_t *n);
@@ -179,6 +203,42 @@ struct ent_store_ops {
                      struct ent_lease *out);
     int (*lease_find)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
                       const char *product_id, struct ent_lease *out);
+
+    /*
+     * Usage. usage_add inserts the event and adds its amount to the counter of (account,
+     * feature, window_start) in one step (ENT_ECONFLICT: the idempotency key is taken).
+     * usage_counter answers 0 for a window without events. usage_series sums amounts per bucket
+     * of granularity (hour, day, month), ts in [from, to), buckets in time order.
+     */
+    int (*usage_find)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                      const char *idempotency_key, struct ent_store_usage *out);
+    int (*usage_counter)(struct ent_store_session *sess, const char *account_id,
+                         const char *feature_id, int64_t window_start_ms, int64_t *used);
+    int (*usage_add)(struct ent_store_session *sess, const struct ent_store_usage *ev);
+    int (*usage_series)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                        const char *feature_id, int64_t from_ms, int64_t to_ms,
+                        enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n);
+
+    /*
+     * Activations. find looks up the activation of a fingerprint that is not deactivated, in
+     * the scope of (account, feature) or of an entitlement (the other id empty). count_live
+     * counts seats held at now_ms in that scope. seats_of_account lists the live seats of
+     * feature-scoped activations of an account, for its snapshot.
+     */
+    int (*activation_insert)(struct ent_store_session *sess, const struct ent_activation *act);
+    int (*activation_update)(struct ent_store_session *sess, const struct ent_activation *act);
+    int (*activation_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                          struct ent_activation *out);
+    int (*activation_find)(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *account_id, const char *feature_id,
+                           const char *entitlement_id, const char *fingerprint,
+                           struct ent_activation *out);
+    int (*activation_count_live)(struct ent_store_session *sess, const char *account_id,
+                                 const char *feature_id, const char *entitlement_id, int64_t now_ms,
+                                 int64_t *n);
+    int (*seats_of_account)(struct ent_store_session *sess, struct ent_arena *a,
+                            const char *account_id, int64_t now_ms, struct ent_store_seat **seats,
+                            size_t *n);
 
     /* Idempotency records: one per (key_id, idem_key); insert of a taken one: ENT_ECONFLICT. */
     int (*idempotency_get)(struct ent_store_session *sess, struct ent_arena *a, const char *key_id,

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * usage.c: metered usage (DESIGN.md "Usage event", evaluation rule 4): recording events one at
+ * a time or in batches, against the limit of the account's grants, and the usage series.
+ *
+ * An event counts in the window of its feature's reset period that contains its timestamp
+ * (core/window.c); `never` has one window for all time. Its limit is the feature's value for
+ * the account at that timestamp, evaluated (core/evaluate.c) over the grants of the account's
+ * snapshot (cache.c). The check and the write happen in one write transaction, which the store
+ * serializes (BEGIN IMMEDIATE), so "used + amount <= limit" is exact whatever the concurrency.
+ *
+ * This file owns the rules: who may record for which account, the fields, the window, the
+ * limit, idempotency keys (unique per account, for good: a replay answers the stored result).
+ * It writes no audit event per usage event: the usage table is itself the record. No SQL and
+ * no JSON here.
+ *
+ * Invariant: everything an event is checked against but its window's usage (account, feature,
+ * window, limit) is worked out before the write transaction opens, from the catalog and the
+ * snapshot; nothing in the transaction builds a snapshot, so no snapshot can ever hold usage
+ * that was rolled back. After the commit the account's snapshot is dropped, so the next
+ * evaluation reads the new usage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/evaluate.h"
+#include "core/window.h"
+#include "service/cache.h"
+#include "service/ctx.h"
+#include "service/fields.h"
+#include <entitled.h>
+
+#define AMOUNT_MAX 1000000000000LL /* 10^12: no sum of events can overflow a counter */
+#define IDEMPOTENCY_KEY_MAX 255
+#define SERIES_SPAN_MAX_MS (366LL * 86400000LL) /* a year, leap years included */
+
+/* What one event is checked against, worked out before its write transaction. */
+struct prepared {
+    char account_id[37];
+    char feature_id[37];
+    const char *feature_key; /* in the context's arena */
+    int64_t ts_ms;
+    int64_t window_start_ms; /* INT64_MIN for `never` */
+    int64_t window_end_ms;   /* INT64_MAX for `never` */
+    bool granted;            /* a grant of the feature is in force at ts */
+    bool has_limit;          /* granted and not unlimited */
+    int64_t limit;           /* when has_limit */
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Checks before the transaction                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* True when s is 1 to IDEMPOTENCY_KEY_MAX printable ASCII characters (space to '~'). */
+static bool
+idempotency_key_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        if (n == IDEMPOTENCY_KEY_MAX || s[n] < ' ' || s[n] > '~')
+            return false;
+    }
+    return n > 0;
+}
+
+/*
+ * Checks the fields of an event that need no store: amount, idempotency_key and timestamp (at
+ * most ENT_USAGE_FUTURE_MS ahead of the request's time). Records field errors in err.
+ * OUT ts_ms: the event's time (the request's time when none is given).
+ */
+static void
+check_fields(const struct ent_ctx *ctx, const struct ent_usage_input *in, int64_t *ts_ms,
+             struct ent_error *err)
+{
+    if (in->amount < 1 || in->amount > AMOUNT_MAX)
+        ent_error_field(err, "amount", "must be a whole number from 1 to %lld",
+                        (long long)AMOUNT_MAX);
+    if (in->idempotency_key && !idempotency_key_valid(in->idempotency_key))
+        ent_error_field(err, "idempotency_key", "must be 1 to %d printable ASCII characters",
+                        IDEMPOTENCY_KEY_MAX);
+    *ts_ms = in->timestamp_ms ? in->timestamp_ms : ctx->now_ms;
+    if (*ts_ms > ctx->now_ms + ENT_USAGE_FUTURE_MS)
+        ent_error_field(err, "timestamp", "may be at most %lld seconds ahead of now",
+                        (long long)(ENT_USAGE_FUTURE_MS / 1000));
+}
+
+/* True when ref (id or key) names the snapshot's account. */
+static bool
+names_account(const struct ent_snapshot *snap, const char *ref)
+{
+    return strcmp(snap->account_id, ref) == 0 ||
+           (snap->account_key && strcmp(snap->account_key, ref) == 0);
+}
+
+/*
+ * Takes the snapshot of the account an event is for. An admin key names it (id or key; missing:
+ * a field error on "account"). A key bound to an account records for that account alone: it
+ * may leave ref out, and a ref naming any other account, existing or not, answers
+ * ENT_ENOTFOUND exactly as a missing account does; other accounts are never looked up.
+ * OUT snap: referenced (ent_cache_release), or NULL after a field error.
+ * Errors: ENT_ENOTFOUND (recorded in err, which then holds no field errors), ENT_ESTORE,
+ * ENT_ENOMEM.
+ */
+static int
+acquire_account(struct ent_ctx *ctx, struct ent_catalog *cat, const char *ref,
+                struct ent_snapshot **snap, struct ent_error *err)
+{
+    *snap = NULL;
+    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
+    if (ref && !ref[0])
+        ref = NULL;
+    if (!own_only && !ref) {
+        ent_error_field(err, "account", "is required");
+        return ENT_OK;
+    }
+    const char *target = own_only ? ctx->principal.account_id : ref;
+    int rc = target[0] ? ent_cache_snapshot(ctx, cat, target, snap) : ENT_ENOTFOUND;
+    if (rc == ENT_OK && own_only && ref && !names_account(*snap, ref)) {
+        ent_cache_release(ctx->app, *snap);
+        *snap = NULL;
+        rc = ENT_ENOTFOUND;
+    }
+    if (rc == ENT_ENOTFOUND) {
+        ent_error_clear(err); /* a 404 carries no field details */
+        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
+    }
+    return rc;
+}
+
+/* The snapshot's grants of catalog feature fi (binary search). OUT n. NULL when none. */
+static const struct ent_grant *
+grants_of(const struct ent_snapshot *snap, long fi, size_t *n)
+{
+    size_t lo = 0, hi = snap->n_features;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (snap->features[mid].feature < (uint32_t)fi)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *n = 0;
+    if (lo == snap->n_features || snap->features[lo].feature != (uint32_t)fi)
+        return NULL;
+    *n = snap->features[lo].count;
+    return &snap->grants[snap->features[lo].first];
+}
+
+/*
+ * Resolves the metered feature of an event in the catalog (id or key; unknown or not metered:
+ * a field error on "feature") and its window at p->ts_ms. OUT p: feature and window.
+ * Returns the feature's catalog index, or -1 after a field error.
+ */
+static long
+resolve_feature(const struct ent_catalog *cat, const char *ref, struct prepared *p,
+                struct ent_error *err)
+{
+    if (!ref || !ref[0]) {
+        ent_error_field(err, "feature", "is required");
+        return -1;
+    }
+    long fi = ent_cache_feature_index(cat, ref);
+    if (fi < 0) {
+        ent_error_field(err, "feature", "no such feature");
+        return -1;
+    }
+    const struct ent_feature *f = &cat->features[fi].feature;
+    if (f->type != ENT_FEATURE_METERED) {
+        ent_error_field(err, "feature", "is not a metered feature");
+        return -1;
+    }
+    if (!ent_window_bounds(f->reset_period, p->ts_ms, &p->window_start_ms, &p->window_end_ms)) {
+        ent_error_field(err, "timestamp", "is out of range");
+        return -1;
+    }
+    memcpy(p->feature_id, f->id, sizeof(p->feature_id));
+    return fi;
+}
+
+/*
+ * Checks an event and works out what it is checked against (see struct prepared): account,
+ * feature, window, and the limit the account's grants give at the event's time. Reads the
+ * catalog and the snapshot only, never inside a write transaction.
+ * OUT p. Errors: ENT_EINVAL, ENT_ENOTFOUND (recorded in err), ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+prepare_event(struct ent_ctx *ctx, struct ent_catalog *cat, const struct ent_usage_input *in,
+              struct prepared *p, struct ent_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    struct ent_snapshot *snap = NULL;
+    int rc = acquire_account(ctx, cat, in->account, &snap, err);
+    if (rc < 0)
+        return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    check_fields(ctx, in, &p->ts_ms, err);
+    long fi = resolve_feature(cat, in->feature, p, err);
+    if (fi < 0 || !snap || ent_fields_failed(err)) { /* each of those recorded a field error */
+        if (snap)
+            ent_cache_release(ctx->app, snap);
+        return ENT_EINVAL;
+    }
+    memcpy(p->account_id, snap->account_id, sizeof(p->account_id));
+    const struct ent_feature *f = &cat->features[fi].feature;
+    p->feature_key = ent_arena_strdup(&ctx->arena, f->key);
+    size_t n = 0;
+    const struct ent_grant *grants = grants_of(snap, fi, &n);
+    struct ent_evaluation ev;
+    ent_evaluate(f, grants, n, p->ts_ms, 0, &ev);
+    ent_cache_release(ctx->app, snap);
+    p->granted = ev.granted;
+    p->has_limit = ev.granted && ev.has_limit && !ev.unlimited;
+    p->limit = p->has_limit ? ev.limit : 0;
+    return p->feature_key ? ENT_OK : ent_error_set(err, ENT_ENOMEM, "%s", "");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Inside the transaction                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A window bound as answered: 0 (null) for the open ends of `never`. */
+static int64_t
+shown_bound(int64_t ms)
+{
+    return (ms == INT64_MIN || ms == INT64_MAX) ? 0 : ms;
+}
+
+/* Fills out with the stored answer of a recorded event, as a replay (status 200). */
+static void
+replay_result(const struct ent_store_usage *ev, struct ent_usage_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = 200;
+    out->recorded = true;
+    memcpy(out->event_id, ev->id, sizeof(out->event_id));
+    memcpy(out->account_id, ev->account_id, sizeof(out->account_id));
+    out->usage = ev->usage_after;
+    out->has_limit = ev->limit >= 0;
+    out->limit = out->has_limit ? ev->limit : 0;
+    out->remaining =
+        out->has_limit && ev->limit > ev->usage_after ? ev->limit - ev->usage_after : 0;
+    out->window_start_ms = shown_bound(ev->window_start_ms);
+    out->window_end_ms = shown_bound(ev->window_end_ms);
+}
+
+/* Fills the window, limit, usage and remaining of out for usage `usage`. */
+static void
+fill_result(const struct prepared *p, int64_t usage, struct ent_usage_result *out)
+{
+    memcpy(out->account_id, p->account_id, sizeof(out->account_id));
+    out->usage = usage;
+    out->has_limit = p->has_limit;
+    out->limit = p->limit;
+    out->remaining = p->has_limit && p->limit > usage ? p->limit - usage : 0;
+    out->window_start_ms = shown_bound(p->window_start_ms);
+    out->window_end_ms = shown_bound(p->window_end_ms);
+}
+
+/*
+ * Answers the event the account recorded under key, if any. OUT out (status 200).
+ * Errors: ENT_ENOTFOUND (no such event), ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+find_replay(struct ent_ctx *ctx, const char *account_id, const char *key,
+            struct ent_usage_result *out)
+{
+    struct ent_store_usage prior;
+    int rc = ctx->sess->ops->usage_find(ctx->sess, &ctx->arena, account_id, key, &prior);
+    if (rc == ENT_OK)
+        replay_result(&prior, out);
+    return rc;
+}
+
+/*
+ * Records one prepared event inside the open write transaction: a replay when its idempotency
+ * key was used before (status 200, nothing written); else the window's usage is read and, with
+ * enforce, an event that would take it past the limit (any event when nothing grants the
+ * feature) is refused (ENT_ELIMIT, out filled, nothing written); else the event and its counter
+ * are written (status 201). OUT out.
+ * Errors: ENT_ELIMIT, ENT_EINVAL (recorded in err), ENT_ECONFLICT (the idempotency key was
+ * taken under the check: the store's statement failed alone), ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct prepared *p,
+            struct ent_usage_result *out, struct ent_error *err)
+{
+    struct ent_store_session *sess = ctx->sess;
+    memset(out, 0, sizeof(*out));
+    if (in->idempotency_key) {
+        int rc = find_replay(ctx, p->account_id, in->idempotency_key, out);
+        if (rc != ENT_ENOTFOUND)
+            return rc;
+    }
+    int64_t used = 0;
+    int rc =
+        sess->ops->usage_counter(sess, p->account_id, p->feature_id, p->window_start_ms, &used);
+    if (rc < 0)
+        return rc;
+    int64_t after;
+    bool overflow = __builtin_add_overflow(used, in->amount, &after);
+    bool enforced = in->enforce && (p->has_limit || !p->granted);
+    if (enforced && (overflow || after > p->limit)) {
+        out->status = 409;
+        fill_result(p, used, out);
+        if (!p->granted)
+            return ent_error_set(err, ENT_ELIMIT, "the account is not granted '%s' at that time",
+                                 p->feature_key);
+        return ent_error_set(err, ENT_ELIMIT,
+                             "the event would take the usage of '%s' to %lld, past its limit "
+                             "of %lld",
+                             p->feature_key, overflow ? (long long)INT64_MAX : (long long)after,
+                             (long long)p->limit);
+    }
+    if (overflow)
+        return ent_error_field(err, "amount", "would take the usage past the largest number");
+    struct ent_store_usage ev = {
+        .amount = in->amount,
+        .ts_ms = p->ts_ms,
+        .idempotency_key = in->idempotency_key,
+        .window_start_ms = p->window_start_ms,
+        .window_end_ms = p->window_end_ms,
+        .usage_after = after,
+        .limit = p->has_limit ? p->limit : -1,
+        .created_ms = ctx->now_ms,
+    };
+    ent_ctx_new_id(ctx, ev.id);
+    memcpy(ev.account_id, p->account_id, sizeof(ev.account_id));
+    memcpy(ev.feature_id, p->feature_id, sizeof(ev.feature_id));
+    rc = sess->ops->usage_add(sess, &ev);
+    if (rc < 0)
+        return rc;
+    out->status = 201;
+    out->recorded = true;
+    memcpy(out->event_id, ev.id, sizeof(out->event_id));
+    fill_result(p, after, out);
+    return ENT_OK;
+}
+
+/* ENT_OK for admin and account keys; read keys and none may not record usage. */
+static int
+require_recorder(const struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ADMIN || ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        return ENT_OK;
+    return ent_error_set(err, ENT_EFORBIDDEN, "this key may not record usage");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The API of entitled.h                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Records one usage event (see entitled.h): checked before the transaction, then the replay,
+ * limit check and write in one write transaction. A duplicate idempotency key that slips past
+ * the check (a concurrent writer on a backend that does not serialize) is rolled back and
+ * answered as a replay of the stored event. Admin keys, and keys bound to the account itself.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ELIMIT (out filled), ENT_EFORBIDDEN, ENT_ECONFLICT,
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                 struct ent_usage_result *out, struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    memset(out, 0, sizeof(*out));
+    int rc = require_recorder(ctx, err);
+    if (rc < 0)
+        return rc;
+    struct ent_catalog *cat = NULL;
+    rc = ent_cache_catalog(ctx, &cat);
+    if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    struct prepared p;
+    rc = prepare_event(ctx, cat, in, &p, err);
+    ent_cache_catalog_release(ctx->app, cat);
+    if (rc < 0)
+        return rc;
+
+    rc = ent_ctx_write_begin(ctx);
+    if (rc == ENT_OK)
+        rc = apply_event(ctx, in, &p, out, err);
+    if (rc == ENT_OK && out->status == 201)
+        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_USAGE, out);
+    else
+        ent_ctx_write_abort(ctx); /* a replay or a refusal wrote nothing */
+    if (rc == ENT_ECONFLICT && in->idempotency_key) {
+        ent_error_clear(err);
+        rc = find_replay(ctx, p.account_id, in->idempotency_key, out);
+        if (rc == ENT_ENOTFOUND)
+            rc = ENT_ECONFLICT;
+    }
+    if (rc < 0)
+        return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    if (out->status == 201)
+        ent_cache_drop(ctx->app, p.account_id);
+    return ENT_OK;
+}
+
+/*
+ * Prepares every event of a batch (see prepare_event): errs[i] holds the failure of an event
+ * that cannot be recorded. OUT ready[i]: whether event i passed; n_ready: how many did.
+ * Errors: no failure of an event's own, only those of the store or of memory (ENT_ESTORE,
+ * ENT_EBUSY, ENT_ENOMEM), which fail the batch as a whole.
+ */
+static int
+prepare_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n, struct prepared *p,
+              bool *ready, struct ent_error *errs, size_t *n_ready)
+{
+    struct ent_catalog *cat = NULL;
+    int rc = ent_cache_catalog(ctx, &cat);
+    if (rc < 0)
+        return rc;
+    *n_ready = 0;
+    for (size_t i = 0; i < n; i++) {
+        ent_error_clear(&errs[i]);
+        ready[i] = prepare_event(ctx, cat, &in[i], &p[i], &errs[i]) == ENT_OK;
+        if (ready[i])
+            (*n_ready)++;
+        if (!ready[i] && ent_error_status(errs[i].code) >= 500) {
+            rc = errs[i].code; /* the store failed: the batch fails as a whole */
+            break;
+        }
+    }
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc;
+}
+
+/*
+ * Records the prepared events of a batch, in order, in one write transaction: each event's
+ * check reads the counters as the earlier events of the batch left them, and an event that
+ * fails (a refusal, an overflow) writes nothing, so every event stays atomic. A duplicate
+ * idempotency key (also within the batch) answers as a replay. OUT out[i], errs[i].
+ * Errors: ENT_EBUSY, ENT_ESTORE, ENT_ENOMEM: the transaction is rolled back and nothing of the
+ * batch is recorded.
+ */
+static int
+apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
+            const struct prepared *p, const bool *ready, struct ent_usage_result *out,
+            struct ent_error *errs)
+{
+    int rc = ent_ctx_write_begin(ctx);
+    for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        if (!ready[i])
+            continue;
+        int one = apply_event(ctx, &in[i], &p[i], &out[i], &errs[i]);
+        if (one == ENT_ECONFLICT && in[i].idempotency_key) {
+            /* usage_add failed as one step (store.h): the transaction goes on. */
+            one = find_replay(ctx, p[i].account_id, in[i].idempotency_key, &out[i]);
+            if (one == ENT_ENOTFOUND)
+                one = ent_error_set(&errs[i], ENT_ECONFLICT, "the idempotency key is taken");
+        }
+        if (one < 0 && errs[i].code != one)
+            rc = one; /* not an outcome of the event: the store failed */
+    }
+    if (rc == ENT_OK)
+        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_USAGE, NULL);
+    if (rc < 0) {
+        ent_ctx_write_abort(ctx);
+        return rc;
+    }
+    const char *dropped = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!ready[i] || out[i].status != 201)
+            continue;
+        if (!dropped || strcmp(dropped, p[i].account_id) != 0)
+            ent_cache_drop(ctx->app, p[i].account_id);
+        dropped = p[i].account_id;
+    }
+    return ENT_OK;
+}
+
+/*
+ * Records up to ENT_USAGE_BATCH_MAX events (see entitled.h): all are checked first, from the
+ * catalog and the snapshots; then those that passed are recorded in one write transaction (one
+ * commit for the batch: see apply_batch). Admin keys, and keys bound to the account itself.
+ * Errors: ENT_EINVAL (the number of events), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_usage_record_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
+                       struct ent_usage_result *out, struct ent_error *errs, struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    int rc = require_recorder(ctx, err);
+    if (rc < 0)
+        return rc;
+    if (n < 1 || n > ENT_USAGE_BATCH_MAX)
+        return ent_error_field(err, "events", "must list 1 to %d events", ENT_USAGE_BATCH_MAX);
+    memset(out, 0, n * sizeof(*out));
+    struct prepared *p = ent_ctx_alloc(ctx, n * sizeof(*p));
+    bool *ready = ent_ctx_alloc(ctx, n * sizeof(*ready));
+    if (!p || !ready)
+        return ent_error_set(err, ENT_ENOMEM, "%s", "");
+    size_t n_ready = 0;
+    rc = prepare_batch(ctx, in, n, p, ready, errs, &n_ready);
+    if (rc == ENT_OK && n_ready > 0)
+        rc = apply_batch(ctx, in, n, p, ready, out, errs);
+    return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
+}
+
+/*
+ * Resolves the account of a series: an account key reads its own alone (it may leave account
+ * out; any other answers ENT_ENOTFOUND as a missing one does), readers any (required).
+ * OUT account_id. Errors: ENT_ENOTFOUND (in err), ENT_ESTORE, ENT_ENOMEM (field errors
+ * return ENT_OK).
+ */
+static int
+series_account(struct ent_ctx *ctx, const char *ref, char *account_id, struct ent_error *err)
+{
+    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
+    if (ref && !ref[0])
+        ref = NULL;
+    if (!own_only && !ref) {
+        ent_error_field(err, "account", "is required");
+        return ENT_OK;
+    }
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    const char *target = own_only ? ctx->principal.account_id : ref;
+    struct ent_account acc;
+    if (rc == ENT_OK)
+        rc = target[0] ? sess->ops->account_get(sess, &ctx->arena, target, &acc) : ENT_ENOTFOUND;
+    if (rc == ENT_OK && own_only && ref && strcmp(acc.id, ref) != 0 &&
+        !(acc.key && strcmp(acc.key, ref) == 0))
+        rc = ENT_ENOTFOUND;
+    if (rc == ENT_ENOTFOUND) {
+        ent_error_clear(err);
+        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
+    }
+    if (rc == ENT_OK)
+        memcpy(account_id, acc.id, 37);
+    return rc;
+}
+
+/* Checks the span and granularity of a series, recording field errors. */
+static void
+check_series(int64_t from_ms, int64_t to_ms, enum ent_period granularity, struct ent_error *err)
+{
+    if (granularity != ENT_PERIOD_HOUR && granularity != ENT_PERIOD_DAY &&
+        granularity != ENT_PERIOD_MONTH)
+        ent_error_field(err, "granularity", "must be hour, day or month");
+    if (to_ms <= from_ms)
+        ent_error_field(err, "to", "must be later than from");
+    else if (to_ms - from_ms > SERIES_SPAN_MAX_MS)
+        ent_error_field(err, "to", "must be at most a year after from");
+}
+
+/*
+ * The usage series of a metered feature for an account (see entitled.h). Admin and read keys
+ * read any account; a key bound to an account reads its own alone.
+ * OUT account_id, buckets (in the context's arena), n.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_usage_series(struct ent_ctx *ctx, const char *account, const char *feature, int64_t from_ms,
+                 int64_t to_ms, enum ent_period granularity, char *account_id,
+                 struct ent_usage_bucket **buckets, size_t *n, struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    *buckets = NULL;
+    *n = 0;
+    if (ctx->principal.scope == ENT_SCOPE_NONE)
+        return ent_error_set(err, ENT_EFORBIDDEN, "this key may not read usage");
+    int rc = series_account(ctx, account, account_id, err);
+    if (rc < 0)
+        return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    struct ent_catalog *cat = NULL;
+    rc = ent_cache_catalog(ctx, &cat);
+    if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    struct prepared p = {.ts_ms = from_ms};
+    resolve_feature(cat, feature, &p, err);
+    ent_cache_catalog_release(ctx->app, cat);
+    check_series(from_ms, to_ms, granularity, err);
+    if (ent_fields_failed(err))
+        return ENT_EINVAL;
+    rc = ctx->sess->ops->usage_series(ctx->sess, &ctx->arena, account_id, p.feature_id, from_ms,
+                                      to_ms, granularity, buckets, n);
+    return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
+}

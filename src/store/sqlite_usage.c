@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sqlite_usage.c: the usage tables of the SQLite backend (schema 0003): usage_events, one row
+ * per recorded event with the answer it was given, and usage_counters, the usage per (account,
+ * feature, reset window) that limits are checked against and evaluation reads.
+ *
+ * This file owns only the SQL. Whether an event may be recorded (the limit, the window, the
+ * idempotency key's replay) is the service's rule (service/usage.c); the service calls these
+ * inside its write transaction, which BEGIN IMMEDIATE serializes, so a counter read there stays
+ * exact until the commit.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/window.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+#define MS_PER_HOUR 3600000LL
+#define SERIES_FIRST_CAP 32
+
+/*
+ * Reads the event an account recorded under an idempotency key.
+ * OUT out: the event and its answer (the idempotency key in the arena).
+ * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_sqlite_usage_find(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                      const char *idempotency_key, struct ent_store_usage *out)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "SELECT id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"
+           " window_end_ms, usage_after, limit_value, created_ms"
+           " FROM usage_events WHERE account_id = ?1 AND idempotency_key = ?2");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, account_id);
+    ent_sqlite_bind_text(st, 2, idempotency_key);
+    int rc = ent_sqlite_step(s, st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "find usage event");
+    }
+    memset(out, 0, sizeof(*out));
+    ent_sqlite_col_id(st, 0, out->id);
+    ent_sqlite_col_id(st, 1, out->account_id);
+    ent_sqlite_col_id(st, 2, out->feature_id);
+    out->amount = sqlite3_column_int64(st, 3);
+    out->ts_ms = sqlite3_column_int64(st, 4);
+    out->idempotency_key = ent_sqlite_col_text(a, st, 5);
+    out->window_start_ms = sqlite3_column_int64(st, 6);
+    out->window_end_ms = sqlite3_column_int64(st, 7);
+    out->usage_after = sqlite3_column_int64(st, 8);
+    out->limit = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
+    out->created_ms = sqlite3_column_int64(st, 10);
+    sqlite3_reset(st);
+    return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+}
+
+/*
+ * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
+ * without events. OUT used. Errors: ENT_ESTORE.
+ */
+int
+ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
+                         const char *feature_id, int64_t window_start_ms, int64_t *used)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_id = ?1"
+                                          " AND feature_id = ?2 AND window_start_ms = ?3");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, account_id);
+    ent_sqlite_bind_text(st, 2, feature_id);
+    sqlite3_bind_int64(st, 3, window_start_ms);
+    int rc = ent_sqlite_step(s, st);
+    int code = ENT_OK;
+    if (rc == SQLITE_ROW)
+        *used = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        *used = 0;
+    else
+        code = ent_sqlite_fail(s, rc, "usage counter");
+    sqlite3_reset(st);
+    return code;
+}
+
+/*
+ * Inserts the event ev and adds its amount to the counter of its window. The insert comes
+ * first: when the idempotency key is taken it fails alone (SQLite undoes only the failing
+ * statement) and the counter is left as it was, so the caller's transaction stays usable.
+ * Errors: ENT_ECONFLICT (the account's idempotency key is taken), ENT_ESTORE.
+ */
+int
+ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms, idempotency_key,"
+           " window_start_ms, window_end_ms, usage_after, limit_value, created_ms)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, ev->id);
+    ent_sqlite_bind_text(st, 2, ev->account_id);
+    ent_sqlite_bind_text(st, 3, ev->feature_id);
+    sqlite3_bind_int64(st, 4, ev->amount);
+    sqlite3_bind_int64(st, 5, ev->ts_ms);
+    ent_sqlite_bind_text(st, 6, ev->idempotency_key);
+    sqlite3_bind_int64(st, 7, ev->window_start_ms);
+    sqlite3_bind_int64(st, 8, ev->window_end_ms);
+    sqlite3_bind_int64(st, 9, ev->usage_after);
+    if (ev->limit >= 0)
+        sqlite3_bind_int64(st, 10, ev->limit);
+    else
+        sqlite3_bind_null(st, 10);
+    sqlite3_bind_int64(st, 11, ev->created_ms);
+    int rc = ent_sqlite_step(s, st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) /* the key taken maps to ENT_ECONFLICT, which is not logged */
+        return ent_sqlite_fail(s, rc, "insert usage event");
+    st = ent_sqlite_prep(s, "INSERT INTO usage_counters (account_id, feature_id, window_start_ms,"
+                            " used) VALUES (?1, ?2, ?3, ?4)"
+                            " ON CONFLICT (account_id, feature_id, window_start_ms)"
+                            " DO UPDATE SET used = used + excluded.used");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, ev->account_id);
+    ent_sqlite_bind_text(st, 2, ev->feature_id);
+    sqlite3_bind_int64(st, 3, ev->window_start_ms);
+    sqlite3_bind_int64(st, 4, ev->amount);
+    return ent_sqlite_exec_done(s, st, "add usage counter");
+}
+
+/*
+ * Appends (start, usage) to the series, merging it into the last bucket when it has the same
+ * start, and growing the array (in the arena) by doubling. Returns false when out of memory.
+ */
+static bool
+series_add(struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n, size_t *cap,
+           int64_t start_ms, int64_t usage)
+{
+    if (*n > 0 && (*buckets)[*n - 1].start_ms == start_ms) {
+        (*buckets)[*n - 1].usage += usage;
+        return true;
+    }
+    if (*n == *cap) {
+        size_t bigger_cap = *cap ? *cap * 2 : SERIES_FIRST_CAP;
+        struct ent_usage_bucket *bigger = ent_arena_alloc(a, bigger_cap * sizeof(*bigger));
+        if (!bigger)
+            return false;
+        if (*n)
+            memcpy(bigger, *buckets, *n * sizeof(*bigger));
+        *buckets = bigger;
+        *cap = bigger_cap;
+    }
+    (*buckets)[*n].start_ms = start_ms;
+    (*buckets)[*n].usage = usage;
+    (*n)++;
+    return true;
+}
+
+/*
+ * The usage of (account, feature) in [from, to), in buckets of granularity, in time order;
+ * buckets without events are left out. SQL sums the events per UTC hour (floored, also before
+ * 1970); hours fold into days and months here, as every day and month starts on an hour.
+ * OUT buckets (in the arena; NULL when none), n. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                        const char *feature_id, int64_t from_ms, int64_t to_ms,
+                        enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    *buckets = NULL;
+    *n = 0;
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
+                           " sum(amount) FROM usage_events"
+                           " WHERE account_id = ?1 AND feature_id = ?2 AND ts_ms >= ?3"
+                           " AND ts_ms < ?4 GROUP BY hour ORDER BY hour");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, account_id);
+    ent_sqlite_bind_text(st, 2, feature_id);
+    sqlite3_bind_int64(st, 3, from_ms);
+    sqlite3_bind_int64(st, 4, to_ms);
+    size_t cap = 0;
+    int rc;
+    bool oom = false;
+    while (!oom && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
+        int64_t hour = sqlite3_column_int64(st, 0);
+        int64_t start =
+            granularity == ENT_PERIOD_HOUR ? hour : ent_window_bucket(granularity, hour);
+        oom = !series_add(a, buckets, n, &cap, start, sqlite3_column_int64(st, 1));
+    }
+    sqlite3_reset(st);
+    if (oom)
+        return ENT_ENOMEM;
+    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "usage series");
+}

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""Usage under concurrency (API.md "Usage": with enforce, an event that would pass the limit is
+not recorded; the same idempotency_key again is counted once; DESIGN.md "Architecture":
+counters that enforce limits are updated atomically, so no two writers both hand out the last
+unit of a quota). Many clients, each on a connection of its own, race on one account's quota on
+a daemon with several worker threads; the counts must come out exact."""
+import secrets
+import threading
+
+import requests
+
+from client import Client
+
+CLIENTS = 16
+LIMIT = 200
+ATTEMPTS = 400
+
+
+def start(new_daemon):
+    """A daemon of its own with 8 worker threads, and an admin client on it."""
+    admin_key = "test-admin-" + secrets.token_hex(20)
+    d = new_daemon(admin_key=admin_key, args=("--threads", "8"))
+    return Client(d.url, admin_key)
+
+
+def quota(api, limit, period="never"):
+    acc = api.make_account()
+    f = api.make_feature(type="metered", unit="call", reset_period=period)
+    r = api.post("/v1/entitlements", {"account": acc["id"], "feature": f["key"],
+                                      "value": str(limit)})
+    assert r.status_code == 201, r.text
+    return acc, f
+
+
+def race(n_threads, work):
+    """Runs work(i, client) in n_threads threads, each with its own client (its own
+    requests.Session), started together. Returns the exceptions raised."""
+    barrier = threading.Barrier(n_threads)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            work(i)
+        except (AssertionError, requests.RequestException, threading.BrokenBarrierError) as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+def evaluate(api, acc, f):
+    r = api.post("/v1/evaluate", {"account": acc["id"], "features": [f["key"]]})
+    assert r.status_code == 200, r.text
+    return r.json()["entitlements"][0]
+
+
+def test_61_01_enforced_events_never_pass_the_limit(new_daemon):
+    """16 clients send 400 enforced events of amount 1 against a limit of 200: exactly 200 are
+    recorded (201) and 200 refused (409), and the stored usage is exactly 200."""
+    api = start(new_daemon)
+    acc, f = quota(api, LIMIT)
+    lock = threading.Lock()
+    statuses, usages = [], []
+    per_client = ATTEMPTS // CLIENTS
+
+    def work(i):
+        c = api.with_key(api.key)
+        for _ in range(per_client):
+            r = c.post("/v1/usage", {"account": acc["id"], "feature": f["key"], "amount": 1,
+                                     "enforce": True})
+            assert r.status_code in (201, 409), r.text
+            body = r.json()
+            with lock:
+                statuses.append(r.status_code)
+                if r.status_code == 201:
+                    usages.append(body["usage"])
+            if r.status_code == 409:
+                assert body["type"] == "limit_reached" and body["usage"] == LIMIT, body
+
+    errors = race(CLIENTS, work)
+    assert not errors, errors[:5]
+    assert len(statuses) == ATTEMPTS
+    assert statuses.count(201) == LIMIT and statuses.count(409) == ATTEMPTS - LIMIT
+    assert sorted(usages) == list(range(1, LIMIT + 1))  # each unit handed out once
+    got = evaluate(api, acc, f)
+    assert got["usage"] == LIMIT and got["remaining"] == 0 and got["reason"] == "limit_reached"
+
+
+def test_61_02_the_same_idempotency_key_at_once_is_counted_once(new_daemon):
+    """16 clients send the same event with the same idempotency_key at the same moment: one is
+    recorded (201), the others answer its result again (200), and it is counted once."""
+    api = start(new_daemon)
+    acc, f = quota(api, 1000, "month")
+    lock = threading.Lock()
+    answers = []
+
+    def work(i):
+        c = api.with_key(api.key)
+        r = c.post("/v1/usage", {"account": acc["id"], "feature": f["key"], "amount": 7,
+                                 "idempotency_key": "once", "enforce": True})
+        assert r.status_code in (200, 201), r.text
+        with lock:
+            answers.append((r.status_code, r.json()))
+
+    errors = race(CLIENTS, work)
+    assert not errors, errors[:5]
+    assert sorted(s for s, _ in answers) == [200] * (CLIENTS - 1) + [201]
+    bodies = [b for _, b in answers]
+    assert all(b == bodies[0] for b in bodies) and bodies[0]["usage"] == 7
+    assert evaluate(api, acc, f)["usage"] == 7
+
+
+def test_61_03_batches_and_single_events_share_the_limit_exactly(new_daemon):
+    """Batches of enforced events (each event atomic on its own) racing with single events
+    still hand out exactly the quota."""
+    api = start(new_daemon)
+    acc, f = quota(api, LIMIT)
+    lock = threading.Lock()
+    accepted = [0]
+    refused = [0]
+    event = {"account": acc["id"], "feature": f["key"], "amount": 1, "enforce": True}
+
+    def work(i):
+        c = api.with_key(api.key)
+        if i % 2 == 0:
+            for _ in range(2):
+                r = c.post("/v1/usage/batch", {"events": [event] * 20})
+                assert r.status_code == 200, r.text
+                got = [x["status"] for x in r.json()["results"]]
+                assert set(got) <= {201, 409}, got
+                # Within a batch the limit is reached once: no 201 after a 409.
+                assert 201 not in got[got.index(409):] if 409 in got else True, got
+                with lock:
+                    accepted[0] += got.count(201)
+                    refused[0] += got.count(409)
+        else:
+            for _ in range(10):
+                r = c.post("/v1/usage", event)
+                assert r.status_code in (201, 409), r.text
+                with lock:
+                    accepted[0] += r.status_code == 201
+                    refused[0] += r.status_code == 409
+
+    errors = race(CLIENTS, work)
+    assert not errors, errors[:5]
+    total = (CLIENTS // 2) * 40 + (CLIENTS // 2) * 10
+    assert accepted[0] == LIMIT and refused[0] == total - LIMIT
+    assert evaluate(api, acc, f)["usage"] == LIMIT
