@@ -6,7 +6,7 @@
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: all build run test check format deps clean
+.PHONY: all build run test tsan check format deps clean
 
 all: build
 
@@ -22,6 +22,10 @@ test:
 	@scripts/deps.sh test
 	@scripts/test.sh $(TEST_BUILD)
 
+tsan:
+	@scripts/deps.sh test
+	@scripts/tsan.sh build-tsan
+
 check:
 	@scripts/checksrc.sh
 
@@ -29,4 +33,4 @@ format:
 	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) build-tsan

@@ -164,6 +164,11 @@ struct ent_app_stats {
     uint64_t store_rollbacks;
     uint64_t store_busy_retries;
     uint64_t keys_cached;
+    uint64_t cache_hits;      /* evaluations answered from a snapshot in memory */
+    uint64_t cache_misses;    /* snapshots built from the store */
+    uint64_t cache_evictions; /* snapshots dropped by the LRU bound */
+    uint64_t cache_accounts;  /* snapshots held */
+    uint64_t cache_bytes;     /* their memory */
 };
 ENT_API void ent_app_stats(struct ent_app *app, struct ent_app_stats *out);
 

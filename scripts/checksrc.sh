@@ -51,5 +51,8 @@ if command -v clang-format >/dev/null 2>&1; then
     fi
     rm -f /tmp/checksrc-format.$$
 fi
+if ! python3 scripts/gen_errors_md.py --check; then
+    fail=1
+fi
 [ "$fail" -eq 0 ] && echo "checksrc: ok"
 exit "$fail"

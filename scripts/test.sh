@@ -35,8 +35,12 @@ ENTITLED_BIN="$PWD/$dir/entitled" /usr/bin/python3 -m pytest -q -p no:cacheprovi
     | tee "$dir/api.log"
 api=$(grep -Eo '[0-9]+ passed' "$dir/api.log" | tail -n 1)
 
+echo "== concurrency tests under ThreadSanitizer"
+scripts/tsan.sh build-tsan | tee "$dir/tsan.log"
+tsan=$(grep -Eo '[0-9]+ passed' "$dir/tsan.log" | tail -n 1)
+
 echo "== OpenAPI lint"
 scripts/lint-openapi.sh
 
 end=$(date +%s)
-echo "make test: OK: $units unit suites, $api API tests, OpenAPI lint clean, $((end - start)) s"
+echo "make test: OK: $units unit suites, $api API tests, $tsan under TSan, OpenAPI lint clean, $((end - start)) s"

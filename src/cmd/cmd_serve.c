@@ -22,6 +22,8 @@ static const char serve_usage[] =
     "  --threads N          worker threads (ENTITLED_THREADS, default: the number of cores)\n"
     "  --key-file PATH      the secret that keys API-key hashes (ENTITLED_KEY_FILE, default:\n"
     "                       the SQLite file's path with .key appended; created when missing)\n"
+    "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"
+    "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
     "\n"
     "ENTITLED_ADMIN_KEY (32 characters or more), when set, is accepted as an admin key.\n"
@@ -51,6 +53,7 @@ open_app(const struct ent_opts *o)
         .store_url = o->store,
         .key_file = o->key_file,
         .connections = o->threads + 2,
+        .cache_accounts = o->cache_accounts,
         .admin_key = getenv("ENTITLED_ADMIN_KEY"),
     };
     struct ent_app *app = NULL;
@@ -66,7 +69,8 @@ int
 ent_cmd_serve(int argc, char **argv)
 {
     struct ent_opts o;
-    int rc = ent_opts_parse(&o, argc, argv, 2, "listen store key-file threads quiet");
+    int rc =
+        ent_opts_parse(&o, argc, argv, 2, "listen store key-file threads cache-accounts quiet");
     if (rc)
         return rc;
     if (o.help) {

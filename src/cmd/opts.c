@@ -36,6 +36,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             return 2;
         }
     }
+    o->cache_accounts_text = getenv("ENTITLED_CACHE_ACCOUNTS");
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
     for (int i = first; i < argc; i++) {
@@ -49,9 +50,9 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             continue;
         }
         static const char *const names[] = {"listen", "store",   "key-file", "threads",
-                                            "scope",  "account", "name"};
+                                            "scope",  "account", "name",     "cache-accounts"};
         const char **slots[] = {&o->listen, &o->store,   &o->key_file, NULL,
-                                &o->scope,  &o->account, &o->name};
+                                &o->scope,  &o->account, &o->name,     &o->cache_accounts_text};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             size_t n = strlen(names[k]);
@@ -84,6 +85,15 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             fprintf(stderr, "entitled: unknown option '%s' (see --help)\n", arg);
             return 2;
         }
+    }
+    if (o->cache_accounts_text && o->cache_accounts_text[0]) {
+        char *end = NULL;
+        unsigned long long v = strtoull(o->cache_accounts_text, &end, 10);
+        if (*end || v < 1 || v > 100000000ULL || o->cache_accounts_text[0] == '-') {
+            fprintf(stderr, "entitled: --cache-accounts must be 1 to 100000000\n");
+            return 2;
+        }
+        o->cache_accounts = (size_t)v;
     }
     if (!o->threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -7,17 +7,20 @@
 #define ENT_CMD_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ent_opts {
-    const char *listen;   /* --listen (ENTITLED_LISTEN) */
-    const char *store;    /* --store (ENTITLED_STORE) */
-    const char *key_file; /* --key-file (ENTITLED_KEY_FILE) */
-    unsigned threads;     /* --threads (ENTITLED_THREADS) */
-    const char *scope;    /* keys create --scope */
-    const char *account;  /* keys create --account */
-    const char *name;     /* keys create --name */
-    bool quiet;           /* --quiet (ENTITLED_QUIET=1) */
-    bool help;            /* --help */
+    const char *listen;              /* --listen (ENTITLED_LISTEN) */
+    const char *store;               /* --store (ENTITLED_STORE) */
+    const char *key_file;            /* --key-file (ENTITLED_KEY_FILE) */
+    unsigned threads;                /* --threads (ENTITLED_THREADS) */
+    const char *scope;               /* keys create --scope */
+    const char *account;             /* keys create --account */
+    const char *name;                /* keys create --name */
+    const char *cache_accounts_text; /* --cache-accounts (ENTITLED_CACHE_ACCOUNTS) */
+    size_t cache_accounts;           /* parsed; 0: the default */
+    bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
+    bool help;                       /* --help */
 };
 
 /*

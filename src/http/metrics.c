@@ -63,5 +63,26 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
                            "entitled_store_rollbacks_total %llu\n",
                            (unsigned long long)st.store_calls, (unsigned long long)st.store_commits,
                            (unsigned long long)st.store_rollbacks);
+    if (rc == 0)
+        rc = ent_buf_printf(
+            b,
+            "# HELP entitled_cache_hits_total Evaluations answered from a snapshot in memory.\n"
+            "# TYPE entitled_cache_hits_total counter\n"
+            "entitled_cache_hits_total %llu\n"
+            "# HELP entitled_cache_misses_total Account snapshots built from the store.\n"
+            "# TYPE entitled_cache_misses_total counter\n"
+            "entitled_cache_misses_total %llu\n"
+            "# HELP entitled_cache_evictions_total Snapshots dropped by the LRU bound.\n"
+            "# TYPE entitled_cache_evictions_total counter\n"
+            "entitled_cache_evictions_total %llu\n"
+            "# HELP entitled_cache_accounts Account snapshots held in memory.\n"
+            "# TYPE entitled_cache_accounts gauge\n"
+            "entitled_cache_accounts %llu\n"
+            "# HELP entitled_cache_bytes Memory of the snapshots held.\n"
+            "# TYPE entitled_cache_bytes gauge\n"
+            "entitled_cache_bytes %llu\n",
+            (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
+            (unsigned long long)st.cache_evictions, (unsigned long long)st.cache_accounts,
+            (unsigned long long)st.cache_bytes);
     return rc;
 }

@@ -365,8 +365,8 @@ check_free_seat(struct ent_ctx *ctx, const struct seat_scope *sc, int64_t at_ms,
 /*
  * Answers a fingerprint that has an activation in the scope already (act, read in the write
  * transaction). Alive: a floating one gets a heartbeat; name and metadata change when given
- * ("activation.updated" when they do). Dead: revived into a free seat ("activation.revived"),
- * else ENT_ESEATS. Errors: ENT_ESEATS, ENT_ESTORE, ENT_ENOMEM.
+ * ("activation.updated" when they do); its ttl stays as it was made. Dead: revived into a free seat
+ * ("activation.revived"), else ENT_ESEATS. Errors: ENT_ESEATS, ENT_ESTORE, ENT_ENOMEM.
  */
 static int
 reuse(struct ent_ctx *ctx, const struct seat_scope *sc, const struct ent_activation_input *in,
@@ -608,9 +608,10 @@ scope_of(struct ent_ctx *ctx, const struct ent_activation *act, struct seat_scop
 }
 
 /*
- * Gives act (read in the write transaction) its heartbeat: a deactivated one is ENT_ECONFLICT;
- * one that is not floating is left as it is; an alive one beats; a dead one is revived into a
- * free seat ("activation.revived"), else ENT_ESEATS.
+ * Gives act its heartbeat: a deactivated one is ENT_ECONFLICT; one that is not floating is left
+ * as it is (neither needs a transaction); a floating one, read in the write transaction, beats
+ * when alive, and when dead is revived into a free seat ("activation.revived"), else
+ * ENT_ESEATS.
  * Errors: ENT_ECONFLICT, ENT_ESEATS, ENT_ESTORE, ENT_ENOMEM.
  */
 static int
@@ -657,8 +658,15 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     struct ent_activation act;
     struct seat_scope sc = {.limit = 0};
     int rc = load_activation(ctx, id, &act, err);
+    /* Deactivation is for good and the ttl never changes: only a floating one needs a write. */
+    if (rc == ENT_OK && (act.ttl_s <= 0 || act.status == ENT_ACTIVATION_DEACTIVATED)) {
+        rc = beat(ctx, &sc, &act, err);
+        if (rc == ENT_OK)
+            *out = act;
+        return rc;
+    }
     /* The limit needs the catalog and a snapshot, which are read outside the write. */
-    if (rc == ENT_OK && act.ttl_s > 0 && act.status != ENT_ACTIVATION_DEACTIVATED)
+    if (rc == ENT_OK)
         rc = scope_of(ctx, &act, &sc);
     if (rc == ENT_OK)
         rc = ent_ctx_write_begin(ctx);

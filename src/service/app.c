@@ -154,4 +154,11 @@ ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
     out->store_rollbacks = atomic_load(&s->rollbacks);
     out->store_busy_retries = atomic_load(&s->busy_retries);
     out->keys_cached = 0;
+    struct ent_cache_stats cs;
+    ent_cache_stats(app, &cs);
+    out->cache_hits = cs.hits;
+    out->cache_misses = cs.misses;
+    out->cache_evictions = cs.evictions;
+    out->cache_accounts = cs.accounts;
+    out->cache_bytes = cs.bytes;
 }

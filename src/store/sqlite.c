@@ -373,8 +373,10 @@ static void
 sqlite_close(struct ent_store *base)
 {
     struct sqlite_store *st = (struct sqlite_store *)base;
-    for (unsigned i = 0; i < st->n_all; i++)
-        close_session(st->all[i]);
+    for (unsigned i = 0; i < st->n_all; i++) {
+        if (st->all[i])
+            close_session(st->all[i]);
+    }
     pthread_cond_destroy(&st->available);
     pthread_mutex_destroy(&st->lock);
     ent_free(st->all);
@@ -395,15 +397,20 @@ sqlite_acquire(struct ent_store *base, struct ent_store_session **out)
         *out = &s->base;
         return ENT_OK;
     }
-    st->n_all++; /* reserve the slot, then open outside the lock */
+    unsigned slot = st->n_all++; /* reserve the slot, then open outside the lock */
     pthread_mutex_unlock(&st->lock);
     int code = open_session(st, &s);
     pthread_mutex_lock(&st->lock);
     if (code < 0) {
-        st->n_all--;
+        /* Give the slot back: later slots may be taken, so mark it for reuse by moving the
+         * last reserved one down only when it is this one. */
+        if (slot == st->n_all - 1)
+            st->n_all--;
+        else
+            st->all[slot] = NULL;
         pthread_cond_signal(&st->available);
     } else {
-        st->all[st->n_all - 1] = s;
+        st->all[slot] = s;
     }
     pthread_mutex_unlock(&st->lock);
     if (code < 0)
@@ -588,10 +595,10 @@ static const struct table_desc tables[] = {
                                           {"alive_until", "(CASE WHEN ttl_seconds IS NULL THEN"
                                                           " 9223372036854775807 ELSE"
                                                           " last_heartbeat_ms + ttl_seconds *"
-                                                          " 1000 END) > %s"},
+                                                          " 1000 END) > CAST(%s AS INTEGER)"},
                                           {"dead_before", "(ttl_seconds IS NOT NULL AND"
                                                           " last_heartbeat_ms + ttl_seconds *"
-                                                          " 1000 <= %s)"}}},
+                                                          " 1000 <= CAST(%s AS INTEGER))"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */
