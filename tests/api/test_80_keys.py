@@ -83,3 +83,41 @@ def test_80_08_short_admin_key_is_refused_at_start(new_daemon):
     import pytest
     with pytest.raises(RuntimeError, match="32"):
         new_daemon(admin_key="too-short")
+
+
+def test_80_09_keys_create_command_prints_a_working_key(new_daemon):
+    """Issue 2: `entitled keys create --scope … [--account …] --store URL` prints a new key."""
+    import subprocess
+    from conftest import BIN
+    from client import Client
+    d = new_daemon(admin_key="cmd-admin-" + "x" * 32)
+    admin = Client(d.url, d.admin_key)
+    acc = admin.make_account()
+    store = f"sqlite:{d.db}"
+    out = subprocess.run([BIN, "keys", "create", "--scope", "read", "--store", store],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    key = out.stdout.strip()
+    assert key.startswith("ent_read_")
+    assert Client(d.url, key).get("/v1/features").status_code == 200
+    out = subprocess.run([BIN, "keys", "create", "--scope", "account", "--account", acc["key"],
+                          "--store", store], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    mine = Client(d.url, out.stdout.strip())
+    assert mine.get(f"/v1/accounts/{acc['id']}").status_code == 200
+    bad = subprocess.run([BIN, "keys", "create", "--scope", "root", "--store", store],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--scope" in bad.stderr
+    missing = subprocess.run([BIN, "keys", "create", "--scope", "account", "--account", "nobody",
+                              "--store", store], capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 1 and "account" in missing.stderr
+
+
+def test_80_10_migrate_command_reports_the_schema_version(tmp_path):
+    import subprocess
+    from conftest import BIN
+    out = subprocess.run([BIN, "migrate", "--store", f"sqlite:{tmp_path}/m.db"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    import re
+    assert re.search(r"schema version [1-9][0-9]*", out.stdout), out.stdout
