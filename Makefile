@@ -33,4 +33,4 @@ format:
 	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-tsan
+	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind

@@ -30,6 +30,23 @@ meson test -C "$dir" --print-errorlogs --no-rebuild >"$dir/unit.log" 2>&1 || {
 units=$(grep -c '^ *[0-9]*/[0-9]* .* OK' "$dir/unit.log" || true)
 tail -n 8 "$dir/unit.log"
 
+echo "== unit tests under valgrind"
+vdir=build-valgrind
+if [ ! -f "$vdir/build.ninja" ]; then
+    meson setup "$vdir" --buildtype=debug -Dwerror=true >"$vdir-setup.log" 2>&1 || {
+        cat "$vdir-setup.log"
+        exit 1
+    }
+fi
+ninja -C "$vdir" >/dev/null
+meson test -C "$vdir" --suite unit --no-rebuild --print-errorlogs \
+    --wrap='valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet' \
+    >"$vdir/valgrind.log" 2>&1 || {
+    cat "$vdir/valgrind.log"
+    exit 1
+}
+grep -E '^(Ok|Fail):' "$vdir/valgrind.log"
+
 echo "== API tests"
 ENTITLED_BIN="$PWD/$dir/entitled" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
     | tee "$dir/api.log"
