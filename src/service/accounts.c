@@ -8,7 +8,7 @@
  *
  * Invariant: every check that reads the store (the parent, its ancestors, child accounts) runs
  * inside the change's write transaction; every failure after ent_ctx_write_begin() leaves
- * through fail_change(), which rolls back.
+ * through ent_ctx_write_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +25,6 @@
 #define ACCOUNT_KEY_MAX 128
 #define PARENT_WALK_MAX 1000 /* ancestors a cycle check may visit */
 
-static int fail_change(struct ent_ctx *ctx, int rc, struct ent_error *err);
 static int load_account(struct ent_ctx *ctx, const char *id_or_key, struct ent_account *out,
                         struct ent_error *err);
 static bool is_account_key(const char *s);
@@ -45,22 +44,6 @@ static bool check_type(const char *value);
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers and checks                                                                   */
 /* ------------------------------------------------------------------------------------------ */
-
-/*
- * Rolls back the open change (if any) and returns rc, recorded in err. A code the checks have
- * recorded already (field errors, a conflict or a missing account with its message) stands;
- * any other code is a store failure and replaces whatever err held, so that an internal error
- * carries no field details. err must not be NULL.
- */
-static int
-fail_change(struct ent_ctx *ctx, int rc, struct ent_error *err)
-{
-    ent_ctx_write_abort(ctx);
-    if (err->code == rc)
-        return rc;
-    ent_error_clear(err);
-    return ent_ctx_store_error(rc, err);
-}
 
 /*
  * Reads an account by id or key on the context's session, which the caller has acquired.
@@ -246,7 +229,7 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -330,7 +313,7 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = load_account(ctx, id_or_key, &before, err);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     a = before;
     apply_patch(&a, patch);
     check_fields(&a, err);
@@ -347,7 +330,7 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -423,7 +406,7 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     for (size_t i = 0; i < n_revoked; i++)
         ent_keys_cache_drop(ctx->app, revoked[i]);
     ent_cache_drop(ctx->app, a.id);

@@ -17,7 +17,7 @@
  *    later-timed one had already found dead and given away.
  *  - Status and expiry are derived, never stored: at the context's time for reads, at the seat
  *    time for writes.
- *  - Every failure after ent_ctx_write_begin() leaves through ent_grants_fail(), which rolls
+ *  - Every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
  *    back; after a commit the account's snapshot is dropped, so evaluation sees the seats.
  */
 #include <stdio.h>
@@ -475,7 +475,7 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     if (created)
@@ -575,7 +575,7 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;
@@ -677,7 +677,7 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;

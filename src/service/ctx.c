@@ -97,10 +97,15 @@ ent_ctx_write_begin(struct ent_ctx *ctx)
     int rc = ent_ctx_session(ctx, &sess);
     if (rc < 0)
         return rc;
+    if (ctx->batch.on && ctx->batch.open) { /* nested in the batch's transaction */
+        ctx->in_write = true;
+        return ENT_OK;
+    }
     rc = sess->ops->begin(sess, true);
     if (rc < 0)
         return rc;
     ctx->in_write = true;
+    ctx->batch.open = ctx->batch.on;
     return ENT_OK;
 }
 
@@ -109,6 +114,8 @@ ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const 
 {
     struct ent_store_session *sess = ctx->sess;
     int rc = ENT_OK;
+    if (ctx->batch.on)
+        return ent_batch_held(ctx);
     if (ctx->idem_bound)
         rc = ent_idempotency_record(ctx, status, kind, object);
     if (rc == ENT_OK)
@@ -123,6 +130,16 @@ ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const 
     return rc;
 }
 
+int
+ent_ctx_write_fail(struct ent_ctx *ctx, int rc, struct ent_error *err)
+{
+    ent_ctx_write_abort(ctx);
+    if (err->code == rc)
+        return rc;
+    ent_error_clear(err);
+    return ent_ctx_store_error(rc, err);
+}
+
 void
 ent_ctx_touch_catalog(struct ent_ctx *ctx)
 {
@@ -132,8 +149,10 @@ ent_ctx_touch_catalog(struct ent_ctx *ctx)
 void
 ent_ctx_write_abort(struct ent_ctx *ctx)
 {
-    if (ctx->sess && ctx->in_write)
+    if (ctx->sess && (ctx->in_write || ctx->batch.open))
         ctx->sess->ops->rollback(ctx->sess);
+    if (ctx->batch.open)
+        ent_batch_lost(ctx);
     ctx->in_write = false;
     ctx->catalog_touched = false;
 }

@@ -48,6 +48,14 @@ struct ent_ctx {
     bool idem_bound;
     bool idem_marked;     /* in the application's in-flight set */
     bool catalog_touched; /* the open write changes features or products */
+    /* Batch mode (service/imports.c): changes share one transaction, committed in batches. */
+    struct {
+        bool on;         /* ent_ctx_batch_begin() was called */
+        bool open;       /* the shared store transaction is open */
+        bool catalog;    /* a held change touched the catalog */
+        size_t pending;  /* changes held in the open transaction */
+        size_t discarded; /* changes lost to rollbacks of failed changes, in all */
+    } batch;
 };
 
 /* The context's store session, acquired on first use. Errors: ENT_ESTORE, ENT_ENOMEM. */
@@ -66,8 +74,24 @@ int ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, co
 /* Marks the open write as a catalog change: its commit makes the cached catalog stale. */
 void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 
+/*
+ * Ends a failed change: rolls back the open write (if any) and returns rc, recorded in err. A
+ * code the checks recorded already (field errors, a conflict, a missing object with its
+ * message) stands; any other code is a store failure and replaces what err held, so that an
+ * internal error carries no field details. err must not be NULL.
+ */
+int ent_ctx_write_fail(struct ent_ctx *ctx, int rc, struct ent_error *err);
+
 /* Rolls back the open write transaction, if any. */
 void ent_ctx_write_abort(struct ent_ctx *ctx);
+
+/*
+ * Batch mode hooks (service/imports.c). ent_batch_held: a change of a batch succeeded; it is
+ * held in the shared transaction until ent_ctx_batch_commit(). ent_batch_lost: a change of a
+ * batch failed after the shared transaction was rolled back.
+ */
+int ent_batch_held(struct ent_ctx *ctx);
+void ent_batch_lost(struct ent_ctx *ctx);
 
 /* ENT_OK when the principal has scope admin; else ENT_EFORBIDDEN, filled into err. */
 int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);

@@ -9,7 +9,7 @@
  * entitlement reads. No SQL and no JSON here.
  *
  * Invariant: every check that reads the store runs inside the change's write transaction;
- * every failure after ent_ctx_write_begin() leaves through ent_grants_fail(), which rolls
+ * every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
  * back; the evaluation cache of every account a committed change touched is dropped before
  * the change is answered.
  */
@@ -270,7 +270,7 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, made.account_id);
     *out = made;
     return ENT_OK;
@@ -414,7 +414,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ent_error_set(err, ENT_ECONFLICT,
                            "this entitlement belongs to a lease; extend the lease instead");
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     before = after = stored;
     rc = apply_patch(ctx, &after, patch, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -433,7 +433,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, before.account_id);
     if (strcmp(before.account_id, after.account_id) != 0)
         ent_cache_drop(ctx->app, after.account_id);
@@ -463,7 +463,7 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &before, err);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     after = before;
     bool revoking = before.status != ENT_ENTITLEMENT_REVOKED;
     if (revoking) {
@@ -481,7 +481,7 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     if (revoking)
         ent_cache_drop(ctx->app, after.account_id);
     *out = after;

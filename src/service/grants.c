@@ -23,17 +23,6 @@ static void draw_activation_id(char out[19]);
 /* Crockford's base32: no I, L, O or U, so an id read aloud or typed is not mistaken. */
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/* Rolls back and settles the code of a failed change (see grants.h). err must not be NULL. */
-int
-ent_grants_fail(struct ent_ctx *ctx, int rc, struct ent_error *err)
-{
-    ent_ctx_write_abort(ctx);
-    if (err->code == rc)
-        return rc;
-    ent_error_clear(err);
-    return ent_ctx_store_error(rc, err);
-}
-
 /* True when s is 1 to ENT_ACTIVATION_ID_MAX of [A-Za-z0-9_.:-] (see grants.h). */
 bool
 ent_grants_activation_id_valid(const char *s)

@@ -18,13 +18,6 @@
 #define ENT_ACTIVATION_ID_MAX 64
 #define ENT_DAY_MS ((int64_t)86400000)
 
-/*
- * Rolls back the open change (if any) and returns rc, recorded in err. A code the checks have
- * recorded already (field errors, a conflict, a missing object with its message) stands; any
- * other code is a store failure and replaces whatever err held. err must not be NULL.
- */
-int ent_grants_fail(struct ent_ctx *ctx, int rc, struct ent_error *err);
-
 /* True when s is a valid given activation id: 1 to 64 of [A-Za-z0-9_.:-]. */
 bool ent_grants_activation_id_valid(const char *s);
 

@@ -10,7 +10,7 @@
  *
  * Invariant: every check that reads the store runs inside the change's write transaction; the
  * lease record, its entitlement and their events are written in that one transaction; every
- * failure after ent_ctx_write_begin() leaves through ent_grants_fail(), which rolls back.
+ * failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -287,7 +287,7 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;
@@ -426,7 +426,7 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     if (rc == ENT_OK)
         rc = check_extension(ctx, &before, valid_until_ms, err);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     l = before;
     l.valid_until_ms = valid_until_ms;
     l.updated_ms = ctx->now_ms;
@@ -441,7 +441,7 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;

@@ -11,7 +11,7 @@
  * Invariant: every check that reads the store runs inside the change's write transaction, and
  * an activation is one transaction: either every entitlement of the order exists and the order
  * is active, or nothing changed. Every failure after ent_ctx_write_begin() leaves through
- * ent_grants_fail(), which rolls back.
+ * ent_ctx_write_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -557,7 +557,7 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     if (in->activate)
         ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;
@@ -622,7 +622,7 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_grants_fail(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     if (activated)
         ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;

@@ -8,7 +8,7 @@
  *
  * Invariant: every check that reads the store (features, components, the bundle graph) runs
  * inside the change's write transaction, so what was checked is what gets written; every
- * failure after ent_ctx_write_begin() leaves through fail_change(), which rolls back.
+ * failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +56,6 @@ struct id_set {
     size_t n;
 };
 
-static int fail_change(struct ent_ctx *ctx, int rc, struct ent_error *err);
 static int load_product(struct ent_ctx *ctx, const char *id_or_key, struct ent_product *out,
                         struct ent_error *err);
 static int load_feature(struct ent_ctx *ctx, const char *id_or_key, struct ent_feature *out,
@@ -97,22 +96,6 @@ static bool check_status(const char *value);
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers                                                                              */
 /* ------------------------------------------------------------------------------------------ */
-
-/*
- * Rolls back the open change (if any) and returns rc, recorded in err. A code the checks have
- * recorded already (field errors, a conflict or a missing object with its message) stands;
- * any other code is a store failure and replaces whatever err held, so that an internal error
- * carries no field details. err must not be NULL.
- */
-static int
-fail_change(struct ent_ctx *ctx, int rc, struct ent_error *err)
-{
-    ent_ctx_write_abort(ctx);
-    if (err->code == rc)
-        return rc;
-    ent_error_clear(err);
-    return ent_ctx_store_error(rc, err);
-}
 
 /*
  * Reads a product by id or key on the context's session, which the caller has acquired.
@@ -556,7 +539,7 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
 
     ent_ctx_touch_catalog(ctx);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     rc = resolve_entitlements(ctx, &p, NULL, err);
     if (rc == ENT_OK)
         rc = resolve_components(ctx, &p, false, err);
@@ -571,7 +554,7 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_PRODUCT, &p);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     *out = p;
     return ENT_OK;
 }
@@ -654,7 +637,7 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = load_product(ctx, id_or_key, &before, err);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     p = before;
     apply_patch(&p, patch);
     check_fields(&p, err);
@@ -673,7 +656,7 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_PRODUCT, &p);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     *out = p;
     return ENT_OK;
 }
@@ -720,7 +703,7 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     return ENT_OK;
 }
 
@@ -813,7 +796,7 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_PRODUCT_ENTITLEMENT, &pe);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     *out = pe;
     return ENT_OK;
 }
@@ -866,7 +849,7 @@ ent_products_remove_entitlement(struct ent_ctx *ctx, const char *product, const 
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
     if (rc < 0)
-        return fail_change(ctx, rc, err);
+        return ent_ctx_write_fail(ctx, rc, err);
     return ENT_OK;
 }
 
