@@ -6,67 +6,169 @@
  */
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
+
+#include "core/utc.h"
 #include "http/api.h"
 #include "http/json.h"
 
-/* A number, or null when has is false. */
-static json_t *
-number_or_null(bool has, int64_t v)
+/*
+ * Answers are written with a streaming JSON writer (yajl_gen) into one buffer: evaluate is the
+ * hot path, and a jansson tree costs an allocation per value (DESIGN.md: encoding answers is
+ * where speed is won or lost). Requests are still decoded strictly with jansson.
+ */
+
+/* Writes a string member name. */
+static void
+key(yajl_gen g, const char *name)
 {
-    return has ? json_integer(v) : json_null();
+    yajl_gen_string(g, (const unsigned char *)name, strlen(name));
 }
 
-/* One feature's answer, in the order the fields are documented. */
-static json_t *
-encode_answer(const struct ent_feature_answer *a, bool explain)
+/* Writes a string, or null for NULL. */
+static void
+str_or_null(yajl_gen g, const char *s)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "feature", json_string(a->feature));
-    json_object_set_new(o, "value", json_boolean(a->value));
-    if (!a->known) {
-        json_object_set_new(o, "reason", json_string(a->reason));
-        return o;
+    if (s)
+        yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+    else
+        yajl_gen_null(g);
+}
+
+/* Writes a number, or null when has is false. */
+static void
+number_or_null(yajl_gen g, bool has, int64_t v)
+{
+    if (has)
+        yajl_gen_integer(g, (long long)v);
+    else
+        yajl_gen_null(g);
+}
+
+/* Writes a time in RFC 3339 UTC, or null for 0. */
+static void
+time_or_null(yajl_gen g, int64_t ms)
+{
+    if (!ms) {
+        yajl_gen_null(g);
+        return;
     }
-    bool numeric = a->type == ENT_FEATURE_QUANTITY || a->type == ENT_FEATURE_RANGE ||
-                   a->type == ENT_FEATURE_METERED;
-    json_object_set_new(o, "type", json_string(ent_feature_type_name(a->type)));
-    json_object_set_new(o, "level", ent_json_str_or_null(a->level));
-    json_object_set_new(o, "unlimited", json_boolean(a->unlimited));
-    json_object_set_new(o, "limit", number_or_null(a->has_limit, a->limit));
-    json_object_set_new(o, "usage", number_or_null(numeric && a->level, a->usage));
-    json_object_set_new(o, "remaining", number_or_null(a->has_limit, a->remaining));
-    json_object_set_new(o, "expires_at", ent_json_time(a->expires_at_ms));
-    if (a->type == ENT_FEATURE_METERED)
-        json_object_set_new(o, "resets_at", ent_json_time(a->resets_at_ms));
-    json_object_set_new(o, "reason", json_string(a->reason));
-    if (explain) {
-        json_t *sources = json_array();
-        for (size_t i = 0; i < a->n_sources; i++) {
-            const struct ent_eval_source *s = &a->sources[i];
-            json_t *j = json_object();
-            json_object_set_new(j, "entitlement", json_string(s->entitlement_id));
-            json_object_set_new(j, "product", ent_json_str_or_null(s->product));
-            json_object_set_new(j, "value", json_string(s->value));
-            json_object_set_new(j, "quantity", json_integer(s->quantity));
-            json_object_set_new(j, "source", json_string(ent_source_name(s->source)));
-            json_object_set_new(j, "start_date", ent_json_time(s->start_ms));
-            json_object_set_new(j, "end_date", ent_json_time(s->end_ms));
-            json_object_set_new(j, "override", json_boolean(s->override));
-            json_array_append_new(sources, j);
+    char buf[ENT_UTC_MAX];
+    size_t n = ent_utc_format(ms, buf);
+    yajl_gen_string(g, (const unsigned char *)buf, n);
+}
+
+/* Writes the sources behind one answer ("explain"). */
+static void
+write_sources(yajl_gen g, const struct ent_feature_answer *a)
+{
+    key(g, "sources");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < a->n_sources; i++) {
+        const struct ent_eval_source *src = &a->sources[i];
+        yajl_gen_map_open(g);
+        key(g, "entitlement");
+        str_or_null(g, src->entitlement_id);
+        key(g, "product");
+        str_or_null(g, src->product);
+        key(g, "value");
+        str_or_null(g, src->value);
+        key(g, "quantity");
+        yajl_gen_integer(g, (long long)src->quantity);
+        key(g, "source");
+        str_or_null(g, ent_source_name(src->source));
+        key(g, "start_date");
+        time_or_null(g, src->start_ms);
+        key(g, "end_date");
+        time_or_null(g, src->end_ms);
+        key(g, "override");
+        yajl_gen_bool(g, src->override);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+}
+
+/* Writes one feature's answer, in the order the fields are documented. */
+static void
+write_answer(yajl_gen g, const struct ent_feature_answer *a, bool explain)
+{
+    yajl_gen_map_open(g);
+    key(g, "feature");
+    str_or_null(g, a->feature);
+    key(g, "value");
+    yajl_gen_bool(g, a->value);
+    if (a->known) {
+        bool numeric = a->type == ENT_FEATURE_QUANTITY || a->type == ENT_FEATURE_RANGE ||
+                       a->type == ENT_FEATURE_METERED;
+        key(g, "type");
+        str_or_null(g, ent_feature_type_name(a->type));
+        key(g, "level");
+        str_or_null(g, a->level);
+        key(g, "unlimited");
+        yajl_gen_bool(g, a->unlimited);
+        key(g, "limit");
+        number_or_null(g, a->has_limit, a->limit);
+        key(g, "usage");
+        number_or_null(g, numeric && a->level, a->usage);
+        key(g, "remaining");
+        number_or_null(g, a->has_limit, a->remaining);
+        key(g, "expires_at");
+        time_or_null(g, a->expires_at_ms);
+        if (a->type == ENT_FEATURE_METERED) {
+            key(g, "resets_at");
+            time_or_null(g, a->resets_at_ms);
         }
-        json_object_set_new(o, "sources", sources);
     }
-    return o;
+    key(g, "reason");
+    str_or_null(g, a->reason);
+    if (a->known && explain)
+        write_sources(g, a);
+    yajl_gen_map_close(g);
 }
 
-/* The entitlements array of an answer. */
-static json_t *
-encode_answers(const struct ent_eval_answer *ans, bool explain)
+/* Writes {"account", "entitlements": [...]} members of an answer (the map is open). */
+static void
+write_account_answers(yajl_gen g, const struct ent_eval_answer *ans, bool explain)
 {
-    json_t *arr = json_array();
+    key(g, "account");
+    str_or_null(g, ans->account_id);
+    key(g, "entitlements");
+    yajl_gen_array_open(g);
     for (size_t i = 0; i < ans->n_features; i++)
-        json_array_append_new(arr, encode_answer(&ans->features[i], explain));
-    return arr;
+        write_answer(g, &ans->features[i], explain);
+    yajl_gen_array_close(g);
+}
+
+/* A writer, or NULL when out of memory. */
+static yajl_gen
+new_writer(void)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (g)
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+    return g;
+}
+
+/* Answers 200 with what g wrote (and a newline), then frees g. */
+static void
+reply_written(struct ent_request *req, yajl_gen g)
+{
+    const unsigned char *buf = NULL;
+    size_t len = 0;
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        yajl_gen_free(g);
+        ent_http_reply_code(req, ENT_EINTERNAL, NULL);
+        return;
+    }
+    char *out = ent_ctx_alloc(req->ctx, len + 1);
+    if (out) {
+        memcpy(out, buf, len);
+        out[len] = '\n';
+        ent_http_reply_raw(req, 200, "application/json", out, len + 1);
+    } else {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+    }
+    yajl_gen_free(g);
 }
 
 /* Reads the "features" array of names. OUT names in the context's arena. */
@@ -118,11 +220,17 @@ ent_api_evaluate_run(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "account", json_string(ans.account_id));
-    json_object_set_new(o, "evaluated_at", ent_json_time(ans.evaluated_at_ms));
-    json_object_set_new(o, "entitlements", encode_answers(&ans, explain));
-    ent_http_reply_json(req, 200, o);
+    yajl_gen g = new_writer();
+    if (!g) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    yajl_gen_map_open(g);
+    write_account_answers(g, &ans, explain);
+    key(g, "evaluated_at");
+    time_or_null(g, ans.evaluated_at_ms);
+    yajl_gen_map_close(g);
+    reply_written(req, g);
 }
 
 void
@@ -157,31 +265,41 @@ ent_api_evaluate_bulk(struct ent_request *req)
     }
     if (at == 0)
         at = ent_ctx_now(req->ctx);
-    json_t *results = json_array();
+    yajl_gen g = new_writer();
+    if (!g) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    yajl_gen_map_open(g);
+    key(g, "evaluated_at");
+    time_or_null(g, at);
+    key(g, "results");
+    yajl_gen_array_open(g);
     for (size_t i = 0; i < n_accounts; i++) {
         const char *account = json_string_value(json_array_get(accounts, i));
         struct ent_eval_answer ans;
         ent_error_clear(&err);
-        json_t *item = json_object();
         if (ent_evaluation_run(req->ctx, account, names, n, at, false, &ans, &err) < 0) {
             if (err.code != ENT_ENOTFOUND) {
-                json_decref(item);
-                json_decref(results);
+                yajl_gen_free(g);
                 ent_http_reply_error(req, &err);
                 return;
             }
-            json_object_set_new(item, "account", json_string(account));
-            json_object_set_new(item, "error", json_string("not_found"));
-        } else {
-            json_object_set_new(item, "account", json_string(ans.account_id));
-            json_object_set_new(item, "entitlements", encode_answers(&ans, false));
+            yajl_gen_map_open(g);
+            key(g, "account");
+            str_or_null(g, account);
+            key(g, "error");
+            str_or_null(g, "not_found");
+            yajl_gen_map_close(g);
+            continue;
         }
-        json_array_append_new(results, item);
+        yajl_gen_map_open(g);
+        write_account_answers(g, &ans, false);
+        yajl_gen_map_close(g);
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "evaluated_at", ent_json_time(at));
-    json_object_set_new(o, "results", results);
-    ent_http_reply_json(req, 200, o);
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    reply_written(req, g);
 }
 
 void
@@ -194,9 +312,15 @@ ent_api_evaluate_account(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "account", json_string(ans.account_id));
-    json_object_set_new(o, "evaluated_at", ent_json_time(ans.evaluated_at_ms));
-    json_object_set_new(o, "entitlements", encode_answers(&ans, false));
-    ent_http_reply_json(req, 200, o);
+    yajl_gen g = new_writer();
+    if (!g) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    yajl_gen_map_open(g);
+    write_account_answers(g, &ans, false);
+    key(g, "evaluated_at");
+    time_or_null(g, ans.evaluated_at_ms);
+    yajl_gen_map_close(g);
+    reply_written(req, g);
 }
