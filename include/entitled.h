@@ -981,6 +981,42 @@ ENT_API int ent_idempotency_begin(struct ent_ctx *ctx, const char *key, const ch
 ENT_API void ent_idempotency_end(struct ent_ctx *ctx);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Import: many changes in few transactions                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Batch mode, for loading many objects at once (`entitled import`). After ent_ctx_batch_begin()
+ * the changes made through the context share one store transaction: each is validated exactly
+ * as on its own and answers as usual, but is held, not committed, until ent_ctx_batch_commit()
+ * commits every held change at once (and drops every cached catalog and snapshot). A change
+ * that fails after its writes began rolls the shared transaction back, and with it every change
+ * held since the last batch commit: ent_ctx_batch_discarded() counts them, so that the caller
+ * can make them again. Changes made in batch mode are not visible to other contexts, nor to
+ * other daemons, before the batch commit; an Idempotency-Key cannot be bound in batch mode.
+ * Errors: ENT_ECONFLICT (a write or batch is already open), ENT_EINVAL.
+ */
+ENT_API int ent_ctx_batch_begin(struct ent_ctx *ctx, struct ent_error *err);
+
+/* Commits the changes held since the last batch commit. Errors: ENT_EBUSY, ENT_ESTORE. */
+ENT_API int ent_ctx_batch_commit(struct ent_ctx *ctx, struct ent_error *err);
+
+/* Leaves batch mode; changes held and not committed are rolled back. */
+ENT_API void ent_ctx_batch_end(struct ent_ctx *ctx);
+
+/* Changes held and not yet committed. */
+ENT_API size_t ent_ctx_batch_pending(const struct ent_ctx *ctx);
+
+/* Changes rolled back by failures since ent_ctx_batch_begin(), in all. */
+ENT_API size_t ent_ctx_batch_discarded(const struct ent_ctx *ctx);
+
+/*
+ * Frees everything allocated in the context (strings and arrays of earlier answers become
+ * invalid) and sets its time to now_ms; the store session, principal, encoder and batch stay.
+ * For a program that makes many changes through one context. Call between changes.
+ */
+ENT_API void ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Utilities the daemon shares with the library                                                */
 /* ------------------------------------------------------------------------------------------ */
 

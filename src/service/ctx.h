@@ -50,10 +50,10 @@ struct ent_ctx {
     bool catalog_touched; /* the open write changes features or products */
     /* Batch mode (service/imports.c): changes share one transaction, committed in batches. */
     struct {
-        bool on;         /* ent_ctx_batch_begin() was called */
-        bool open;       /* the shared store transaction is open */
-        bool catalog;    /* a held change touched the catalog */
-        size_t pending;  /* changes held in the open transaction */
+        bool on;          /* ent_ctx_batch_begin() was called */
+        bool open;        /* the shared store transaction is open */
+        bool catalog;     /* a held change touched the catalog */
+        size_t pending;   /* changes held in the open transaction */
         size_t discarded; /* changes lost to rollbacks of failed changes, in all */
     } batch;
 };
