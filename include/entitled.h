@@ -204,6 +204,14 @@ ENT_API int ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **ct
 /* Frees the context and everything allocated in it; NULL is accepted. */
 ENT_API void ent_ctx_free(struct ent_ctx *ctx);
 
+/*
+ * Gives the context's store session back to the pool (rolling back a change left open) and ends
+ * its Idempotency-Key; what was allocated in the context stays valid. A server calls it as soon
+ * as a request's answer is built, so that no session is held while the answer is sent; the
+ * context takes a session again if it is used after. ent_ctx_free() does it too.
+ */
+ENT_API void ent_ctx_release(struct ent_ctx *ctx);
+
 /* Allocates len bytes from the context's arena, 16-byte aligned; NULL when out of memory. */
 ENT_API void *ent_ctx_alloc(struct ent_ctx *ctx, size_t len);
 

@@ -347,6 +347,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     dispatch(srv, req, url);
+    /* The answer is built: give the store session back now, not once the answer is sent, or a
+     * worker serving many connections would hold one session per unsent answer and wait for
+     * the pool while holding them. */
+    if (req->ctx)
+        ent_ctx_release(req->ctx);
     return queue_answer(req);
 }
 

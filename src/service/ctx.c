@@ -28,16 +28,24 @@ ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
 }
 
 void
-ent_ctx_free(struct ent_ctx *ctx)
+ent_ctx_release(struct ent_ctx *ctx)
 {
-    if (!ctx)
-        return;
     ent_idempotency_end(ctx);
     if (ctx->sess) {
         if (ctx->in_write)
             ctx->sess->ops->rollback(ctx->sess);
+        ctx->in_write = false;
         ctx->sess->ops->release(ctx->sess);
+        ctx->sess = NULL;
     }
+}
+
+void
+ent_ctx_free(struct ent_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    ent_ctx_release(ctx);
     ent_arena_cleanup(&ctx->arena);
     ent_free(ctx);
 }

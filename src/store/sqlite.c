@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -35,8 +36,8 @@ struct sqlite_store {
     pthread_mutex_t lock;
     pthread_cond_t available;
     struct sqlite_session *free_list;
-    struct sqlite_session **all; /* every session made, for close */
-    unsigned n_all;
+    struct sqlite_session **all; /* every session open, for close; max places, NULL when free */
+    unsigned n_open;             /* sessions open or being opened */
     unsigned max;
 };
 
@@ -347,7 +348,11 @@ ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store *
     snprintf(st->base.file_path, sizeof(st->base.file_path), "%s", path);
     st->max = connections;
     pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->available, NULL);
+    pthread_condattr_t cond_attr;
+    pthread_condattr_init(&cond_attr);
+    pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->available, &cond_attr);
+    pthread_condattr_destroy(&cond_attr);
     struct sqlite_session *first = NULL;
     int code = open_session(st, &first);
     if (code == ENT_OK)
@@ -362,7 +367,8 @@ ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store *
         return ent_error_set(err, code == ENT_ENOMEM ? ENT_ENOMEM : ENT_ESTORE,
                              "cannot open the SQLite store at %s", path);
     }
-    st->all[st->n_all++] = first;
+    st->all[0] = first;
+    st->n_open = 1;
     first->next_free = NULL;
     st->free_list = first;
     *out = &st->base;
@@ -373,7 +379,7 @@ static void
 sqlite_close(struct ent_store *base)
 {
     struct sqlite_store *st = (struct sqlite_store *)base;
-    for (unsigned i = 0; i < st->n_all; i++) {
+    for (unsigned i = 0; i < st->max; i++) {
         if (st->all[i])
             close_session(st->all[i]);
     }
@@ -387,9 +393,19 @@ static int
 sqlite_acquire(struct ent_store *base, struct ent_store_session **out)
 {
     struct sqlite_store *st = (struct sqlite_store *)base;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += BUSY_TIMEOUT_MS / 1000;
     pthread_mutex_lock(&st->lock);
-    while (!st->free_list && st->n_all == st->max)
-        pthread_cond_wait(&st->available, &st->lock);
+    while (!st->free_list && st->n_open == st->max) {
+        /* Every session is in use: wait for one, but not forever (a caller holding sessions
+         * it does not give back must get an error, not a hang). */
+        if (pthread_cond_timedwait(&st->available, &st->lock, &deadline) == ETIMEDOUT &&
+            !st->free_list && st->n_open == st->max) {
+            pthread_mutex_unlock(&st->lock);
+            return ENT_EBUSY;
+        }
+    }
     struct sqlite_session *s = st->free_list;
     if (s) {
         st->free_list = s->next_free;
@@ -397,19 +413,17 @@ sqlite_acquire(struct ent_store *base, struct ent_store_session **out)
         *out = &s->base;
         return ENT_OK;
     }
-    unsigned slot = st->n_all++; /* reserve the slot, then open outside the lock */
+    st->n_open++; /* reserve a place, then open outside the lock */
     pthread_mutex_unlock(&st->lock);
     int code = open_session(st, &s);
     pthread_mutex_lock(&st->lock);
     if (code < 0) {
-        /* Give the slot back: later slots may be taken, so mark it for reuse by moving the
-         * last reserved one down only when it is this one. */
-        if (slot == st->n_all - 1)
-            st->n_all--;
-        else
-            st->all[slot] = NULL;
+        st->n_open--;
         pthread_cond_signal(&st->available);
     } else {
+        unsigned slot = 0;
+        while (st->all[slot]) /* n_open <= max places, so a free one exists */
+            slot++;
         st->all[slot] = s;
     }
     pthread_mutex_unlock(&st->lock);
