@@ -26,6 +26,20 @@ static const char serve_usage[] =
     "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
     "\n"
+    "Limits. Rates are requests per second per API key, 0 = no limit; a key may burst to\n"
+    "twice its rate. A request over its rate is answered 429 with Retry-After.\n"
+    "  --rate-evaluate N    POST /v1/evaluate, /v1/evaluate/bulk and GET\n"
+    "                       /v1/accounts/{a}/entitlements (ENTITLED_RATE_EVALUATE, default 0)\n"
+    "  --rate-usage N       POST /v1/usage, /v1/usage/batch, activate, deactivate and\n"
+    "                       heartbeat (ENTITLED_RATE_USAGE, default 2000)\n"
+    "  --rate-admin N       every other /v1 route (ENTITLED_RATE_ADMIN, default 200)\n"
+    "  --timeout-seconds N  an idle connection is closed after N seconds, and a request must\n"
+    "                       arrive in full within N seconds of its request line\n"
+    "                       (ENTITLED_TIMEOUT_SECONDS, default 30)\n"
+    "  --per-ip-connections N  connections open at once from one address; more are closed\n"
+    "                       at once (ENTITLED_PER_IP_CONNECTIONS, default 1024)\n"
+    "A request target over 8 KiB is answered 414, request headers over 16 KiB 431.\n"
+    "\n"
     "ENTITLED_ADMIN_KEY (32 characters or more), when set, is accepted as an admin key.\n"
     "On first start with an empty store and no ENTITLED_ADMIN_KEY, an admin key is created\n"
     "and printed once.\n"
@@ -69,8 +83,9 @@ int
 ent_cmd_serve(int argc, char **argv)
 {
     struct ent_opts o;
-    int rc =
-        ent_opts_parse(&o, argc, argv, 2, "listen store key-file threads cache-accounts quiet");
+    int rc = ent_opts_parse(&o, argc, argv, 2,
+                            "listen store key-file threads cache-accounts quiet rate-evaluate "
+                            "rate-usage rate-admin timeout-seconds per-ip-connections");
     if (rc)
         return rc;
     if (o.help) {
@@ -96,7 +111,16 @@ ent_cmd_serve(int argc, char **argv)
             fflush(stdout);
         }
     }
-    struct ent_server_config cfg = {.listen = o.listen, .threads = o.threads, .quiet = o.quiet};
+    struct ent_server_config cfg = {
+        .listen = o.listen,
+        .threads = o.threads,
+        .per_ip_limit = o.per_ip_connections,
+        .timeout_s = o.timeout_s,
+        .rate_evaluate = o.rate_evaluate,
+        .rate_usage = o.rate_usage,
+        .rate_admin = o.rate_admin,
+        .quiet = o.quiet,
+    };
     rc = ent_server_run(app, &cfg);
     ent_app_close(app);
     return rc;

@@ -10,6 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A whole-number option of serve: its name, environment variable, range and place in o. */
+struct number_opt {
+    const char *name; /* without the leading "--" */
+    const char *env;
+    unsigned min, max;
+    unsigned *slot;
+};
+
+static int match_option(const char *arg, const char *name, int argc, char **argv, int *i,
+                        const char **value);
+static int parse_number(const char *what, const char *text, unsigned min, unsigned max,
+                        unsigned *out);
+
 /* Reads a thread count; 0 when invalid. */
 static unsigned
 parse_threads(const char *s)
@@ -21,10 +34,67 @@ parse_threads(const char *s)
     return (unsigned)v;
 }
 
+/*
+ * Matches arg against --name and --name=VALUE. Returns 0 when arg is another option; 1 when it
+ * is this one, with OUT value set (NULL when missing) and *i moved past a separate value.
+ */
+static int
+match_option(const char *arg, const char *name, int argc, char **argv, int *i, const char **value)
+{
+    size_t n = strlen(name);
+    *value = NULL;
+    if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, name, n) != 0)
+        return 0;
+    if (arg[2 + n] == '=')
+        *value = arg + 3 + n;
+    else if (arg[2 + n] == '\0' && *i + 1 < argc)
+        *value = argv[++*i];
+    else if (arg[2 + n] != '\0')
+        return 0;
+    return 1;
+}
+
+/*
+ * Reads text as a whole number from min to max into OUT *out. Returns 0, or 2 after printing
+ * that what (the option or variable) is out of range.
+ */
+static int
+parse_number(const char *what, const char *text, unsigned min, unsigned max, unsigned *out)
+{
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!text[0] || *end || text[0] == '-' || text[0] == '+' || v < min || v > max) {
+        fprintf(stderr, "entitled: %s must be %u to %u\n", what, min, max);
+        return 2;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
 int
 ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char *allowed)
 {
     memset(o, 0, sizeof(*o));
+    o->rate_usage = 2000;
+    o->rate_admin = 200;
+    o->timeout_s = 30;
+    o->per_ip_connections = 1024;
+    const struct number_opt numbers[] = {
+        {"rate-evaluate", "ENTITLED_RATE_EVALUATE", 0, 1000000, &o->rate_evaluate},
+        {"rate-usage", "ENTITLED_RATE_USAGE", 0, 1000000, &o->rate_usage},
+        {"rate-admin", "ENTITLED_RATE_ADMIN", 0, 1000000, &o->rate_admin},
+        {"timeout-seconds", "ENTITLED_TIMEOUT_SECONDS", 1, 86400, &o->timeout_s},
+        {"per-ip-connections", "ENTITLED_PER_IP_CONNECTIONS", 1, 65535, &o->per_ip_connections},
+    };
+    const size_t n_numbers = sizeof(numbers) / sizeof(numbers[0]);
+    for (size_t k = 0; k < n_numbers; k++) {
+        const char *env = getenv(numbers[k].env);
+        if (!env || !env[0] || !strstr(allowed, numbers[k].name))
+            continue;
+        int rc = parse_number(numbers[k].env, env, numbers[k].min, numbers[k].max, numbers[k].slot);
+        if (rc)
+            return rc;
+    }
     o->listen = getenv("ENTITLED_LISTEN");
     o->store = getenv("ENTITLED_STORE");
     o->key_file = getenv("ENTITLED_KEY_FILE");
@@ -55,15 +125,8 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
                                 &o->scope,  &o->account, &o->name,     &o->cache_accounts_text};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
-            size_t n = strlen(names[k]);
-            if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, names[k], n) != 0)
-                continue;
             const char *value = NULL;
-            if (arg[2 + n] == '=')
-                value = arg + 3 + n;
-            else if (arg[2 + n] == '\0' && i + 1 < argc)
-                value = argv[++i];
-            else if (arg[2 + n] != '\0')
+            if (!match_option(arg, names[k], argc, argv, &i, &value))
                 continue;
             if (!strstr(allowed, names[k]) || !value) {
                 fprintf(stderr, "entitled: option --%s %s\n", names[k],
@@ -80,6 +143,22 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
                     return 2;
                 }
             }
+        }
+        for (size_t k = 0; k < n_numbers && !matched; k++) {
+            const char *value = NULL;
+            if (!match_option(arg, numbers[k].name, argc, argv, &i, &value))
+                continue;
+            if (!strstr(allowed, numbers[k].name) || !value) {
+                fprintf(stderr, "entitled: option --%s %s\n", numbers[k].name,
+                        value ? "is not taken by this command" : "needs a value");
+                return 2;
+            }
+            matched = true;
+            char what[64];
+            snprintf(what, sizeof(what), "--%s", numbers[k].name);
+            int rc = parse_number(what, value, numbers[k].min, numbers[k].max, numbers[k].slot);
+            if (rc)
+                return rc;
         }
         if (!matched) {
             fprintf(stderr, "entitled: unknown option '%s' (see --help)\n", arg);

@@ -19,13 +19,20 @@ struct ent_opts {
     const char *name;                /* keys create --name */
     const char *cache_accounts_text; /* --cache-accounts (ENTITLED_CACHE_ACCOUNTS) */
     size_t cache_accounts;           /* parsed; 0: the default */
+    unsigned rate_evaluate;          /* --rate-evaluate (ENTITLED_RATE_EVALUATE), default 0: off */
+    unsigned rate_usage;             /* --rate-usage (ENTITLED_RATE_USAGE), default 2000 */
+    unsigned rate_admin;             /* --rate-admin (ENTITLED_RATE_ADMIN), default 200 */
+    unsigned timeout_s;              /* --timeout-seconds (ENTITLED_TIMEOUT_SECONDS), default 30 */
+    unsigned per_ip_connections;     /* --per-ip-connections (ENTITLED_PER_IP_CONNECTIONS),
+                                        default 1024 */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     bool help;                       /* --help */
 };
 
 /*
- * Reads the environment, then argv[first..argc) into o. Options the command does not take are
- * refused. Returns 0, or 2 after printing what is wrong.
+ * Reads the environment, then argv[first..argc) into o, over the defaults. Options the command
+ * does not take are refused, and their environment variables ignored (ENTITLED_THREADS is read
+ * by every command). Returns 0, or 2 after printing what is wrong.
  */
 int ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char *allowed);
 

@@ -43,8 +43,9 @@ struct ent_request {
     const char *params[ENT_PATH_PARAMS]; /* path parameters, in the context's arena */
     struct ent_buf body;
     bool body_too_large;
-    bool first_call_done;
-    json_t *json; /* the parsed body, when the route takes JSON */
+    bool first_call_done; /* its headers are in and start_request() ran */
+    size_t target_len;    /* the request target's length as sent (path and query) */
+    json_t *json;         /* the parsed body, when the route takes JSON */
     struct ent_ctx *ctx;
     int64_t start_ns;
     /* The answer. */

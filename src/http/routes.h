@@ -2,7 +2,8 @@
 /*
  * routes.h: the route table, THE one list of the API's routes (routes.c), and the matcher.
  * A row says everything the dispatcher checks before a handler runs: method, path, who may
- * call it, whether it takes a JSON body and whether it honours Idempotency-Key.
+ * call it, whether it takes a JSON body, whether it honours Idempotency-Key and which per-key
+ * rate limit applies to it.
  */
 #ifndef ENT_HTTP_ROUTES_H
 #define ENT_HTTP_ROUTES_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http/ratelimit.h"
 #include "http/request.h"
 
 typedef void (*ent_handler_fn)(struct ent_request *req);
@@ -33,7 +35,8 @@ struct ent_route {
     ent_handler_fn handler;
     unsigned allow; /* ENT_ALLOW_*; 0 for unauthenticated routes */
     enum ent_body body;
-    bool idempotent; /* honours Idempotency-Key */
+    bool idempotent;                /* honours Idempotency-Key */
+    enum ent_rate_class rate_class; /* whose per-key rate applies; ENT_RATE_NONE without a key */
 };
 
 extern const struct ent_route ent_routes[];

@@ -2,8 +2,16 @@
 /*
  * server.c: the libmicrohttpd adapter. It reads each request whole (the body bounded at
  * 1 MiB while it arrives), applies the checks every route shares, in this order: route (404),
- * method (405), key (401), scope (403), body size (413), media type (415), JSON (400),
- * Idempotency-Key; then calls the route's handler and sends its answer.
+ * method (405), key (401), scope (403), the key's rate limit (429), body size (413), media type
+ * (415), JSON (400), Idempotency-Key; then calls the route's handler and sends its answer.
+ *
+ * Limits on what a client may send or hold (docs/ARCHITECTURE.md, "Limits"): a request target
+ * over 8 KiB is a 414 and a header section over 16 KiB a 431, both answered here as problem
+ * documents before the body is read; beyond the connection's memory limit (64 KiB for the
+ * request line and headers together) libmicrohttpd answers 414 or 431 itself, with a short HTML
+ * body, and closes the connection. A request has --timeout-seconds from its request line to
+ * arrive in full (the connection is closed otherwise); an idle connection is closed after the
+ * same time.
  *
  * Answers are queued only once the request has been received in full: libmicrohttpd 0.9.75
  * closes a keep-alive connection when an answer is queued from the first call of a request.
@@ -35,11 +43,18 @@
 #include "http/api.h"
 #include "http/json.h"
 #include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/routes.h"
 
+/* The longest request target (path and query, as sent) and header section answered normally. */
+#define TARGET_MAX ((size_t)8 << 10)
+#define HEADERS_MAX ((size_t)16 << 10)
+
 struct server {
     struct ent_app *app;
+    struct ent_ratelimit *limits; /* NULL when no class is limited */
+    int64_t request_timeout_ns;   /* from the request line to the end of the body */
     bool quiet;
 };
 
@@ -134,6 +149,31 @@ authenticate(struct ent_request *req)
         return false;
     }
     return true;
+}
+
+/*
+ * Takes a token of the route's rate class for the request's key; answers 429 with Retry-After
+ * and returns false when the key is over its rate.
+ */
+static bool
+check_rate(struct server *srv, struct ent_request *req)
+{
+    unsigned retry_after_s = 0;
+    const struct ent_principal *who = ent_ctx_principal(req->ctx);
+    if (ent_ratelimit_take(srv->limits, who->key_id, req->route->rate_class, mono_ns(),
+                           &retry_after_s))
+        return true;
+    char *value = ent_ctx_alloc(req->ctx, 16);
+    if (value) {
+        snprintf(value, 16, "%u", retry_after_s);
+        req->retry_after = value;
+    }
+    char detail[128];
+    snprintf(detail, sizeof(detail),
+             "this key sent more requests of this kind than its rate allows; retry in %u s",
+             retry_after_s);
+    ent_http_reply_code(req, ENT_ERATE, detail);
+    return false;
 }
 
 /* True when the Content-Type is application/json (UTF-8 if a charset is named). */
@@ -260,6 +300,8 @@ dispatch(struct server *srv, struct ent_request *req, const char *url)
             ent_http_reply_code(req, ENT_EFORBIDDEN, "this key may not use this route");
             return;
         }
+        if (!check_rate(srv, req))
+            return;
     }
     if (!read_body(req) || !check_idempotency(req))
         return;
@@ -297,16 +339,44 @@ queue_answer(struct ent_request *req)
     return r;
 }
 
-/* Starts a request: its state, and the body limit from Content-Length. */
-static struct ent_request *
-start_request(struct server *srv, struct MHD_Connection *conn, const char *url, const char *method)
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: called once a request line is read, before its headers, with the
+ * request target as sent (path and query, not yet decoded). The request starts here, so its
+ * time runs from its request line and its target's length is known; the result becomes the
+ * request's *con_cls (NULL when out of memory: on_request then starts the request itself).
+ */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    (void)cls;
+    (void)conn;
     struct ent_request *req = ent_calloc(1, sizeof(*req));
     if (!req)
         return NULL;
+    req->start_ns = mono_ns();
+    req->target_len = strlen(uri);
+    return req;
+}
+
+/*
+ * Starts a request once its headers are in: its state, and the body limit from Content-Length.
+ * req: the request made by on_request_line(), or NULL to make it here. Returns the request
+ * (req->url NULL when out of memory), or NULL when out of memory.
+ */
+static struct ent_request *
+start_request(struct server *srv, struct MHD_Connection *conn, struct ent_request *req,
+              const char *url, const char *method)
+{
+    if (!req) {
+        req = ent_calloc(1, sizeof(*req));
+        if (!req)
+            return NULL;
+        req->start_ns = mono_ns();
+        req->target_len = strlen(url);
+    }
+    req->first_call_done = true;
     req->conn = conn;
     req->app = srv->app;
-    req->start_ns = mono_ns();
     req->method = parse_method(method);
     req->method_name = ent_routes_method_name(req->method);
     req->url = ent_strndup(url, strlen(url));
@@ -319,6 +389,40 @@ start_request(struct server *srv, struct MHD_Connection *conn, const char *url, 
     return req;
 }
 
+/* MHD_KeyValueIterator: adds the length of one header line to *(size_t *)cls. */
+static enum MHD_Result
+add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    size_t *total = cls;
+    *total += strlen(key) + 2 + (value ? strlen(value) : 0) + 2; /* "key: value\r\n" */
+    return MHD_YES;
+}
+
+/*
+ * Answers a request whose target, headers or declared body is over its limit (414, 431, 413)
+ * before reading its body; returns false when none is.
+ */
+static bool
+refuse_oversized(struct ent_request *req)
+{
+    size_t header_bytes = 0;
+    if (req->target_len > TARGET_MAX) {
+        ent_http_reply_code(req, ENT_EURITOOLONG, "the request target is longer than 8 KiB");
+        return true;
+    }
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_header_len, &header_bytes);
+    if (header_bytes > HEADERS_MAX) {
+        ent_http_reply_code(req, ENT_EHEADERS, "the request headers are larger than 16 KiB");
+        return true;
+    }
+    if (req->body_too_large) {
+        ent_http_reply_code(req, ENT_ETOOLARGE, "the body is larger than 1 MiB");
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -326,20 +430,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     (void)version;
     struct server *srv = cls;
     struct ent_request *req = *con_cls;
-    if (!req) {
-        req = start_request(srv, conn, url, method);
-        if (!req || !req->url)
+    if (!req || !req->first_call_done) {
+        req = start_request(srv, conn, req, url, method);
+        if (!req)
             return MHD_NO;
         *con_cls = req;
-        if (req->body_too_large) {
-            /* Refuse at once rather than read a body we will not keep; the connection closes. */
-            ent_http_reply_code(req, ENT_ETOOLARGE, "the body is larger than 1 MiB");
+        if (!req->url)
+            return MHD_NO;
+        /* Refuse at once rather than read a body we will not keep; the connection closes. */
+        if (refuse_oversized(req))
             return queue_answer(req);
-        }
         return MHD_YES;
     }
     if (req->status)
         return MHD_YES; /* answered already (413); the rest of the body is dropped */
+    if (mono_ns() - req->start_ns > srv->request_timeout_ns)
+        return MHD_NO; /* a request trickling in slower than the timeout: close the connection */
     if (*upload_data_size) {
         if (!req->body_too_large && ent_buf_append(&req->body, upload_data, *upload_data_size) < 0)
             req->body_too_large = true;
@@ -379,6 +485,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct ent_request *req = *con_cls;
     if (!req)
         return;
+    if (!req->first_call_done) {
+        /* Only its request line came: the connection closed, or libmicrohttpd refused it. */
+        ent_free(req);
+        *con_cls = NULL;
+        return;
+    }
     int64_t duration = mono_ns() - req->start_ns;
     size_t route = req->route ? (size_t)(req->route - ent_routes) : ent_routes_count;
     ent_metrics_count(route, req->status, duration);
@@ -436,7 +548,20 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         return 1;
     }
     unsigned threads = cfg->threads < 2 ? 2 : cfg->threads;
-    struct server srv = {.app = app, .quiet = cfg->quiet};
+    unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : 30u;
+    struct server srv = {
+        .app = app, .quiet = cfg->quiet, .request_timeout_ns = (int64_t)timeout_s * 1000000000};
+    if (cfg->rate_evaluate || cfg->rate_usage || cfg->rate_admin) {
+        struct ent_ratelimit_config limits = {.rate_per_s = {
+                                                  [ENT_RATE_EVALUATE] = cfg->rate_evaluate,
+                                                  [ENT_RATE_USAGE] = cfg->rate_usage,
+                                                  [ENT_RATE_ADMIN] = cfg->rate_admin,
+                                              }};
+        if (ent_ratelimit_new(&limits, &srv.limits) < 0) {
+            fprintf(stderr, "entitled: out of memory\n");
+            return 1;
+        }
+    }
 
     /* The pool's threads inherit this mask, so only sigwait() below sees these signals. */
     sigset_t stop;
@@ -452,18 +577,23 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->timeout_s ? cfg->timeout_s : 30u, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->connection_limit ? cfg->connection_limit : 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->per_ip_limit ? cfg->per_ip_limit : 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit ? cfg->connection_limit : 4096u,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit ? cfg->per_ip_limit : 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &srv, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
                 listen);
+        ent_ratelimit_free(srv.limits);
         return 1;
     }
     fprintf(stderr, "entitled: serving on http://%s with %u threads\n", listen, threads);
+    fprintf(stderr,
+            "entitled: rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
+            "admin %u\n",
+            cfg->rate_evaluate, cfg->rate_usage, cfg->rate_admin);
 
     int sig = 0;
     sigwait(&stop, &sig);
@@ -471,6 +601,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
+    ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");
     return 0;
 }

@@ -15,13 +15,18 @@ struct ent_server_config {
     unsigned threads;          /* worker threads (at least 2) */
     unsigned connection_limit; /* connections at once (default 4096) */
     unsigned per_ip_limit;     /* connections at once from one address (default 1024) */
-    unsigned timeout_s;        /* idle connection timeout (default 30) */
+    unsigned timeout_s;        /* idle connection timeout, and the time a request has to arrive
+                                  in full once its request line has (default 30) */
+    unsigned rate_evaluate;    /* requests per second per key, class evaluate; 0: no limit */
+    unsigned rate_usage;       /* the same for the usage class (usage, activations) */
+    unsigned rate_admin;       /* the same for every other /v1 route */
     bool quiet;                /* no request log */
 };
 
 /*
  * Serves app until SIGTERM or SIGINT. Returns 0 after a clean stop, 1 when the daemon cannot
- * start (the reason is printed on stderr).
+ * start (the reason is printed on stderr). A zeroed cfg serves on 127.0.0.1:8080 with the
+ * default connection limits and no rate limits (the command line's defaults are in cmd/).
  */
 int ent_server_run(struct ent_app *app, const struct ent_server_config *cfg);
 

@@ -29,9 +29,15 @@ def free_port():
 
 
 class Daemon:
-    """An entitled daemon started for tests; stop() ends it with SIGTERM."""
+    """An entitled daemon started for tests; stop() ends it with SIGTERM.
 
-    def __init__(self, workdir, admin_key=None, extra_env=None, args=()):
+    The tests send one admin key's requests back to back and in bursts, faster than the default
+    per-key rate limits (usage 2000/s, admin 200/s) allow, so a test daemon runs with every rate
+    limit off unless default_limits is true; extra_env and args may still set each one.
+    test_88_limits.py tests the limits and their defaults on daemons of its own.
+    """
+
+    def __init__(self, workdir, admin_key=None, extra_env=None, args=(), default_limits=False):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -39,6 +45,11 @@ class Daemon:
         self.admin_key = admin_key
         env = dict(os.environ)
         env.pop("ENTITLED_ADMIN_KEY", None)
+        for name in ("ENTITLED_RATE_EVALUATE", "ENTITLED_RATE_USAGE", "ENTITLED_RATE_ADMIN"):
+            if default_limits:
+                env.pop(name, None)
+            else:
+                env[name] = "0"
         if admin_key:
             env["ENTITLED_ADMIN_KEY"] = admin_key
         env.update(extra_env or {})

@@ -205,6 +205,9 @@ routes__table__rows_are_consistent(void **state)
             fail_msg("%s %s: Idempotency-Key is for POST", method, r->pattern);
         if (strncmp(r->pattern, "/v1/", 4) == 0 && r->allow == 0)
             fail_msg("%s %s: an API route needs a key", method, r->pattern);
+        if ((r->allow == 0) != (r->rate_class == ENT_RATE_NONE))
+            fail_msg("%s %s: a route is rate-limited exactly when it needs a key", method,
+                     r->pattern);
         if (r->method == ENT_HEAD || r->method == ENT_OPTIONS || r->method == ENT_OTHER)
             fail_msg("%s %s: HEAD and OPTIONS are answered by the dispatcher", method, r->pattern);
     }
@@ -440,6 +443,49 @@ routes__stale_params__are_cleared_and_left_unwritten(void **state)
     assert_null(params[1]);
 }
 
+/* The class of (method, pattern) in the table; the test fails when the route is missing. */
+static enum ent_rate_class
+rate_class_of(enum ent_method method, const char *pattern)
+{
+    for (size_t i = 0; i < ent_routes_count; i++) {
+        if (ent_routes[i].method == method && strcmp(ent_routes[i].pattern, pattern) == 0)
+            return ent_routes[i].rate_class;
+    }
+    fail_msg("%s %s is not in the table", ent_routes_method_name(method), pattern);
+    return ENT_RATE_NONE;
+}
+
+static void
+routes__rate_classes__are_evaluate_usage_and_admin_as_documented(void **state)
+{
+    (void)state;
+    static const struct {
+        enum ent_method method;
+        const char *pattern;
+    } evaluate[] = {{ENT_POST, "/v1/evaluate"},
+                    {ENT_POST, "/v1/evaluate/bulk"},
+                    {ENT_GET, "/v1/accounts/{account}/entitlements"}},
+      usage[] = {{ENT_POST, "/v1/usage"},
+                 {ENT_POST, "/v1/usage/batch"},
+                 {ENT_POST, "/v1/activations"},
+                 {ENT_DELETE, "/v1/activations/{activation}"},
+                 {ENT_POST, "/v1/activations/{activation}/heartbeat"}};
+    size_t n_evaluate = 0, n_usage = 0;
+    for (size_t i = 0; i < ARRAY_LEN(evaluate); i++)
+        assert_int_equal(rate_class_of(evaluate[i].method, evaluate[i].pattern), ENT_RATE_EVALUATE);
+    for (size_t i = 0; i < ARRAY_LEN(usage); i++)
+        assert_int_equal(rate_class_of(usage[i].method, usage[i].pattern), ENT_RATE_USAGE);
+    for (size_t i = 0; i < ent_routes_count; i++) {
+        n_evaluate += ent_routes[i].rate_class == ENT_RATE_EVALUATE;
+        n_usage += ent_routes[i].rate_class == ENT_RATE_USAGE;
+    }
+    /* Every other /v1 route is admin: no route is in a class by accident. */
+    assert_int_equal(n_evaluate, ARRAY_LEN(evaluate));
+    assert_int_equal(n_usage, ARRAY_LEN(usage));
+    assert_int_equal(rate_class_of(ENT_GET, "/v1/usage"), ENT_RATE_ADMIN);
+    assert_int_equal(rate_class_of(ENT_GET, "/healthz"), ENT_RATE_NONE);
+}
+
 static void
 routes__method_names__are_the_http_names(void **state)
 {
@@ -473,6 +519,7 @@ main(void)
         cmocka_unit_test(routes__head__is_matched_as_get),
         cmocka_unit_test(routes__path_longer_than_the_buffer__is_not_matched),
         cmocka_unit_test(routes__stale_params__are_cleared_and_left_unwritten),
+        cmocka_unit_test(routes__rate_classes__are_evaluate_usage_and_admin_as_documented),
         cmocka_unit_test(routes__method_names__are_the_http_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
