@@ -17,6 +17,7 @@ static const char usage[] =
     "  serve         serve the HTTP API (see `entitled serve --help`)\n"
     "  migrate       apply pending schema migrations to the store and exit\n"
     "  keys create   create an API key and print its secret once\n"
+    "  import FILE   load features, products, accounts and entitlements from JSON lines\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --store URL (ENTITLED_STORE, default sqlite:entitled.db).\n"
@@ -37,6 +38,8 @@ main(int argc, char **argv)
         return ent_cmd_migrate(argc, argv);
     if (strcmp(cmd, "keys") == 0)
         return ent_cmd_keys(argc, argv);
+    if (strcmp(cmd, "import") == 0)
+        return ent_cmd_import(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("entitled %s\n", ENT_VERSION);
         return 0;
