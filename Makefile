@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # A thin wrapper over Meson: every target installs what it needs first (scripts/deps.sh).
 #   make run    build and serve on 127.0.0.1:8080 with SQLite at ./entitled.db
-#   make test   build with ASan + UBSan and run every test (unit, API, OpenAPI lint)
+#   make test   build with ASan + UBSan and run every test (unit, API on SQLite and on a
+#               throwaway PostgreSQL, TSan, OpenAPI lint)
 #   make build  leave the daemon at build/entitled
 BUILD      ?= build
 TEST_BUILD ?= build-asan

@@ -151,6 +151,15 @@ ENT_API void ent_app_close(struct ent_app *app);
 /* Checks that the store answers. Errors: ENT_EUNAVAILABLE. Thread safety: any thread. */
 ENT_API int ent_app_ping(struct ent_app *app);
 
+/*
+ * The time of the application's clock, in ms since the epoch: the store's clock, so that every
+ * time-derived decision (expiry, windows, heartbeats) is the same on every daemon sharing a
+ * PostgreSQL store whatever the skew of their machines' clocks (the database's clock, corrected
+ * by an offset measured in the background); the wall clock on SQLite. Reads memory only.
+ * THREAD SAFETY: any thread.
+ */
+ENT_API int64_t ent_app_now(struct ent_app *app);
+
 /* The schema version the store is at after ent_app_open(). */
 ENT_API int ent_app_schema_version(struct ent_app *app);
 

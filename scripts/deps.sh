@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages entitled needs to build, run or test, and only those that are
 # missing. Called by `make run`, `make build` and `make test`; safe to run again at any time.
+# test adds PostgreSQL (Debian's `postgresql`): scripts/pg.sh runs a throwaway server of it for the
+# API tests; the cluster the package itself makes is not used.
 # Usage: scripts/deps.sh [build|test|bench]
 set -eu
 
 build_pkgs="meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libpq-dev libsodium-dev libyajl-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema clang
-libclang-rt-14-dev sqlite3 valgrind nodejs npm"
+libclang-rt-14-dev sqlite3 valgrind nodejs npm postgresql"
 bench_pkgs="wrk nginx gnuplot-nox"
 
 want=$build_pkgs

@@ -67,15 +67,6 @@ mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Milliseconds of the wall clock: the time a request is served at. */
-static int64_t
-wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The method of a request line. */
 static enum ent_method
 parse_method(const char *m)
@@ -280,7 +271,7 @@ dispatch(struct server *srv, struct ent_request *req, const char *url)
         }
         return;
     }
-    if (ent_ctx_new(srv->app, wall_ms(), &req->ctx) < 0) {
+    if (ent_ctx_new(srv->app, ent_app_now(srv->app), &req->ctx) < 0) {
         ent_http_reply_code(req, ENT_ENOMEM, NULL);
         return;
     }

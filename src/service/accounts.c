@@ -404,6 +404,10 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "account.deleted", a.id, a.id, ENT_KIND_ACCOUNT, &a, NULL);
     if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, a.id);
+    for (size_t i = 0; rc == ENT_OK && i < n_revoked; i++)
+        rc = ent_ctx_touch_key(ctx, revoked[i]);
+    if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
     if (rc < 0)
         return ent_ctx_write_fail(ctx, rc, err);

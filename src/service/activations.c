@@ -10,7 +10,9 @@
  *
  * Invariants:
  *  - A seat is taken (insert or revival) only inside one write transaction that counted the
- *    live seats of its scope first; BEGIN IMMEDIATE serializes writers, so the count is exact.
+ *    live seats of its scope first; writers of one scope take turns (BEGIN IMMEDIATE on SQLite;
+ *    on PostgreSQL find and count lock the scope's account or entitlement row), so the count
+ *    is exact, also between daemons.
  *  - Liveness inside those transactions is judged at the "seat time" (seat_time()): never
  *    earlier than any seat taken before. Requests are timed when they arrive but serialize
  *    later, so a slow request could otherwise find alive (and refresh) an activation that a
@@ -473,6 +475,8 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc == ENT_OK)
         rc = take_seat(ctx, &sc, in, &act, &made, err);
     if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, act.account_id);
+    if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
         return ent_ctx_write_fail(ctx, rc, err);
@@ -572,6 +576,8 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "activation.deactivated", act.account_id, act.id,
                                ENT_KIND_ACTIVATION, &before, &act);
+    if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
@@ -674,6 +680,8 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
         rc = load_activation(ctx, id, &act, err);
     if (rc == ENT_OK)
         rc = beat(ctx, &sc, &act, err);
+    if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)

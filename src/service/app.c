@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * app.c: the application: opening the store, the key-hashing secret kept in a file beside it,
- * and the shared caches. Everything a request needs hangs off struct ent_app.
+ * the shared caches, and what keeps them true when other daemons share the store (the store's
+ * listener drops what their commits made stale). The application's clock is the store's.
+ * Everything a request needs hangs off struct ent_app.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -67,6 +68,45 @@ load_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
     return ENT_OK;
 }
 
+/*
+ * Called by the store's listener thread when another daemon (or this one) committed a change:
+ * drops what it made stale before anyone can read it again: an account's snapshot, a revoked
+ * key's cache entry, or on a change of the catalog the catalog and with it every snapshot
+ * (snapshots are built against one catalog generation). While changes may go unannounced
+ * (the listener is not listening) nothing is cached; when it listens again, what was cached
+ * before goes (snapshots and keys).
+ */
+static void
+store_changed(void *arg, enum ent_store_change what, const char *id)
+{
+    struct ent_app *app = arg;
+    switch (what) {
+    case ENT_STORE_CHANGE_ACCOUNT:
+        ent_cache_drop(app, id);
+        break;
+    case ENT_STORE_CHANGE_KEY:
+        ent_keys_cache_drop(app, id);
+        break;
+    case ENT_STORE_CHANGE_CATALOG:
+        ent_cache_catalog_changed(app);
+        break;
+    case ENT_STORE_CHANGE_ALL:
+        ent_cache_keep(app, false);
+        ent_keys_cache_drop(app, NULL);
+        break;
+    case ENT_STORE_LISTENING:
+        ent_keys_cache_drop(app, NULL);
+        ent_cache_keep(app, true);
+        break;
+    }
+}
+
+int64_t
+ent_app_now(struct ent_app *app)
+{
+    return app->store->ops->now_ms(app->store);
+}
+
 int
 ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_error *err)
 {
@@ -92,11 +132,12 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
             snprintf(path, sizeof(path), "entitled.key");
         rc = load_hash_key(app, path, err);
     }
-    if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0]) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        rc = ent_keys_register_admin(app, cfg->admin_key, now, err);
+    if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
+        rc = ent_keys_register_admin(app, cfg->admin_key, ent_app_now(app), err);
+    if (rc == ENT_OK) {
+        rc = app->store->ops->listen(app->store, store_changed, app);
+        if (rc < 0)
+            ent_error_set(err, rc, "cannot listen for changes made by other daemons");
     }
     if (rc < 0) {
         if (err && err->code == ENT_OK)

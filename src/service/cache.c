@@ -47,6 +47,7 @@ struct catalog_index {
 struct ent_cache {
     pthread_mutex_t lock;
     atomic_uint_fast64_t catalog_gen;
+    atomic_bool hold_off; /* keep nothing built: changes may go unannounced (ent_cache_keep) */
     atomic_uint_fast64_t stripes[STRIPES];
     struct ent_catalog *catalog; /* the current one, or NULL */
     struct ent_snapshot **by_id;
@@ -302,7 +303,8 @@ ent_cache_catalog(struct ent_ctx *ctx, struct ent_catalog **out)
         return rc;
     pthread_mutex_lock(&c->lock);
     cat->refs_ = 1;
-    if (atomic_load(&c->catalog_gen) == gen && (!c->catalog || c->catalog->gen_ != gen)) {
+    if (atomic_load(&c->catalog_gen) == gen && !atomic_load(&c->hold_off) &&
+        (!c->catalog || c->catalog->gen_ != gen)) {
         struct ent_catalog *old = c->catalog;
         c->catalog = cat;
         cat->refs_++; /* the cache's own reference */
@@ -331,6 +333,18 @@ void
 ent_cache_catalog_changed(struct ent_app *app)
 {
     atomic_fetch_add(&app->cache->catalog_gen, 1);
+}
+
+void
+ent_cache_keep(struct ent_app *app, bool keep)
+{
+    struct ent_cache *c = app->cache;
+    if (!keep)
+        atomic_store(&c->hold_off, true);
+    /* Either way, nothing cached before this moment is used again. */
+    atomic_fetch_add(&c->catalog_gen, 1);
+    if (keep)
+        atomic_store(&c->hold_off, false);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -792,7 +806,7 @@ ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *acc
     pthread_mutex_lock(&c->lock);
     built->refs_ = 1;
     bool current = atomic_load(&c->stripes[stripe_of(built->account_id)]) == gen &&
-                   atomic_load(&c->catalog_gen) == cat->gen_;
+                   atomic_load(&c->catalog_gen) == cat->gen_ && !atomic_load(&c->hold_off);
     if (current)
         table_insert(c, built);
     else

@@ -129,6 +129,14 @@ void ent_cache_drop(struct ent_app *app, const char *account_id);
 /* Marks the catalog stale (and with it every snapshot); call after a catalog write. */
 void ent_cache_catalog_changed(struct ent_app *app);
 
+/*
+ * keep false: drops everything cached and keeps nothing built from now on (each request builds
+ * the catalog and snapshots it uses), for while other daemons' changes may go unannounced (the
+ * store's listener lost its connection). keep true: drops everything cached again (what was
+ * missed meanwhile is unknown) and caches as usual. THREAD SAFETY: any thread.
+ */
+void ent_cache_keep(struct ent_app *app, bool keep);
+
 /* Counters for /metrics and tests. */
 struct ent_cache_stats {
     uint64_t hits, misses, builds, drops, evictions, accounts;

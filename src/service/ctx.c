@@ -126,6 +126,9 @@ ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const 
         return ent_batch_held(ctx);
     if (ctx->idem_bound)
         rc = ent_idempotency_record(ctx, status, kind, object);
+    /* The other daemons drop their cached catalog when this commits (and only then). */
+    if (rc == ENT_OK && ctx->catalog_touched)
+        rc = sess->ops->announce(sess, ENT_STORE_CHANGE_CATALOG, NULL);
     if (rc == ENT_OK)
         rc = sess->ops->commit(sess);
     else
@@ -152,6 +155,22 @@ void
 ent_ctx_touch_catalog(struct ent_ctx *ctx)
 {
     ctx->catalog_touched = true;
+}
+
+int
+ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id)
+{
+    if (ctx->batch.on || !ctx->sess || !account_id || !account_id[0])
+        return ENT_OK;
+    return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_ACCOUNT, account_id);
+}
+
+int
+ent_ctx_touch_key(struct ent_ctx *ctx, const char *key_id)
+{
+    if (ctx->batch.on || !ctx->sess || !key_id || !key_id[0])
+        return ENT_OK;
+    return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_KEY, key_id);
 }
 
 void

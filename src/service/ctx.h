@@ -75,6 +75,21 @@ int ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, co
 void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 
 /*
+ * Inside the open write, announces to the other daemons sharing the store that the data of
+ * account_id changes (store op announce: delivered at commit, so each drops its snapshot of the
+ * account). Every write that drops a snapshot after its commit calls this before. In batch mode
+ * does nothing: the batch's commit announces that everything changed.
+ * Errors: ENT_EBUSY, ENT_ESTORE.
+ */
+int ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id);
+
+/*
+ * As ent_ctx_touch_account, for an API key the open write revokes: the other daemons drop it
+ * from their key caches when it commits. Errors: ENT_EBUSY, ENT_ESTORE.
+ */
+int ent_ctx_touch_key(struct ent_ctx *ctx, const char *key_id);
+
+/*
  * Ends a failed change: rolls back the open write (if any) and returns rc, recorded in err. A
  * code the checks recorded already (field errors, a conflict, a missing object with its
  * message) stands; any other code is a store failure and replaces what err held, so that an

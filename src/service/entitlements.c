@@ -268,6 +268,8 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
         rc = ent_error_set(err, ENT_ECONFLICT, "activation_id: the activation id '%s' is taken",
                            e.activation_id ? e.activation_id : "");
     if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, made.account_id);
+    if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
     if (rc < 0)
         return ent_ctx_write_fail(ctx, rc, err);
@@ -431,6 +433,10 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ent_events_record(ctx, "entitlement.updated", after.account_id, after.id,
                                ENT_KIND_ENTITLEMENT, &before, &after);
     if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, before.account_id);
+    if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)
+        rc = ent_ctx_touch_account(ctx, after.account_id);
+    if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
         return ent_ctx_write_fail(ctx, rc, err);
@@ -478,6 +484,8 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     if (rc == ENT_OK && revoking)
         rc = ent_events_record(ctx, "entitlement.revoked", after.account_id, after.id,
                                ENT_KIND_ENTITLEMENT, &before, &after);
+    if (rc == ENT_OK && revoking)
+        rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)

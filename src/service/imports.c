@@ -55,7 +55,12 @@ ent_ctx_batch_commit(struct ent_ctx *ctx, struct ent_error *err)
         return ent_error_set(err, ENT_EINVAL, "no batch is open in this context");
     if (!ctx->batch.open)
         return ENT_OK;
-    int rc = ctx->sess->ops->commit(ctx->sess);
+    /* The other daemons drop their catalog, and with it every snapshot, when this commits. */
+    int rc = ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_CATALOG, NULL);
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->commit(ctx->sess);
+    else
+        ctx->sess->ops->rollback(ctx->sess);
     ctx->batch.open = false;
     if (rc < 0) {
         ent_batch_lost(ctx);

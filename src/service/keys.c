@@ -126,7 +126,7 @@ ent_keys_cache_drop(struct ent_app *app, const char *key_id)
     pthread_rwlock_wrlock(&c->lock);
     for (size_t i = 0; i < CACHE_BUCKETS; i++) {
         for (struct cached_key **p = &c->buckets[i]; *p;) {
-            if (strcmp((*p)->principal.key_id, key_id) == 0) {
+            if (!key_id || strcmp((*p)->principal.key_id, key_id) == 0) {
                 struct cached_key *e = *p;
                 *p = e->next;
                 ent_free(e);
@@ -285,6 +285,8 @@ ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err)
         if (rc == ENT_OK)
             rc = ent_events_record(ctx, "key.revoked", before.account_id, before.id, ENT_KIND_KEY,
                                    &before, &after);
+        if (rc == ENT_OK)
+            rc = ent_ctx_touch_key(ctx, before.id);
     }
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_KEY, NULL);
@@ -364,6 +366,11 @@ ent_keys_register_admin(struct ent_app *app, const char *secret, int64_t now_ms,
     }
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 0, ENT_KIND_KEY, NULL);
+    /* Another daemon starting on the same store registered the same key first: it is there. */
+    if (rc == ENT_ECONFLICT) {
+        ent_ctx_write_abort(ctx);
+        rc = ENT_OK;
+    }
     ent_ctx_free(ctx);
     return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
 }
@@ -379,18 +386,32 @@ ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret, size_t sec
         return rc;
     struct ent_principal system = {.scope = ENT_SCOPE_ADMIN};
     ctx->principal = system;
-    struct ent_store_session *sess;
+    /* The count and the insert share one write, which keeps the bootstraps of other daemons
+     * starting on the same store waiting (store.h, key_count): one key is made between them. */
     int64_t n = 0;
-    rc = ent_ctx_session(ctx, &sess);
+    rc = ent_ctx_write_begin(ctx);
     if (rc == ENT_OK)
-        rc = sess->ops->key_count(sess, &n);
+        rc = ctx->sess->ops->key_count(ctx->sess, &n);
     if (rc == ENT_OK && n == 0) {
-        struct ent_key_input in = {.name = "first admin key", .scope = ENT_SCOPE_ADMIN};
-        struct ent_key k;
-        rc = ent_keys_create(ctx, &in, &k, err);
+        struct ent_key k = {
+            .scope = ENT_SCOPE_ADMIN, .created_ms = ctx->now_ms, .name = "first admin key"};
+        rc = make_secret(ctx, k.scope, &k.secret, &k.prefix);
+        char hash[HASH_HEX];
+        if (rc == ENT_OK) {
+            ent_ctx_new_id(ctx, k.id);
+            hash_secret(app, k.secret, strlen(k.secret), hash);
+            rc = ctx->sess->ops->key_insert(ctx->sess, &k, hash);
+        }
+        struct ent_key shown = k;
+        shown.secret = NULL; /* the audit log never sees a secret */
+        if (rc == ENT_OK)
+            rc = ent_events_record(ctx, "key.created", NULL, k.id, ENT_KIND_KEY, NULL, &shown);
+        if (rc == ENT_OK)
+            rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_KEY, &shown);
         if (rc == ENT_OK)
             snprintf(secret, secret_cap, "%s", k.secret);
     }
+    ent_ctx_write_abort(ctx); /* nothing to write, or the write failed */
     ent_ctx_free(ctx);
-    return rc;
+    return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
 }

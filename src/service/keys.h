@@ -13,7 +13,7 @@
 struct ent_key_cache *ent_keys_cache_new(void);
 void ent_keys_cache_free(struct ent_key_cache *cache);
 
-/* Drops a key from the cache of authenticated keys (after a revocation). */
+/* Drops a key (NULL: every key) from the cache of authenticated keys (after a revocation). */
 void ent_keys_cache_drop(struct ent_app *app, const char *key_id);
 
 /*

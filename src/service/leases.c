@@ -285,6 +285,8 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
         rc = ent_events_record(ctx, "lease.applied", l.account_id, l.id, ENT_KIND_LEASE,
                                renewal ? &before : NULL, &l);
     if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, l.account_id);
+    if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_LEASE, &l);
     if (rc < 0)
         return ent_ctx_write_fail(ctx, rc, err);
@@ -438,6 +440,8 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "lease.extended", l.account_id, l.id, ENT_KIND_LEASE, &before,
                                &l);
+    if (rc == ENT_OK)
+        rc = ent_ctx_touch_account(ctx, l.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_LEASE, &l);
     if (rc < 0)

@@ -554,6 +554,8 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     answer = draft;
     if (rc == ENT_OK && in->activate)
         rc = activate_draft(ctx, &draft, &answer, err);
+    if (rc == ENT_OK && in->activate)
+        rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ORDER, &answer);
     if (rc < 0)
@@ -619,6 +621,8 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     bool activated = rc == ENT_OK && o.status == ENT_ORDER_DRAFT;
     if (activated)
         rc = activate_draft(ctx, &o, &answer, err);
+    if (rc == ENT_OK && activated)
+        rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ORDER, &answer);
     if (rc < 0)

@@ -6,8 +6,10 @@
  * An event counts in the window of its feature's reset period that contains its timestamp
  * (core/window.c); `never` has one window for all time. Its limit is the feature's value for
  * the account at that timestamp, evaluated (core/evaluate.c) over the grants of the account's
- * snapshot (cache.c). The check and the write happen in one write transaction, which the store
- * serializes (BEGIN IMMEDIATE), so "used + amount <= limit" is exact whatever the concurrency.
+ * snapshot (cache.c). The check and the write are one step of the store (usage_add adds the
+ * amount only while the counter stays at or below the limit: a conditional update on
+ * PostgreSQL, under BEGIN IMMEDIATE on SQLite), so "used + amount <= limit" is exact whatever
+ * the concurrency, also between daemons sharing one database.
  *
  * This file owns the rules: who may record for which account, the fields, the window, the
  * limit, idempotency keys (unique per account, for good: a replay answers the stored result).
@@ -290,15 +292,28 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
         if (rc != ENT_ENOTFOUND)
             return rc;
     }
-    int64_t used = 0;
-    int rc =
-        sess->ops->usage_counter(sess, p->account_id, p->feature_id, p->window_start_ms, &used);
-    if (rc < 0)
-        return rc;
-    int64_t after;
-    bool overflow = __builtin_add_overflow(used, in->amount, &after);
+    /* The store adds the amount only while the counter stays at or below cap, as one step. */
     bool enforced = in->enforce && (p->has_limit || !p->granted);
-    if (enforced && (overflow || after > p->limit)) {
+    int64_t cap = enforced ? (p->granted ? p->limit : 0) : INT64_MAX;
+    struct ent_store_usage ev = {
+        .amount = in->amount,
+        .ts_ms = p->ts_ms,
+        .idempotency_key = in->idempotency_key,
+        .window_start_ms = p->window_start_ms,
+        .window_end_ms = p->window_end_ms,
+        .limit = p->has_limit ? p->limit : -1,
+        .created_ms = ctx->now_ms,
+    };
+    ent_ctx_new_id(ctx, ev.id);
+    memcpy(ev.account_id, p->account_id, sizeof(ev.account_id));
+    memcpy(ev.feature_id, p->feature_id, sizeof(ev.feature_id));
+    int64_t used = 0;
+    int rc = sess->ops->usage_add(sess, &ev, cap, &used);
+    if (rc == ENT_ELIMIT && !enforced)
+        return ent_error_field(err, "amount", "would take the usage past the largest number");
+    if (rc == ENT_ELIMIT) {
+        int64_t after;
+        bool overflow = __builtin_add_overflow(used, in->amount, &after);
         out->status = 409;
         fill_result(p, used, out);
         if (!p->granted)
@@ -310,24 +325,9 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
                              p->feature_key, overflow ? (long long)INT64_MAX : (long long)after,
                              (long long)p->limit);
     }
-    if (overflow)
-        return ent_error_field(err, "amount", "would take the usage past the largest number");
-    struct ent_store_usage ev = {
-        .amount = in->amount,
-        .ts_ms = p->ts_ms,
-        .idempotency_key = in->idempotency_key,
-        .window_start_ms = p->window_start_ms,
-        .window_end_ms = p->window_end_ms,
-        .usage_after = after,
-        .limit = p->has_limit ? p->limit : -1,
-        .created_ms = ctx->now_ms,
-    };
-    ent_ctx_new_id(ctx, ev.id);
-    memcpy(ev.account_id, p->account_id, sizeof(ev.account_id));
-    memcpy(ev.feature_id, p->feature_id, sizeof(ev.feature_id));
-    rc = sess->ops->usage_add(sess, &ev);
     if (rc < 0)
         return rc;
+    int64_t after = used;
     out->status = 201;
     out->recorded = true;
     memcpy(out->event_id, ev.id, sizeof(out->event_id));
@@ -381,6 +381,8 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
     rc = ent_ctx_write_begin(ctx);
     if (rc == ENT_OK)
         rc = apply_event(ctx, in, &p, out, err);
+    if (rc == ENT_OK && out->status == 201)
+        rc = ent_ctx_touch_account(ctx, p.account_id);
     if (rc == ENT_OK && out->status == 201)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_USAGE, out);
     else
@@ -453,6 +455,14 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
         }
         if (one < 0 && errs[i].code != one)
             rc = one; /* not an outcome of the event: the store failed */
+    }
+    const char *told = NULL;
+    for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        if (!ready[i] || out[i].status != 201)
+            continue;
+        if (!told || strcmp(told, p[i].account_id) != 0)
+            rc = ent_ctx_touch_account(ctx, p[i].account_id);
+        told = p[i].account_id;
     }
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_USAGE, NULL);

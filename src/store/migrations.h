@@ -14,5 +14,6 @@ struct ent_migration {
 };
 
 extern const struct ent_migration ent_sqlite_migrations[];
+extern const struct ent_migration ent_pg_migrations[];
 
 #endif /* ENT_STORE_MIGRATIONS_H */

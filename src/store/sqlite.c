@@ -2004,9 +2004,38 @@ sqlite_lease_find(struct ent_store_session *base, struct ent_arena *a, const cha
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Clock and announcements                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One process owns the database file: the wall clock is the store's clock. */
+static int64_t
+sqlite_now_ms(struct ent_store *base)
+{
+    return ent_store_wall_ms();
+}
+
+/* No other process shares the store, so there is no one to tell: does nothing. */
+static int
+sqlite_announce(struct ent_store_session *base, enum ent_store_change what, const char *id)
+{
+    return ENT_OK;
+}
+
+/* Nothing is ever announced by another process: starts nothing, never calls fn. */
+static int
+sqlite_listen(struct ent_store *base,
+              void (*fn)(void *arg, enum ent_store_change what, const char *id), void *arg)
+{
+    return ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static const struct ent_store_ops sqlite_ops = {
     .name = "sqlite",
+    .now_ms = sqlite_now_ms,
+    .announce = sqlite_announce,
+    .listen = sqlite_listen,
     .close = sqlite_close,
     .acquire = sqlite_acquire,
     .release = sqlite_release,

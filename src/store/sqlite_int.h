@@ -74,7 +74,8 @@ int ent_sqlite_usage_find(struct ent_store_session *sess, struct ent_arena *a,
                           struct ent_store_usage *out);
 int ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
                              const char *feature_id, int64_t window_start_ms, int64_t *used);
-int ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev);
+int ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev,
+                         int64_t cap, int64_t *used);
 int ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a,
                             const char *account_id, const char *feature_id, int64_t from_ms,
                             int64_t to_ms, enum ent_period granularity,

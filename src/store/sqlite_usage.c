@@ -5,9 +5,9 @@
  * feature, reset window) that limits are checked against and evaluation reads.
  *
  * This file owns only the SQL. Whether an event may be recorded (the limit, the window, the
- * idempotency key's replay) is the service's rule (service/usage.c); the service calls these
- * inside its write transaction, which BEGIN IMMEDIATE serializes, so a counter read there stays
- * exact until the commit.
+ * idempotency key's replay) is the service's rule (service/usage.c), which hands usage_add the
+ * most the counter may reach; the service calls it inside its write transaction, which BEGIN
+ * IMMEDIATE serializes, so the counter read there stays exact until the commit.
  */
 #include <stdint.h>
 #include <string.h>
@@ -89,15 +89,30 @@ ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
 }
 
 /*
- * Inserts the event ev and adds its amount to the counter of its window. The insert comes
- * first: when the idempotency key is taken it fails alone (SQLite undoes only the failing
- * statement) and the counter is left as it was, so the caller's transaction stays usable.
- * Errors: ENT_ECONFLICT (the account's idempotency key is taken), ENT_ESTORE.
+ * Adds ev's amount to its window's counter when the sum stays at or below cap, and inserts the
+ * event with the new sum as its usage_after (see store.h). The caller's write transaction
+ * (BEGIN IMMEDIATE) serializes writers, so the counter read here stays exact until the commit.
+ * The event's insert comes before the counter's: when the idempotency key is taken it fails
+ * alone (SQLite undoes only the failing statement) and the counter is left as it was, so the
+ * caller's transaction stays usable.
+ * OUT used. Errors: ENT_ELIMIT (refused, nothing written), ENT_ECONFLICT (the account's
+ * idempotency key is taken), ENT_ESTORE.
  */
 int
-ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev)
+ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
+                     int64_t *used)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
+    int64_t before = 0;
+    int code = ent_sqlite_usage_counter(sess, ev->account_id, ev->feature_id, ev->window_start_ms,
+                                        &before);
+    if (code < 0)
+        return code;
+    if (before > cap - ev->amount) { /* cap >= 0 and amount >= 1: no overflow */
+        *used = before;
+        return ENT_ELIMIT;
+    }
+    int64_t after = before + ev->amount;
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms, idempotency_key,"
            " window_start_ms, window_end_ms, usage_after, limit_value, created_ms)"
@@ -112,7 +127,7 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     ent_sqlite_bind_text(st, 6, ev->idempotency_key);
     sqlite3_bind_int64(st, 7, ev->window_start_ms);
     sqlite3_bind_int64(st, 8, ev->window_end_ms);
-    sqlite3_bind_int64(st, 9, ev->usage_after);
+    sqlite3_bind_int64(st, 9, after);
     if (ev->limit >= 0)
         sqlite3_bind_int64(st, 10, ev->limit);
     else
@@ -132,7 +147,10 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     ent_sqlite_bind_text(st, 2, ev->feature_id);
     sqlite3_bind_int64(st, 3, ev->window_start_ms);
     sqlite3_bind_int64(st, 4, ev->amount);
-    return ent_sqlite_exec_done(s, st, "add usage counter");
+    code = ent_sqlite_exec_done(s, st, "add usage counter");
+    if (code == ENT_OK)
+        *used = after;
+    return code;
 }
 
 /*

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.c: chooses a backend from the store URL. Backend code lives in sqlite.c (and pg.c);
- * nothing here knows SQL.
+ * store.c: chooses a backend from the store URL: "sqlite:PATH" (sqlite.c) or
+ * "postgresql://…" / "postgres://…", a libpq connection URL (pg.c). Nothing here knows SQL.
  */
 #include "store/store.h"
 
 #include <string.h>
+#include <time.h>
 
 int
 ent_store_open(const char *url, unsigned connections, struct ent_store **out, struct ent_error *err)
@@ -23,8 +24,7 @@ ent_store_open(const char *url, unsigned connections, struct ent_store **out, st
         return ent_store_sqlite_open(path, connections, out, err);
     }
     if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-        return ent_error_set(err, ENT_EINVAL,
-                             "store URL: this build has no PostgreSQL backend yet");
+        return ent_store_pg_open(url, connections, out, err);
     return ent_error_set(err, ENT_EINVAL, "store URL: expected sqlite:PATH or postgresql://…");
 }
 
@@ -33,4 +33,12 @@ ent_store_close(struct ent_store *s)
 {
     if (s)
         s->ops->close(s);
+}
+
+int64_t
+ent_store_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.h: the one interface to persistent storage. A backend (sqlite.c; pg.c later) fills a
+ * store.h: the one interface to persistent storage. A backend (sqlite.c, pg.c) fills a
  * struct ent_store_ops; the service layer calls nothing else, so no SQL and no backend type
  * ever leaves src/store/.
  *
@@ -102,8 +102,43 @@ struct ent_store_seat {
     int64_t expires_ms; /* INT64_MAX when not floating */
 };
 
+/* What a change message tells a listener (listen): which cached data is stale. */
+enum ent_store_change {
+    ENT_STORE_CHANGE_ACCOUNT, /* the data of one account (id: the account's) */
+    ENT_STORE_CHANGE_KEY,     /* one API key was revoked (id: the key's) */
+    ENT_STORE_CHANGE_CATALOG, /* features or products (no id) */
+    ENT_STORE_CHANGE_ALL,     /* anything, unannounced, until LISTENING (never announced) */
+    ENT_STORE_LISTENING,      /* from now on every change is announced (never announced) */
+};
+
 struct ent_store_ops {
     const char *name;
+
+    /*
+     * The store's clock, in ms since the epoch, for every time-derived decision: the wall
+     * clock for SQLite; for PostgreSQL the wall clock corrected by the offset to the database's
+     * clock, measured in the background, so daemons on skewed machines decide alike. Reads
+     * memory only. THREAD SAFETY: any thread.
+     */
+    int64_t (*now_ms)(struct ent_store *s);
+
+    /*
+     * Inside a write transaction, announces to the other processes sharing the store that what
+     * (an account's data, a key, the catalog; id NULL for the catalog) changes; delivered when
+     * the transaction commits, dropped when it rolls back. SQLite has no other process to tell
+     * and does nothing. Errors: ENT_EBUSY, ENT_ESTORE.
+     */
+    int (*announce)(struct ent_store_session *sess, enum ent_store_change what, const char *id);
+
+    /*
+     * Starts listening for announcements of other processes (and its own): fn is called from a
+     * thread of the store with what changed; with ENT_STORE_CHANGE_ALL when changes may go
+     * unannounced (at once from listen(), before the listener connects, and whenever its
+     * connection is lost), and with ENT_STORE_LISTENING once it listens (again). Stops at
+     * close. SQLite never calls fn. Errors: ENT_ESTORE, ENT_ENOMEM.
+     */
+    int (*listen)(struct ent_store *s,
+                  void (*fn)(void *arg, enum ent_store_change what, const char *id), void *arg);
 
     /* Pool and transactions. begin(write) takes the write lock at once (BEGIN IMMEDIATE). */
     void (*close)(struct ent_store *s);
@@ -162,6 +197,8 @@ struct ent_store_ops {
     /* Revokes every key bound to an account. OUT ids of the keys revoked, for the cache. */
     int (*key_revoke_account)(struct ent_store_session *sess, struct ent_arena *a,
                               const char *account_id, int64_t now_ms, char (**ids)[37], size_t *n);
+    /* How many keys exist. Inside a write transaction it also keeps every other writer of keys
+     * waiting until the transaction ends, so that "none yet" stays true until its commit. */
     int (*key_count)(struct ent_store_session *sess, int64_t *n);
 
     /* The audit log: append-only. */
@@ -205,16 +242,22 @@ struct ent_store_ops {
                       const char *product_id, struct ent_lease *out);
 
     /*
-     * Usage. usage_add inserts the event and adds its amount to the counter of (account,
-     * feature, window_start) in one step (ENT_ECONFLICT: the idempotency key is taken).
-     * usage_counter answers 0 for a window without events. usage_series sums amounts per bucket
-     * of granularity (hour, day, month), ts in [from, to), buckets in time order.
+     * Usage. usage_add adds the event's amount to the counter of (account, feature,
+     * window_start) only when the sum stays at or below cap (INT64_MAX: no limit but overflow),
+     * as one conditional update that is exact whatever runs concurrently, and inserts the event
+     * with usage_after set to the new sum (ev->usage_after is ignored). OUT used: the counter
+     * after the event, or as it stands when the event is refused. Errors: ENT_ELIMIT (refused,
+     * nothing written), ENT_ECONFLICT (the idempotency key is taken, nothing written; the
+     * transaction stays usable). usage_counter answers 0 for a window without events. usage_series
+     * sums amounts per bucket of granularity (hour, day, month), ts in [from, to), buckets in time
+     * order.
      */
     int (*usage_find)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
                       const char *idempotency_key, struct ent_store_usage *out);
     int (*usage_counter)(struct ent_store_session *sess, const char *account_id,
                          const char *feature_id, int64_t window_start_ms, int64_t *used);
-    int (*usage_add)(struct ent_store_session *sess, const struct ent_store_usage *ev);
+    int (*usage_add)(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
+                     int64_t *used);
     int (*usage_series)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
                         const char *feature_id, int64_t from_ms, int64_t to_ms,
                         enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n);
@@ -273,7 +316,7 @@ struct ent_store_session {
 };
 
 /*
- * Opens the backend named by url ("sqlite:PATH"; "postgresql://…" where built) with a pool of
+ * Opens the backend named by url ("sqlite:PATH", "postgresql://…" or "postgres://…") with a pool of
  * connections, and applies pending migrations.
  * Errors: ENT_EINVAL (unknown scheme), ENT_ESTORE, ENT_ENOMEM.
  */
@@ -286,5 +329,12 @@ void ent_store_close(struct ent_store *s);
 /* Opens the SQLite backend on path (store.c dispatches here). */
 int ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store **out,
                           struct ent_error *err);
+
+/* Opens the PostgreSQL backend on a libpq connection URL (store.c dispatches here). */
+int ent_store_pg_open(const char *url, unsigned connections, struct ent_store **out,
+                      struct ent_error *err);
+
+/* The wall clock, in ms since the epoch (CLOCK_REALTIME). */
+int64_t ent_store_wall_ms(void);
 
 #endif /* ENT_STORE_STORE_H */

@@ -8,13 +8,13 @@ The daemon's clock cannot be moved from here, and a lease lasts at least one day
 checked through evaluate's "at", and re-leasing on a daemon of its own whose store is edited
 while it is stopped, as if the lease had been applied days before (AgedStore)."""
 import secrets
-import sqlite3
 import time
 from datetime import datetime, timezone
 
 import pytest
 
 from client import Client, problem
+from conftest import store_sql
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
 DAY_MS = 86400 * 1000
@@ -199,8 +199,8 @@ class AgedStore:
     """A daemon of its own whose leases can be made older.
 
     The daemon's clock cannot be moved and a lease lasts a day at least, so `age` stops the
-    daemon, moves one lease's times (and those of its entitlements) back by some days in the
-    SQLite store, as if it had been applied that much earlier, and starts the daemon again on
+    daemon, moves one lease's times (and those of its entitlements) back by some days in its
+    store (SQLite or PostgreSQL: the same tables), as if it had been applied that much earlier, and starts the daemon again on
     the same store. Nothing else is touched, and the daemon starts with nothing in memory."""
 
     def __init__(self, new_daemon):
@@ -216,14 +216,13 @@ class AgedStore:
         d = self.daemon
         assert d.stop() == 0
         back = days * DAY_MS
-        with sqlite3.connect(d.db) as db:
-            n = db.execute("UPDATE leases SET valid_from = valid_from - ?, "
-                           "valid_until = valid_until - ?, created_ms = created_ms - ?, "
-                           "updated_ms = updated_ms - ? WHERE id = ?",
-                           (back, back, back, back, lease_id)).rowcount
-            assert n == 1, lease_id
-            db.execute("UPDATE entitlements SET start_ms = start_ms - ?, end_ms = end_ms - ? "
-                       "WHERE lease_id = ?", (back, back, lease_id))
+        _, n = store_sql(d.store, "UPDATE leases SET valid_from = valid_from - ?, "
+                         "valid_until = valid_until - ?, created_ms = created_ms - ?, "
+                         "updated_ms = updated_ms - ? WHERE id = ?",
+                         (back, back, back, back, lease_id))
+        assert n == 1, lease_id
+        store_sql(d.store, "UPDATE entitlements SET start_ms = start_ms - ?, "
+                  "end_ms = end_ms - ? WHERE lease_id = ?", (back, back, lease_id))
         self.daemon = type(d)(d.workdir, admin_key=self.admin_key)
         self.restarted.append(self.daemon)
         return self.api

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """API keys (API.md "API key"; issue: secrets shown once, stored as a keyed hash)."""
 import sqlite3
+import subprocess
 
 from client import problem, unique
+from conftest import ON_PG, pg_drop_database, pg_new_database
 
 
 def test_80_01_create_shows_the_secret_once(api):
@@ -19,8 +21,15 @@ def test_80_01_create_shows_the_secret_once(api):
 
 def test_80_02_the_secret_is_not_in_the_database(api, daemon):
     k = api.make_key("admin")
-    with sqlite3.connect(f"file:{daemon.db}?mode=ro", uri=True) as db:
-        dump = "\n".join(db.iterdump())
+    if daemon.db:
+        with sqlite3.connect(f"file:{daemon.db}?mode=ro", uri=True) as db:
+            dump = "\n".join(db.iterdump())
+    else:
+        r = subprocess.run(["pg_dump", "--no-owner", "-d", daemon.store], capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        dump = r.stdout
+    assert k["id"] in dump  # the dump does hold the keys
     assert k["key"] not in dump
     assert k["key"][len(k["prefix"]):] not in dump
 
@@ -93,31 +102,43 @@ def test_80_09_keys_create_command_prints_a_working_key(new_daemon):
     d = new_daemon(admin_key="cmd-admin-" + "x" * 32)
     admin = Client(d.url, d.admin_key)
     acc = admin.make_account()
-    store = f"sqlite:{d.db}"
+    # The daemon's store and key file (on PostgreSQL, entitled.key in its working directory).
+    store, wd = d.store, d.workdir
     out = subprocess.run([BIN, "keys", "create", "--scope", "read", "--store", store],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, cwd=wd)
     assert out.returncode == 0, out.stderr
     key = out.stdout.strip()
     assert key.startswith("ent_read_")
     assert Client(d.url, key).get("/v1/features").status_code == 200
     out = subprocess.run([BIN, "keys", "create", "--scope", "account", "--account", acc["key"],
-                          "--store", store], capture_output=True, text=True, timeout=30)
+                          "--store", store], capture_output=True, text=True, timeout=30, cwd=wd)
     assert out.returncode == 0, out.stderr
     mine = Client(d.url, out.stdout.strip())
     assert mine.get(f"/v1/accounts/{acc['id']}").status_code == 200
     bad = subprocess.run([BIN, "keys", "create", "--scope", "root", "--store", store],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, cwd=wd)
     assert bad.returncode == 2 and "--scope" in bad.stderr
     missing = subprocess.run([BIN, "keys", "create", "--scope", "account", "--account", "nobody",
-                              "--store", store], capture_output=True, text=True, timeout=30)
+                              "--store", store], capture_output=True, text=True, timeout=30,
+                             cwd=wd)
     assert missing.returncode == 1 and "account" in missing.stderr
 
 
 def test_80_10_migrate_command_reports_the_schema_version(tmp_path):
-    import subprocess
-    from conftest import BIN
-    out = subprocess.run([BIN, "migrate", "--store", f"sqlite:{tmp_path}/m.db"],
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
     import re
-    assert re.search(r"schema version [1-9][0-9]*", out.stdout), out.stdout
+    from conftest import BIN
+    store = pg_new_database() if ON_PG else f"sqlite:{tmp_path}/m.db"
+    try:
+        out = subprocess.run([BIN, "migrate", "--store", store], capture_output=True, text=True,
+                             timeout=30, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        version = re.search(r"schema version ([1-9][0-9]*)", out.stdout)
+        assert version, out.stdout
+        # Again: nothing to do, the same version.
+        again = subprocess.run([BIN, "migrate", "--store", store], capture_output=True,
+                               text=True, timeout=30, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert f"schema version {version.group(1)}" in again.stdout, again.stdout
+    finally:
+        if ON_PG:
+            pg_drop_database(store)

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The audit log (issue 2: an event for every change; GET /v1/events newest last)."""
-import sqlite3
 
 from client import problem
+from conftest import StoreError, store_sql
 
 
 def test_81_01_every_change_is_an_event_with_before_and_after(api):
@@ -45,10 +45,9 @@ def test_81_03_key_events_never_hold_the_secret(api):
 
 def test_81_04_the_audit_log_is_append_only(api, daemon):
     api.make_feature()
-    with sqlite3.connect(daemon.db) as db:
-        for sql in ["UPDATE events SET type = 'x'", "DELETE FROM events"]:
-            try:
-                db.execute(sql)
-                raise AssertionError(f"{sql} was allowed")
-            except sqlite3.DatabaseError as e:
-                assert "append-only" in str(e)
+    for sql in ["UPDATE events SET type = 'x'", "DELETE FROM events"]:
+        try:
+            store_sql(daemon.store, sql)
+            raise AssertionError(f"{sql} was allowed")
+        except StoreError as e:
+            assert "append-only" in str(e)

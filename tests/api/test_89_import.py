@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 
 from client import Client
-from conftest import BIN, Daemon
+from conftest import BIN, Daemon, store_for
 
 LINES = [
     {"kind": "feature", "key": "sso", "name": "SSO", "type": "switch"},
@@ -35,8 +35,10 @@ def run_import(store_dir, lines, *args):
     with open(path, "w") as f:
         for line in lines:
             f.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
-    return subprocess.run([BIN, "import", "--store", f"sqlite:{store_dir}/entitled.db", *args,
-                           path], capture_output=True, text=True, timeout=60)
+    # The store of that directory (SQLite or PostgreSQL), and the key file the daemon served
+    # from it later uses (the working directory's on PostgreSQL).
+    return subprocess.run([BIN, "import", "--store", store_for(store_dir), *args, path],
+                          capture_output=True, text=True, timeout=60, cwd=store_dir)
 
 
 def serve(store_dir):

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pg_int.h: what the files of the PostgreSQL backend share: the session, the parameter list and
+ * the statement helpers of pg.c. pg.c owns the pool, transactions, migrations, the clock, the
+ * listener and the catalog and grant tables; pg_usage.c and pg_activations.c own theirs.
+ * Nothing outside src/store/ includes this.
+ *
+ * Every statement is sent with text parameters whose types the server infers from the SQL, and
+ * read back as text. Each connection prepares a static statement once (PQprepare), keyed by the
+ * address of its SQL text, like the SQLite backend's statement cache.
+ */
+#ifndef ENT_STORE_PG_INT_H
+#define ENT_STORE_PG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "core/arena.h"
+#include "store/store.h"
+
+#define PG_STMT_CACHE 128
+#define PG_MAX_PARAMS 24
+
+struct pg_cached {
+    const char *sql; /* the static SQL text this statement was prepared from */
+    char name[16];   /* its name on the connection: "e0", "e1", … */
+};
+
+struct pg_session {
+    struct ent_store_session base;
+    PGconn *conn;
+    struct pg_session *next_free;
+    struct pg_cached cache[PG_STMT_CACHE];
+    size_t n_cached;
+    bool in_tx;              /* a transaction is open */
+    bool write_tx;           /* … and it is a write transaction (begin(true)) */
+    int tx_error;            /* the first failure inside the transaction (PostgreSQL aborts it) */
+    char locked_account[37]; /* the account (or entitlement) whose row this transaction locked */
+};
+
+/* The parameters of one statement, as text (or bytes), in $1, $2, … order. */
+struct pg_params {
+    int n;
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    char nums[PG_MAX_PARAMS][24];
+};
+
+/* Appends a string, or NULL. */
+void ent_pg_p_text(struct pg_params *p, const char *v);
+
+/* Appends an integer. */
+void ent_pg_p_int(struct pg_params *p, int64_t v);
+
+/* Appends NULL. */
+void ent_pg_p_null(struct pg_params *p);
+
+/* Appends bytes, sent in binary (BYTEA). */
+void ent_pg_p_bytes(struct pg_params *p, const void *v, size_t len);
+
+/* Appends an end time: NULL when permanent or 0. */
+void ent_pg_p_end(struct pg_params *p, bool permanent, int64_t end_ms);
+
+/* Appends an optional id: NULL when empty. */
+void ent_pg_p_id(struct pg_params *p, const char *id);
+
+/*
+ * Runs the static statement sql (prepared once per connection) with params p (NULL: none).
+ * Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the caller PQclear()s it) and
+ * *code ENT_OK, or NULL and *code the store's code of the failure (logged when unexpected).
+ * Reconnects a lost connection and, outside a transaction, retries once.
+ */
+PGresult *ent_pg_exec(struct pg_session *s, const char *sql, const struct pg_params *p, int *code,
+                      const char *what);
+
+/* As ent_pg_exec, for SQL built per call (not prepared). */
+PGresult *ent_pg_exec_dynamic(struct pg_session *s, const char *sql, const struct pg_params *p,
+                              int *code, const char *what);
+
+/* Runs a statement that returns no rows. OUT changed (may be NULL): rows it touched. */
+int ent_pg_exec_done(struct pg_session *s, const char *sql, const struct pg_params *p,
+                     int64_t *changed, const char *what);
+
+/* A copy of a field in the arena, or NULL for NULL. */
+const char *ent_pg_text(struct ent_arena *a, const PGresult *r, int row, int col);
+
+/* A field's text, or NULL for NULL (valid until PQclear). */
+const char *ent_pg_raw(const PGresult *r, int row, int col);
+
+/* A field as an integer (0 for NULL). */
+int64_t ent_pg_int(const PGresult *r, int row, int col);
+
+/* Whether a field is NULL. */
+bool ent_pg_null(const PGresult *r, int row, int col);
+
+/* Copies a field into a 37-byte id (empty for NULL). */
+void ent_pg_id(const PGresult *r, int row, int col, char *out);
+
+/* Runs a query of at most one text parameter (NULL: none) returning one count. */
+int ent_pg_count_query(struct pg_session *s, const char *sql, const char *param, int64_t *n);
+
+/* Runs a one-parameter query returning ids (in the arena). */
+int ent_pg_id_query(struct pg_session *s, struct ent_arena *a, const char *sql, const char *param,
+                    char (**ids)[37], size_t *n);
+
+/*
+ * Inside a write transaction, locks the row of the account (of account_id, or when it is empty,
+ * of the entitlement entitlement_id) so that writers that count its seats or read its leases
+ * take turns, also across daemons. FOR NO KEY UPDATE: it does not hold up inserts that merely
+ * refer to the row (foreign keys). Outside one, does nothing. Errors: ENT_EBUSY, ENT_ESTORE.
+ */
+int ent_pg_lock_account(struct pg_session *s, const char *account_id, const char *entitlement_id);
+
+/* The ops of pg_usage.c. */
+int ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                      const char *idempotency_key, struct ent_store_usage *out);
+int ent_pg_usage_counter(struct ent_store_session *sess, const char *account_id,
+                         const char *feature_id, int64_t window_start_ms, int64_t *used);
+int ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
+                     int64_t *used);
+int ent_pg_usage_series(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                        const char *feature_id, int64_t from_ms, int64_t to_ms,
+                        enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n);
+
+/* The ops of pg_activations.c. */
+int ent_pg_activation_insert(struct ent_store_session *sess, const struct ent_activation *act);
+int ent_pg_activation_update(struct ent_store_session *sess, const struct ent_activation *act);
+int ent_pg_activation_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                          struct ent_activation *out);
+int ent_pg_activation_find(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *account_id, const char *feature_id,
+                           const char *entitlement_id, const char *fingerprint,
+                           struct ent_activation *out);
+int ent_pg_activation_count_live(struct ent_store_session *sess, const char *account_id,
+                                 const char *feature_id, const char *entitlement_id, int64_t now_ms,
+                                 int64_t *n);
+int ent_pg_seats_of_account(struct ent_store_session *sess, struct ent_arena *a,
+                            const char *account_id, int64_t now_ms, struct ent_store_seat **seats,
+                            size_t *n);
+
+#endif /* ENT_STORE_PG_INT_H */

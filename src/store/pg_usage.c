@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pg_usage.c: the usage tables of the PostgreSQL backend (schema 0003): usage_events, one row
+ * per recorded event with the answer it was given, and usage_counters, the usage per (account,
+ * feature, reset window) that limits are checked against and evaluation reads.
+ *
+ * This file owns only the SQL. Whether an event may be recorded is the service's rule
+ * (service/usage.c), which hands usage_add the most the counter may reach. Several daemons may
+ * record for one account at once at READ COMMITTED, so the limit is enforced by the database
+ * itself: one conditional UPDATE of the counter row (`… WHERE used <= cap - amount RETURNING
+ * used`), which PostgreSQL re-checks on the latest row version after waiting for a concurrent
+ * writer, so no interleaving takes the counter past cap. An idempotency key taken concurrently
+ * is caught by the unique index with ON CONFLICT DO NOTHING, which leaves the transaction
+ * usable (as SQLite fails the one statement).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/window.h"
+#include "store/pg_int.h"
+#include "store/store.h"
+
+#define SERIES_FIRST_CAP 32
+
+/*
+ * Reads the event an account recorded under an idempotency key.
+ * OUT out: the event and its answer (the idempotency key in the arena).
+ * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                  const char *idempotency_key, struct ent_store_usage *out)
+{
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, account_id);
+    ent_pg_p_text(&p, idempotency_key);
+    int code;
+    PGresult *r = ent_pg_exec(
+        (struct pg_session *)sess,
+        "SELECT id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"
+        " window_end_ms, usage_after, limit_value, created_ms"
+        " FROM usage_events WHERE account_id = $1 AND idempotency_key = $2",
+        &p, &code, "find usage event");
+    if (!r)
+        return code;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return ENT_ENOTFOUND;
+    }
+    memset(out, 0, sizeof(*out));
+    ent_pg_id(r, 0, 0, out->id);
+    ent_pg_id(r, 0, 1, out->account_id);
+    ent_pg_id(r, 0, 2, out->feature_id);
+    out->amount = ent_pg_int(r, 0, 3);
+    out->ts_ms = ent_pg_int(r, 0, 4);
+    out->idempotency_key = ent_pg_text(a, r, 0, 5);
+    out->window_start_ms = ent_pg_int(r, 0, 6);
+    out->window_end_ms = ent_pg_int(r, 0, 7);
+    out->usage_after = ent_pg_int(r, 0, 8);
+    out->limit = ent_pg_null(r, 0, 9) ? -1 : ent_pg_int(r, 0, 9);
+    out->created_ms = ent_pg_int(r, 0, 10);
+    PQclear(r);
+    return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+}
+
+/*
+ * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
+ * without events. OUT used. Errors: ENT_ESTORE.
+ */
+int
+ent_pg_usage_counter(struct ent_store_session *sess, const char *account_id, const char *feature_id,
+                     int64_t window_start_ms, int64_t *used)
+{
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, account_id);
+    ent_pg_p_text(&p, feature_id);
+    ent_pg_p_int(&p, window_start_ms);
+    int code;
+    PGresult *r = ent_pg_exec((struct pg_session *)sess,
+                              "SELECT used FROM usage_counters WHERE account_id = $1"
+                              " AND feature_id = $2 AND window_start_ms = $3",
+                              &p, &code, "usage counter");
+    if (!r)
+        return code;
+    *used = PQntuples(r) > 0 ? ent_pg_int(r, 0, 0) : 0;
+    PQclear(r);
+    return ENT_OK;
+}
+
+/*
+ * Adds ev's amount to its window's counter when the sum stays at or below cap, then inserts
+ * the event with the new sum as its usage_after (see store.h). The counter row is made first
+ * (ON CONFLICT DO NOTHING), so that the conditional update always has a row to hold; when the
+ * event's idempotency key turns out to be taken, the amount is taken back off the counter (its
+ * row is still this transaction's) and nothing is left changed.
+ * OUT used. Errors: ENT_ELIMIT, ENT_ECONFLICT, ENT_EBUSY, ENT_ESTORE.
+ */
+int
+ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
+                 int64_t *used)
+{
+    struct pg_session *s = (struct pg_session *)sess;
+    struct pg_params key = {0};
+    ent_pg_p_text(&key, ev->account_id);
+    ent_pg_p_text(&key, ev->feature_id);
+    ent_pg_p_int(&key, ev->window_start_ms);
+    int code = ent_pg_exec_done(s,
+                                "INSERT INTO usage_counters (account_id, feature_id,"
+                                " window_start_ms, used) VALUES ($1, $2, $3, 0)"
+                                " ON CONFLICT (account_id, feature_id, window_start_ms)"
+                                " DO NOTHING",
+                                &key, NULL, "make usage counter");
+    if (code < 0)
+        return code;
+    struct pg_params add = {0};
+    ent_pg_p_text(&add, ev->account_id);
+    ent_pg_p_text(&add, ev->feature_id);
+    ent_pg_p_int(&add, ev->window_start_ms);
+    ent_pg_p_int(&add, ev->amount);
+    ent_pg_p_int(&add, cap);
+    PGresult *r = ent_pg_exec(s,
+                              "UPDATE usage_counters SET used = used + $4"
+                              " WHERE account_id = $1 AND feature_id = $2"
+                              " AND window_start_ms = $3 AND used <= $5::bigint - $4::bigint"
+                              " RETURNING used",
+                              &add, &code, "add usage counter");
+    if (!r)
+        return code;
+    bool added = PQntuples(r) == 1;
+    if (added)
+        *used = ent_pg_int(r, 0, 0);
+    PQclear(r);
+    if (!added) {
+        code =
+            ent_pg_usage_counter(sess, ev->account_id, ev->feature_id, ev->window_start_ms, used);
+        return code < 0 ? code : ENT_ELIMIT;
+    }
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, ev->id);
+    ent_pg_p_text(&p, ev->account_id);
+    ent_pg_p_text(&p, ev->feature_id);
+    ent_pg_p_int(&p, ev->amount);
+    ent_pg_p_int(&p, ev->ts_ms);
+    ent_pg_p_text(&p, ev->idempotency_key);
+    ent_pg_p_int(&p, ev->window_start_ms);
+    ent_pg_p_int(&p, ev->window_end_ms);
+    ent_pg_p_int(&p, *used);
+    if (ev->limit >= 0)
+        ent_pg_p_int(&p, ev->limit);
+    else
+        ent_pg_p_null(&p);
+    ent_pg_p_int(&p, ev->created_ms);
+    int64_t inserted = 0;
+    code = ent_pg_exec_done(
+        s,
+        "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms, idempotency_key,"
+        " window_start_ms, window_end_ms, usage_after, limit_value, created_ms)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
+        " DO NOTHING",
+        &p, &inserted, "insert usage event");
+    if (code < 0)
+        return code;
+    if (inserted == 1)
+        return ENT_OK;
+    add.n = 4; /* the same key and amount, without the cap */
+    code = ent_pg_exec_done(s,
+                            "UPDATE usage_counters SET used = used - $4"
+                            " WHERE account_id = $1 AND feature_id = $2 AND window_start_ms = $3",
+                            &add, NULL, "take back usage counter");
+    return code < 0 ? code : ENT_ECONFLICT;
+}
+
+/*
+ * Appends (start, usage) to the series, merging it into the last bucket when it has the same
+ * start, and growing the array (in the arena) by doubling. Returns false when out of memory.
+ */
+static bool
+series_add(struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n, size_t *cap,
+           int64_t start_ms, int64_t usage)
+{
+    if (*n > 0 && (*buckets)[*n - 1].start_ms == start_ms) {
+        (*buckets)[*n - 1].usage += usage;
+        return true;
+    }
+    if (*n == *cap) {
+        size_t bigger_cap = *cap ? *cap * 2 : SERIES_FIRST_CAP;
+        struct ent_usage_bucket *bigger = ent_arena_alloc(a, bigger_cap * sizeof(*bigger));
+        if (!bigger)
+            return false;
+        if (*n)
+            memcpy(bigger, *buckets, *n * sizeof(*bigger));
+        *buckets = bigger;
+        *cap = bigger_cap;
+    }
+    (*buckets)[*n].start_ms = start_ms;
+    (*buckets)[*n].usage = usage;
+    (*n)++;
+    return true;
+}
+
+/*
+ * The usage of (account, feature) in [from, to), in buckets of granularity, in time order;
+ * buckets without events are left out. SQL sums the events per UTC hour (floored, also before
+ * 1970); hours fold into days and months here, as every day and month starts on an hour.
+ * OUT buckets (in the arena; NULL when none), n. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int
+ent_pg_usage_series(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                    const char *feature_id, int64_t from_ms, int64_t to_ms,
+                    enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n)
+{
+    *buckets = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, account_id);
+    ent_pg_p_text(&p, feature_id);
+    ent_pg_p_int(&p, from_ms);
+    ent_pg_p_int(&p, to_ms);
+    int code;
+    PGresult *r = ent_pg_exec((struct pg_session *)sess,
+                              "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
+                              " sum(amount) FROM usage_events"
+                              " WHERE account_id = $1 AND feature_id = $2 AND ts_ms >= $3"
+                              " AND ts_ms < $4 GROUP BY hour ORDER BY hour",
+                              &p, &code, "usage series");
+    if (!r)
+        return code;
+    size_t cap = 0;
+    bool oom = false;
+    int rows = PQntuples(r);
+    for (int i = 0; !oom && i < rows; i++) {
+        int64_t hour = ent_pg_int(r, i, 0);
+        int64_t start =
+            granularity == ENT_PERIOD_HOUR ? hour : ent_window_bucket(granularity, hour);
+        oom = !series_add(a, buckets, n, &cap, start, ent_pg_int(r, i, 1));
+    }
+    PQclear(r);
+    return oom ? ENT_ENOMEM : ENT_OK;
+}

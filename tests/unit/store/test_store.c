@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store.c: the store interface against a real backend: "sqlite" (a file in a temporary
+ * directory) or "pg" (a fresh database on the server of ENTITLED_TEST_PG_URL, a postgresql://
+ * URL of a user that may create databases; without it the suite is skipped, exit 77).
+ *
+ * What every backend must answer alike: migrations, ENT_ECONFLICT on unique keys, and the
+ * conditional usage_add exact under concurrent writers. What PostgreSQL adds: daemons opening
+ * one database at once, the append-only audit log, lock timeouts as ENT_EBUSY, the database
+ * clock, and announcements delivered to listeners at commit and only then.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "core/arena.h"
+#include "store/store.h"
+
+#define WRITERS 8
+#define ADDS_PER_WRITER 100
+#define CAP 500
+
+static bool on_pg;
+static char url[4096];        /* the store of this run */
+static char server_url[4096]; /* PostgreSQL: the server's maintenance database */
+static char db_name[64];
+static const char *const account_id = "00000000-0000-7000-8000-000000000001";
+static const char *const feature_id = "00000000-0000-7000-8000-000000000002";
+
+/* Runs sql on the PostgreSQL database at u; returns whether it succeeded. */
+static bool
+pg_run(const char *u, const char *sql)
+{
+    PGconn *c = PQconnectdb(u);
+    bool ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+    }
+    PQfinish(c);
+    return ok;
+}
+
+/* Writes into out the URL u with its database replaced by name. */
+static void
+url_with_database(const char *u, const char *name, char *out, size_t cap)
+{
+    const char *hosts = strstr(u, "://");
+    const char *slash = strchr(hosts ? hosts + 3 : u, '/');
+    const char *query = strchr(u, '?');
+    size_t head = slash ? (size_t)(slash - u) : (query ? (size_t)(query - u) : strlen(u));
+    snprintf(out, cap, "%.*s/%s%s", (int)head, u, name, query ? query : "");
+}
+
+static struct ent_store *
+open_store(void)
+{
+    struct ent_store *s = NULL;
+    struct ent_error err = {0};
+    assert_int_equal(ent_store_open(url, WRITERS + 2, &s, &err), ENT_OK);
+    return s;
+}
+
+/* Inserts the account and the metered feature the usage rows refer to. */
+static void
+seed(struct ent_store *s)
+{
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_account acc = {.key = "acme",
+                              .name = "Acme",
+                              .type = ENT_ACCOUNT_CUSTOMER,
+                              .attributes = "{}",
+                              .created_ms = 1,
+                              .updated_ms = 1};
+    snprintf(acc.id, sizeof(acc.id), "%s", account_id);
+    struct ent_feature f = {.key = "calls",
+                            .name = "Calls",
+                            .type = ENT_FEATURE_METERED,
+                            .reset_period = ENT_PERIOD_DAY,
+                            .status = ENT_STATUS_ACTIVE,
+                            .attributes = "{}",
+                            .created_ms = 1,
+                            .updated_ms = 1};
+    snprintf(f.id, sizeof(f.id), "%s", feature_id);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->account_insert(sess, &acc), ENT_OK);
+    assert_int_equal(sess->ops->feature_insert(sess, &f), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    sess->ops->release(sess);
+}
+
+static int
+setup(void **state)
+{
+    struct ent_store *s = open_store();
+    seed(s);
+    *state = s;
+    return 0;
+}
+
+static int
+setup_open(void **state)
+{
+    *state = open_store();
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    ent_store_close(*state);
+    return 0;
+}
+
+/* An event of amount 1 with a fresh id (n) and an optional idempotency key. */
+static void
+make_event(struct ent_store_usage *ev, int n, const char *idem)
+{
+    memset(ev, 0, sizeof(*ev));
+    snprintf(ev->id, sizeof(ev->id), "00000000-0000-7000-9000-%012d", n);
+    snprintf(ev->account_id, sizeof(ev->account_id), "%s", account_id);
+    snprintf(ev->feature_id, sizeof(ev->feature_id), "%s", feature_id);
+    ev->amount = 1;
+    ev->ts_ms = 86400000;
+    ev->idempotency_key = idem;
+    ev->window_start_ms = 86400000;
+    ev->window_end_ms = 2 * 86400000;
+    ev->limit = CAP;
+    ev->created_ms = 1;
+}
+
+static void
+test_migrated(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    int version = 0;
+    assert_int_equal(sess->ops->schema_version(sess, &version), ENT_OK);
+    assert_int_equal(version, 4);
+    sess->ops->release(sess);
+    /* Opening again applies nothing and keeps the data. */
+    struct ent_store *again = open_store();
+    assert_int_equal(again->ops->acquire(again, &sess), ENT_OK);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_account acc;
+    assert_int_equal(sess->ops->account_get(sess, &a, "acme", &acc), ENT_OK);
+    assert_string_equal(acc.id, account_id);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+    ent_store_close(again);
+}
+
+static void
+test_unique_is_conflict(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_account acc = {.id = "00000000-0000-7000-8000-0000000000ff",
+                              .key = "acme",
+                              .name = "Again",
+                              .type = ENT_ACCOUNT_CUSTOMER,
+                              .attributes = "{}"};
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->account_insert(sess, &acc), ENT_ECONFLICT);
+    sess->ops->rollback(sess);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_account got;
+    assert_int_equal(sess->ops->account_get(sess, &a, acc.id, &got), ENT_ENOTFOUND);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+}
+
+/* usage_add refuses past the cap, reports the counter, and a taken idempotency key is a
+ * conflict that leaves the counter and the transaction as they were. */
+static void
+test_usage_add_cap_and_key(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_store_usage ev;
+    int64_t used = -1;
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    make_event(&ev, 1, "k1");
+    ev.amount = 3;
+    assert_int_equal(sess->ops->usage_add(sess, &ev, 4, &used), ENT_OK);
+    assert_int_equal(used, 3);
+    make_event(&ev, 2, NULL);
+    ev.amount = 2;
+    assert_int_equal(sess->ops->usage_add(sess, &ev, 4, &used), ENT_ELIMIT);
+    assert_int_equal(used, 3);
+    make_event(&ev, 3, "k1");
+    assert_int_equal(sess->ops->usage_add(sess, &ev, 4, &used), ENT_ECONFLICT);
+    make_event(&ev, 4, NULL);
+    assert_int_equal(sess->ops->usage_add(sess, &ev, INT64_MAX, &used), ENT_OK);
+    assert_int_equal(used, 4);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    assert_int_equal(sess->ops->usage_counter(sess, account_id, feature_id, 86400000, &used),
+                     ENT_OK);
+    assert_int_equal(used, 4);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_store_usage found;
+    assert_int_equal(sess->ops->usage_find(sess, &a, account_id, "k1", &found), ENT_OK);
+    assert_int_equal(found.usage_after, 3);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+}
+
+struct writer {
+    struct ent_store *s;
+    int first;
+    atomic_int *added;
+    atomic_int *refused;
+};
+
+/* Adds ADDS_PER_WRITER events of 1, each in its own write transaction, retrying when busy. */
+static void *
+writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (int i = 0; i < ADDS_PER_WRITER; i++) {
+        struct ent_store_session *sess;
+        if (w->s->ops->acquire(w->s, &sess) != ENT_OK)
+            continue;
+        struct ent_store_usage ev;
+        make_event(&ev, w->first + i, NULL);
+        ev.window_start_ms = ev.ts_ms = 3 * 86400000;
+        int64_t used = 0;
+        int rc = sess->ops->begin(sess, true);
+        if (rc == ENT_OK)
+            rc = sess->ops->usage_add(sess, &ev, CAP, &used);
+        if (rc == ENT_OK)
+            rc = sess->ops->commit(sess);
+        else
+            sess->ops->rollback(sess);
+        if (rc == ENT_OK)
+            atomic_fetch_add(w->added, 1);
+        else if (rc == ENT_ELIMIT)
+            atomic_fetch_add(w->refused, 1);
+        else if (rc == ENT_EBUSY)
+            i--; /* SQLite's writer lock timed out: the same event again */
+        sess->ops->release(sess);
+    }
+    return NULL;
+}
+
+/* Concurrent writers never take a counter past its cap, and every refusal is counted. */
+static void
+test_usage_add_exact_under_concurrency(void **state)
+{
+    struct ent_store *s = *state;
+    atomic_int added = 0, refused = 0;
+    pthread_t threads[WRITERS];
+    struct writer w[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (struct writer){s, 1000 + i * ADDS_PER_WRITER, &added, &refused};
+        assert_int_equal(pthread_create(&threads[i], NULL, writer_main, &w[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(threads[i], NULL);
+    assert_int_equal(atomic_load(&added), CAP);
+    assert_int_equal(atomic_load(&refused), WRITERS * ADDS_PER_WRITER - CAP);
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    int64_t used = 0;
+    assert_int_equal(sess->ops->usage_counter(sess, account_id, feature_id, 3 * 86400000, &used),
+                     ENT_OK);
+    assert_int_equal(used, CAP);
+    sess->ops->release(sess);
+}
+
+static void
+test_clock(void **state)
+{
+    struct ent_store *s = *state;
+    int64_t diff = s->ops->now_ms(s) - ent_store_wall_ms();
+    assert_true(diff > -1000 && diff < 1000);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* PostgreSQL only                                                                           */
+/* ---------------------------------------------------------------------------------------- */
+
+static void *
+opener_main(void *arg)
+{
+    struct ent_store **out = arg;
+    struct ent_error err = {0};
+    if (ent_store_open(url, 2, out, &err) != ENT_OK)
+        *out = NULL;
+    return NULL;
+}
+
+/* Several processes opening one fresh database at once migrate it once, and all open. */
+static void
+test_pg_concurrent_open(void **state)
+{
+    char fresh[96];
+    snprintf(fresh, sizeof(fresh), "%s_race", db_name);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fresh);
+    assert_true(pg_run(server_url, sql));
+    char saved[sizeof(url)];
+    memcpy(saved, url, sizeof(url));
+    url_with_database(server_url, fresh, url, sizeof(url));
+    struct ent_store *stores[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, opener_main, &stores[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_non_null(stores[i]);
+        ent_store_close(stores[i]);
+    }
+    memcpy(url, saved, sizeof(url));
+    snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", fresh);
+    assert_true(pg_run(server_url, sql));
+}
+
+static void
+test_pg_events_append_only(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_event e = {.type = "test.made", .object = "x", .created_ms = 1};
+    snprintf(e.id, sizeof(e.id), "00000000-0000-7000-8000-0000000000e1");
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->event_insert(sess, &e), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    sess->ops->release(sess);
+    assert_false(pg_run(url, "UPDATE events SET type = 'changed'"));
+    assert_false(pg_run(url, "DELETE FROM events"));
+    assert_true(pg_run(url, "SELECT 1 FROM events WHERE type = 'test.made'"));
+}
+
+/* A writer waiting on a row lock past lock_timeout gets ENT_EBUSY. */
+static void
+test_pg_lock_timeout_is_busy(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *a, *b;
+    assert_int_equal(s->ops->acquire(s, &a), ENT_OK);
+    assert_int_equal(s->ops->acquire(s, &b), ENT_OK);
+    int64_t n = 0;
+    assert_int_equal(a->ops->begin(a, true), ENT_OK);
+    assert_int_equal(a->ops->activation_count_live(a, account_id, feature_id, "", 1, &n), ENT_OK);
+    assert_int_equal(b->ops->begin(b, true), ENT_OK);
+    assert_int_equal(b->ops->activation_count_live(b, account_id, feature_id, "", 1, &n),
+                     ENT_EBUSY);
+    assert_int_equal(b->ops->commit(b), ENT_EBUSY); /* the failed transaction commits nothing */
+    a->ops->rollback(a);
+    b->ops->release(b);
+    a->ops->release(a);
+}
+
+struct heard {
+    pthread_mutex_t lock;
+    char account[64];
+    int count;     /* account messages */
+    int all;       /* ENT_STORE_CHANGE_ALL */
+    int listening; /* ENT_STORE_LISTENING */
+};
+
+static void
+on_change(void *arg, enum ent_store_change what, const char *id)
+{
+    struct heard *h = arg;
+    pthread_mutex_lock(&h->lock);
+    if (what == ENT_STORE_CHANGE_ACCOUNT) {
+        snprintf(h->account, sizeof(h->account), "%s", id);
+        h->count++;
+    } else if (what == ENT_STORE_CHANGE_ALL) {
+        h->all++;
+    } else if (what == ENT_STORE_LISTENING) {
+        h->listening++;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits up to 3 s for *counter (under h->lock) to reach n; returns its value. */
+static int
+wait_counter(struct heard *h, const int *counter, int n)
+{
+    int v = 0;
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&h->lock);
+        v = *counter;
+        pthread_mutex_unlock(&h->lock);
+        if (v >= n)
+            break;
+        usleep(10000);
+    }
+    return v;
+}
+
+/* Ends every connection the store under test holds to its database, from outside. */
+static void
+terminate_backends(void)
+{
+    assert_true(pg_run(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                            " AND application_name = 'entitled'"));
+    usleep(100000);
+}
+
+/*
+ * A lost connection: outside a transaction the statement runs again on a new connection; inside
+ * one the transaction is lost (ENT_ESTORE) and the session works again after. The listener
+ * reports ENT_STORE_CHANGE_ALL when its connection goes, and ENT_STORE_LISTENING once back.
+ */
+static void
+test_pg_lost_connections(void **state)
+{
+    struct ent_store *s = *state;
+    struct heard h = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    assert_int_equal(s->ops->listen(s, on_change, &h), ENT_OK);
+    assert_int_equal(wait_counter(&h, &h.all, 1), 1); /* at once: not listening yet */
+    assert_int_equal(wait_counter(&h, &h.listening, 1), 1);
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    assert_int_equal(sess->ops->ping(sess), ENT_OK);
+    terminate_backends();
+    assert_int_equal(sess->ops->ping(sess), ENT_OK);
+    assert_int_equal(wait_counter(&h, &h.all, 2), 2);
+    assert_int_equal(wait_counter(&h, &h.listening, 2), 2);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    terminate_backends();
+    int64_t used = 0;
+    assert_int_equal(sess->ops->usage_counter(sess, account_id, feature_id, 0, &used), ENT_ESTORE);
+    assert_int_equal(sess->ops->commit(sess), ENT_ESTORE);
+    assert_int_equal(sess->ops->ping(sess), ENT_OK);
+    sess->ops->release(sess);
+}
+
+/* Waits up to 3 s for h to count at least n messages; returns the count. */
+static int
+wait_heard(struct heard *h, int n)
+{
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&h->lock);
+        int count = h->count;
+        pthread_mutex_unlock(&h->lock);
+        if (count >= n)
+            return count;
+        usleep(10000);
+    }
+    pthread_mutex_lock(&h->lock);
+    int count = h->count;
+    pthread_mutex_unlock(&h->lock);
+    return count;
+}
+
+/* Another store's listener hears an announcement when it commits, and never on rollback. */
+static void
+test_pg_announce_reaches_listeners(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store *other = open_store();
+    struct heard h = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    assert_int_equal(other->ops->listen(other, on_change, &h), ENT_OK);
+    usleep(300000); /* the listener connects and LISTENs */
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->announce(sess, ENT_STORE_CHANGE_ACCOUNT, "rolled-back"), ENT_OK);
+    sess->ops->rollback(sess);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->announce(sess, ENT_STORE_CHANGE_ACCOUNT, account_id), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    sess->ops->release(sess);
+    assert_int_equal(wait_heard(&h, 1), 1);
+    usleep(200000);
+    assert_int_equal(wait_heard(&h, 2), 1);
+    assert_string_equal(h.account, account_id);
+    ent_store_close(other);
+}
+
+int
+main(int argc, char **argv)
+{
+    on_pg = argc > 1 && strcmp(argv[1], "pg") == 0;
+    const char *pg = getenv("ENTITLED_TEST_PG_URL");
+    if (on_pg && (!pg || !pg[0])) {
+        fprintf(stderr, "ENTITLED_TEST_PG_URL is not set: skipped\n");
+        return 77;
+    }
+    char dir[] = "/tmp/entitled-store-XXXXXX";
+    if (on_pg) {
+        snprintf(server_url, sizeof(server_url), "%s", pg);
+        snprintf(db_name, sizeof(db_name), "entitled_unit_%ld_%d", (long)time(NULL), (int)getpid());
+        char sql[128];
+        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db_name);
+        if (!pg_run(server_url, sql)) {
+            fprintf(stderr, "cannot create a database on %s\n", server_url);
+            return 1;
+        }
+        url_with_database(server_url, db_name, url, sizeof(url));
+    } else {
+        if (!mkdtemp(dir))
+            return 1;
+        snprintf(url, sizeof(url), "sqlite:%s/entitled.db", dir);
+    }
+    const struct CMUnitTest common[] = {
+        cmocka_unit_test(test_migrated),
+        cmocka_unit_test(test_unique_is_conflict),
+        cmocka_unit_test(test_usage_add_cap_and_key),
+        cmocka_unit_test(test_usage_add_exact_under_concurrency),
+        cmocka_unit_test(test_clock),
+    };
+    const struct CMUnitTest pg_only[] = {
+        cmocka_unit_test(test_pg_concurrent_open),
+        cmocka_unit_test(test_pg_events_append_only),
+        cmocka_unit_test(test_pg_lock_timeout_is_busy),
+        cmocka_unit_test(test_pg_announce_reaches_listeners),
+        cmocka_unit_test(test_pg_lost_connections),
+    };
+    int failed =
+        cmocka_run_group_tests_name(on_pg ? "store/pg" : "store/sqlite", common, setup, teardown);
+    if (on_pg) {
+        failed += cmocka_run_group_tests_name("store/pg only", pg_only, setup_open, teardown);
+        char sql[128];
+        snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db_name);
+        pg_run(server_url, sql);
+    } else {
+        char path[64];
+        const char *suffixes[] = {"", "-wal", "-shm"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof(path), "%s/entitled.db%s", dir, suffixes[i]);
+            unlink(path);
+        }
+        rmdir(dir);
+    }
+    return failed ? 1 : 0;
+}
