@@ -18,6 +18,7 @@
 #include "service/ctx.h"
 #include "service/idempotency.h"
 #include "service/keys.h"
+#include "service/usage.h"
 
 /* Reads the whole small file at path into buf (cap bytes). Returns bytes read, or -1. */
 static ssize_t
@@ -92,6 +93,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
             snprintf(path, sizeof(path), "entitled.key");
         rc = load_hash_key(app, path, err);
     }
+    if (rc == ENT_OK)
+        rc = ent_usage_committer_new(app, &app->usage_committer);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0]) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -113,6 +116,7 @@ ent_app_close(struct ent_app *app)
 {
     if (!app)
         return;
+    ent_usage_committer_free(app->usage_committer); /* answers what waits: it needs the store */
     ent_store_close(app->store);
     ent_keys_cache_free(app->keys);
     ent_idempotency_inflight_free(app->inflight);
@@ -161,4 +165,5 @@ ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
     out->cache_evictions = cs.evictions;
     out->cache_accounts = cs.accounts;
     out->cache_bytes = cs.bytes;
+    ent_usage_committer_stats(app->usage_committer, &out->usage_groups, &out->usage_grouped);
 }
