@@ -6,7 +6,9 @@
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: all build run test tsan check format deps clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all build run test tsan check format deps clean fuzz
 
 all: build
 
@@ -25,6 +27,11 @@ test:
 tsan:
 	@scripts/deps.sh test
 	@scripts/tsan.sh build-tsan
+
+# libFuzzer targets (fuzz/README.md): FUZZ_SECONDS per target.
+fuzz:
+	@scripts/deps.sh test
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 check:
 	@scripts/checksrc.sh
