@@ -40,4 +40,4 @@ format:
 	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind
+	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind build-fuzz

@@ -59,5 +59,8 @@ tsan=$(grep -Eo '[0-9]+ passed' "$dir/tsan.log" | tail -n 1)
 echo "== OpenAPI lint"
 scripts/lint-openapi.sh
 
+echo "== fuzzing: every corpus replayed, each target fuzzed briefly (clang, -Werror)"
+scripts/fuzz.sh --brief
+
 end=$(date +%s)
-echo "make test: OK: $units unit suites, $api API tests, $tsan under TSan, OpenAPI lint clean, $((end - start)) s"
+echo "make test: OK: $units unit suites, $api API tests, $tsan under TSan, OpenAPI lint clean, fuzz corpora and brief runs clean, $((end - start)) s"
