@@ -7,7 +7,9 @@
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: all build run test tsan check format deps clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all build run test tsan check format deps clean fuzz
 
 all: build
 
@@ -27,6 +29,11 @@ tsan:
 	@scripts/deps.sh test
 	@scripts/tsan.sh build-tsan
 
+# libFuzzer targets (fuzz/README.md): FUZZ_SECONDS per target.
+fuzz:
+	@scripts/deps.sh test
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
 check:
 	@scripts/checksrc.sh
 
@@ -34,4 +41,4 @@ format:
 	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind
+	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind build-fuzz

@@ -178,6 +178,8 @@ struct ent_app_stats {
     uint64_t cache_evictions; /* snapshots dropped by the LRU bound */
     uint64_t cache_accounts;  /* snapshots held */
     uint64_t cache_bytes;     /* their memory */
+    uint64_t usage_groups;    /* transactions of the usage group committer */
+    uint64_t usage_grouped;   /* single usage events recorded in them */
 };
 ENT_API void ent_app_stats(struct ent_app *app, struct ent_app_stats *out);
 
@@ -870,6 +872,21 @@ ENT_API int ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *
  * Returns ENT_OK when the batch was processed (whatever each event's outcome).
  * Errors: ENT_EINVAL (the batch itself), ENT_ESTORE.
  */
+/*
+ * Records one usage event as ent_usage_record() does, by group commit: the events of
+ * concurrent callers are recorded by the application's committer thread in one transaction
+ * (one fsync for the group), each checked and counted exactly as on its own. The event is
+ * checked first; when that refuses it, or when the context cannot take part (batch mode, an
+ * Idempotency-Key bound), it is answered at once: *pending is false and the result is in out
+ * and err (the return value as ent_usage_record's). Otherwise *pending is true: done(cls) is
+ * called, from the committer's thread, once out and err hold the final result. Until then the
+ * caller must not touch ctx, in, out or err. A result is never given before its group commits.
+ * Errors (err->code when done): those of ent_usage_record().
+ */
+ENT_API int ent_usage_submit(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                             struct ent_usage_result *out, struct ent_error *err,
+                             void (*done)(void *cls), void *cls, bool *pending);
+
 ENT_API int ent_usage_record_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
                                    struct ent_usage_result *out, struct ent_error *errs,
                                    struct ent_error *err);

@@ -89,5 +89,8 @@ trap - EXIT
 echo "== OpenAPI lint"
 scripts/lint-openapi.sh
 
+echo "== fuzzing: every corpus replayed, each target fuzzed briefly (clang, -Werror)"
+scripts/fuzz.sh --brief
+
 end=$(date +%s)
-echo "make test: OK: $units unit suites, API tests on SQLite $api, on PostgreSQL $apipg, under TSan $tsan on SQLite and $tsanpg on PostgreSQL, OpenAPI lint clean, $((end - start)) s"
+echo "make test: OK: $units unit suites, API tests on SQLite $api, on PostgreSQL $apipg, under TSan $tsan on SQLite and $tsanpg on PostgreSQL, OpenAPI lint clean, fuzz corpora and brief runs clean, $((end - start)) s"

@@ -106,22 +106,45 @@ read_event(struct ent_jreader *r, struct ent_usage_input *in)
     ent_json_bool(r, "enforce", ENT_J_NULLABLE, &in->enforce);
 }
 
+/* One event on its way through the usage group committer, in the request's arena. */
+struct usage_call {
+    struct ent_usage_input in;
+    struct ent_usage_result out;
+    struct ent_error err;
+};
+
+/* Answers an event once its result is final (ent_http_defer's finish). */
+static void
+usage_record_finish(struct ent_request *req, void *data)
+{
+    struct usage_call *call = data;
+    if (call->err.code != ENT_OK)
+        reply_failure(req, &call->err, &call->out, call->in.feature);
+    else
+        ent_http_reply_json(req, call->out.status, encode_result(&call->out, call->in.feature));
+}
+
 void
 ent_api_usage_record(struct ent_request *req)
 {
-    struct ent_error err;
-    ent_error_clear(&err);
-    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
-    struct ent_usage_input in;
-    read_event(&r, &in);
-    struct ent_usage_result out;
-    memset(&out, 0, sizeof(out));
-    if (err.code == ENT_OK)
-        ent_usage_record(req->ctx, &in, &out, &err);
-    if (err.code != ENT_OK)
-        reply_failure(req, &err, &out, in.feature);
-    else
-        ent_http_reply_json(req, out.status, encode_result(&out, in.feature));
+    struct usage_call *call = ent_ctx_alloc(req->ctx, sizeof(*call));
+    if (!call) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    memset(call, 0, sizeof(*call));
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &call->err};
+    read_event(&r, &call->in);
+    if (call->err.code != ENT_OK) {
+        usage_record_finish(req, call);
+        return;
+    }
+    /* Suspended first, so that the committer's call back always follows the suspension. */
+    ent_http_defer(req, usage_record_finish, call);
+    bool pending = false;
+    ent_usage_submit(req->ctx, &call->in, &call->out, &call->err, ent_http_resume, req, &pending);
+    if (!pending)
+        ent_http_resume(req); /* answered at once */
 }
 
 /*

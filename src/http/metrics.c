@@ -84,5 +84,15 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
             (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
             (unsigned long long)st.cache_evictions, (unsigned long long)st.cache_accounts,
             (unsigned long long)st.cache_bytes);
+    if (rc == 0)
+        rc = ent_buf_printf(
+            b,
+            "# HELP entitled_usage_groups_total Transactions of the usage group committer.\n"
+            "# TYPE entitled_usage_groups_total counter\n"
+            "entitled_usage_groups_total %llu\n"
+            "# HELP entitled_usage_grouped_total Single usage events recorded in them.\n"
+            "# TYPE entitled_usage_grouped_total counter\n"
+            "entitled_usage_grouped_total %llu\n",
+            (unsigned long long)st.usage_groups, (unsigned long long)st.usage_grouped);
     return rc;
 }

@@ -18,14 +18,43 @@ struct parse_state {
 
 /* Reads a whole number argument. */
 static void
-parse_number(struct parse_state *st, const char *name, const char *value, int64_t *out)
+parse_number(struct ent_error *err, const char *name, const char *value, int64_t *out)
 {
     int64_t v;
     if (!value || !ent_str_parse_whole(value, &v)) {
-        ent_error_field(st->err, name, "must be a whole number");
+        ent_error_field(err, name, "must be a whole number");
         return;
     }
     *out = v;
+}
+
+void
+ent_paging_argument(struct ent_list_query *q, const char *key, const char *value,
+                    struct ent_error *err)
+{
+    if (strcmp(key, "limit") == 0) {
+        parse_number(err, key, value, &q->limit);
+    } else if (strcmp(key, "offset") == 0) {
+        parse_number(err, key, value, &q->offset);
+    } else if (strcmp(key, "search") == 0) {
+        q->search = value ? value : "";
+    } else if (strcmp(key, "sort") == 0) {
+        q->sort = value ? value : "";
+    } else {
+        for (size_t i = 0; i < q->n_filters; i++) {
+            if (strcmp(q->filters[i].name, key) == 0) {
+                ent_error_field(err, key, "is given more than once");
+                return;
+            }
+        }
+        if (q->n_filters == ENT_LIST_MAX_FILTERS) {
+            ent_error_field(err, key, "too many filters");
+            return;
+        }
+        q->filters[q->n_filters].name = key;
+        q->filters[q->n_filters].value = value ? value : "";
+        q->n_filters++;
+    }
 }
 
 /* MHD iterator over the query arguments. */
@@ -34,30 +63,7 @@ on_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 {
     (void)kind;
     struct parse_state *st = cls;
-    struct ent_list_query *q = st->q;
-    if (strcmp(key, "limit") == 0) {
-        parse_number(st, key, value, &q->limit);
-    } else if (strcmp(key, "offset") == 0) {
-        parse_number(st, key, value, &q->offset);
-    } else if (strcmp(key, "search") == 0) {
-        q->search = value ? value : "";
-    } else if (strcmp(key, "sort") == 0) {
-        q->sort = value ? value : "";
-    } else {
-        for (size_t i = 0; i < q->n_filters; i++) {
-            if (strcmp(q->filters[i].name, key) == 0) {
-                ent_error_field(st->err, key, "is given more than once");
-                return MHD_YES;
-            }
-        }
-        if (q->n_filters == ENT_LIST_MAX_FILTERS) {
-            ent_error_field(st->err, key, "too many filters");
-            return MHD_YES;
-        }
-        q->filters[q->n_filters].name = key;
-        q->filters[q->n_filters].value = value ? value : "";
-        q->n_filters++;
-    }
+    ent_paging_argument(st->q, key, value, st->err);
     return MHD_YES;
 }
 

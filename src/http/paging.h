@@ -19,6 +19,15 @@
 int ent_paging_parse(struct ent_request *req, struct ent_list_query *q, struct ent_error *err);
 
 /*
+ * Adds one query argument (key, value; value NULL when the argument has no '=') to q, as
+ * ent_paging_parse() does for each: limit and offset must be whole numbers, search and sort are
+ * kept, any other name is a filter, given at most once and at most ENT_LIST_MAX_FILTERS of
+ * them. Errors: a field error on key in err. key and value must outlive q.
+ */
+void ent_paging_argument(struct ent_list_query *q, const char *key, const char *value,
+                         struct ent_error *err);
+
+/*
  * Answers 200 with the envelope of list: encode turns each item (of item_size bytes) into
  * JSON. next and previous repeat the request's query with another offset.
  */

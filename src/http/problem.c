@@ -8,6 +8,28 @@
 #include "core/alloc.h"
 #include "http/request.h"
 
+/*
+ * The JSON string of s. A field name or detail can quote bytes of the request (a query
+ * argument's name, a path parameter) or be cut inside a character, and jansson refuses a
+ * string that is not UTF-8, which would drop the member: then every byte above 0x7f becomes
+ * '?'. NULL only when out of memory.
+ */
+static json_t *
+text_value(const char *s)
+{
+    json_t *v = json_string(s);
+    char *copy = v ? NULL : ent_strndup(s, strlen(s));
+    if (!copy)
+        return v;
+    for (char *p = copy; *p; p++) {
+        if ((unsigned char)*p > 0x7f)
+            *p = '?';
+    }
+    v = json_string(copy);
+    ent_free(copy);
+    return v;
+}
+
 void
 ent_http_reply_raw(struct ent_request *req, int status, const char *content_type, const char *body,
                    size_t len)
@@ -55,13 +77,13 @@ ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
     if (status >= 500 || !detail[0])
         detail = status >= 500 ? "the request could not be completed; it changed nothing"
                                : ent_error_title(code);
-    json_object_set_new(doc, "detail", json_string(detail));
+    json_object_set_new(doc, "detail", text_value(detail));
     if (err->n_fields && status < 500) {
         json_t *fields = json_array();
         for (size_t i = 0; i < err->n_fields; i++) {
             json_t *f = json_object();
-            json_object_set_new(f, "field", json_string(err->fields[i].field));
-            json_object_set_new(f, "message", json_string(err->fields[i].message));
+            json_object_set_new(f, "field", text_value(err->fields[i].field));
+            json_object_set_new(f, "message", text_value(err->fields[i].message));
             json_array_append_new(fields, f);
         }
         json_object_set_new(doc, "errors", fields);

@@ -7,6 +7,7 @@
 #ifndef ENT_HTTP_REQUEST_H
 #define ENT_HTTP_REQUEST_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +57,25 @@ struct ent_request {
     char allow[64]; /* Allow header for 405 */
     bool replayed;  /* Idempotent-Replayed: true */
     const char *retry_after;
+    /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
+    void (*finish)(struct ent_request *req, void *data);
+    void *finish_data;
+    bool deferred;
+    bool suspended;      /* deferred by suspending its connection (not while stopping) */
+    atomic_bool resumed; /* set by ent_http_resume(), from the library's thread */
 };
+
+/*
+ * Defers the answer: the connection is suspended when the handler returns, and the request's
+ * context is kept (with no store session). Once the library calls ent_http_resume(req) (from any
+ * thread), finish(req, data) builds the answer on the request's worker thread, which sends it.
+ * For a handler that hands work to another thread (the usage group committer).
+ */
+void ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, void *data),
+                    void *data);
+
+/* Resumes a deferred request (cls: the struct ent_request); safe from any thread, once. */
+void ent_http_resume(void *cls);
 
 /* Answers with status and the JSON value (stolen: it is released here). */
 void ent_http_reply_json(struct ent_request *req, int status, json_t *value);

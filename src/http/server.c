@@ -303,6 +303,98 @@ dispatch(struct server *srv, struct ent_request *req, const char *url)
 /* libmicrohttpd callbacks                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* Deferred answers                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Deferred requests. A suspended connection must be resumed before libmicrohttpd may stop, so
+ * once the daemon is stopping (after it stopped accepting) a deferred request is not suspended:
+ * its worker waits for the call back instead. suspended_requests counts those suspended and
+ * not yet back on their worker; the daemon stops when it is zero.
+ */
+static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t defer_done = PTHREAD_COND_INITIALIZER;
+static unsigned suspended_requests;
+static bool stopping;
+
+void
+ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, void *data),
+               void *data)
+{
+    req->finish = finish;
+    req->finish_data = data;
+    req->deferred = true;
+    atomic_store(&req->resumed, false);
+    pthread_mutex_lock(&defer_lock);
+    req->suspended = !stopping;
+    if (req->suspended) {
+        suspended_requests++;
+        MHD_suspend_connection(req->conn); /* before the library may call back */
+    }
+    pthread_mutex_unlock(&defer_lock);
+}
+
+void
+ent_http_resume(void *cls)
+{
+    struct ent_request *req = cls;
+    if (!req->suspended) { /* its worker waits in wait_unsuspended() */
+        pthread_mutex_lock(&defer_lock);
+        atomic_store(&req->resumed, true);
+        pthread_cond_broadcast(&defer_done);
+        pthread_mutex_unlock(&defer_lock);
+        return;
+    }
+    struct MHD_Connection *conn = req->conn; /* req is not ours once resumed is set */
+    atomic_store(&req->resumed, true);       /* the result is final: the worker may read it */
+    MHD_resume_connection(conn);
+}
+
+/* Waits for the call back of a deferred request that was not suspended. */
+static void
+wait_unsuspended(struct ent_request *req)
+{
+    pthread_mutex_lock(&defer_lock);
+    while (!atomic_load(&req->resumed))
+        pthread_cond_wait(&defer_done, &defer_lock);
+    pthread_mutex_unlock(&defer_lock);
+}
+
+/* Stops deferring by suspension, then waits until no connection is suspended. */
+static void
+drain_deferred(void)
+{
+    pthread_mutex_lock(&defer_lock);
+    stopping = true;
+    pthread_mutex_unlock(&defer_lock);
+    for (;;) {
+        pthread_mutex_lock(&defer_lock);
+        unsigned left = suspended_requests;
+        pthread_mutex_unlock(&defer_lock);
+        if (left == 0)
+            return;
+        usleep(1000); /* each is bounded: the committer's transactions have a busy timeout */
+    }
+}
+
+static enum MHD_Result queue_answer(struct ent_request *req);
+
+/* Builds and sends the answer of a deferred request whose call back came. */
+static enum MHD_Result
+answer_deferred(struct ent_request *req)
+{
+    req->deferred = false;
+    req->finish(req, req->finish_data);
+    ent_ctx_release(req->ctx);
+    if (req->suspended) {
+        pthread_mutex_lock(&defer_lock);
+        suspended_requests--;
+        pthread_mutex_unlock(&defer_lock);
+    }
+    return queue_answer(req);
+}
+
 /* Sends the answer built in req. */
 static enum MHD_Result
 queue_answer(struct ent_request *req)
@@ -433,6 +525,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
             return queue_answer(req);
         return MHD_YES;
     }
+    if (req->deferred) { /* resumed: answer, once the library has called back */
+        if (!atomic_load(&req->resumed))
+            return MHD_YES;
+        return answer_deferred(req);
+    }
     if (req->status)
         return MHD_YES; /* answered already (413); the rest of the body is dropped */
     if (mono_ns() - req->start_ns > srv->request_timeout_ns)
@@ -444,6 +541,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     dispatch(srv, req, url);
+    if (req->deferred) {
+        if (req->suspended)
+            return MHD_YES; /* until the library calls back */
+        wait_unsuspended(req);
+        return answer_deferred(req);
+    }
     /* The answer is built: give the store session back now, not once the answer is sent, or a
      * worker serving many connections would hold one session per unsent answer and wait for
      * the pool while holding them. */
@@ -562,8 +665,8 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -591,6 +694,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     MHD_quiesce_daemon(d);
+    drain_deferred(); /* libmicrohttpd may not stop with a connection suspended */
     MHD_stop_daemon(d);
     ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");

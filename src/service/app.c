@@ -19,6 +19,7 @@
 #include "service/ctx.h"
 #include "service/idempotency.h"
 #include "service/keys.h"
+#include "service/usage.h"
 
 /* Reads the whole small file at path into buf (cap bytes). Returns bytes read, or -1. */
 static ssize_t
@@ -33,6 +34,38 @@ read_small_file(const char *path, char *buf, size_t cap)
 }
 
 /*
+ * Writes a new random secret to path, whole or not at all: into a file of its own first, then
+ * linked to path in one step, so that a daemon starting at the same moment reads either no file
+ * or the complete one. Returns ENT_OK, or ENT_ECONFLICT when path exists already (another
+ * process made it first). Errors: ENT_ESTORE.
+ */
+static int
+create_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
+{
+    char hex[80], tmp[4300];
+    randombytes_buf(app->hash_key, sizeof(app->hash_key));
+    sodium_bin2hex(hex, sizeof(hex), app->hash_key, sizeof(app->hash_key));
+    size_t len = strlen(hex);
+    hex[len] = '\n';
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s", path,
+                             strerror(errno));
+    bool ok = write(fd, hex, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
+    close(fd);
+    int rc = ENT_OK;
+    if (!ok)
+        rc = ent_error_set(err, ENT_ESTORE, "cannot write the key file %s", path);
+    else if (link(tmp, path) != 0)
+        rc = errno == EEXIST ? ENT_ECONFLICT
+                             : ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s",
+                                             path, strerror(errno));
+    unlink(tmp);
+    return rc;
+}
+
+/*
  * Loads the key-hashing secret from path (64 hex digits), or creates the file with a new random
  * secret (mode 0600) when it does not exist.
  */
@@ -42,22 +75,10 @@ load_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
     char hex[80];
     ssize_t n = read_small_file(path, hex, sizeof(hex) - 1);
     if (n < 0 && errno == ENOENT) {
-        randombytes_buf(app->hash_key, sizeof(app->hash_key));
-        sodium_bin2hex(hex, sizeof(hex), app->hash_key, sizeof(app->hash_key));
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            size_t len = strlen(hex);
-            hex[len] = '\n';
-            bool ok = write(fd, hex, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
-            close(fd);
-            if (ok)
-                return ENT_OK;
-            unlink(path);
-        } else if (errno == EEXIST) {
-            return load_hash_key(app, path, err); /* another process made it first */
-        }
-        return ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s", path,
-                             strerror(errno));
+        int rc = create_hash_key(app, path, err);
+        if (rc != ENT_ECONFLICT)
+            return rc;
+        n = read_small_file(path, hex, sizeof(hex) - 1); /* another process made it first */
     }
     if (n < 64)
         return ent_error_set(err, ENT_ESTORE, "cannot read the key file %s", path);
@@ -132,6 +153,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
             snprintf(path, sizeof(path), "entitled.key");
         rc = load_hash_key(app, path, err);
     }
+    if (rc == ENT_OK)
+        rc = ent_usage_committer_new(app, &app->usage_committer);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
         rc = ent_keys_register_admin(app, cfg->admin_key, ent_app_now(app), err);
     if (rc == ENT_OK) {
@@ -154,6 +177,7 @@ ent_app_close(struct ent_app *app)
 {
     if (!app)
         return;
+    ent_usage_committer_free(app->usage_committer); /* answers what waits: it needs the store */
     ent_store_close(app->store);
     ent_keys_cache_free(app->keys);
     ent_idempotency_inflight_free(app->inflight);
@@ -202,4 +226,5 @@ ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
     out->cache_evictions = cs.evictions;
     out->cache_accounts = cs.accounts;
     out->cache_bytes = cs.bytes;
+    ent_usage_committer_stats(app->usage_committer, &out->usage_groups, &out->usage_grouped);
 }

@@ -22,13 +22,15 @@
 struct ent_key_cache;
 struct ent_inflight;
 struct ent_cache;
+struct ent_usage_committer;
 
 struct ent_app {
     struct ent_store *store;
-    unsigned char hash_key[ENT_HASH_KEY_BYTES]; /* keys API-key hashes; kept outside the store */
-    struct ent_key_cache *keys;                 /* authenticated keys, by hash */
-    struct ent_inflight *inflight;              /* Idempotency-Keys being served now */
-    struct ent_cache *cache;                    /* the catalog and account snapshots */
+    unsigned char hash_key[ENT_HASH_KEY_BYTES];  /* keys API-key hashes; kept outside the store */
+    struct ent_key_cache *keys;                  /* authenticated keys, by hash */
+    struct ent_inflight *inflight;               /* Idempotency-Keys being served now */
+    struct ent_cache *cache;                     /* the catalog and account snapshots */
+    struct ent_usage_committer *usage_committer; /* group commit of single usage events */
     atomic_uint_fast64_t idempotent_writes;
     atomic_uint_fast64_t id_clock; /* (ms << 12 | counter) of the last id made */
 };

@@ -21,10 +21,21 @@
  * snapshot; nothing in the transaction builds a snapshot, so no snapshot can ever hold usage
  * that was rolled back. After the commit the account's snapshot is dropped, so the next
  * evaluation reads the new usage.
+ *
+ * Group commit (ent_usage_submit): single events submitted by concurrent requests are recorded
+ * by one committer thread, as many as are waiting in one write transaction, each exactly as it
+ * would be on its own (apply_event: it reads the counters as the events before it left them,
+ * and a refused event writes nothing), then committed together: one fsync for the group. No
+ * answer is given before the group's commit; if the commit fails, every event of the group
+ * fails alike, so nothing unrecorded is ever acknowledged.
  */
+#include "service/usage.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/evaluate.h"
 #include "core/window.h"
 #include "service/cache.h"
@@ -510,6 +521,215 @@ ent_usage_record_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, si
     if (rc == ENT_OK && n_ready > 0)
         rc = apply_batch(ctx, in, n, p, ready, out, errs);
     return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Group commit                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The most events one group commits at once; the rest wait for the next group. */
+#define GROUP_MAX 256
+
+/* One submitted event, in its context's arena, from submit until done() is called. */
+struct usage_job {
+    struct ent_ctx *ctx;
+    const struct ent_usage_input *in;
+    struct prepared p;
+    struct ent_usage_result *out;
+    struct ent_error *err;
+    void (*done)(void *cls);
+    void *cls;
+    struct usage_job *next;
+};
+
+struct ent_usage_committer {
+    struct ent_app *app;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct usage_job *head, *tail; /* waiting, in order of submission */
+    bool stop;
+    atomic_uint_fast64_t groups; /* groups committed, and the events in them */
+    atomic_uint_fast64_t events;
+};
+
+/*
+ * Applies the jobs of one group in one write transaction on sess, in order (see apply_batch for
+ * how each stays atomic). Returns ENT_OK once committed; a failure of the store (any job's, or
+ * the commit's) rolls everything back and is returned.
+ */
+static int
+commit_group(struct ent_store_session *sess, struct usage_job *jobs)
+{
+    int rc = sess->ops->begin(sess, true);
+    for (struct usage_job *j = jobs; rc == ENT_OK && j; j = j->next) {
+        j->ctx->sess = sess; /* the context lent its session back before it was submitted */
+        j->ctx->in_write = true;
+        int one = apply_event(j->ctx, j->in, &j->p, j->out, j->err);
+        if (one == ENT_ECONFLICT && j->in->idempotency_key) {
+            one = find_replay(j->ctx, j->p.account_id, j->in->idempotency_key, j->out);
+            if (one == ENT_ENOTFOUND)
+                one = ent_error_set(j->err, ENT_ECONFLICT, "the idempotency key is taken");
+        }
+        if (one == ENT_OK && j->out->status == 201)
+            one = ent_ctx_touch_account(j->ctx, j->p.account_id); /* other daemons drop it */
+        if (one < 0 && j->err->code != one)
+            rc = one; /* not an outcome of the event: the store failed */
+        j->ctx->sess = NULL;
+        j->ctx->in_write = false;
+    }
+    if (rc == ENT_OK)
+        rc = sess->ops->commit(sess);
+    else
+        sess->ops->rollback(sess);
+    return rc;
+}
+
+/* Commits one group of jobs and answers each (done), after dropping the snapshots it changed. */
+static void
+run_group(struct ent_usage_committer *c, struct usage_job *jobs)
+{
+    struct ent_store_session *sess = NULL;
+    int rc = c->app->store->ops->acquire(c->app->store, &sess);
+    if (rc == ENT_OK) {
+        rc = commit_group(sess, jobs);
+        sess->ops->release(sess);
+    }
+    size_t n = 0;
+    for (struct usage_job *j = jobs; j; j = j->next, n++) {
+        if (rc < 0) { /* nothing of the group was recorded: no event may say it was */
+            memset(j->out, 0, sizeof(*j->out));
+            ent_error_clear(j->err);
+            ent_ctx_store_error(rc, j->err);
+        } else if (j->out->status == 201) {
+            ent_cache_drop(c->app, j->p.account_id); /* before the answer is given */
+        }
+    }
+    atomic_fetch_add(&c->groups, 1);
+    atomic_fetch_add(&c->events, n);
+    for (struct usage_job *j = jobs, *next; j; j = next) {
+        next = j->next; /* j belongs to its request from done() on */
+        j->done(j->cls);
+    }
+}
+
+/* The committer thread: takes what waits, up to GROUP_MAX, and commits it as one group. */
+static void *
+committer_main(void *arg)
+{
+    struct ent_usage_committer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->head && !c->stop)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (!c->head)
+            break; /* stopping, and nothing waits */
+        struct usage_job *jobs = c->head, *last = c->head;
+        for (size_t n = 1; n < GROUP_MAX && last->next; n++)
+            last = last->next;
+        c->head = last->next;
+        if (!c->head)
+            c->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&c->lock);
+        run_group(c, jobs);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+int
+ent_usage_committer_new(struct ent_app *app, struct ent_usage_committer **out)
+{
+    struct ent_usage_committer *c = ent_calloc(1, sizeof(*c));
+    if (!c)
+        return ENT_ENOMEM;
+    c->app = app;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        ent_free(c);
+        return ENT_EINTERNAL;
+    }
+    *out = c;
+    return ENT_OK;
+}
+
+void
+ent_usage_committer_free(struct ent_usage_committer *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL); /* it commits and answers what waits first */
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    ent_free(c);
+}
+
+void
+ent_usage_committer_stats(struct ent_usage_committer *c, uint64_t *groups, uint64_t *events)
+{
+    *groups = c ? atomic_load(&c->groups) : 0;
+    *events = c ? atomic_load(&c->events) : 0;
+}
+
+/*
+ * Submits one event to the group committer (see entitled.h). Checked here, before anything is
+ * queued; an event refused by its checks is answered at once (*pending false).
+ */
+int
+ent_usage_submit(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                 struct ent_usage_result *out, struct ent_error *err, void (*done)(void *cls),
+                 void *cls, bool *pending)
+{
+    *pending = false;
+    ent_error_clear(err);
+    memset(out, 0, sizeof(*out));
+    struct ent_usage_committer *c = ctx->app->usage_committer;
+    if (!c || ctx->batch.on || ctx->idem_bound) /* then the event is recorded on its own */
+        return ent_usage_record(ctx, in, out, err);
+    int rc = require_recorder(ctx, err);
+    if (rc < 0)
+        return rc;
+    struct usage_job *j = ent_ctx_alloc(ctx, sizeof(*j));
+    if (!j)
+        return ent_error_set(err, ENT_ENOMEM, "%s", "");
+    struct ent_catalog *cat = NULL;
+    rc = ent_cache_catalog(ctx, &cat);
+    if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    rc = prepare_event(ctx, cat, in, &j->p, err);
+    ent_cache_catalog_release(ctx->app, cat);
+    if (rc < 0)
+        return rc;
+    if (ctx->sess) { /* the committer lends the context its own session */
+        ctx->sess->ops->release(ctx->sess);
+        ctx->sess = NULL;
+    }
+    j->ctx = ctx;
+    j->in = in;
+    j->out = out;
+    j->err = err;
+    j->done = done;
+    j->cls = cls;
+    j->next = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (c->tail)
+        c->tail->next = j;
+    else
+        c->head = j;
+    c->tail = j;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    *pending = true;
+    return ENT_OK;
 }
 
 /*

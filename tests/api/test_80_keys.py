@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """API keys (API.md "API key"; issue: secrets shown once, stored as a keyed hash)."""
+import secrets
 import sqlite3
 import subprocess
 
-from client import problem, unique
+from client import Client, problem, unique
 from conftest import ON_PG, pg_drop_database, pg_new_database
 
 
@@ -142,3 +143,25 @@ def test_80_10_migrate_command_reports_the_schema_version(tmp_path):
     finally:
         if ON_PG:
             pg_drop_database(store)
+
+
+def test_80_08_no_secret_in_the_request_log(new_daemon):
+    """Keys used, refused, created and revoked: the daemon's log never holds a secret (the log
+    line names the method, path, status and time; never a header)."""
+    admin_key = "test-admin-" + secrets.token_hex(20)
+    d = new_daemon(admin_key=admin_key)
+    api = Client(d.url, admin_key)
+    k = api.make_key("read")
+    user = Client(d.url, k["key"])
+    assert user.get("/v1/features").status_code == 200
+    assert user.post("/v1/features", {"key": unique("f"), "name": "F",
+                                      "type": "switch"}).status_code == 403
+    assert api.delete(f"/v1/keys/{k['id']}").status_code == 204
+    assert user.get("/v1/features").status_code == 401
+    wrong = Client(d.url, k["key"][:-4] + "AAAA")
+    assert wrong.get("/v1/features").status_code == 401
+    d.stop()
+    log = d.output()
+    assert "GET /v1/features" in log  # the log is there, and holds requests
+    for secret in (admin_key, k["key"], k["key"][len(k["prefix"]):], k["key"][:-4] + "AAAA"):
+        assert secret not in log
