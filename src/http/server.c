@@ -339,7 +339,7 @@ ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, 
     req->deferred = true;
     atomic_store(&req->resumed, false);
     pthread_mutex_lock(&defer_lock);
-    req->suspended = !stopping;
+    req->suspended = !stopping && req->conn; /* no connection: a request made by a harness */
     if (req->suspended) {
         suspended_requests++;
         MHD_suspend_connection(req->conn); /* before the library may call back */
@@ -373,6 +373,16 @@ wait_unsuspended(struct ent_request *req)
     pthread_mutex_unlock(&defer_lock);
 }
 
+void
+ent_http_defer_settle(struct ent_request *req)
+{
+    if (!req->deferred || req->suspended)
+        return;
+    wait_unsuspended(req);
+    req->deferred = false;
+    req->finish(req, req->finish_data);
+}
+
 /* Stops deferring by suspension, then waits until no connection is suspended. */
 static void
 drain_deferred(void)
@@ -399,11 +409,9 @@ answer_deferred(struct ent_request *req)
     req->deferred = false;
     req->finish(req, req->finish_data);
     ent_ctx_release(req->ctx);
-    if (req->suspended) {
-        pthread_mutex_lock(&defer_lock);
-        suspended_requests--;
-        pthread_mutex_unlock(&defer_lock);
-    }
+    pthread_mutex_lock(&defer_lock);
+    suspended_requests--;
+    pthread_mutex_unlock(&defer_lock);
     return queue_answer(req);
 }
 
@@ -553,12 +561,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     dispatch(srv, req, url);
-    if (req->deferred) {
-        if (req->suspended)
-            return MHD_YES; /* until the library calls back */
-        wait_unsuspended(req);
-        return answer_deferred(req);
-    }
+    if (req->deferred)
+        return MHD_YES; /* suspended until the library calls back */
     /* The answer is built: give the store session back now, not once the answer is sent, or a
      * worker serving many connections would hold one session per unsent answer and wait for
      * the pool while holding them. */
