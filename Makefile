@@ -4,12 +4,15 @@
 #   make test   build with ASan + UBSan and run every test (unit, API on SQLite and on a
 #               throwaway PostgreSQL, TSan, OpenAPI lint)
 #   make build  leave the daemon at build/entitled
+#   make bench  benchmark an optimised daemon against nginx (docs/PERFORMANCE.md; ~6 minutes;
+#               BENCH_SECONDS=3 for a quick try)
+#   make bench-scale  1,000,000 accounts and 5,000,000 entitlements (20-30 minutes, ~9 GB disk)
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: all build run test tsan check format deps clean fuzz
+.PHONY: all build run test tsan check format deps clean fuzz bench bench-scale
 
 all: build
 
@@ -36,6 +39,14 @@ fuzz:
 
 check:
 	@scripts/checksrc.sh
+
+bench:
+	@scripts/deps.sh bench
+	@scripts/bench.sh
+
+bench-scale:
+	@scripts/deps.sh bench
+	@scripts/bench.sh scale
 
 format:
 	@clang-format -i $$(find src include tests/unit bench fuzz -name '*.[ch]' 2>/dev/null)

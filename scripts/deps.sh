@@ -11,7 +11,7 @@ build_pkgs="meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev li
 libpq-dev libsodium-dev libyajl-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema clang
 libclang-rt-14-dev sqlite3 valgrind nodejs npm postgresql"
-bench_pkgs="wrk nginx gnuplot-nox"
+bench_pkgs="wrk nginx gnuplot-nox curl procps"
 
 want=$build_pkgs
 case "${1:-build}" in

@@ -145,6 +145,7 @@ ent_api_usage_record(struct ent_request *req)
     ent_usage_submit(req->ctx, &call->in, &call->out, &call->err, ent_http_resume, req, &pending);
     if (!pending)
         ent_http_resume(req); /* answered at once */
+    ent_http_defer_settle(req);
 }
 
 /*

@@ -77,6 +77,13 @@ void ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *
 /* Resumes a deferred request (cls: the struct ent_request); safe from any thread, once. */
 void ent_http_resume(void *cls);
 
+/*
+ * Called by the handler after it handed the work on: when the request could not be suspended
+ * (the daemon is stopping, or the request has no connection), waits for the call back and
+ * builds the answer now; otherwise does nothing.
+ */
+void ent_http_defer_settle(struct ent_request *req);
+
 /* Answers with status and the JSON value (stolen: it is released here). */
 void ent_http_reply_json(struct ent_request *req, int status, json_t *value);
 

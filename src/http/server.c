@@ -15,8 +15,11 @@
  *
  * Answers are queued only once the request has been received in full: libmicrohttpd 0.9.75
  * closes a keep-alive connection when an answer is queued from the first call of a request.
- * The daemon runs a pool of at least two threads, since a single internal epoll thread was
- * seen to stall with many keep-alive connections.
+ * With two threads or more the daemon runs a pool of epoll threads; with one (a daemon given one
+ * core), libmicrohttpd's internal thread in poll mode, since a single internal epoll thread was
+ * seen to stall with many keep-alive connections and poll mode was not. Two busy threads on one
+ * core wait up to a scheduler tick (4 ms with HZ=250) for each other, which was the p99 of a
+ * warm evaluate at 32 connections; one thread answers within 1 ms (docs/PERFORMANCE.md).
  *
  * THREAD SAFETY: a request is handled by one pool thread; the shared state (the application,
  * metrics) is safe for concurrent use.
@@ -327,7 +330,7 @@ ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, 
     req->deferred = true;
     atomic_store(&req->resumed, false);
     pthread_mutex_lock(&defer_lock);
-    req->suspended = !stopping;
+    req->suspended = !stopping && req->conn; /* no connection: a request made by a harness */
     if (req->suspended) {
         suspended_requests++;
         MHD_suspend_connection(req->conn); /* before the library may call back */
@@ -361,6 +364,16 @@ wait_unsuspended(struct ent_request *req)
     pthread_mutex_unlock(&defer_lock);
 }
 
+void
+ent_http_defer_settle(struct ent_request *req)
+{
+    if (!req->deferred || req->suspended)
+        return;
+    wait_unsuspended(req);
+    req->deferred = false;
+    req->finish(req, req->finish_data);
+}
+
 /* Stops deferring by suspension, then waits until no connection is suspended. */
 static void
 drain_deferred(void)
@@ -387,11 +400,9 @@ answer_deferred(struct ent_request *req)
     req->deferred = false;
     req->finish(req, req->finish_data);
     ent_ctx_release(req->ctx);
-    if (req->suspended) {
-        pthread_mutex_lock(&defer_lock);
-        suspended_requests--;
-        pthread_mutex_unlock(&defer_lock);
-    }
+    pthread_mutex_lock(&defer_lock);
+    suspended_requests--;
+    pthread_mutex_unlock(&defer_lock);
     return queue_answer(req);
 }
 
@@ -541,12 +552,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     dispatch(srv, req, url);
-    if (req->deferred) {
-        if (req->suspended)
-            return MHD_YES; /* until the library calls back */
-        wait_unsuspended(req);
-        return answer_deferred(req);
-    }
+    if (req->deferred)
+        return MHD_YES; /* suspended until the library calls back */
     /* The answer is built: give the store session back now, not once the answer is sent, or a
      * worker serving many connections would hold one session per unsent answer and wait for
      * the pool while holding them. */
@@ -641,7 +648,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         fprintf(stderr, "entitled: cannot listen on '%s': expected HOST:PORT\n", listen);
         return 1;
     }
-    unsigned threads = cfg->threads < 2 ? 2 : cfg->threads;
+    unsigned threads = cfg->threads ? cfg->threads : 2;
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : 30u;
     struct server srv = {
         .app = app, .quiet = cfg->quiet, .request_timeout_ns = (int64_t)timeout_s * 1000000000};
@@ -665,18 +672,19 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | (threads == 1 ? MHD_USE_POLL : MHD_USE_EPOLL);
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit ? cfg->connection_limit : 4096u,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit ? cfg->per_ip_limit : 1024u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &srv, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, threads == 1 ? 0u : threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->connection_limit ? cfg->connection_limit : 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit ? cfg->per_ip_limit : 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
                 listen);

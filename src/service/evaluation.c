@@ -75,7 +75,9 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     const struct ent_grant *grants = sf ? &snap->grants[sf->first] : NULL;
     size_t n = sf ? sf->count : 0;
     int64_t usage = 0, window_start = 0, window_end = 0;
-    if (f->type == ENT_FEATURE_METERED) {
+    /* Usage counts only against a grant: with none, there is no limit, no level and no usage
+     * in the answer, and no store read (the snapshot keeps usage of granted features alone). */
+    if (f->type == ENT_FEATURE_METERED && n > 0) {
         int rc = ent_cache_usage(ctx, cat, snap, fi, at, &usage, &window_start, &window_end);
         if (rc < 0)
             return rc;
