@@ -51,7 +51,7 @@ struct seat_scope {
 };
 
 static void derive(struct ent_activation *act, int64_t at_ms);
-static int64_t seat_time(const struct ent_ctx *ctx);
+static int64_t seat_time(struct ent_ctx *ctx);
 static bool fingerprint_valid(const char *s);
 static void check_input(const struct ent_activation_input *in, bool account_key,
                         struct ent_error *err);
@@ -108,16 +108,20 @@ derive(struct ent_activation *act, int64_t at_ms)
 }
 
 /*
- * The time liveness is judged at inside a seat-taking write: the context's time, or later when
- * an id was made later (every seat taken records an event, whose id advances the application's
- * id clock to at least the time its write judged liveness at). Call inside the write
- * transaction, so every earlier seat-taking write has committed.
+ * The time liveness is judged at inside a seat-taking write: the latest of the context's time,
+ * the store's clock now, and the time of the last id made (every seat taken records an event,
+ * whose id advances the application's id clock to at least the time its write judged liveness
+ * at). Call inside the write transaction, after the scope is locked (on PostgreSQL, reading the
+ * activation or finding a fingerprint locks it), so that every seat-taking write that went
+ * before, by this daemon or another, judged at an earlier time.
  */
 static int64_t
-seat_time(const struct ent_ctx *ctx)
+seat_time(struct ent_ctx *ctx)
 {
     int64_t last = (int64_t)(atomic_load(&ctx->app->id_clock) >> 12);
-    return last > ctx->now_ms ? last : ctx->now_ms;
+    int64_t now = ent_app_now(ctx->app);
+    int64_t at = last > ctx->now_ms ? last : ctx->now_ms;
+    return now > at ? now : at;
 }
 
 /* True when s is 1 to FINGERPRINT_MAX characters (UTF-8), none of them a control character. */
