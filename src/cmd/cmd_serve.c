@@ -19,7 +19,7 @@ static const char serve_usage[] =
     "  --listen HOST:PORT   address to serve on (ENTITLED_LISTEN, default 127.0.0.1:8080)\n"
     "  --store URL          sqlite:PATH or postgresql://… (ENTITLED_STORE,\n"
     "                       default sqlite:entitled.db)\n"
-    "  --threads N          worker threads (ENTITLED_THREADS, default: the number of cores)\n"
+    "  --threads N          worker threads (ENTITLED_THREADS, default: the cores it may run on)\n"
     "  --key-file PATH      the secret that keys API-key hashes (ENTITLED_KEY_FILE, default:\n"
     "                       the SQLite file's path with .key appended; created when missing)\n"
     "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"

@@ -5,6 +5,7 @@
  */
 #include "cmd/opts.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,8 +176,13 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         o->cache_accounts = (size_t)v;
     }
     if (!o->threads) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        o->threads = cores > 0 ? (unsigned)cores : 2;
+        /* The cores this process may run on (taskset, cgroup cpusets), not the machine's: two
+         * busy threads on one core wait a scheduler tick for each other (docs/PERFORMANCE.md). */
+        cpu_set_t cpus;
+        int cores = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+        if (cores <= 0)
+            cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        o->threads = cores > 0 ? (unsigned)(cores > 256 ? 256 : cores) : 2;
     }
     return 0;
 }

@@ -132,3 +132,36 @@ def test_00_14_a_request_line_of_garbage_does_not_stop_the_daemon(daemon, anon):
         except OSError:
             pass
     assert anon.get("/healthz").status_code == 200
+
+
+def test_00_90_default_threads_are_the_cores_it_may_run_on(tmp_path):
+    """Without --threads, the daemon runs one worker per core it may run on (its CPU affinity),
+    not per core of the machine: pinned to one core, one thread."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    from conftest import BIN, free_port
+    if not shutil.which("taskset"):
+        import pytest
+        pytest.skip("taskset is not installed")
+    port = free_port()
+    env = dict(os.environ, ENTITLED_ADMIN_KEY="test-admin-" + "0" * 40)
+    env.pop("ENTITLED_THREADS", None)
+    proc = subprocess.Popen(["taskset", "-c", "0", BIN, "serve", "--listen", f"127.0.0.1:{port}",
+                             "--store", f"sqlite:{tmp_path}/t.db"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert "with 1 threads" in out, out
