@@ -173,13 +173,14 @@ struct ent_app_stats {
     uint64_t store_rollbacks;
     uint64_t store_busy_retries;
     uint64_t keys_cached;
-    uint64_t cache_hits;      /* evaluations answered from a snapshot in memory */
-    uint64_t cache_misses;    /* snapshots built from the store */
-    uint64_t cache_evictions; /* snapshots dropped by the LRU bound */
-    uint64_t cache_accounts;  /* snapshots held */
-    uint64_t cache_bytes;     /* their memory */
-    uint64_t usage_groups;    /* transactions of the usage group committer */
-    uint64_t usage_grouped;   /* single usage events recorded in them */
+    uint64_t cache_hits;          /* evaluations answered from a snapshot in memory */
+    uint64_t cache_misses;        /* snapshots built from the store */
+    uint64_t cache_evictions;     /* snapshots dropped by the LRU bound */
+    uint64_t cache_usage_updates; /* recorded events reported to the snapshots in memory */
+    uint64_t cache_accounts;      /* snapshots held */
+    uint64_t cache_bytes;         /* their memory */
+    uint64_t usage_groups;        /* transactions of the usage group committer */
+    uint64_t usage_grouped;       /* single usage events recorded in them */
 };
 ENT_API void ent_app_stats(struct ent_app *app, struct ent_app_stats *out);
 

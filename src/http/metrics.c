@@ -75,6 +75,10 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
             "# HELP entitled_cache_evictions_total Snapshots dropped by the LRU bound.\n"
             "# TYPE entitled_cache_evictions_total counter\n"
             "entitled_cache_evictions_total %llu\n"
+            "# HELP entitled_cache_usage_updates_total Recorded usage events reported to the "
+            "snapshots in memory (which keep them instead of being dropped).\n"
+            "# TYPE entitled_cache_usage_updates_total counter\n"
+            "entitled_cache_usage_updates_total %llu\n"
             "# HELP entitled_cache_accounts Account snapshots held in memory.\n"
             "# TYPE entitled_cache_accounts gauge\n"
             "entitled_cache_accounts %llu\n"
@@ -82,8 +86,8 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
             "# TYPE entitled_cache_bytes gauge\n"
             "entitled_cache_bytes %llu\n",
             (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
-            (unsigned long long)st.cache_evictions, (unsigned long long)st.cache_accounts,
-            (unsigned long long)st.cache_bytes);
+            (unsigned long long)st.cache_evictions, (unsigned long long)st.cache_usage_updates,
+            (unsigned long long)st.cache_accounts, (unsigned long long)st.cache_bytes);
     if (rc == 0)
         rc = ent_buf_printf(
             b,

@@ -9,6 +9,13 @@
  * installs its snapshot only if the generation is unchanged, so a snapshot built from data older
  * than an acknowledged write is never kept. The same holds for the catalog and its generation.
  *
+ * Usage is the exception to "drop on write": a committed event bumps the stripe too (fencing
+ * builders that may have read the counter before the commit) but leaves a cached snapshot in
+ * place and raises its counter to the one the commit reported. Counters only grow and each
+ * report is the exact count at its commit, so the largest report seen is the count after every
+ * commit reported so far, and a snapshot built from a read that already counted an event is
+ * not counted twice when that event's report comes after it was installed.
+ *
  * THREAD SAFETY: one mutex (cache->lock) guards the snapshot table, the LRU list, reference
  * counts and the current catalog. Generations are atomics, bumped without the lock. Building
  * happens outside the lock. A snapshot or catalog handed out is immutable and stays valid while
@@ -57,7 +64,7 @@ struct ent_cache {
     size_t count;
     size_t max;
     size_t bytes;
-    atomic_uint_fast64_t hits, misses, builds, drops, evictions;
+    atomic_uint_fast64_t hits, misses, builds, drops, evictions, usage_updates;
 };
 
 /* FNV-1a hash of a string. */
@@ -540,9 +547,11 @@ load_usage(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent
         if (!ent_window_bounds(f->reset_period, ctx->now_ms, &u->window_start_ms,
                                &u->window_end_ms))
             return ENT_EINTERNAL;
-        int rc = sess->ops->usage_counter(sess, account_id, f->id, u->window_start_ms, &u->used);
+        int64_t used = 0;
+        int rc = sess->ops->usage_counter(sess, account_id, f->id, u->window_start_ms, &used);
         if (rc < 0)
             return rc;
+        atomic_init(&u->used, used);
     }
     /* Sorted by feature, for the binary search of evaluation. */
     for (size_t i = 1; i < *n; i++) {
@@ -598,7 +607,7 @@ ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct
     for (size_t i = 0; i < snap->n_usage; i++) {
         const struct ent_snapshot_usage *u = &snap->usage[i];
         if (u->feature == (uint32_t)fi && u->window_start_ms == *window_start_ms) {
-            *used = u->used;
+            *used = atomic_load_explicit(&u->used, memory_order_relaxed);
             return ENT_OK;
         }
     }
@@ -844,6 +853,37 @@ ent_cache_drop(struct ent_app *app, const char *account_id)
 }
 
 void
+ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char *feature_id,
+                         int64_t window_start_ms, int64_t window_end_ms, int64_t used)
+{
+    struct ent_cache *c = app->cache;
+    atomic_fetch_add(&c->stripes[stripe_of(account_id)], 1); /* before anything else: see top */
+    atomic_fetch_add(&c->usage_updates, 1);
+    pthread_mutex_lock(&c->lock);
+    struct ent_snapshot *s = table_find(c, account_id);
+    struct ent_catalog *cat = c->catalog;
+    long fi =
+        s && cat && cat->gen_ == s->catalog_gen_ ? ent_cache_feature_index(cat, feature_id) : -1;
+    bool stale = s && fi < 0;
+    for (size_t i = 0; s && !stale && i < s->n_usage; i++) {
+        struct ent_snapshot_usage *u = &s->usage[i];
+        if (u->feature != (uint32_t)fi)
+            continue;
+        if (u->window_start_ms == window_start_ms && u->window_end_ms == window_end_ms) {
+            /* Writers hold the lock: a plain load and store cannot lose another's report. */
+            if (atomic_load_explicit(&u->used, memory_order_relaxed) < used)
+                atomic_store_explicit(&u->used, used, memory_order_relaxed);
+        } else if (u->window_start_ms < window_start_ms) {
+            stale = true; /* the window it holds has passed: the next read builds the new one */
+        }
+        break;
+    }
+    if (stale)
+        table_remove(c, s);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void
 ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out)
 {
     struct ent_cache *c = app->cache;
@@ -852,6 +892,7 @@ ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out)
     out->builds = atomic_load(&c->builds);
     out->drops = atomic_load(&c->drops);
     out->evictions = atomic_load(&c->evictions);
+    out->usage_updates = atomic_load(&c->usage_updates);
     pthread_mutex_lock(&c->lock);
     out->accounts = c->count;
     out->bytes = c->bytes;

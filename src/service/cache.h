@@ -9,8 +9,9 @@
  * A warm evaluation takes both from memory and runs no SQL.
  *
  * Rule for writers: after committing a change that touches an account's grants, call
- * ent_cache_drop(app, account_id) before answering; after committing a change to features or
- * products, call ent_cache_catalog_changed(app).
+ * ent_cache_drop(app, account_id) before answering; after committing a usage event, call
+ * ent_cache_usage_recorded() (the snapshot stays, with its counter brought up to date); after
+ * committing a change to features or products, call ent_cache_catalog_changed(app).
  */
 #ifndef ENT_SERVICE_CACHE_H
 #define ENT_SERVICE_CACHE_H
@@ -44,12 +45,16 @@ struct ent_snapshot_feature {
     uint32_t count;
 };
 
-/* The usage of a metered feature in the window current when the snapshot was built. */
+/*
+ * The usage of a metered feature in the window current when the snapshot was built. used is
+ * the one field of a snapshot that changes once it is cached: it only grows, as committed events
+ * are reported (ent_cache_usage_recorded); read it with atomic_load.
+ */
 struct ent_snapshot_usage {
     uint32_t feature;
     int64_t window_start_ms; /* INT64_MIN for `never` */
     int64_t window_end_ms;   /* INT64_MAX for `never` */
-    int64_t used;
+    _Atomic int64_t used;
 };
 
 /* A live seat of a feature (an activation of the account and feature). */
@@ -126,6 +131,17 @@ int64_t ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms)
 /* Drops the account's snapshot; call after a committed write that touches the account. */
 void ent_cache_drop(struct ent_app *app, const char *account_id);
 
+/*
+ * Brings the account's snapshot up to date with a committed usage event: the counter of
+ * feature_id in the window [window_start_ms, window_end_ms) stood at used once the event
+ * committed. Call after the commit, before answering, instead of ent_cache_drop(). Counters only
+ * grow, so the snapshot keeps the larger of its count and used, whatever the order in which
+ * concurrent commits are reported. A snapshot holding an older window of the feature, or built
+ * against another catalog, is dropped.
+ */
+void ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char *feature_id,
+                              int64_t window_start_ms, int64_t window_end_ms, int64_t used);
+
 /* Marks the catalog stale (and with it every snapshot); call after a catalog write. */
 void ent_cache_catalog_changed(struct ent_app *app);
 
@@ -139,7 +155,7 @@ void ent_cache_keep(struct ent_app *app, bool keep);
 
 /* Counters for /metrics and tests. */
 struct ent_cache_stats {
-    uint64_t hits, misses, builds, drops, evictions, accounts;
+    uint64_t hits, misses, builds, drops, evictions, usage_updates, accounts;
     size_t bytes;
 };
 void ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out);

@@ -19,8 +19,9 @@
  * Invariant: everything an event is checked against but its window's usage (account, feature,
  * window, limit) is worked out before the write transaction opens, from the catalog and the
  * snapshot; nothing in the transaction builds a snapshot, so no snapshot can ever hold usage
- * that was rolled back. After the commit the account's snapshot is dropped, so the next
- * evaluation reads the new usage.
+ * that was rolled back. After the commit, and before the answer, the account's cached snapshot
+ * is told the window's new count (ent_cache_usage_recorded), so the next evaluation sees it
+ * without reading the store or rebuilding the snapshot.
  *
  * Group commit (ent_usage_submit): single events submitted by concurrent requests are recorded
  * by one committer thread, as many as are waiting in one write transaction, each exactly as it
@@ -346,6 +347,14 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
     return ENT_OK;
 }
 
+/* Tells the cache what a recorded event (status 201) left its window's counter at. */
+static void
+usage_recorded(struct ent_app *app, const struct prepared *p, const struct ent_usage_result *out)
+{
+    ent_cache_usage_recorded(app, p->account_id, p->feature_id, p->window_start_ms,
+                             p->window_end_ms, out->usage);
+}
+
 /* ENT_OK for admin and account keys; read keys and none may not record usage. */
 static int
 require_recorder(const struct ent_ctx *ctx, struct ent_error *err)
@@ -407,7 +416,7 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     if (out->status == 201)
-        ent_cache_drop(ctx->app, p.account_id);
+        usage_recorded(ctx->app, &p, out);
     return ENT_OK;
 }
 
@@ -481,13 +490,9 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
         ent_ctx_write_abort(ctx);
         return rc;
     }
-    const char *dropped = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!ready[i] || out[i].status != 201)
-            continue;
-        if (!dropped || strcmp(dropped, p[i].account_id) != 0)
-            ent_cache_drop(ctx->app, p[i].account_id);
-        dropped = p[i].account_id;
+        if (ready[i] && out[i].status == 201)
+            usage_recorded(ctx->app, &p[i], &out[i]);
     }
     return ENT_OK;
 }
@@ -602,7 +607,7 @@ run_group(struct ent_usage_committer *c, struct usage_job *jobs)
             ent_error_clear(j->err);
             ent_ctx_store_error(rc, j->err);
         } else if (j->out->status == 201) {
-            ent_cache_drop(c->app, j->p.account_id); /* before the answer is given */
+            usage_recorded(c->app, &j->p, j->out); /* before the answer is given */
         }
     }
     atomic_fetch_add(&c->groups, 1);

@@ -12,7 +12,7 @@ import time
 import requests
 
 from client import Client
-from conftest import store_sql
+from conftest import ON_PG, store_sql
 
 CLIENTS = 16
 LIMIT = 200
@@ -232,3 +232,48 @@ def test_61_91_sigterm_under_load_stops_cleanly_and_keeps_every_answer(new_daemo
     stored = {k for (k,) in rows}
     assert len(acked) >= 500
     assert set(acked) <= stored
+
+
+def test_61_92_recorded_events_update_the_snapshot_in_memory(new_daemon):
+    """A recorded event brings the account's snapshot in memory up to date instead of dropping
+    it: while 8 clients record events and 8 evaluate, every evaluation shows at least the usage
+    of the events its client saw acknowledged before it asked (no acknowledged event is missed),
+    the final usage is exact, and on SQLite (where no other daemon announces changes) the
+    snapshot is built once, not once per event."""
+    api = start(new_daemon)
+    acc, f = quota(api, 1000000)
+    assert evaluate(api, acc, f)["usage"] == 0  # the snapshot is built and cached
+
+    def metric(name):
+        text = api.get("/metrics").text
+        return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
+
+    misses0 = metric("entitled_cache_misses_total")
+    updates0 = metric("entitled_cache_usage_updates_total")
+    lock = threading.Lock()
+    acked = [0]
+    stale = []
+
+    def work(i):
+        client = api.with_key(api.key)
+        for _ in range(25):
+            if i % 2 == 0:
+                r = client.post("/v1/usage", {"account": acc["id"], "feature": f["key"],
+                                              "amount": 1, "enforce": True})
+                assert r.status_code == 201, r.text
+                with lock:
+                    acked[0] += 1
+            else:
+                with lock:
+                    floor = acked[0]
+                usage = evaluate(client, acc, f)["usage"]
+                if usage < floor:
+                    with lock:
+                        stale.append((floor, usage))
+
+    assert race(16, work) == []
+    assert stale == []
+    assert evaluate(api, acc, f)["usage"] == 200
+    assert metric("entitled_cache_usage_updates_total") - updates0 == 200
+    if not ON_PG:
+        assert metric("entitled_cache_misses_total") == misses0
