@@ -364,6 +364,27 @@ require_recorder(const struct ent_ctx *ctx, struct ent_error *err)
     return ent_error_set(err, ENT_EFORBIDDEN, "this key may not record usage");
 }
 
+/*
+ * Everything a single event is checked against before its transaction: the key may record,
+ * and prepare_event against the current catalog. OUT p.
+ * Errors: those of prepare_event, ENT_EFORBIDDEN.
+ */
+static int
+check_event(struct ent_ctx *ctx, const struct ent_usage_input *in, struct prepared *p,
+            struct ent_error *err)
+{
+    int rc = require_recorder(ctx, err);
+    if (rc < 0)
+        return rc;
+    struct ent_catalog *cat = NULL;
+    rc = ent_cache_catalog(ctx, &cat);
+    if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    rc = prepare_event(ctx, cat, in, p, err);
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The API of entitled.h                                                                       */
 /* ------------------------------------------------------------------------------------------ */
@@ -385,16 +406,8 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
         err = &scratch;
     ent_error_clear(err);
     memset(out, 0, sizeof(*out));
-    int rc = require_recorder(ctx, err);
-    if (rc < 0)
-        return rc;
-    struct ent_catalog *cat = NULL;
-    rc = ent_cache_catalog(ctx, &cat);
-    if (rc < 0)
-        return ent_ctx_store_error(rc, err);
     struct prepared p;
-    rc = prepare_event(ctx, cat, in, &p, err);
-    ent_cache_catalog_release(ctx->app, cat);
+    int rc = check_event(ctx, in, &p, err);
     if (rc < 0)
         return rc;
 
@@ -700,18 +713,10 @@ ent_usage_submit(struct ent_ctx *ctx, const struct ent_usage_input *in,
     struct ent_usage_committer *c = ctx->app->usage_committer;
     if (!c || ctx->batch.on || ctx->idem_bound) /* then the event is recorded on its own */
         return ent_usage_record(ctx, in, out, err);
-    int rc = require_recorder(ctx, err);
-    if (rc < 0)
-        return rc;
     struct usage_job *j = ent_ctx_alloc(ctx, sizeof(*j));
     if (!j)
         return ent_error_set(err, ENT_ENOMEM, "%s", "");
-    struct ent_catalog *cat = NULL;
-    rc = ent_cache_catalog(ctx, &cat);
-    if (rc < 0)
-        return ent_ctx_store_error(rc, err);
-    rc = prepare_event(ctx, cat, in, &j->p, err);
-    ent_cache_catalog_release(ctx->app, cat);
+    int rc = check_event(ctx, in, &j->p, err);
     if (rc < 0)
         return rc;
     if (ctx->sess) { /* the committer lends the context its own session */
