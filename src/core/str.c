@@ -45,6 +45,26 @@ ent_str_parse_whole(const char *s, int64_t *value)
     return true;
 }
 
+size_t
+ent_str_format_int(int64_t v, char out[ENT_STR_INT_MAX])
+{
+    char digits[ENT_STR_INT_MAX];
+    size_t n = 0;
+    /* In unsigned arithmetic, so that INT64_MIN has a magnitude too. */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    while (n)
+        out[len++] = digits[--n];
+    out[len] = '\0';
+    return len;
+}
+
 bool
 ent_str_is_email(const char *s)
 {

@@ -25,6 +25,12 @@ bool ent_str_is_key(const char *s);
  */
 bool ent_str_parse_whole(const char *s, int64_t *value);
 
+/* The longest text of an int64 (a sign, 19 digits) and its NUL. */
+#define ENT_STR_INT_MAX 21
+
+/* Writes v in decimal (a '-' when negative) to out, NUL-terminated; returns its length. */
+size_t ent_str_format_int(int64_t v, char out[ENT_STR_INT_MAX]);
+
 /* True when s looks like an e-mail address: local@domain.tld, no spaces, at most 254 bytes. */
 bool ent_str_is_email(const char *s);
 

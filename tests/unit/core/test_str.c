@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -86,6 +87,46 @@ str__whole_numbers__are_parsed(void **state)
     assert_int_equal(whole_ok("999999999999999999"), 999999999999999999LL);
     assert_int_equal(whole_ok("100000000000000000"), 100000000000000000LL);
     assert_true(ent_str_parse_whole("5", NULL)); /* the value is optional */
+}
+
+/* ent_str_format_int(v) must equal printf's "%lld" of v. */
+static void
+format_int_is(int64_t v)
+{
+    char want[32], got[ENT_STR_INT_MAX];
+    snprintf(want, sizeof(want), "%lld", (long long)v);
+    size_t n = ent_str_format_int(v, got);
+    assert_string_equal(got, want);
+    assert_int_equal(n, strlen(want));
+}
+
+static void
+str__integers__are_formatted_as_printf_does(void **state)
+{
+    (void)state;
+    static const int64_t cases[] = {0,
+                                    1,
+                                    -1,
+                                    9,
+                                    10,
+                                    -10,
+                                    42,
+                                    99,
+                                    100,
+                                    12345,
+                                    -987654321,
+                                    INT32_MAX,
+                                    INT32_MIN,
+                                    INT64_MAX,
+                                    INT64_MIN,
+                                    INT64_MIN + 1,
+                                    1000000000000LL};
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        format_int_is(cases[i]);
+    for (int64_t v = 1; v < INT64_MAX / 7; v = v * 7 + 3) {
+        format_int_is(v);
+        format_int_is(-v);
+    }
 }
 
 static void
@@ -377,6 +418,7 @@ main(void)
         cmocka_unit_test(str__invalid_keys__are_refused),
         cmocka_unit_test(str__key_of_64_characters__is_accepted_and_65_refused),
         cmocka_unit_test(str__whole_numbers__are_parsed),
+        cmocka_unit_test(str__integers__are_formatted_as_printf_does),
         cmocka_unit_test(str__whole_number_with_19_digits__is_refused),
         cmocka_unit_test(str__whole_number_with_leading_zeros__is_refused),
         cmocka_unit_test(str__whole_number_with_sign_or_other_characters__is_refused),
