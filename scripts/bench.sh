@@ -186,6 +186,8 @@ for scen in $SCENARIOS; do
     done
 done
 curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics.after"
+say "memory of one snapshot, by the shape of the account (bench/snapshot_sizes.py)"
+python3 bench/snapshot_sizes.py "$E" "$KEY" | tee -a "$OUT-inprocess.tsv"
 
 say "results"
 python3 bench/report.py "$TMP/raw.tsv" "$TMP/sizes.tsv" "$OUT.tsv" "$TMP/plot.dat"

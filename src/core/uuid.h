@@ -14,6 +14,16 @@
 /* Writes the UUIDv7 of (ms, 10 random bytes) as lower-case text into out (37 bytes). */
 void ent_uuid_v7(int64_t ms, const uint8_t random[10], char *out);
 
+/*
+ * Packs a UUID in canonical text form (36 characters, lower-case hex) into its 16 bytes.
+ * Returns false, leaving out unspecified, for any other text (upper case included, so that
+ * unpacking gives back exactly the text that was packed).
+ */
+bool ent_uuid_pack(const char *s, uint8_t out[16]);
+
+/* Writes the canonical text of 16 UUID bytes into out (37 bytes). */
+void ent_uuid_unpack(const uint8_t in[16], char *out);
+
 /* True when s is a UUID in its 36-character text form (any version, either case). */
 bool ent_uuid_is_valid(const char *s);
 

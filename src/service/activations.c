@@ -59,8 +59,8 @@ static int resolve_account(struct ent_ctx *ctx, const char *ref, char *account_i
                            struct ent_error *err);
 static int resolve_feature(struct ent_ctx *ctx, const char *ref, struct seat_scope *sc,
                            struct ent_error *err);
-static int64_t limit_of(const struct ent_catalog *cat, const struct ent_snapshot *snap, long fi,
-                        int64_t at_ms);
+static int limit_of(struct ent_ctx *ctx, const struct ent_catalog *cat,
+                    const struct ent_snapshot *snap, long fi, int64_t at_ms, int64_t *limit);
 static int feature_limit(struct ent_ctx *ctx, const char *account_id, const char *feature_id,
                          int64_t *limit);
 static int64_t entitlement_limit(const struct ent_ctx *ctx, const struct ent_entitlement *e);
@@ -222,30 +222,30 @@ resolve_feature(struct ent_ctx *ctx, const char *ref, struct seat_scope *sc, str
 
 /*
  * The seats the snapshot's account holds of catalog feature fi at at_ms: the limit evaluation
- * answers; NO_LIMIT when unlimited, or when a granted feature has no number (a switch that is
- * on, a custom level); 0 when not granted or granted as zero.
+ * answers (OUT limit; errors: ENT_ENOMEM); NO_LIMIT when unlimited, or when a granted feature has
+ * no number (a switch that is on, a custom level); 0 when not granted or granted as zero.
  */
-static int64_t
-limit_of(const struct ent_catalog *cat, const struct ent_snapshot *snap, long fi, int64_t at_ms)
+static int
+limit_of(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct ent_snapshot *snap,
+         long fi, int64_t at_ms, int64_t *limit)
 {
+    struct ent_grant buf[16];
     const struct ent_grant *grants = NULL;
     size_t n = 0;
-    for (size_t i = 0; i < snap->n_features; i++) {
-        if (snap->features[i].feature == (uint32_t)fi) {
-            grants = &snap->grants[snap->features[i].first];
-            n = snap->features[i].count;
-            break;
-        }
-    }
+    int rc = ent_cache_grants(ctx, snap, fi, buf, 16, &grants, &n);
+    if (rc < 0)
+        return rc;
     struct ent_evaluation ev;
     ent_evaluate(&cat->features[fi].feature, grants, n, at_ms, 0, &ev);
     if (!ev.granted)
-        return 0;
-    if (ev.unlimited)
-        return NO_LIMIT;
-    if (ev.has_limit)
-        return ev.limit > 0 ? ev.limit : 0;
-    return ev.value ? NO_LIMIT : 0;
+        *limit = 0;
+    else if (ev.unlimited)
+        *limit = NO_LIMIT;
+    else if (ev.has_limit)
+        *limit = ev.limit > 0 ? ev.limit : 0;
+    else
+        *limit = ev.value ? NO_LIMIT : 0;
+    return ENT_OK;
 }
 
 /*
@@ -265,7 +265,9 @@ feature_limit(struct ent_ctx *ctx, const char *account_id, const char *feature_i
     rc = ent_cache_snapshot(ctx, cat, account_id, &snap);
     if (rc == ENT_OK) {
         long fi = ent_cache_feature_index(cat, feature_id);
-        *limit = fi < 0 ? 0 : limit_of(cat, snap, fi, ctx->now_ms);
+        *limit = 0;
+        if (fi >= 0)
+            rc = limit_of(ctx, cat, snap, fi, ctx->now_ms, limit);
         ent_cache_release(ctx->app, snap);
     }
     ent_cache_catalog_release(ctx->app, cat);

@@ -30,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/uuid.h"
 #include "core/window.h"
 #include "service/ctx.h"
 
@@ -436,9 +437,75 @@ sort_by_feature(struct collector *col, uint32_t *order)
     }
 }
 
+/* The strings of a snapshot being packed, each stored once (values repeat across grants). */
+struct string_table {
+    char *text; /* in the arena, with room for every string put */
+    size_t len;
+    uint32_t *slots; /* open addressing: offset + 1 of each string; 0: empty */
+    size_t cap;
+};
+
+/* Room for up to n strings of max_bytes in all (their NULs included). */
+static bool
+strings_init(struct string_table *t, struct ent_arena *a, size_t n, size_t max_bytes)
+{
+    t->len = 0;
+    t->cap = table_cap(n);
+    t->slots = ent_arena_calloc(a, t->cap, sizeof(*t->slots));
+    t->text = ent_arena_alloc(a, max_bytes ? max_bytes : 1);
+    return t->slots && t->text;
+}
+
+/* The offset of s in the table, where it is added when new. */
+static uint32_t
+strings_put(struct string_table *t, const char *s)
+{
+    size_t i = (size_t)hash_str(s) & (t->cap - 1);
+    for (; t->slots[i]; i = (i + 1) & (t->cap - 1)) {
+        if (strcmp(t->text + t->slots[i] - 1, s) == 0)
+            return t->slots[i] - 1;
+    }
+    uint32_t off = (uint32_t)t->len;
+    size_t n = strlen(s) + 1;
+    memcpy(t->text + t->len, s, n);
+    t->len += n;
+    t->slots[i] = off + 1;
+    return off;
+}
+
 /*
- * Packs the collected grants, their per-feature ranges and the sources into one allocation.
- * Manual values and product keys are copied in, so the snapshot owns every string it holds.
+ * The source of collected grant g (of entitlement e) among sources[first .. *n), added when
+ * none has its quantity. Its id goes into the strings only when it is not a canonical UUID.
+ */
+static uint32_t
+source_of(struct ent_snapshot_source *sources, size_t first, size_t *n, const struct ent_grant *g,
+          const struct ent_entitlement *e, struct string_table *strings)
+{
+    for (size_t i = first; i < *n; i++) {
+        if (sources[i].quantity == g->quantity)
+            return (uint32_t)i;
+    }
+    struct ent_snapshot_source *src = &sources[*n];
+    memset(src, 0, sizeof(*src));
+    src->start_ms = g->start_ms;
+    src->end_ms = g->end_ms;
+    src->quantity = g->quantity;
+    src->source = (uint8_t)e->source;
+    src->state = (uint8_t)g->state;
+    src->flags = g->override ? ENT_SNAPSHOT_OVERRIDE : 0;
+    if (!ent_uuid_pack(e->id, src->entitlement_id)) {
+        uint32_t off = strings_put(strings, e->id);
+        memcpy(src->entitlement_id, &off, sizeof(off));
+        src->flags |= ENT_SNAPSHOT_ID_TEXT;
+    }
+    src->product = e->product ? strings_put(strings, e->product) + 1 : 0;
+    return (uint32_t)(*n)++;
+}
+
+/*
+ * Packs the collected grants with their sources, usage, seats and strings into one allocation
+ * (cache.h). The grants of one entitlement were collected one after another (snapshot_build),
+ * so a grant's source is looked for among its own entitlement's alone.
  */
 static struct ent_snapshot *
 pack_snapshot(struct collector *col, const struct ent_account *acc,
@@ -446,78 +513,122 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
               const struct ent_snapshot_usage *usage, size_t n_usage,
               const struct ent_snapshot_seat *seats, size_t n_seats)
 {
-    uint32_t *order = ent_arena_alloc(col->a, (col->n ? col->n : 1) * sizeof(*order));
-    if (!order)
-        return NULL;
-    sort_by_feature(col, order);
-    size_t n_features = 0;
-    for (size_t i = 0; i < col->n; i++)
-        n_features += i == 0 || col->feature_of[order[i]] != col->feature_of[order[i - 1]];
-    size_t strings = strlen(acc->key) + 1;
-    for (size_t i = 0; i < col->n; i++)
-        strings += strlen(col->grants[i].value) + 1;
+    size_t n = col->n, slots = n ? n : 1;
+    uint32_t *order = ent_arena_alloc(col->a, slots * sizeof(*order));
+    uint32_t *src_of = ent_arena_alloc(col->a, slots * sizeof(*src_of));
+    uint32_t *value_of = ent_arena_alloc(col->a, slots * sizeof(*value_of));
+    struct ent_snapshot_source *sources = ent_arena_alloc(col->a, slots * sizeof(*sources));
+    size_t max_bytes = strlen(acc->key) + 1;
+    for (size_t i = 0; i < n; i++)
+        max_bytes += strlen(col->grants[i].value) + 1;
     for (size_t i = 0; i < n_ents; i++)
-        strings += ents[i].product ? strlen(ents[i].product) + 1 : 0;
-    size_t bytes = sizeof(struct ent_snapshot) + col->n * sizeof(struct ent_grant) +
-                   n_ents * sizeof(struct ent_snapshot_source) +
-                   n_usage * sizeof(struct ent_snapshot_usage) +
+        max_bytes += sizeof(ents[i].id) + (ents[i].product ? strlen(ents[i].product) + 1 : 0);
+    struct string_table strings;
+    if (!order || !src_of || !value_of || !sources || max_bytes > UINT32_MAX / 2 ||
+        !strings_init(&strings, col->a, 1 + n + 2 * n_ents, max_bytes))
+        return NULL;
+    uint32_t key = strings_put(&strings, acc->key);
+    size_t n_sources = 0, first = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct ent_grant *g = &col->grants[k];
+        if (k == 0 || g->source != col->grants[k - 1].source)
+            first = n_sources;
+        src_of[k] = source_of(sources, first, &n_sources, g, &ents[g->source], &strings);
+        value_of[k] = strings_put(&strings, g->value);
+    }
+    sort_by_feature(col, order);
+    size_t bytes = sizeof(struct ent_snapshot) + n_usage * sizeof(struct ent_snapshot_usage) +
+                   n_sources * sizeof(struct ent_snapshot_source) +
                    n_seats * sizeof(struct ent_snapshot_seat) +
-                   n_features * sizeof(struct ent_snapshot_feature) + strings;
+                   n * sizeof(struct ent_snapshot_grant) + strings.len;
     struct ent_snapshot *snap = ent_alloc(bytes);
     if (!snap)
         return NULL;
     memset(snap, 0, sizeof(*snap));
-    char *p = (char *)(snap + 1);
-    /* Most aligned first: grants and sources hold 64-bit fields, features 32-bit ones. */
-    snap->grants = (struct ent_grant *)p;
-    p += col->n * sizeof(struct ent_grant);
-    snap->sources = (struct ent_snapshot_source *)p;
-    p += n_ents * sizeof(struct ent_snapshot_source);
-    snap->usage = (struct ent_snapshot_usage *)p;
-    p += n_usage * sizeof(struct ent_snapshot_usage);
-    snap->seats = (struct ent_snapshot_seat *)p;
-    p += n_seats * sizeof(struct ent_snapshot_seat);
-    if (n_usage)
-        memcpy(snap->usage, usage, n_usage * sizeof(*usage));
-    if (n_seats)
-        memcpy(snap->seats, seats, n_seats * sizeof(*seats));
-    snap->n_usage = n_usage;
-    snap->n_seats = n_seats;
-    snap->features = (struct ent_snapshot_feature *)p;
-    p += n_features * sizeof(struct ent_snapshot_feature);
-    char *str = p;
     memcpy(snap->account_id, acc->id, sizeof(snap->account_id));
-    snap->account_key = str;
-    str = stpcpy(str, acc->key) + 1;
-    for (size_t i = 0; i < n_ents; i++) {
-        struct ent_snapshot_source *src = &snap->sources[i];
-        memcpy(src->entitlement_id, ents[i].id, sizeof(src->entitlement_id));
-        src->source = ents[i].source;
-        src->quantity = ents[i].quantity;
-        src->product = NULL;
-        if (ents[i].product) {
-            src->product = str;
-            str = stpcpy(str, ents[i].product) + 1;
-        }
+    snap->account_key = key;
+    snap->n_usage = (uint32_t)n_usage;
+    snap->n_sources = (uint32_t)n_sources;
+    snap->n_seats = (uint32_t)n_seats;
+    snap->n_grants = (uint32_t)n;
+    snap->bytes_ = (uint32_t)bytes;
+    struct ent_snapshot_usage *u = ent_snapshot_usage(snap);
+    for (size_t i = 0; i < n_usage; i++) {
+        u[i].window_start_ms = usage[i].window_start_ms;
+        u[i].feature = usage[i].feature;
+        atomic_init(&u[i].used, atomic_load_explicit(&usage[i].used, memory_order_relaxed));
     }
-    for (size_t k = 0; k < col->n; k++) {
-        const struct ent_grant *g = &col->grants[order[k]];
-        uint32_t fi = col->feature_of[order[k]];
-        snap->grants[k] = *g;
-        snap->grants[k].value = str;
-        str = stpcpy(str, g->value) + 1;
-        if (snap->n_features == 0 || snap->features[snap->n_features - 1].feature != fi) {
-            struct ent_snapshot_feature *sf = &snap->features[snap->n_features++];
-            sf->feature = fi;
-            sf->first = (uint32_t)k;
-            sf->count = 0;
-        }
-        snap->features[snap->n_features - 1].count++;
+    if (n_sources)
+        memcpy((void *)ent_snapshot_sources(snap), sources, n_sources * sizeof(*sources));
+    if (n_seats)
+        memcpy((void *)ent_snapshot_seats(snap), seats, n_seats * sizeof(*seats));
+    struct ent_snapshot_grant *grants = (struct ent_snapshot_grant *)ent_snapshot_grants(snap);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t i = order[k];
+        grants[k] = (struct ent_snapshot_grant){
+            .feature = col->feature_of[i], .source = src_of[i], .value = value_of[i]};
     }
-    snap->n_grants = col->n;
-    snap->n_sources = n_ents;
-    snap->bytes_ = bytes;
+    memcpy((char *)ent_snapshot_strings(snap), strings.text, strings.len);
     return snap;
+}
+
+int
+ent_cache_grants(struct ent_ctx *ctx, const struct ent_snapshot *snap, long fi,
+                 struct ent_grant *buf, size_t cap, const struct ent_grant **grants, size_t *n)
+{
+    const struct ent_snapshot_grant *g = ent_snapshot_grants(snap);
+    size_t lo = 0, hi = snap->n_grants;
+    while (lo < hi) { /* the first grant of a feature at or after fi */
+        size_t mid = lo + (hi - lo) / 2;
+        if (g[mid].feature < (uint32_t)fi)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < snap->n_grants && g[end].feature == (uint32_t)fi)
+        end++;
+    *grants = NULL;
+    *n = end - lo;
+    if (*n == 0)
+        return ENT_OK;
+    struct ent_grant *out = *n <= cap ? buf : ent_arena_alloc(&ctx->arena, *n * sizeof(*out));
+    if (!out)
+        return ENT_ENOMEM;
+    const struct ent_snapshot_source *sources = ent_snapshot_sources(snap);
+    const char *strings = ent_snapshot_strings(snap);
+    for (size_t k = 0; k < *n; k++) {
+        const struct ent_snapshot_grant *x = &g[lo + k];
+        const struct ent_snapshot_source *src = &sources[x->source];
+        out[k] = (struct ent_grant){
+            .value = strings + x->value,
+            .quantity = src->quantity,
+            .start_ms = src->start_ms,
+            .end_ms = src->end_ms,
+            .state = (enum ent_grant_state)src->state,
+            .override = (src->flags & ENT_SNAPSHOT_OVERRIDE) != 0,
+            .source = x->source,
+        };
+    }
+    *grants = out;
+    return ENT_OK;
+}
+
+void
+ent_cache_source(const struct ent_snapshot *snap, size_t i, char entitlement_id[37],
+                 const char **product, enum ent_source *kind)
+{
+    const struct ent_snapshot_source *src = &ent_snapshot_sources(snap)[i];
+    const char *strings = ent_snapshot_strings(snap);
+    if (src->flags & ENT_SNAPSHOT_ID_TEXT) {
+        uint32_t off;
+        memcpy(&off, src->entitlement_id, sizeof(off));
+        snprintf(entitlement_id, 37, "%s", strings + off);
+    } else {
+        ent_uuid_unpack(src->entitlement_id, entitlement_id);
+    }
+    *product = src->product ? strings + src->product - 1 : NULL;
+    *kind = (enum ent_source)src->source;
 }
 
 /*
@@ -544,8 +655,8 @@ load_usage(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent
             continue;
         struct ent_snapshot_usage *u = &(*out)[(*n)++];
         u->feature = fi;
-        if (!ent_window_bounds(f->reset_period, ctx->now_ms, &u->window_start_ms,
-                               &u->window_end_ms))
+        int64_t window_end = 0;
+        if (!ent_window_bounds(f->reset_period, ctx->now_ms, &u->window_start_ms, &window_end))
             return ENT_EINTERNAL;
         int64_t used = 0;
         int rc = sess->ops->usage_counter(sess, account_id, f->id, u->window_start_ms, &used);
@@ -604,8 +715,9 @@ ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct
     *used = 0;
     if (!ent_window_bounds(f->reset_period, at_ms, window_start_ms, window_end_ms))
         return ENT_EINVAL;
+    const struct ent_snapshot_usage *usage = ent_snapshot_usage(snap);
     for (size_t i = 0; i < snap->n_usage; i++) {
-        const struct ent_snapshot_usage *u = &snap->usage[i];
+        const struct ent_snapshot_usage *u = &usage[i];
         if (u->feature == (uint32_t)fi && u->window_start_ms == *window_start_ms) {
             *used = atomic_load_explicit(&u->used, memory_order_relaxed);
             return ENT_OK;
@@ -622,9 +734,10 @@ ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct
 int64_t
 ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms)
 {
+    const struct ent_snapshot_seat *seats = ent_snapshot_seats(snap);
     int64_t n = 0;
     for (size_t i = 0; i < snap->n_seats; i++) {
-        if (snap->seats[i].feature == (uint32_t)fi && snap->seats[i].expires_ms > at_ms)
+        if (seats[i].feature == (uint32_t)fi && seats[i].expires_ms > at_ms)
             n++;
     }
     return n;
@@ -735,7 +848,7 @@ table_remove(struct ent_cache *c, struct ent_snapshot *s)
             break;
         }
     }
-    size_t bk = (size_t)hash_str(s->account_key) & (c->n_buckets - 1);
+    size_t bk = (size_t)hash_str(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
     for (struct ent_snapshot **p = &c->by_key[bk]; *p; p = &(*p)->key_next_) {
         if (*p == s) {
             *p = s->key_next_;
@@ -761,7 +874,7 @@ table_find(struct ent_cache *c, const char *account)
             return s;
     }
     for (struct ent_snapshot *s = c->by_key[h & (c->n_buckets - 1)]; s; s = s->key_next_) {
-        if (strcmp(s->account_key, account) == 0)
+        if (strcmp(ent_snapshot_account_key(s), account) == 0)
             return s;
     }
     return NULL;
@@ -781,7 +894,7 @@ table_insert(struct ent_cache *c, struct ent_snapshot *s)
     size_t bi = (size_t)hash_str(s->account_id) & (c->n_buckets - 1);
     s->hash_next_ = c->by_id[bi];
     c->by_id[bi] = s;
-    size_t bk = (size_t)hash_str(s->account_key) & (c->n_buckets - 1);
+    size_t bk = (size_t)hash_str(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
     s->key_next_ = c->by_key[bk];
     c->by_key[bk] = s;
     lru_push(c, s);
@@ -854,7 +967,7 @@ ent_cache_drop(struct ent_app *app, const char *account_id)
 
 void
 ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char *feature_id,
-                         int64_t window_start_ms, int64_t window_end_ms, int64_t used)
+                         int64_t window_start_ms, int64_t used)
 {
     struct ent_cache *c = app->cache;
     atomic_fetch_add(&c->stripes[stripe_of(account_id)], 1); /* before anything else: see top */
@@ -866,10 +979,10 @@ ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char
         s && cat && cat->gen_ == s->catalog_gen_ ? ent_cache_feature_index(cat, feature_id) : -1;
     bool stale = s && fi < 0;
     for (size_t i = 0; s && !stale && i < s->n_usage; i++) {
-        struct ent_snapshot_usage *u = &s->usage[i];
+        struct ent_snapshot_usage *u = &ent_snapshot_usage(s)[i];
         if (u->feature != (uint32_t)fi)
             continue;
-        if (u->window_start_ms == window_start_ms && u->window_end_ms == window_end_ms) {
+        if (u->window_start_ms == window_start_ms) { /* one feature, one period: one window */
             /* Writers hold the lock: a plain load and store cannot lose another's report. */
             if (atomic_load_explicit(&u->used, memory_order_relaxed) < used)
                 atomic_store_explicit(&u->used, used, memory_order_relaxed);

@@ -30,60 +30,102 @@ struct ent_catalog_feature {
     struct ent_feature feature; /* id, key, type, unit, levels, reset_period, … */
 };
 
-/* One source of grants in a snapshot: an entitlement, for explanations. */
-struct ent_snapshot_source {
-    char entitlement_id[37];
-    const char *product; /* key, or NULL */
-    enum ent_source source;
-    int64_t quantity;
-};
+/*
+ * A snapshot is one allocation, packed (see "Memory per snapshot" in docs/PERFORMANCE.md): the
+ * header, then usage[n_usage], sources[n_sources], seats[n_seats], grants[n_grants] and the
+ * strings, reached through the ent_snapshot_* accessors below. Grants hold indexes and offsets,
+ * not pointers, and what the grants of one entitlement share (dates, state, override, quantity)
+ * is stored once, in their source; ent_cache_grants() expands a feature's grants into core's
+ * struct ent_grant for evaluation.
+ */
 
-/* What an account holds of one feature: the grants, ready for ent_evaluate(). */
-struct ent_snapshot_feature {
+/*
+ * Where grants come from: an entitlement, and the quantity that multiplies its grants'
+ * numbers. The components of a product multiply the entitlement's quantity by their own, so an
+ * entitlement has a source per quantity its grants use (most have one). 48 bytes.
+ */
+struct ent_snapshot_source {
+    int64_t start_ms;
+    int64_t end_ms; /* 0: permanent */
+    int64_t quantity;
+    uint8_t entitlement_id[16]; /* the UUID's bytes, or with ENT_SNAPSHOT_ID_TEXT the offset
+                                   (uint32_t) of its text in the strings */
+    uint32_t product;           /* offset of the product key in the strings + 1; 0: none */
+    uint8_t source;             /* enum ent_source */
+    uint8_t state;              /* enum ent_grant_state */
+    uint8_t flags;              /* ENT_SNAPSHOT_* */
+};
+#define ENT_SNAPSHOT_OVERRIDE 1u
+#define ENT_SNAPSHOT_ID_TEXT 2u
+
+/* A value of a feature, from a source. 12 bytes; sorted by feature, then as collected. */
+struct ent_snapshot_grant {
     uint32_t feature; /* index in the catalog's features */
-    uint32_t first;   /* its grants are grants[first .. first + count) */
-    uint32_t count;
+    uint32_t source;  /* index in the sources */
+    uint32_t value;   /* offset of the normalised value in the strings */
 };
 
 /*
  * The usage of a metered feature in the window current when the snapshot was built. used is
  * the one field of a snapshot that changes once it is cached: it only grows, as committed events
- * are reported (ent_cache_usage_recorded); read it with atomic_load.
+ * are reported (ent_cache_usage_recorded); read it with atomic_load. 24 bytes.
  */
 struct ent_snapshot_usage {
-    uint32_t feature;
     int64_t window_start_ms; /* INT64_MIN for `never` */
-    int64_t window_end_ms;   /* INT64_MAX for `never` */
     _Atomic int64_t used;
-};
-
-/* A live seat of a feature (an activation of the account and feature). */
-struct ent_snapshot_seat {
     uint32_t feature;
-    int64_t expires_ms; /* INT64_MAX when not floating */
 };
 
+/* A live seat of a feature (an activation of the account and feature). 16 bytes. */
+struct ent_snapshot_seat {
+    int64_t expires_ms; /* INT64_MAX when not floating */
+    uint32_t feature;
+};
+
+/* The header: 120 bytes (fields ordered so that none is padded but the last). */
 struct ent_snapshot {
     char account_id[37];
-    const char *account_key;
-    struct ent_grant *grants; /* sorted by feature */
-    size_t n_grants;
-    struct ent_snapshot_feature *features; /* sorted by feature index */
-    size_t n_features;
-    struct ent_snapshot_source *sources;
-    size_t n_sources;
-    struct ent_snapshot_usage *usage; /* sorted by feature */
-    size_t n_usage;
-    struct ent_snapshot_seat *seats; /* sorted by feature */
-    size_t n_seats;
+    bool detached_;       /* private to cache.c: out of the table, freed by its last release */
+    uint32_t account_key; /* offset in the strings */
+    uint32_t n_grants, n_sources, n_usage, n_seats;
+    int32_t refs_;    /* private to cache.c, as are the fields below but built_ms */
     int64_t built_ms; /* the time usage windows and seats were read for */
-    /* private to cache.c */
     uint64_t catalog_gen_;
-    long refs_;
-    bool detached_; /* no longer in the table: freed by its last release */
     struct ent_snapshot *lru_prev_, *lru_next_, *hash_next_, *key_next_;
-    size_t bytes_;
+    uint32_t bytes_;
 };
+
+/* The parts of a snapshot, in the order they follow its header. */
+static inline struct ent_snapshot_usage *
+ent_snapshot_usage(const struct ent_snapshot *s)
+{
+    return (struct ent_snapshot_usage *)(uintptr_t)(s + 1);
+}
+static inline const struct ent_snapshot_source *
+ent_snapshot_sources(const struct ent_snapshot *s)
+{
+    return (const struct ent_snapshot_source *)(ent_snapshot_usage(s) + s->n_usage);
+}
+static inline const struct ent_snapshot_seat *
+ent_snapshot_seats(const struct ent_snapshot *s)
+{
+    return (const struct ent_snapshot_seat *)(ent_snapshot_sources(s) + s->n_sources);
+}
+static inline const struct ent_snapshot_grant *
+ent_snapshot_grants(const struct ent_snapshot *s)
+{
+    return (const struct ent_snapshot_grant *)(ent_snapshot_seats(s) + s->n_seats);
+}
+static inline const char *
+ent_snapshot_strings(const struct ent_snapshot *s)
+{
+    return (const char *)(ent_snapshot_grants(s) + s->n_grants);
+}
+static inline const char *
+ent_snapshot_account_key(const struct ent_snapshot *s)
+{
+    return ent_snapshot_strings(s) + s->account_key;
+}
 
 struct ent_catalog {
     struct ent_catalog_feature *features;
@@ -125,6 +167,19 @@ int ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat,
                     const struct ent_snapshot *snap, long fi, int64_t at_ms, int64_t *used,
                     int64_t *window_start_ms, int64_t *window_end_ms);
 
+/*
+ * The grants of catalog feature fi, expanded for ent_evaluate() (grant.source: the index of its
+ * source, for ent_cache_source()): into buf when they fit in its cap entries, else into the
+ * context's arena. They point into the snapshot (values), so they live while it is referenced.
+ * OUT grants (NULL when none), n. Errors: ENT_ENOMEM.
+ */
+int ent_cache_grants(struct ent_ctx *ctx, const struct ent_snapshot *snap, long fi,
+                     struct ent_grant *buf, size_t cap, const struct ent_grant **grants, size_t *n);
+
+/* The entitlement id, product key (NULL: none; in the snapshot) and kind of source i. */
+void ent_cache_source(const struct ent_snapshot *snap, size_t i, char entitlement_id[37],
+                      const char **product, enum ent_source *kind);
+
 /* The live seats of feature index fi at at_ms (activations of the account and feature). */
 int64_t ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms);
 
@@ -133,14 +188,14 @@ void ent_cache_drop(struct ent_app *app, const char *account_id);
 
 /*
  * Brings the account's snapshot up to date with a committed usage event: the counter of
- * feature_id in the window [window_start_ms, window_end_ms) stood at used once the event
+ * feature_id in the window that starts at window_start_ms stood at used once the event
  * committed. Call after the commit, before answering, instead of ent_cache_drop(). Counters only
  * grow, so the snapshot keeps the larger of its count and used, whatever the order in which
  * concurrent commits are reported. A snapshot holding an older window of the feature, or built
  * against another catalog, is dropped.
  */
 void ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char *feature_id,
-                              int64_t window_start_ms, int64_t window_end_ms, int64_t used);
+                              int64_t window_start_ms, int64_t used);
 
 /* Marks the catalog stale (and with it every snapshot); call after a catalog write. */
 void ent_cache_catalog_changed(struct ent_app *app);

@@ -15,21 +15,6 @@
 
 #define FEATURE_NAME_MAX 200
 
-/* The snapshot's entry for feature index fi (binary search), or NULL. */
-static const struct ent_snapshot_feature *
-find_feature(const struct ent_snapshot *snap, uint32_t fi)
-{
-    size_t lo = 0, hi = snap->n_features;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (snap->features[mid].feature < fi)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (lo < snap->n_features && snap->features[lo].feature == fi) ? &snap->features[lo] : NULL;
-}
-
 /* True when grant g is in force at t. */
 static bool
 in_force(const struct ent_grant *g, int64_t t)
@@ -48,16 +33,14 @@ explain(struct ent_ctx *ctx, const struct ent_snapshot *snap, const struct ent_g
     for (size_t i = 0; i < n; i++) {
         if (!in_force(&grants[i], at))
             continue;
-        const struct ent_snapshot_source *src = &snap->sources[grants[i].source];
         struct ent_eval_source *out = &ans->sources[ans->n_sources++];
-        memcpy(out->entitlement_id, src->entitlement_id, sizeof(out->entitlement_id));
-        out->product =
-            src->product ? ent_ctx_strndup(ctx, src->product, strlen(src->product)) : NULL;
+        const char *product = NULL;
+        ent_cache_source(snap, grants[i].source, out->entitlement_id, &product, &out->source);
+        out->product = product ? ent_ctx_strndup(ctx, product, strlen(product)) : NULL;
         out->value = ent_ctx_strndup(ctx, grants[i].value, strlen(grants[i].value));
-        if ((src->product && !out->product) || !out->value)
+        if ((product && !out->product) || !out->value)
             return ENT_ENOMEM;
         out->quantity = grants[i].quantity;
-        out->source = src->source;
         out->start_ms = grants[i].start_ms;
         out->end_ms = grants[i].end_ms;
         out->override = grants[i].override;
@@ -71,14 +54,17 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
                long fi, int64_t at, bool with_sources, struct ent_feature_answer *ans)
 {
     const struct ent_feature *f = &cat->features[fi].feature;
-    const struct ent_snapshot_feature *sf = find_feature(snap, (uint32_t)fi);
-    const struct ent_grant *grants = sf ? &snap->grants[sf->first] : NULL;
-    size_t n = sf ? sf->count : 0;
+    struct ent_grant buf[16];
+    const struct ent_grant *grants = NULL;
+    size_t n = 0;
+    int rc = ent_cache_grants(ctx, snap, fi, buf, 16, &grants, &n);
+    if (rc < 0)
+        return rc;
     int64_t usage = 0, window_start = 0, window_end = 0;
     /* Usage counts only against a grant: with none, there is no limit, no level and no usage
      * in the answer, and no store read (the snapshot keeps usage of granted features alone). */
     if (f->type == ENT_FEATURE_METERED && n > 0) {
-        int rc = ent_cache_usage(ctx, cat, snap, fi, at, &usage, &window_start, &window_end);
+        rc = ent_cache_usage(ctx, cat, snap, fi, at, &usage, &window_start, &window_end);
         if (rc < 0)
             return rc;
     } else if (f->activations_enabled) {
@@ -216,13 +202,16 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
     memset(out, 0, sizeof(*out));
     memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
     out->evaluated_at_ms = ctx->now_ms;
-    size_t n = snap->n_features;
+    const struct ent_snapshot_grant *grants = ent_snapshot_grants(snap);
+    size_t n = snap->n_grants; /* at least as many as the features they are of */
     out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
     rc = out->features ? ENT_OK : ENT_ENOMEM;
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        if (i > 0 && grants[i].feature == grants[i - 1].feature)
+            continue; /* grants are sorted by feature: one answer each */
         struct ent_feature_answer *ans = &out->features[out->n_features];
         memset(ans, 0, sizeof(*ans));
-        rc = answer_feature(ctx, cat, snap, snap->features[i].feature, ctx->now_ms, false, ans);
+        rc = answer_feature(ctx, cat, snap, grants[i].feature, ctx->now_ms, false, ans);
         /* Only what the account holds now: grants that ended or start later are left out. */
         if (rc == ENT_OK && strcmp(ans->reason, "granted") == 0)
             out->n_features++;

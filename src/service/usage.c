@@ -102,8 +102,7 @@ check_fields(const struct ent_ctx *ctx, const struct ent_usage_input *in, int64_
 static bool
 names_account(const struct ent_snapshot *snap, const char *ref)
 {
-    return strcmp(snap->account_id, ref) == 0 ||
-           (snap->account_key && strcmp(snap->account_key, ref) == 0);
+    return strcmp(snap->account_id, ref) == 0 || strcmp(ent_snapshot_account_key(snap), ref) == 0;
 }
 
 /*
@@ -139,25 +138,6 @@ acquire_account(struct ent_ctx *ctx, struct ent_catalog *cat, const char *ref,
         return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
     }
     return rc;
-}
-
-/* The snapshot's grants of catalog feature fi (binary search). OUT n. NULL when none. */
-static const struct ent_grant *
-grants_of(const struct ent_snapshot *snap, long fi, size_t *n)
-{
-    size_t lo = 0, hi = snap->n_features;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (snap->features[mid].feature < (uint32_t)fi)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *n = 0;
-    if (lo == snap->n_features || snap->features[lo].feature != (uint32_t)fi)
-        return NULL;
-    *n = snap->features[lo].count;
-    return &snap->grants[snap->features[lo].first];
 }
 
 /*
@@ -216,11 +196,16 @@ prepare_event(struct ent_ctx *ctx, struct ent_catalog *cat, const struct ent_usa
     memcpy(p->account_id, snap->account_id, sizeof(p->account_id));
     const struct ent_feature *f = &cat->features[fi].feature;
     p->feature_key = ent_arena_strdup(&ctx->arena, f->key);
+    struct ent_grant buf[16];
+    const struct ent_grant *grants = NULL;
     size_t n = 0;
-    const struct ent_grant *grants = grants_of(snap, fi, &n);
+    rc = ent_cache_grants(ctx, snap, fi, buf, 16, &grants, &n);
     struct ent_evaluation ev;
-    ent_evaluate(f, grants, n, p->ts_ms, 0, &ev);
+    if (rc == ENT_OK)
+        ent_evaluate(f, grants, n, p->ts_ms, 0, &ev);
     ent_cache_release(ctx->app, snap);
+    if (rc < 0)
+        return ent_error_set(err, rc, "%s", "");
     p->granted = ev.granted;
     p->has_limit = ev.granted && ev.has_limit && !ev.unlimited;
     p->limit = p->has_limit ? ev.limit : 0;
@@ -351,8 +336,7 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
 static void
 usage_recorded(struct ent_app *app, const struct prepared *p, const struct ent_usage_result *out)
 {
-    ent_cache_usage_recorded(app, p->account_id, p->feature_id, p->window_start_ms,
-                             p->window_end_ms, out->usage);
+    ent_cache_usage_recorded(app, p->account_id, p->feature_id, p->window_start_ms, out->usage);
 }
 
 /* ENT_OK for admin and account keys; read keys and none may not record usage. */

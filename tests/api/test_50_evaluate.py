@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from client import Client, problem, unique
+from conftest import ON_PG, store_sql
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
 
@@ -351,6 +352,47 @@ def test_50_20_explain_lists_the_sources(api):
     assert sb["product"] is None and sb["value"] == "20" and sb["end_date"] is None
     [none] = ev(api, acc, [feature(api, "switch")], explain=True)
     assert none.get("sources", []) == []
+
+
+def test_50_40_explain_names_each_component_quantity_of_a_bundle(api):
+    """A bundle's grants share its entitlement but not their quantity: 3 bundles of (2 × A with
+    5 seats, 1 × B with 20 seats) explain as two sources of the one entitlement, 6 × 5 and
+    3 × 20, next to a manual grant of its own."""
+    acc = api.make_account()
+    seats = feature(api, "quantity")
+    a = product(api, {seats["key"]: "5"})
+    b = product(api, {seats["key"]: "20"})
+    bundle = product(api, {}, components=[{"product": a["key"], "quantity": 2},
+                                          {"product": b["key"], "quantity": 1}])
+    e = grant(api, acc, product=bundle["key"], quantity=3)
+    m = grant(api, acc, feature=seats["key"], value="5", override=False)
+    [got] = ev(api, acc, [seats], explain=True)
+    assert got["level"] == "95"  # (5 x 2 + 20) x 3 + 5
+    mine = sorted((s["quantity"], s["value"]) for s in got["sources"]
+                  if s["entitlement"] == e["id"])
+    assert mine == [(3, "20"), (6, "5")]
+    assert all(s["product"] == bundle["key"] for s in got["sources"]
+               if s["entitlement"] == e["id"])
+    [manual] = [s for s in got["sources"] if s["entitlement"] == m["id"]]
+    assert manual["quantity"] == 1 and manual["product"] is None and manual["value"] == "5"
+
+
+@pytest.mark.skipif(ON_PG, reason="PostgreSQL keeps ids as uuid: every id is canonical there")
+def test_50_41_explain_keeps_an_entitlement_id_that_is_not_a_canonical_uuid(new_daemon):
+    """Snapshots keep entitlement ids as 16 bytes when they are canonical UUIDs; any other id
+    in the store (an upper-case one here) is kept as its text and explained unchanged."""
+    admin_key = "test-admin-" + secrets.token_hex(20)
+    d = new_daemon(admin_key=admin_key)
+    api = Client(d.url, admin_key)
+    acc = api.make_account()
+    seats = feature(api, "quantity")
+    e = grant(api, acc, feature=seats["key"], value="20")
+    upper = e["id"].upper()
+    _, n = store_sql(d.store, "UPDATE entitlements SET id = ? WHERE id = ?", (upper, e["id"]))
+    assert n == 1
+    [got] = ev(api, acc, [seats], explain=True)  # the first evaluate: the snapshot is built now
+    assert [s["entitlement"] for s in got["sources"]] == [upper]
+    assert got["level"] == "20"
 
 
 # --------------------------------------------------------------------------------------------

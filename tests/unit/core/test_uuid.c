@@ -125,6 +125,50 @@ uuid__ids_made_in_the_same_ms__share_the_time_prefix(void **state)
 }
 
 static void
+uuid__packed_and_unpacked__gives_back_the_text(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"00000000-0000-0000-0000-000000000000",
+                                      "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                                      "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        uint8_t b[16];
+        char back[37];
+        assert_true(ent_uuid_pack(ids[i], b));
+        ent_uuid_unpack(b, back);
+        assert_string_equal(back, ids[i]);
+    }
+    uint8_t random[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, b[16];
+    char id[37], back[37];
+    ent_uuid_v7(1700000000123, random, id);
+    assert_true(ent_uuid_pack(id, b));
+    assert_int_equal(b[0], 0x01); /* the milliseconds, big-endian, come first */
+    ent_uuid_unpack(b, back);
+    assert_string_equal(back, id);
+}
+
+static void
+uuid__pack__refuses_all_but_canonical_lower_case(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "0190A2B3-C4D5-7E6F-8A9B-0C1D2E3F4A5B",  /* upper case: would not unpack the same */
+        "0190a2b3c4d57e6f8a9b0c1d2e3f4a5b",      /* no hyphens */
+        "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5",   /* short */
+        "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b0", /* long */
+        "0190a2b3-c4d5-7e6f-8a9b_0c1d2e3f4a5b",  /* another separator */
+        "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5g",  /* not hex */
+        "ENT-000001",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint8_t b[16];
+        assert_false(ent_uuid_pack(bad[i], b));
+    }
+    assert_false(ent_uuid_pack(NULL, (uint8_t[16]){0}));
+}
+
+static void
 uuid__is_valid__accepts_any_version_in_either_case(void **state)
 {
     (void)state;
@@ -165,6 +209,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(uuid__v7__is_36_lower_case_characters_with_hyphens),
+        cmocka_unit_test(uuid__packed_and_unpacked__gives_back_the_text),
+        cmocka_unit_test(uuid__pack__refuses_all_but_canonical_lower_case),
         cmocka_unit_test(uuid__v7__has_version_7_and_variant_10),
         cmocka_unit_test(uuid__v7__starts_with_the_milliseconds_big_endian),
         cmocka_unit_test(uuid__v7__keeps_the_random_bytes_outside_version_and_variant),
