@@ -634,13 +634,14 @@ ent_cache_source(const struct ent_snapshot *snap, size_t i, char entitlement_id[
 /*
  * Reads the usage, in the window current now, of every metered feature the account has grants
  * of: one counter per feature, so evaluation reads no events and, while the window lasts, no
- * store at all.
+ * store at all. OUT until_ms: the end of the first of those windows (INT64_MAX: none ends).
  */
 static int
 load_usage(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent_catalog *cat,
            const struct collector *col, const char *account_id, struct ent_snapshot_usage **out,
-           size_t *n)
+           size_t *n, int64_t *until_ms)
 {
+    *until_ms = INT64_MAX;
     *out = ent_arena_alloc(&ctx->arena, (col->n ? col->n : 1) * sizeof(**out));
     if (!*out)
         return ENT_ENOMEM;
@@ -658,6 +659,8 @@ load_usage(struct ent_ctx *ctx, struct ent_store_session *sess, const struct ent
         int64_t window_end = 0;
         if (!ent_window_bounds(f->reset_period, ctx->now_ms, &u->window_start_ms, &window_end))
             return ENT_EINTERNAL;
+        if (window_end < *until_ms)
+            *until_ms = window_end;
         int64_t used = 0;
         int rc = sess->ops->usage_counter(sess, account_id, f->id, u->window_start_ms, &used);
         if (rc < 0)
@@ -790,7 +793,8 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
     struct ent_snapshot_usage *usage = NULL;
     struct ent_snapshot_seat *seats = NULL;
     size_t n_usage = 0, n_seats = 0;
-    rc = load_usage(ctx, sess, cat, &col, acc.id, &usage, &n_usage);
+    int64_t until_ms = INT64_MAX;
+    rc = load_usage(ctx, sess, cat, &col, acc.id, &usage, &n_usage, &until_ms);
     if (rc == ENT_OK)
         rc = load_seats(ctx, sess, cat, acc.id, &seats, &n_seats);
     if (rc < 0)
@@ -799,6 +803,7 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
     if (!snap)
         return ENT_ENOMEM;
     snap->built_ms = ctx->now_ms;
+    snap->usage_until_ms = until_ms;
     snap->catalog_gen_ = cat->gen_;
     atomic_fetch_add(&c->builds, 1);
     *out = snap;
@@ -909,7 +914,8 @@ ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *acc
     struct ent_cache *c = ctx->app->cache;
     pthread_mutex_lock(&c->lock);
     struct ent_snapshot *s = table_find(c, account);
-    if (s && s->catalog_gen_ == cat->gen_) {
+    /* A usage window it holds has passed: built again, so that the new one is in memory too. */
+    if (s && s->catalog_gen_ == cat->gen_ && ctx->now_ms < s->usage_until_ms) {
         s->refs_++;
         lru_unlink(c, s);
         lru_push(c, s);

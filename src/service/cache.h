@@ -82,14 +82,15 @@ struct ent_snapshot_seat {
     uint32_t feature;
 };
 
-/* The header: 120 bytes (fields ordered so that none is padded but the last). */
+/* The header: 128 bytes (fields ordered so that none is padded but the last). */
 struct ent_snapshot {
     char account_id[37];
     bool detached_;       /* private to cache.c: out of the table, freed by its last release */
     uint32_t account_key; /* offset in the strings */
     uint32_t n_grants, n_sources, n_usage, n_seats;
-    int32_t refs_;    /* private to cache.c, as are the fields below but built_ms */
-    int64_t built_ms; /* the time usage windows and seats were read for */
+    int32_t refs_;          /* private to cache.c, as are the fields below but built_ms */
+    int64_t built_ms;       /* the time usage windows and seats were read for */
+    int64_t usage_until_ms; /* the end of the first usage window to pass: built again then */
     uint64_t catalog_gen_;
     struct ent_snapshot *lru_prev_, *lru_next_, *hash_next_, *key_next_;
     uint32_t bytes_;
