@@ -91,11 +91,11 @@ load_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
 
 /*
  * Called by the store's listener thread when another daemon (or this one) committed a change:
- * drops what it made stale before anyone can read it again: an account's snapshot, a revoked
- * key's cache entry, or on a change of the catalog the catalog and with it every snapshot
- * (snapshots are built against one catalog generation). While changes may go unannounced
- * (the listener is not listening) nothing is cached; when it listens again, what was cached
- * before goes (snapshots and keys).
+ * drops what it made stale before anyone can read it again: an account's snapshot (or, for a
+ * usage event, raises the counter it holds), a revoked key's cache entry, or on a change of the
+ * catalog the catalog and with it every snapshot (snapshots are built against one catalog
+ * generation). While changes may go unannounced (the listener is not listening) nothing is cached;
+ * when it listens again, what was cached before goes (snapshots and keys).
  */
 static void
 store_changed(void *arg, enum ent_store_change what, const char *id)
@@ -105,6 +105,15 @@ store_changed(void *arg, enum ent_store_change what, const char *id)
     case ENT_STORE_CHANGE_ACCOUNT:
         ent_cache_drop(app, id);
         break;
+    case ENT_STORE_CHANGE_USAGE: {
+        char account_id[37], feature_id[37];
+        int64_t window_start_ms = 0, used = 0;
+        if (ent_ctx_parse_usage(id, account_id, feature_id, &window_start_ms, &used))
+            ent_cache_usage_recorded(app, account_id, feature_id, window_start_ms, used);
+        else
+            ent_cache_catalog_changed(app); /* unreadable: every snapshot goes */
+        break;
+    }
     case ENT_STORE_CHANGE_KEY:
         ent_keys_cache_drop(app, id);
         break;

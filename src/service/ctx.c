@@ -5,6 +5,7 @@
  */
 #include "service/ctx.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -163,6 +164,34 @@ ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id)
     if (ctx->batch.on || !ctx->sess || !account_id || !account_id[0])
         return ENT_OK;
     return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_ACCOUNT, account_id);
+}
+
+int
+ent_ctx_touch_usage(struct ent_ctx *ctx, const char *account_id, const char *feature_id,
+                    int64_t window_start_ms, int64_t used)
+{
+    if (ctx->batch.on || !ctx->sess || !account_id || !account_id[0])
+        return ENT_OK;
+    char text[ENT_STORE_ANNOUNCE_MAX + 1];
+    int n = snprintf(text, sizeof(text), "%s %s %lld %lld", account_id, feature_id,
+                     (long long)window_start_ms, (long long)used);
+    if (n < 0 || (size_t)n >= sizeof(text)) /* ids of 36 characters: never */
+        return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_ACCOUNT, account_id);
+    return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_USAGE, text);
+}
+
+bool
+ent_ctx_parse_usage(const char *text, char *account_id, char *feature_id, int64_t *window_start_ms,
+                    int64_t *used)
+{
+    long long start = 0, count = 0;
+    int end = 0;
+    if (sscanf(text, "%36s %36s %lld %lld%n", account_id, feature_id, &start, &count, &end) != 4 ||
+        text[end] != '\0')
+        return false;
+    *window_start_ms = start;
+    *used = count;
+    return true;
 }
 
 int

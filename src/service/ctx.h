@@ -86,6 +86,23 @@ void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 int ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id);
 
 /*
+ * As ent_ctx_touch_account, for a usage event the open write records: once it commits, the
+ * counter of feature_id in the window that starts at window_start_ms stands at used (or more),
+ * and the other daemons raise the counter of their snapshot of the account instead of dropping
+ * it (ent_cache_usage_recorded). The announcement reads "<account> <feature> <start> <used>"
+ * (ent_ctx_parse_usage). Errors: ENT_EBUSY, ENT_ESTORE.
+ */
+int ent_ctx_touch_usage(struct ent_ctx *ctx, const char *account_id, const char *feature_id,
+                        int64_t window_start_ms, int64_t used);
+
+/*
+ * Reads an announcement of ent_ctx_touch_usage. OUT account_id, feature_id (37 bytes each),
+ * window_start_ms, used. Returns false when text is not one.
+ */
+bool ent_ctx_parse_usage(const char *text, char *account_id, char *feature_id,
+                         int64_t *window_start_ms, int64_t *used);
+
+/*
  * As ent_ctx_touch_account, for an API key the open write revokes: the other daemons drop it
  * from their key caches when it commits. Errors: ENT_EBUSY, ENT_ESTORE.
  */

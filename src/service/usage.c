@@ -332,6 +332,13 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
     return ENT_OK;
 }
 
+/* Inside the write: tells the other daemons what a recorded event leaves its counter at. */
+static int
+touch_usage(struct ent_ctx *ctx, const struct prepared *p, const struct ent_usage_result *out)
+{
+    return ent_ctx_touch_usage(ctx, p->account_id, p->feature_id, p->window_start_ms, out->usage);
+}
+
 /* Tells the cache what a recorded event (status 201) left its window's counter at. */
 static void
 usage_recorded(struct ent_app *app, const struct prepared *p, const struct ent_usage_result *out)
@@ -399,7 +406,7 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
     if (rc == ENT_OK)
         rc = apply_event(ctx, in, &p, out, err);
     if (rc == ENT_OK && out->status == 201)
-        rc = ent_ctx_touch_account(ctx, p.account_id);
+        rc = touch_usage(ctx, &p, out);
     if (rc == ENT_OK && out->status == 201)
         rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_USAGE, out);
     else
@@ -473,13 +480,9 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
         if (one < 0 && errs[i].code != one)
             rc = one; /* not an outcome of the event: the store failed */
     }
-    const char *told = NULL;
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
-        if (!ready[i] || out[i].status != 201)
-            continue;
-        if (!told || strcmp(told, p[i].account_id) != 0)
-            rc = ent_ctx_touch_account(ctx, p[i].account_id);
-        told = p[i].account_id;
+        if (ready[i] && out[i].status == 201)
+            rc = touch_usage(ctx, &p[i], &out[i]);
     }
     if (rc == ENT_OK)
         rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_USAGE, NULL);
@@ -574,7 +577,7 @@ commit_group(struct ent_store_session *sess, struct usage_job *jobs)
                 one = ent_error_set(j->err, ENT_ECONFLICT, "the idempotency key is taken");
         }
         if (one == ENT_OK && j->out->status == 201)
-            one = ent_ctx_touch_account(j->ctx, j->p.account_id); /* other daemons drop it */
+            one = touch_usage(j->ctx, &j->p, j->out); /* other daemons raise their count */
         if (one < 0 && j->err->code != one)
             rc = one; /* not an outcome of the event: the store failed */
         j->ctx->sess = NULL;

@@ -46,6 +46,7 @@
 #define NOTIFY_CATALOG "catalog"
 #define NOTIFY_ACCOUNT "account:"
 #define NOTIFY_KEY "key:"
+#define NOTIFY_USAGE "usage:"
 
 /* The settings every connection runs first. */
 static const char session_setup[] = "SET statement_timeout = 10000; SET lock_timeout = 5000;"
@@ -788,14 +789,18 @@ pg_ping(struct ent_store_session *base)
 
 /*
  * Announces a change with pg_notify in the open transaction (see store.h). The payload names
- * it: "account:<id>", "key:<id>" or "catalog".
+ * it: "account:<id>", "usage:<id>", "key:<id>" or "catalog".
  */
 static int
 pg_announce(struct ent_store_session *base, enum ent_store_change what, const char *id)
 {
-    char payload[64];
+    char payload[16 + ENT_STORE_ANNOUNCE_MAX];
+    if (id && strlen(id) > ENT_STORE_ANNOUNCE_MAX)
+        return ENT_EINTERNAL;
     if (what == ENT_STORE_CHANGE_ACCOUNT && id)
         snprintf(payload, sizeof(payload), NOTIFY_ACCOUNT "%s", id);
+    else if (what == ENT_STORE_CHANGE_USAGE && id)
+        snprintf(payload, sizeof(payload), NOTIFY_USAGE "%s", id);
     else if (what == ENT_STORE_CHANGE_KEY && id)
         snprintf(payload, sizeof(payload), NOTIFY_KEY "%s", id);
     else
@@ -835,6 +840,8 @@ deliver_notifications(struct pg_store *st, PGconn *conn)
         const char *m = n->extra;
         if (strncmp(m, NOTIFY_ACCOUNT, strlen(NOTIFY_ACCOUNT)) == 0)
             st->on_change(st->on_change_arg, ENT_STORE_CHANGE_ACCOUNT, m + strlen(NOTIFY_ACCOUNT));
+        else if (strncmp(m, NOTIFY_USAGE, strlen(NOTIFY_USAGE)) == 0)
+            st->on_change(st->on_change_arg, ENT_STORE_CHANGE_USAGE, m + strlen(NOTIFY_USAGE));
         else if (strncmp(m, NOTIFY_KEY, strlen(NOTIFY_KEY)) == 0)
             st->on_change(st->on_change_arg, ENT_STORE_CHANGE_KEY, m + strlen(NOTIFY_KEY));
         else if (strcmp(m, NOTIFY_CATALOG) == 0)

@@ -103,8 +103,11 @@ struct ent_store_seat {
 };
 
 /* What a change message tells a listener (listen): which cached data is stale. */
+#define ENT_STORE_ANNOUNCE_MAX 160 /* characters of an announcement's id */
+
 enum ent_store_change {
     ENT_STORE_CHANGE_ACCOUNT, /* the data of one account (id: the account's) */
+    ENT_STORE_CHANGE_USAGE,   /* a usage counter grew (id: as ent_ctx_touch_usage writes it) */
     ENT_STORE_CHANGE_KEY,     /* one API key was revoked (id: the key's) */
     ENT_STORE_CHANGE_CATALOG, /* features or products (no id) */
     ENT_STORE_CHANGE_ALL,     /* anything, unannounced, until LISTENING (never announced) */
@@ -124,7 +127,8 @@ struct ent_store_ops {
 
     /*
      * Inside a write transaction, announces to the other processes sharing the store that what
-     * (an account's data, a key, the catalog; id NULL for the catalog) changes; delivered when
+     * (an account's data, a usage counter, a key, the catalog; id NULL for the catalog; at most
+     * ENT_STORE_ANNOUNCE_MAX characters) changes; delivered when
      * the transaction commits, dropped when it rolls back. SQLite has no other process to tell
      * and does nothing. Errors: ENT_EBUSY, ENT_ESTORE.
      */

@@ -363,6 +363,35 @@ def test_90_05_a_grant_through_one_daemon_is_seen_by_another_within_a_second(clu
     assert took is not None, f"C did not see the revocation within {VISIBLE_WITHIN} s"
 
 
+def cache_metric(api, name):
+    m = re.search(rf"^entitled_cache_{name} (\d+)$", api.get("/metrics").text, re.M)
+    assert m, name
+    return int(m.group(1))
+
+
+def test_90_11_usage_through_one_daemon_raises_the_warm_snapshots_of_all(cluster):
+    """Usage recorded through daemon A reaches the warm snapshots of every daemon as a new count,
+    not as a drop: B answers each acknowledged count within 1 s, and neither B nor A builds the
+    account's snapshot again for it (entitled_cache_misses_total stays; the usage updates grow)."""
+    a, b = cluster.admin(0), cluster.admin(1)
+    calls = a.make_feature(type="metered", unit="call", reset_period="month")
+    acc = a.make_account()
+    grant(a, acc, calls, "1000")
+    for api in (a, b):
+        assert evaluate(api, acc, [calls["key"]])[0]["usage"] == 0  # warm on both
+    misses = [cache_metric(api, "misses_total") for api in (a, b)]
+    updates = cache_metric(b, "usage_updates_total")
+    for n in range(1, 6):
+        r = a.post("/v1/usage", {"account": acc["id"], "feature": calls["key"], "amount": 2,
+                                 "enforce": True})
+        assert r.status_code == 201, r.text
+        took = eventually(lambda: evaluate(b, acc, [calls["key"]])[0]["usage"] == 2 * n)
+        assert took is not None, f"B did not see usage {2 * n} within {VISIBLE_WITHIN} s"
+        assert evaluate(a, acc, [calls["key"]])[0]["usage"] == 2 * n
+    assert [cache_metric(api, "misses_total") for api in (a, b)] == misses
+    assert cache_metric(b, "usage_updates_total") - updates >= 5
+
+
 KILL_CLIENTS = 12
 
 

@@ -4,7 +4,8 @@
  * SQLite store of its own, with the request times chosen by the test: a recorded event raises
  * the usage of the snapshot in memory (no rebuild, no SQL), and a snapshot whose usage window
  * has passed is built again at its first evaluation in the new window, which is then answered
- * from memory too. Counted with ent_app_stats (snapshots built, statements sent).
+ * from memory too. Counted with ent_app_stats (snapshots built, statements sent). Also the
+ * announcement of a usage event other daemons read (ent_ctx_parse_usage).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "service/ctx.h"
 #include <entitled.h>
 
 #define HOUR_MS 3600000LL
@@ -165,6 +167,34 @@ cache__a_passed_window__is_built_again_once(void **state)
     assert_int_equal(stats(fx).cache_misses, built.cache_misses);
 }
 
+static void
+ctx__usage_announcements__read_back_what_was_written(void **state)
+{
+    (void)state;
+    char account[37], feature[37];
+    int64_t start = 0, used = 0;
+    const char *a = "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b",
+               *f = "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5c";
+    char text[200];
+    snprintf(text, sizeof(text), "%s %s %lld %lld", a, f, (long long)INT64_MIN, 42LL);
+    assert_true(ent_ctx_parse_usage(text, account, feature, &start, &used));
+    assert_string_equal(account, a);
+    assert_string_equal(feature, f);
+    assert_true(start == INT64_MIN);
+    assert_int_equal(used, 42);
+    static const char *const bad[] = {
+        "",
+        "only-an-account",
+        "a f 1",
+        "a f 1 2 3",
+        "a f one 2",
+        "a f 1 2x",
+        "0190a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b0 f 1 2", /* an id longer than 36 */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(ent_ctx_parse_usage(bad[i], account, feature, &start, &used));
+}
+
 int
 main(void)
 {
@@ -173,6 +203,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(cache__a_passed_window__is_built_again_once, setup,
                                         teardown),
+        cmocka_unit_test(ctx__usage_announcements__read_back_what_was_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
