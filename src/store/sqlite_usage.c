@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sqlite_usage.c: the usage tables of the SQLite backend (schema 0003): usage_events, one row
- * per recorded event with the answer it was given, and usage_counters, the usage per (account,
- * feature, reset window) that limits are checked against and evaluation reads.
+ * sqlite_usage.c: the usage tables of the SQLite backend (schemas 0003 and 0005): usage_events,
+ * one row per recorded event with the answer it was given, and usage_counters, the usage per
+ * (account, feature, reset window) that limits are checked against and evaluation reads. Both
+ * are keyed by the numbers of account and feature (accounts.num, features.num), not their ids,
+ * which keeps the pages every event writes few (0005_usage_numbers.sql).
  *
  * This file owns only the SQL. Whether an event may be recorded (the limit, the window, the
  * idempotency key's replay) is the service's rule (service/usage.c), which hands usage_add the
@@ -19,6 +21,10 @@
 #include "store/store.h"
 
 #define MS_PER_HOUR 3600000LL
+
+/* The numbers that key the usage tables (schema 0005), of the account ?1 and the feature ?2. */
+#define ACCOUNT_NUM "(SELECT num FROM accounts WHERE id = ?1)"
+#define FEATURE_NUM "(SELECT num FROM features WHERE id = ?2)"
 #define SERIES_FIRST_CAP 32
 
 /*
@@ -69,8 +75,9 @@ ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
                          const char *feature_id, int64_t window_start_ms, int64_t *used)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
-    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_id = ?1"
-                                          " AND feature_id = ?2 AND window_start_ms = ?3");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_num = " ACCOUNT_NUM
+                           " AND feature_num = " FEATURE_NUM " AND window_start_ms = ?3");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);
@@ -115,8 +122,9 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     int64_t after = before + ev->amount;
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms, idempotency_key,"
-           " window_start_ms, window_end_ms, usage_after, limit_value, created_ms)"
-           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+           " window_start_ms, window_end_ms, usage_after, limit_value, created_ms, account_num,"
+           " feature_num) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+           " (SELECT num FROM accounts WHERE id = ?2), (SELECT num FROM features WHERE id = ?3))");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, ev->id);
@@ -137,9 +145,9 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) /* the key taken maps to ENT_ECONFLICT, which is not logged */
         return ent_sqlite_fail(s, rc, "insert usage event");
-    st = ent_sqlite_prep(s, "INSERT INTO usage_counters (account_id, feature_id, window_start_ms,"
-                            " used) VALUES (?1, ?2, ?3, ?4)"
-                            " ON CONFLICT (account_id, feature_id, window_start_ms)"
+    st = ent_sqlite_prep(s, "INSERT INTO usage_counters (account_num, feature_num, window_start_ms,"
+                            " used) VALUES (" ACCOUNT_NUM ", " FEATURE_NUM ", ?3, ?4)"
+                            " ON CONFLICT (account_num, feature_num, window_start_ms)"
                             " DO UPDATE SET used = used + excluded.used");
     if (!st)
         return ENT_ESTORE;
@@ -198,8 +206,8 @@ ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a, con
     sqlite3_stmt *st =
         ent_sqlite_prep(s, "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
                            " sum(amount) FROM usage_events"
-                           " WHERE account_id = ?1 AND feature_id = ?2 AND ts_ms >= ?3"
-                           " AND ts_ms < ?4 GROUP BY hour ORDER BY hour");
+                           " WHERE account_num = " ACCOUNT_NUM " AND feature_num = " FEATURE_NUM
+                           " AND ts_ms >= ?3 AND ts_ms < ?4 GROUP BY hour ORDER BY hour");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);

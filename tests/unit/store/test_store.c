@@ -22,8 +22,10 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "core/arena.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 #define WRITERS 8
@@ -149,7 +151,12 @@ test_migrated(void **state)
     assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
     int version = 0;
     assert_int_equal(sess->ops->schema_version(sess, &version), ENT_OK);
-    assert_int_equal(version, 4);
+    const struct ent_migration *m = on_pg ? ent_pg_migrations : ent_sqlite_migrations;
+    int last = 0;
+    for (; m->version; m++)
+        last = m->version;
+    assert_int_equal(version, last); /* every migration applied */
+    assert_true(last >= 4);
     sess->ops->release(sess);
     /* Opening again applies nothing and keeps the data. */
     struct ent_store *again = open_store();
@@ -494,6 +501,119 @@ test_pg_announce_reaches_listeners(void **state)
     ent_store_close(other);
 }
 
+/* Runs sql on the SQLite database at path; fails the test when it fails. */
+static void
+sqlite_run(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+/*
+ * A store of schema 4 holding usage (an event and its counter, keyed by ids) is migrated to
+ * schema 5 (usage keyed by numbers) with its usage intact: the counter reads what it held,
+ * the next event adds to it, the series sums both, and accounts made later get numbers too.
+ */
+static void
+test_sqlite_usage_keeps_its_counts_through_0005(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/entitled-0005-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128], old_url[160];
+    snprintf(path, sizeof(path), "%s/old.db", dir);
+    snprintf(old_url, sizeof(old_url), "sqlite:%s", path);
+    sqlite_run(path, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                     " name TEXT NOT NULL, applied_ms INTEGER NOT NULL)");
+    for (const struct ent_migration *m = ent_sqlite_migrations; m->version && m->version <= 4;
+         m++) {
+        sqlite_run(path, m->sql);
+        char sql[160];
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, '%s', 1)", m->version,
+                 m->name);
+        sqlite_run(path, sql);
+    }
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO accounts (id, key, name, type, created_ms, updated_ms)"
+             " VALUES ('%s', 'acme', 'Acme', 'customer', 1, 1);"
+             "INSERT INTO features (id, key, name, type, reset_period, status, created_ms,"
+             " updated_ms) VALUES ('%s', 'calls', 'Calls', 'metered', 'day', 'active', 1, 1);"
+             "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms,"
+             " window_start_ms, window_end_ms, usage_after, created_ms)"
+             " VALUES ('00000000-0000-7000-9000-000000000900', '%s', '%s', 7, 86400000 + 5,"
+             " 86400000, 172800000, 7, 1);"
+             "INSERT INTO usage_counters VALUES ('%s', '%s', 86400000, 7);",
+             account_id, feature_id, account_id, feature_id, account_id, feature_id);
+    sqlite_run(path, sql);
+
+    struct ent_store *s = NULL;
+    struct ent_error err = {0};
+    assert_int_equal(ent_store_open(old_url, 2, &s, &err), ENT_OK);
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    int64_t used = -1;
+    assert_int_equal(sess->ops->usage_counter(sess, account_id, feature_id, 86400000, &used),
+                     ENT_OK);
+    assert_int_equal(used, 7);
+    struct ent_store_usage ev;
+    make_event(&ev, 901, NULL);
+    ev.ts_ms = 86400000 + 3600000; /* the next hour */
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->usage_add(sess, &ev, CAP, &used), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    assert_int_equal(used, 8);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_usage_bucket *buckets = NULL;
+    size_t n = 0;
+    assert_int_equal(sess->ops->usage_series(sess, &a, account_id, feature_id, 0, 3 * 86400000LL,
+                                             ENT_PERIOD_HOUR, &buckets, &n),
+                     ENT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(buckets[0].start_ms, 86400000);
+    assert_int_equal(buckets[0].usage, 7);
+    assert_int_equal(buckets[1].usage, 1);
+    struct ent_account later = {.key = "later",
+                                .name = "Later",
+                                .type = ENT_ACCOUNT_CUSTOMER,
+                                .attributes = "{}",
+                                .created_ms = 2,
+                                .updated_ms = 2};
+    snprintf(later.id, sizeof(later.id), "00000000-0000-7000-8000-000000000003");
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->account_insert(sess, &later), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+    ent_store_close(s);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*), count(DISTINCT num), min(num)"
+                                        " FROM accounts",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_int_equal(sqlite3_column_int(st, 1), 2); /* each has a number of its own */
+    assert_int_equal(sqlite3_column_int(st, 2), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/old.db%s", dir, suffixes[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,6 +653,9 @@ main(int argc, char **argv)
         cmocka_unit_test(test_pg_announce_reaches_listeners),
         cmocka_unit_test(test_pg_lost_connections),
     };
+    const struct CMUnitTest sqlite_only[] = {
+        cmocka_unit_test(test_sqlite_usage_keeps_its_counts_through_0005),
+    };
     int failed =
         cmocka_run_group_tests_name(on_pg ? "store/pg" : "store/sqlite", common, setup, teardown);
     if (on_pg) {
@@ -541,6 +664,7 @@ main(int argc, char **argv)
         snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db_name);
         pg_run(server_url, sql);
     } else {
+        failed += cmocka_run_group_tests_name("store/sqlite only", sqlite_only, NULL, NULL);
         char path[64];
         const char *suffixes[] = {"", "-wal", "-shm"};
         for (size_t i = 0; i < 3; i++) {
