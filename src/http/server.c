@@ -592,6 +592,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
         return;
     }
+    if (req->deferred && req->suspended) {
+        /* Resumed, but the client left before the answer was sent (the library completes a
+         * suspended connection only once it is resumed): the request is over all the same,
+         * or drain_deferred() would wait for it for ever. */
+        req->deferred = false;
+        pthread_mutex_lock(&defer_lock);
+        suspended_requests--;
+        pthread_mutex_unlock(&defer_lock);
+    }
     int64_t duration = mono_ns() - req->start_ns;
     size_t route = req->route ? (size_t)(req->route - ent_routes) : ent_routes_count;
     ent_metrics_count(route, req->status, duration);

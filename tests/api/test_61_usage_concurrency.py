@@ -279,3 +279,33 @@ def test_61_92_recorded_events_update_the_snapshot_in_memory(new_daemon):
     assert metric("entitled_cache_usage_updates_total") - updates0 >= 200
     if not ON_PG:
         assert metric("entitled_cache_misses_total") == misses0
+
+
+def test_61_93_clients_that_leave_before_the_answer_do_not_stop_sigterm(new_daemon):
+    """Clients that send an event and close their connection at once, while it waits in the
+    group committer: each event is still recorded or not as a whole, and SIGTERM afterwards
+    stops the daemon within seconds (a connection resumed after its client left must not be
+    waited for at shutdown)."""
+    import socket
+
+    admin_key = "test-admin-" + secrets.token_hex(20)
+    d = new_daemon(admin_key=admin_key, args=("--threads", "2"))
+    api = Client(d.url, admin_key)
+    acc, f = quota(api, 1000000)
+    host, port = d.url.split("//")[1].split(":")
+    body = ('{"account": "%s", "feature": "%s", "amount": 1}' % (acc["id"], f["key"])).encode()
+    head = (f"POST /v1/usage HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {admin_key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+
+    def leave(i):
+        for _ in range(25):
+            s = socket.create_connection((host, int(port)), timeout=10)
+            s.sendall(head + body)
+            s.close()
+
+    assert race(16, leave) == []
+    time.sleep(0.5)  # what was sent is recorded (or not) by now
+    started = time.monotonic()
+    assert d.stop(timeout=15) == 0, d.output()[-3000:]
+    assert time.monotonic() - started < 10
+    assert "entitled: stopped" in d.output()
