@@ -29,8 +29,20 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 export BENCH_LUA="$ROOT/bench/http"
 
 pids=""
+# Stops the daemon and nginx: SIGTERM, then SIGKILL for whatever still runs 10 s later, so that
+# no server of a run is left behind to share the core with the next one.
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 100); do
+        alive=""
+        for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+        [ -z "$alive" ] && break
+        sleep 0.1
+    done
+    for p in $alive; do
+        echo "bench: process $p did not stop on SIGTERM: killed" >&2
+        kill -9 "$p" 2>/dev/null || true
+    done
     for p in $pids; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT INT TERM
