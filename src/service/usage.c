@@ -308,6 +308,8 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
     int rc = sess->ops->usage_add(sess, &ev, cap, &used);
     if (rc == ENT_ELIMIT && !enforced)
         return ent_error_field(err, "amount", "would take the usage past the largest number");
+    if (rc == ENT_ENOTFOUND) /* deleted since the event was checked: this event's answer alone */
+        return ent_error_set(err, ENT_ENOTFOUND, "the account or the feature no longer exists");
     if (rc == ENT_ELIMIT) {
         int64_t after;
         bool overflow = __builtin_add_overflow(used, in->amount, &after);

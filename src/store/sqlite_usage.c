@@ -67,21 +67,44 @@ ent_sqlite_usage_find(struct ent_store_session *sess, struct ent_arena *a, const
 }
 
 /*
- * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
- * without events. OUT used. Errors: ENT_ESTORE.
+ * The numbers that key the usage tables of account_id and feature_id (schema 0005), found once
+ * for the statements of an event. OUT account_num, feature_num.
+ * Errors: ENT_ENOTFOUND (no such account or feature), ENT_ESTORE.
  */
-int
-ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
-                         const char *feature_id, int64_t window_start_ms, int64_t *used)
+static int
+usage_numbers(struct sqlite_session *s, const char *account_id, const char *feature_id,
+              int64_t *account_num, int64_t *feature_num)
 {
-    struct sqlite_session *s = (struct sqlite_session *)sess;
-    sqlite3_stmt *st =
-        ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_num = " ACCOUNT_NUM
-                           " AND feature_num = " FEATURE_NUM " AND window_start_ms = ?3");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT " ACCOUNT_NUM ", " FEATURE_NUM);
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);
     ent_sqlite_bind_text(st, 2, feature_id);
+    int rc = ent_sqlite_step(s, st);
+    int code = ENT_OK;
+    if (rc != SQLITE_ROW)
+        code = ent_sqlite_fail(s, rc, "usage numbers");
+    else if (sqlite3_column_type(st, 0) == SQLITE_NULL || sqlite3_column_type(st, 1) == SQLITE_NULL)
+        code = ENT_ENOTFOUND;
+    else {
+        *account_num = sqlite3_column_int64(st, 0);
+        *feature_num = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return code;
+}
+
+/* The counter of (account_num, feature_num, window_start_ms); 0 when there is none. */
+static int
+counter_of(struct sqlite_session *s, int64_t account_num, int64_t feature_num,
+           int64_t window_start_ms, int64_t *used)
+{
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_num = ?1"
+                                          " AND feature_num = ?2 AND window_start_ms = ?3");
+    if (!st)
+        return ENT_ESTORE;
+    sqlite3_bind_int64(st, 1, account_num);
+    sqlite3_bind_int64(st, 2, feature_num);
     sqlite3_bind_int64(st, 3, window_start_ms);
     int rc = ent_sqlite_step(s, st);
     int code = ENT_OK;
@@ -96,23 +119,43 @@ ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
 }
 
 /*
+ * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
+ * without events, or an account or feature there is not. OUT used. Errors: ENT_ESTORE.
+ */
+int
+ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
+                         const char *feature_id, int64_t window_start_ms, int64_t *used)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    int64_t account_num = 0, feature_num = 0;
+    int code = usage_numbers(s, account_id, feature_id, &account_num, &feature_num);
+    if (code == ENT_ENOTFOUND) {
+        *used = 0;
+        return ENT_OK;
+    }
+    return code < 0 ? code : counter_of(s, account_num, feature_num, window_start_ms, used);
+}
+
+/*
  * Adds ev's amount to its window's counter when the sum stays at or below cap, and inserts the
  * event with the new sum as its usage_after (see store.h). The caller's write transaction
  * (BEGIN IMMEDIATE) serializes writers, so the counter read here stays exact until the commit.
  * The event's insert comes before the counter's: when the idempotency key is taken it fails
  * alone (SQLite undoes only the failing statement) and the counter is left as it was, so the
- * caller's transaction stays usable.
+ * caller's transaction stays usable. The account's and feature's numbers are found once, by
+ * the first statement, for the three that follow.
  * OUT used. Errors: ENT_ELIMIT (refused, nothing written), ENT_ECONFLICT (the account's
- * idempotency key is taken), ENT_ESTORE.
+ * idempotency key is taken), ENT_ENOTFOUND (the account or the feature is gone), ENT_ESTORE.
  */
 int
 ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
                      int64_t *used)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
-    int64_t before = 0;
-    int code = ent_sqlite_usage_counter(sess, ev->account_id, ev->feature_id, ev->window_start_ms,
-                                        &before);
+    int64_t account_num = 0, feature_num = 0, before = 0;
+    int code = usage_numbers(s, ev->account_id, ev->feature_id, &account_num, &feature_num);
+    if (code == ENT_OK)
+        code = counter_of(s, account_num, feature_num, ev->window_start_ms, &before);
     if (code < 0)
         return code;
     if (before > cap - ev->amount) { /* cap >= 0 and amount >= 1: no overflow */
@@ -123,8 +166,7 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "INSERT INTO usage_events (id, account_id, feature_id, amount, ts_ms, idempotency_key,"
            " window_start_ms, window_end_ms, usage_after, limit_value, created_ms, account_num,"
-           " feature_num) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-           " (SELECT num FROM accounts WHERE id = ?2), (SELECT num FROM features WHERE id = ?3))");
+           " feature_num) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, ev->id);
@@ -141,18 +183,20 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     else
         sqlite3_bind_null(st, 10);
     sqlite3_bind_int64(st, 11, ev->created_ms);
+    sqlite3_bind_int64(st, 12, account_num);
+    sqlite3_bind_int64(st, 13, feature_num);
     int rc = ent_sqlite_step(s, st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) /* the key taken maps to ENT_ECONFLICT, which is not logged */
         return ent_sqlite_fail(s, rc, "insert usage event");
     st = ent_sqlite_prep(s, "INSERT INTO usage_counters (account_num, feature_num, window_start_ms,"
-                            " used) VALUES (" ACCOUNT_NUM ", " FEATURE_NUM ", ?3, ?4)"
+                            " used) VALUES (?1, ?2, ?3, ?4)"
                             " ON CONFLICT (account_num, feature_num, window_start_ms)"
                             " DO UPDATE SET used = used + excluded.used");
     if (!st)
         return ENT_ESTORE;
-    ent_sqlite_bind_text(st, 1, ev->account_id);
-    ent_sqlite_bind_text(st, 2, ev->feature_id);
+    sqlite3_bind_int64(st, 1, account_num);
+    sqlite3_bind_int64(st, 2, feature_num);
     sqlite3_bind_int64(st, 3, ev->window_start_ms);
     sqlite3_bind_int64(st, 4, ev->amount);
     code = ent_sqlite_exec_done(s, st, "add usage counter");
