@@ -31,6 +31,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/uuid.h"
+#include "core/varint.h"
 #include "core/window.h"
 #include "service/ctx.h"
 
@@ -473,58 +474,134 @@ strings_put(struct string_table *t, const char *s)
     return off;
 }
 
-/*
- * The source of collected grant g (of entitlement e) among sources[first .. *n), added when
- * none has its quantity. Its id goes into the strings only when it is not a canonical UUID.
- */
+/* A source being packed: what the grants of one entitlement and quantity share. */
+struct source_row {
+    int64_t start_ms, end_ms, quantity;
+    uint8_t state;
+    bool override;
+    size_t ent; /* the entitlement's index */
+};
+
+/* The source of collected grant g among rows[first .. *n), added when none has its quantity. */
 static uint32_t
-source_of(struct ent_snapshot_source *sources, size_t first, size_t *n, const struct ent_grant *g,
-          const struct ent_entitlement *e, struct string_table *strings)
+source_of(struct source_row *rows, size_t first, size_t *n, const struct ent_grant *g)
 {
     for (size_t i = first; i < *n; i++) {
-        if (sources[i].quantity == g->quantity)
+        if (rows[i].quantity == g->quantity)
             return (uint32_t)i;
     }
-    struct ent_snapshot_source *src = &sources[*n];
-    memset(src, 0, sizeof(*src));
-    src->start_ms = g->start_ms;
-    src->end_ms = g->end_ms;
-    src->quantity = g->quantity;
-    src->source = (uint8_t)e->source;
-    src->state = (uint8_t)g->state;
-    src->flags = g->override ? ENT_SNAPSHOT_OVERRIDE : 0;
-    if (!ent_uuid_pack(e->id, src->entitlement_id)) {
-        uint32_t off = strings_put(strings, e->id);
-        memcpy(src->entitlement_id, &off, sizeof(off));
-        src->flags |= ENT_SNAPSHOT_ID_TEXT;
-    }
-    src->product = e->product ? strings_put(strings, e->product) + 1 : 0;
+    rows[*n] = (struct source_row){.start_ms = g->start_ms,
+                                   .end_ms = g->end_ms,
+                                   .quantity = g->quantity,
+                                   .state = (uint8_t)g->state,
+                                   .override = g->override,
+                                   .ent = g->source};
     return (uint32_t)(*n)++;
+}
+
+/* a - b and a + b on int64 as two's complement: exact for any pair, and each undoes the other. */
+static int64_t
+wrapping_sub(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+static int64_t
+wrapping_add(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+/* Writes source r at out (room for ENT_SOURCE_MAX bytes), its start from base_ms (cache.h). */
+static size_t
+source_encode(uint8_t *out, const struct source_row *r, int64_t base_ms)
+{
+    uint8_t flags = r->state & ENT_SOURCE_STATE;
+    flags |= r->override ? ENT_SOURCE_OVERRIDE : 0;
+    flags |= r->end_ms != 0 ? ENT_SOURCE_ENDS : 0;
+    flags |= r->quantity != 1 ? ENT_SOURCE_QUANTITY : 0;
+    size_t n = 0;
+    out[n++] = flags;
+    n += ent_varint_put(out + n, ent_zigzag(wrapping_sub(r->start_ms, base_ms)));
+    if (flags & ENT_SOURCE_ENDS)
+        n += ent_varint_put(out + n, ent_zigzag(wrapping_sub(r->end_ms, r->start_ms)));
+    if (flags & ENT_SOURCE_QUANTITY)
+        n += ent_varint_put(out + n, ent_zigzag(r->quantity));
+    return n;
+}
+
+/* Reads the source at offset off of snap into r. Returns false when it does not decode. */
+static bool
+source_decode(const struct ent_snapshot *snap, uint32_t off, struct source_row *r)
+{
+    if (off >= snap->sources_len)
+        return false;
+    const uint8_t *p = ent_snapshot_sources(snap) + off;
+    size_t len = snap->sources_len - off, i = 1, k;
+    uint64_t v = 0;
+    uint8_t flags = p[0];
+    if (!(k = ent_varint_get(p + i, len - i, &v)))
+        return false;
+    i += k;
+    r->start_ms = wrapping_add(snap->built_ms, ent_unzigzag(v));
+    r->end_ms = 0;
+    if (flags & ENT_SOURCE_ENDS) {
+        if (!(k = ent_varint_get(p + i, len - i, &v)))
+            return false;
+        i += k;
+        r->end_ms = wrapping_add(r->start_ms, ent_unzigzag(v));
+    }
+    r->quantity = 1;
+    if ((flags & ENT_SOURCE_QUANTITY) && !ent_varint_get(p + i, len - i, &v))
+        return false;
+    if (flags & ENT_SOURCE_QUANTITY)
+        r->quantity = ent_unzigzag(v);
+    r->state = flags & ENT_SOURCE_STATE;
+    r->override = (flags & ENT_SOURCE_OVERRIDE) != 0;
+    return true;
+}
+
+/* What explains the source at offset off, one of entitlement e's. */
+static struct ent_snapshot_detail
+detail_of(const struct ent_entitlement *e, uint32_t off, struct string_table *strings)
+{
+    struct ent_snapshot_detail d = {.source = off, .kind = (uint8_t)e->source};
+    if (!ent_uuid_pack(e->id, d.entitlement_id)) {
+        uint32_t text = strings_put(strings, e->id);
+        memcpy(d.entitlement_id, &text, sizeof(text));
+        d.flags |= ENT_SNAPSHOT_ID_TEXT;
+    }
+    d.product = e->product ? strings_put(strings, e->product) + 1 : 0;
+    return d;
 }
 
 /*
  * Packs the collected grants with their sources, usage, seats and strings into one allocation
- * (cache.h). The grants of one entitlement were collected one after another (snapshot_build),
- * so a grant's source is looked for among its own entitlement's alone.
+ * (cache.h), sources' starts from base_ms (the snapshot's built_ms); with explained, what
+ * explains each source too. The grants of one entitlement were collected one after another
+ * (snapshot_build), so a grant's source is looked for among its own entitlement's alone.
  */
 static struct ent_snapshot *
 pack_snapshot(struct collector *col, const struct ent_account *acc,
               const struct ent_entitlement *ents, size_t n_ents,
               const struct ent_snapshot_usage *usage, size_t n_usage,
-              const struct ent_snapshot_seat *seats, size_t n_seats)
+              const struct ent_snapshot_seat *seats, size_t n_seats, int64_t base_ms,
+              bool explained)
 {
     size_t n = col->n, slots = n ? n : 1;
     uint32_t *order = ent_arena_alloc(col->a, slots * sizeof(*order));
     uint32_t *src_of = ent_arena_alloc(col->a, slots * sizeof(*src_of));
     uint32_t *value_of = ent_arena_alloc(col->a, slots * sizeof(*value_of));
-    struct ent_snapshot_source *sources = ent_arena_alloc(col->a, slots * sizeof(*sources));
+    struct source_row *rows = ent_arena_alloc(col->a, slots * sizeof(*rows));
+    uint32_t *offset = ent_arena_alloc(col->a, slots * sizeof(*offset));
+    uint8_t *packed = ent_arena_alloc(col->a, slots * ENT_SOURCE_MAX);
     size_t max_bytes = strlen(acc->key) + 1;
     for (size_t i = 0; i < n; i++)
         max_bytes += strlen(col->grants[i].value) + 1;
-    for (size_t i = 0; i < n_ents; i++)
+    for (size_t i = 0; explained && i < n_ents; i++)
         max_bytes += sizeof(ents[i].id) + (ents[i].product ? strlen(ents[i].product) + 1 : 0);
     struct string_table strings;
-    if (!order || !src_of || !value_of || !sources || max_bytes > UINT32_MAX / 2 ||
+    if (!order || !src_of || !value_of || !rows || !offset || !packed ||
+        max_bytes > UINT32_MAX / 2 || n > UINT32_MAX / ENT_SOURCE_MAX ||
         !strings_init(&strings, col->a, 1 + n + 2 * n_ents, max_bytes))
         return NULL;
     uint32_t key = strings_put(&strings, acc->key);
@@ -533,24 +610,41 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
         const struct ent_grant *g = &col->grants[k];
         if (k == 0 || g->source != col->grants[k - 1].source)
             first = n_sources;
-        src_of[k] = source_of(sources, first, &n_sources, g, &ents[g->source], &strings);
+        src_of[k] = source_of(rows, first, &n_sources, g);
         value_of[k] = strings_put(&strings, g->value);
     }
+    size_t sources_len = 0;
+    for (size_t i = 0; i < n_sources; i++) {
+        offset[i] = (uint32_t)sources_len;
+        sources_len += source_encode(packed + sources_len, &rows[i], base_ms);
+    }
+    struct ent_snapshot_detail *details = NULL;
+    if (explained) {
+        details = ent_arena_alloc(col->a, (n_sources ? n_sources : 1) * sizeof(*details));
+        if (!details)
+            return NULL;
+        for (size_t i = 0; i < n_sources; i++)
+            details[i] = detail_of(&ents[rows[i].ent], offset[i], &strings);
+    }
     sort_by_feature(col, order);
+    size_t n_details = explained ? n_sources : 0;
     size_t bytes = sizeof(struct ent_snapshot) + n_usage * sizeof(struct ent_snapshot_usage) +
-                   n_sources * sizeof(struct ent_snapshot_source) +
                    n_seats * sizeof(struct ent_snapshot_seat) +
-                   n * sizeof(struct ent_snapshot_grant) + strings.len;
+                   n * sizeof(struct ent_snapshot_grant) +
+                   n_details * sizeof(struct ent_snapshot_detail) + sources_len + strings.len;
     struct ent_snapshot *snap = ent_alloc(bytes);
     if (!snap)
         return NULL;
     memset(snap, 0, sizeof(*snap));
     memcpy(snap->account_id, acc->id, sizeof(snap->account_id));
+    snap->explained = explained;
     snap->account_key = key;
     snap->n_usage = (uint32_t)n_usage;
     snap->n_sources = (uint32_t)n_sources;
     snap->n_seats = (uint32_t)n_seats;
     snap->n_grants = (uint32_t)n;
+    snap->sources_len = (uint32_t)sources_len;
+    snap->built_ms = base_ms;
     snap->bytes_ = (uint32_t)bytes;
     struct ent_snapshot_usage *u = ent_snapshot_usage(snap);
     for (size_t i = 0; i < n_usage; i++) {
@@ -558,16 +652,18 @@ pack_snapshot(struct collector *col, const struct ent_account *acc,
         u[i].feature = usage[i].feature;
         atomic_init(&u[i].used, atomic_load_explicit(&usage[i].used, memory_order_relaxed));
     }
-    if (n_sources)
-        memcpy((void *)ent_snapshot_sources(snap), sources, n_sources * sizeof(*sources));
     if (n_seats)
         memcpy((void *)ent_snapshot_seats(snap), seats, n_seats * sizeof(*seats));
     struct ent_snapshot_grant *grants = (struct ent_snapshot_grant *)ent_snapshot_grants(snap);
     for (size_t k = 0; k < n; k++) {
         uint32_t i = order[k];
         grants[k] = (struct ent_snapshot_grant){
-            .feature = col->feature_of[i], .source = src_of[i], .value = value_of[i]};
+            .feature = col->feature_of[i], .source = offset[src_of[i]], .value = value_of[i]};
     }
+    if (n_details)
+        memcpy((void *)ent_snapshot_details(snap), details, n_details * sizeof(*details));
+    if (sources_len)
+        memcpy((void *)ent_snapshot_sources(snap), packed, sources_len);
     memcpy((char *)ent_snapshot_strings(snap), strings.text, strings.len);
     return snap;
 }
@@ -595,18 +691,19 @@ ent_cache_grants(struct ent_ctx *ctx, const struct ent_snapshot *snap, long fi,
     struct ent_grant *out = *n <= cap ? buf : ent_arena_alloc(&ctx->arena, *n * sizeof(*out));
     if (!out)
         return ENT_ENOMEM;
-    const struct ent_snapshot_source *sources = ent_snapshot_sources(snap);
     const char *strings = ent_snapshot_strings(snap);
     for (size_t k = 0; k < *n; k++) {
         const struct ent_snapshot_grant *x = &g[lo + k];
-        const struct ent_snapshot_source *src = &sources[x->source];
+        struct source_row src;
+        if (!source_decode(snap, x->source, &src))
+            return ENT_EINTERNAL;
         out[k] = (struct ent_grant){
             .value = strings + x->value,
-            .quantity = src->quantity,
-            .start_ms = src->start_ms,
-            .end_ms = src->end_ms,
-            .state = (enum ent_grant_state)src->state,
-            .override = (src->flags & ENT_SNAPSHOT_OVERRIDE) != 0,
+            .quantity = src.quantity,
+            .start_ms = src.start_ms,
+            .end_ms = src.end_ms,
+            .state = (enum ent_grant_state)src.state,
+            .override = src.override,
             .source = x->source,
         };
     }
@@ -615,20 +712,33 @@ ent_cache_grants(struct ent_ctx *ctx, const struct ent_snapshot *snap, long fi,
 }
 
 void
-ent_cache_source(const struct ent_snapshot *snap, size_t i, char entitlement_id[37],
+ent_cache_source(const struct ent_snapshot *snap, size_t source, char entitlement_id[37],
                  const char **product, enum ent_source *kind)
 {
-    const struct ent_snapshot_source *src = &ent_snapshot_sources(snap)[i];
+    entitlement_id[0] = '\0';
+    *product = NULL;
+    *kind = (enum ent_source)0;
+    const struct ent_snapshot_detail *d = ent_snapshot_details(snap);
+    size_t lo = 0, hi = snap->explained ? snap->n_sources : 0;
+    while (lo < hi) { /* details are in the order of their sources' offsets */
+        size_t mid = lo + (hi - lo) / 2;
+        if (d[mid].source < source)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == (snap->explained ? snap->n_sources : 0) || d[lo].source != source)
+        return;
     const char *strings = ent_snapshot_strings(snap);
-    if (src->flags & ENT_SNAPSHOT_ID_TEXT) {
+    if (d[lo].flags & ENT_SNAPSHOT_ID_TEXT) {
         uint32_t off;
-        memcpy(&off, src->entitlement_id, sizeof(off));
+        memcpy(&off, d[lo].entitlement_id, sizeof(off));
         snprintf(entitlement_id, 37, "%s", strings + off);
     } else {
-        ent_uuid_unpack(src->entitlement_id, entitlement_id);
+        ent_uuid_unpack(d[lo].entitlement_id, entitlement_id);
     }
-    *product = src->product ? strings + src->product - 1 : NULL;
-    *kind = (enum ent_source)src->source;
+    *product = d[lo].product ? strings + d[lo].product - 1 : NULL;
+    *kind = (enum ent_source)d[lo].kind;
 }
 
 /*
@@ -746,10 +856,13 @@ ent_cache_seats(const struct ent_snapshot *snap, long fi, int64_t at_ms)
     return n;
 }
 
-/* Builds the snapshot of account (id or key) from the store. OUT snap (heap, refs 0). */
+/*
+ * Builds the snapshot of account (id or key) from the store, explained or not (cache.h).
+ * OUT stripe_gen: the account's stripe generation before the reads; snap (heap, refs 0).
+ */
 static int
 snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *account,
-               uint64_t *stripe_gen, struct ent_snapshot **out)
+               bool explained, uint64_t *stripe_gen, struct ent_snapshot **out)
 {
     struct ent_cache *c = ctx->app->cache;
     struct ent_store_session *sess;
@@ -799,10 +912,10 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
         rc = load_seats(ctx, sess, cat, acc.id, &seats, &n_seats);
     if (rc < 0)
         return rc;
-    struct ent_snapshot *snap = pack_snapshot(&col, &acc, ents, n, usage, n_usage, seats, n_seats);
+    struct ent_snapshot *snap =
+        pack_snapshot(&col, &acc, ents, n, usage, n_usage, seats, n_seats, ctx->now_ms, explained);
     if (!snap)
         return ENT_ENOMEM;
-    snap->built_ms = ctx->now_ms;
     snap->usage_until_ms = until_ms;
     snap->catalog_gen_ = cat->gen_;
     atomic_fetch_add(&c->builds, 1);
@@ -928,7 +1041,7 @@ ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *acc
     atomic_fetch_add(&c->misses, 1);
     uint64_t gen = 0;
     struct ent_snapshot *built;
-    int rc = snapshot_build(ctx, cat, account, &gen, &built);
+    int rc = snapshot_build(ctx, cat, account, false, &gen, &built);
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&c->lock);
@@ -940,6 +1053,21 @@ ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *acc
     else
         built->detached_ = true; /* stale already: used by this request alone */
     pthread_mutex_unlock(&c->lock);
+    *out = built;
+    return ENT_OK;
+}
+
+int
+ent_cache_snapshot_explained(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
+                             struct ent_snapshot **out)
+{
+    uint64_t gen = 0;
+    struct ent_snapshot *built;
+    int rc = snapshot_build(ctx, cat, account, true, &gen, &built);
+    if (rc < 0)
+        return rc;
+    built->refs_ = 1;
+    built->detached_ = true; /* for this call alone: freed by its release */
     *out = built;
     return ENT_OK;
 }

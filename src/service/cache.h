@@ -32,36 +32,44 @@ struct ent_catalog_feature {
 
 /*
  * A snapshot is one allocation, packed (see "Memory per snapshot" in docs/PERFORMANCE.md): the
- * header, then usage[n_usage], sources[n_sources], seats[n_seats], grants[n_grants] and the
- * strings, reached through the ent_snapshot_* accessors below. Grants hold indexes and offsets,
- * not pointers, and what the grants of one entitlement share (dates, state, override, quantity)
- * is stored once, in their source; ent_cache_grants() expands a feature's grants into core's
- * struct ent_grant for evaluation.
+ * header, then usage[n_usage], seats[n_seats], grants[n_grants], details[n_sources] (explained
+ * snapshots only), the sources (sources_len bytes) and the strings, reached through the
+ * ent_snapshot_* accessors below. Grants hold indexes and offsets, not pointers, and what the
+ * grants of one entitlement share (dates, state, override, quantity) is stored once, in their
+ * source; ent_cache_grants() expands a feature's grants into core's struct ent_grant for
+ * evaluation.
+ *
+ * A source is where grants come from: an entitlement, and the quantity that multiplies its
+ * grants' numbers (the components of a product multiply the entitlement's quantity by their
+ * own, so an entitlement has a source per quantity its grants use; most have one). Sources are
+ * packed in as few bytes as their numbers need: a byte of flags (the grant state in bits 0-1,
+ * then ENT_SOURCE_OVERRIDE, ENT_SOURCE_ENDS, ENT_SOURCE_QUANTITY), the start as a zigzag varint
+ * (core/varint.h) of its distance from built_ms, and, when flagged, the end's distance from the
+ * start and the quantity (1 when not flagged): 4 to 6 bytes for most entitlements. Which
+ * entitlement a source is, and its product, only explanations need: the snapshots evaluation
+ * caches leave them out, and ent_cache_snapshot_explained() builds one with them, for one call.
  */
+#define ENT_SOURCE_STATE 3u
+#define ENT_SOURCE_OVERRIDE 4u
+#define ENT_SOURCE_ENDS 8u
+#define ENT_SOURCE_QUANTITY 16u
+#define ENT_SOURCE_MAX 31 /* the most bytes one source takes */
 
-/*
- * Where grants come from: an entitlement, and the quantity that multiplies its grants'
- * numbers. The components of a product multiply the entitlement's quantity by their own, so an
- * entitlement has a source per quantity its grants use (most have one). 48 bytes.
- */
-struct ent_snapshot_source {
-    int64_t start_ms;
-    int64_t end_ms; /* 0: permanent */
-    int64_t quantity;
+/* What explains a source (explained snapshots only). 28 bytes, in the order of the sources. */
+struct ent_snapshot_detail {
+    uint32_t source;            /* the offset of the source it explains */
+    uint32_t product;           /* offset of the product key in the strings + 1; 0: none */
     uint8_t entitlement_id[16]; /* the UUID's bytes, or with ENT_SNAPSHOT_ID_TEXT the offset
                                    (uint32_t) of its text in the strings */
-    uint32_t product;           /* offset of the product key in the strings + 1; 0: none */
-    uint8_t source;             /* enum ent_source */
-    uint8_t state;              /* enum ent_grant_state */
-    uint8_t flags;              /* ENT_SNAPSHOT_* */
+    uint8_t kind;               /* enum ent_source */
+    uint8_t flags;              /* ENT_SNAPSHOT_ID_TEXT */
 };
-#define ENT_SNAPSHOT_OVERRIDE 1u
-#define ENT_SNAPSHOT_ID_TEXT 2u
+#define ENT_SNAPSHOT_ID_TEXT 1u
 
 /* A value of a feature, from a source. 12 bytes; sorted by feature, then as collected. */
 struct ent_snapshot_grant {
     uint32_t feature; /* index in the catalog's features */
-    uint32_t source;  /* index in the sources */
+    uint32_t source;  /* offset of its source in the sources */
     uint32_t value;   /* offset of the normalised value in the strings */
 };
 
@@ -82,10 +90,11 @@ struct ent_snapshot_seat {
     uint32_t feature;
 };
 
-/* The header: 128 bytes (fields ordered so that none is padded but the last). */
+/* The header: 128 bytes (fields ordered so that none is padded). */
 struct ent_snapshot {
     char account_id[37];
     bool detached_;       /* private to cache.c: out of the table, freed by its last release */
+    bool explained;       /* holds details: built for one call, never cached */
     uint32_t account_key; /* offset in the strings */
     uint32_t n_grants, n_sources, n_usage, n_seats;
     int32_t refs_;          /* private to cache.c, as are the fields below but built_ms */
@@ -94,6 +103,7 @@ struct ent_snapshot {
     uint64_t catalog_gen_;
     struct ent_snapshot *lru_prev_, *lru_next_, *hash_next_, *key_next_;
     uint32_t bytes_;
+    uint32_t sources_len; /* bytes of the packed sources */
 };
 
 /* The parts of a snapshot, in the order they follow its header. */
@@ -102,25 +112,30 @@ ent_snapshot_usage(const struct ent_snapshot *s)
 {
     return (struct ent_snapshot_usage *)(uintptr_t)(s + 1);
 }
-static inline const struct ent_snapshot_source *
-ent_snapshot_sources(const struct ent_snapshot *s)
-{
-    return (const struct ent_snapshot_source *)(ent_snapshot_usage(s) + s->n_usage);
-}
 static inline const struct ent_snapshot_seat *
 ent_snapshot_seats(const struct ent_snapshot *s)
 {
-    return (const struct ent_snapshot_seat *)(ent_snapshot_sources(s) + s->n_sources);
+    return (const struct ent_snapshot_seat *)(ent_snapshot_usage(s) + s->n_usage);
 }
 static inline const struct ent_snapshot_grant *
 ent_snapshot_grants(const struct ent_snapshot *s)
 {
     return (const struct ent_snapshot_grant *)(ent_snapshot_seats(s) + s->n_seats);
 }
+static inline const struct ent_snapshot_detail *
+ent_snapshot_details(const struct ent_snapshot *s)
+{
+    return (const struct ent_snapshot_detail *)(ent_snapshot_grants(s) + s->n_grants);
+}
+static inline const uint8_t *
+ent_snapshot_sources(const struct ent_snapshot *s)
+{
+    return (const uint8_t *)(ent_snapshot_details(s) + (s->explained ? s->n_sources : 0));
+}
 static inline const char *
 ent_snapshot_strings(const struct ent_snapshot *s)
 {
-    return (const char *)(ent_snapshot_grants(s) + s->n_grants);
+    return (const char *)(ent_snapshot_sources(s) + s->sources_len);
 }
 static inline const char *
 ent_snapshot_account_key(const struct ent_snapshot *s)
@@ -157,6 +172,14 @@ long ent_cache_feature_index(const struct ent_catalog *cat, const char *key_or_i
  */
 int ent_cache_snapshot(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
                        struct ent_snapshot **out);
+
+/*
+ * The snapshot of an account with what explains its sources (ent_cache_source), built from the
+ * store for this call alone: neither looked up nor kept. Released with ent_cache_release().
+ * Errors: as ent_cache_snapshot.
+ */
+int ent_cache_snapshot_explained(struct ent_ctx *ctx, struct ent_catalog *cat, const char *account,
+                                 struct ent_snapshot **out);
 void ent_cache_release(struct ent_app *app, struct ent_snapshot *snap);
 
 /*
@@ -169,16 +192,20 @@ int ent_cache_usage(struct ent_ctx *ctx, const struct ent_catalog *cat,
                     int64_t *window_start_ms, int64_t *window_end_ms);
 
 /*
- * The grants of catalog feature fi, expanded for ent_evaluate() (grant.source: the index of its
- * source, for ent_cache_source()): into buf when they fit in its cap entries, else into the
+ * The grants of catalog feature fi, expanded for ent_evaluate() (grant.source: the offset of
+ * its source, for ent_cache_source()): into buf when they fit in its cap entries, else into the
  * context's arena. They point into the snapshot (values), so they live while it is referenced.
- * OUT grants (NULL when none), n. Errors: ENT_ENOMEM.
+ * OUT grants (NULL when none), n. Errors: ENT_ENOMEM, ENT_EINTERNAL (a source that does not
+ * decode: never, for snapshots this file packed).
  */
 int ent_cache_grants(struct ent_ctx *ctx, const struct ent_snapshot *snap, long fi,
                      struct ent_grant *buf, size_t cap, const struct ent_grant **grants, size_t *n);
 
-/* The entitlement id, product key (NULL: none; in the snapshot) and kind of source i. */
-void ent_cache_source(const struct ent_snapshot *snap, size_t i, char entitlement_id[37],
+/*
+ * The entitlement id, product key (NULL: none; in the snapshot) and kind of the source at
+ * offset source (a grant's), from an explained snapshot; "" and NULL from any other.
+ */
+void ent_cache_source(const struct ent_snapshot *snap, size_t source, char entitlement_id[37],
                       const char **product, enum ent_source *kind);
 
 /* The live seats of feature index fi at at_ms (activations of the account and feature). */

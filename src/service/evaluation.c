@@ -113,10 +113,11 @@ check_features(const char *const *features, size_t n, struct ent_error *err)
 
 /*
  * Takes the catalog and the account's snapshot for the context's principal: an account key
- * reaches its own account alone, and any other answers as missing.
+ * reaches its own account alone, and any other answers as missing. An explanation builds an
+ * explained snapshot from the store for the call (cache.h): cached ones do not name sources.
  */
 static int
-acquire(struct ent_ctx *ctx, const char *account, struct ent_catalog **cat,
+acquire(struct ent_ctx *ctx, const char *account, bool explained, struct ent_catalog **cat,
         struct ent_snapshot **snap, struct ent_error *err)
 {
     const struct ent_principal *p = &ctx->principal;
@@ -129,7 +130,8 @@ acquire(struct ent_ctx *ctx, const char *account, struct ent_catalog **cat,
     int rc = ent_cache_catalog(ctx, cat);
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
-    rc = ent_cache_snapshot(ctx, *cat, account, snap);
+    rc = explained ? ent_cache_snapshot_explained(ctx, *cat, account, snap)
+                   : ent_cache_snapshot(ctx, *cat, account, snap);
     if (rc == ENT_OK && p->scope == ENT_SCOPE_ACCOUNT &&
         strcmp((*snap)->account_id, p->account_id) != 0) {
         ent_cache_release(ctx->app, *snap);
@@ -160,7 +162,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
         return rc;
     struct ent_catalog *cat = NULL;
     struct ent_snapshot *snap = NULL;
-    rc = acquire(ctx, account, &cat, &snap, err);
+    rc = acquire(ctx, account, with_sources, &cat, &snap, err);
     if (rc < 0)
         return rc;
     int64_t at = at_ms ? at_ms : ctx->now_ms;
@@ -196,7 +198,7 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
     ent_error_clear(err);
     struct ent_catalog *cat = NULL;
     struct ent_snapshot *snap = NULL;
-    int rc = acquire(ctx, account, &cat, &snap, err);
+    int rc = acquire(ctx, account, false, &cat, &snap, err);
     if (rc < 0)
         return rc;
     memset(out, 0, sizeof(*out));

@@ -167,6 +167,119 @@ cache__a_passed_window__is_built_again_once(void **state)
     assert_int_equal(stats(fx).cache_misses, built.cache_misses);
 }
 
+/*
+ * Twenty entitlements of one feature each (switches, quantities with a quantity and an end,
+ * hourly metered features), made at now_ms for account "twenty". OUT ids, in feature order.
+ */
+static void
+make_twenty(struct fixture *fx, int64_t now_ms, char ids[20][37])
+{
+    struct ent_ctx *ctx = ctx_at(fx, now_ms);
+    struct ent_error err;
+    struct ent_account a = {.key = "twenty", .name = "Twenty"}, made_a;
+    assert_int_equal(ent_accounts_create(ctx, &a, &made_a, &err), ENT_OK);
+    for (int i = 0; i < 20; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "f%02d", i);
+        struct ent_feature f = {.key = key, .name = key, .type = ENT_FEATURE_SWITCH};
+        const char *value = "true";
+        if (i % 4 == 0) {
+            f.type = ENT_FEATURE_METERED;
+            f.unit = "call";
+            f.reset_period = ENT_PERIOD_HOUR;
+            value = "1000";
+        } else if (i % 4 == 1) {
+            static struct ent_level levels[] = {{.value = "5"}, {.value = "20"}};
+            f.type = ENT_FEATURE_QUANTITY;
+            f.unit = "seat";
+            f.levels = levels;
+            f.n_levels = 2;
+            value = "20";
+        }
+        struct ent_feature made_f;
+        assert_int_equal(ent_features_create(ctx, &f, &made_f, &err), ENT_OK);
+        struct ent_entitlement e = {.account = "twenty", .feature = key, .value = value};
+        if (i % 4 == 1) {
+            e.quantity = 3;
+            e.start_ms = now_ms - 1000;
+            e.end_ms = now_ms + 365 * 24 * HOUR_MS;
+        } else {
+            e.permanent = true;
+        }
+        struct ent_entitlement made_e;
+        assert_int_equal(ent_entitlements_create(ctx, &e, &made_e, &err), ENT_OK);
+        memcpy(ids[i], made_e.id, 37);
+    }
+    ent_ctx_free(ctx);
+}
+
+/* Evaluates f00 … f19 of "twenty" at now_ms, explained or not. OUT out (in ctx). */
+static void
+evaluate_twenty(struct ent_ctx *ctx, bool explain, struct ent_eval_answer *out)
+{
+    static const char *const features[] = {"f00", "f01", "f02", "f03", "f04", "f05", "f06",
+                                           "f07", "f08", "f09", "f10", "f11", "f12", "f13",
+                                           "f14", "f15", "f16", "f17", "f18", "f19"};
+    struct ent_error err;
+    assert_int_equal(ent_evaluation_run(ctx, "twenty", features, 20, 0, explain, out, &err),
+                     ENT_OK);
+    assert_int_equal(out->n_features, 20);
+}
+
+/*
+ * The memory goal of docs/PERFORMANCE.md: the cached snapshot of an account of 20 separate
+ * entitlements takes under 1 KiB, and answers them all; an explanation names each source from
+ * a snapshot of its own, built for the call, which the cache neither keeps nor counts.
+ */
+static void
+cache__twenty_entitlements__take_under_a_kib_and_explain_from_the_store(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t t = fx->hour + HOUR_MS / 2;
+    char ids[20][37];
+    make_twenty(fx, t, ids);
+    struct ent_app_stats before = stats(fx);
+    struct ent_ctx *ctx = ctx_at(fx, t + 1000);
+    struct ent_eval_answer out;
+    evaluate_twenty(ctx, false, &out);
+    struct ent_app_stats cached = stats(fx);
+    assert_int_equal(cached.cache_accounts - before.cache_accounts, 1);
+    uint64_t bytes = cached.cache_bytes - before.cache_bytes;
+    assert_true(bytes < 1024);
+    assert_true(bytes > 128 + 20 * 12); /* the header and the grants at least */
+    for (int i = 0; i < 20; i++) {
+        const struct ent_feature_answer *a = &out.features[i];
+        assert_true(a->value);
+        assert_string_equal(a->reason, "granted");
+        assert_null(a->sources);
+        if (i % 4 == 1) {
+            assert_int_equal(a->limit, 60); /* 20 x quantity 3 */
+            assert_int_equal(a->expires_at_ms, t + 365 * 24 * HOUR_MS);
+        } else if (i % 4 == 0) {
+            assert_int_equal(a->limit, 1000);
+        }
+    }
+    ent_ctx_free(ctx);
+
+    ctx = ctx_at(fx, t + 2000);
+    evaluate_twenty(ctx, true, &out);
+    for (int i = 0; i < 20; i++) {
+        const struct ent_feature_answer *a = &out.features[i];
+        assert_int_equal(a->n_sources, 1);
+        assert_string_equal(a->sources[0].entitlement_id, ids[i]);
+        assert_null(a->sources[0].product);
+        assert_int_equal(a->sources[0].source, ENT_SOURCE_MANUAL);
+        assert_int_equal(a->sources[0].quantity, i % 4 == 1 ? 3 : 1);
+        assert_int_equal(a->sources[0].start_ms, i % 4 == 1 ? t - 1000 : t);
+        assert_int_equal(a->sources[0].end_ms, i % 4 == 1 ? t + 365 * 24 * HOUR_MS : 0);
+    }
+    ent_ctx_free(ctx);
+    struct ent_app_stats explained = stats(fx);
+    assert_int_equal(explained.cache_accounts, cached.cache_accounts);
+    assert_int_equal(explained.cache_bytes, cached.cache_bytes);
+    assert_int_equal(explained.cache_hits, cached.cache_hits); /* not looked up either */
+}
+
 static void
 ctx__usage_announcements__read_back_what_was_written(void **state)
 {
@@ -201,6 +314,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cache__recorded_events__raise_the_usage_in_memory, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            cache__twenty_entitlements__take_under_a_kib_and_explain_from_the_store, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(cache__a_passed_window__is_built_again_once, setup,
                                         teardown),
         cmocka_unit_test(ctx__usage_announcements__read_back_what_was_written),
