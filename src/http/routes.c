@@ -144,15 +144,17 @@ ent_routes_match(enum ent_method method, const char *path, char *buf, size_t buf
         return NULL;
     const struct ent_route *found = NULL;
     enum ent_method want = method == ENT_HEAD ? ENT_GET : method;
-    for (size_t i = 0; i < ent_routes_count; i++) {
+    for (size_t i = 0; i < ent_routes_count && !found; i++) {
         if (!match_pattern(ent_routes[i].pattern, path, NULL))
             continue;
-        *allow |= ent_routes[i].method;
-        if (ent_routes[i].method == want && !found)
-            found = &ent_routes[i];
+        if (ent_routes[i].method == want)
+            found = &ent_routes[i]; /* the first in the table: the rest need not be tried */
+        else
+            *allow |= ent_routes[i].method;
     }
     if (!found)
-        return NULL;
+        return NULL; /* every route was tried: *allow holds all the path's methods */
+    *allow = 0;
     memcpy(buf, path, len + 1);
     for (size_t i = 0; i < ENT_PATH_PARAMS; i++)
         params[i] = NULL;

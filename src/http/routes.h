@@ -44,8 +44,9 @@ extern const size_t ent_routes_count;
 
 /*
  * Finds the route of (method, path). OUT params: the path parameters (pointers into the copy
- * of path in buf, which must hold the path). Returns the route; NULL with *allow set to the
- * methods the path has (0 when no route has the path at all).
+ * of path in buf, which must hold the path). Returns the first route of the table that takes
+ * them (and *allow 0); NULL with *allow set to the methods the path has (0 when no route has
+ * the path at all).
  */
 const struct ent_route *ent_routes_match(enum ent_method method, const char *path, char *buf,
                                          size_t buf_len, const char **params, unsigned *allow);

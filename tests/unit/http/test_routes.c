@@ -371,6 +371,37 @@ routes__trailing_slash__is_not_matched(void **state)
     }
 }
 
+/*
+ * Every route of the table is reached by a path of its own pattern and its method: the answer
+ * is that route or one before it in the table with the same method (the first that takes the
+ * path wins, and the search stops there), with no allow mask.
+ */
+static void
+routes__each_route__is_found_by_its_own_pattern_and_method(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ent_routes_count; i++) {
+        char path[256];
+        size_t n = 0;
+        for (const char *p = ent_routes[i].pattern; *p && n < sizeof(path) - 8;) {
+            if (*p == '{') { /* a parameter: any segment */
+                n += (size_t)snprintf(path + n, sizeof(path) - n, "p1");
+                p = strchr(p, '}') + 1;
+            } else {
+                path[n++] = *p++;
+            }
+        }
+        path[n] = '\0';
+        struct match m;
+        if (!match(&m, ent_routes[i].method, path))
+            fail_msg("\"%s\" (%s) found no route", path, ent_routes[i].pattern);
+        size_t k = (size_t)(m.route - ent_routes);
+        assert_true(k <= i);
+        assert_int_equal(m.route->method, ent_routes[i].method);
+        assert_int_equal(m.allow, 0);
+    }
+}
+
 static void
 routes__empty_parameter_segment__is_not_matched(void **state)
 {
@@ -513,6 +544,7 @@ main(void)
         cmocka_unit_test(routes__parameters__point_into_the_buffer_and_leave_the_path_untouched),
         cmocka_unit_test(routes__known_path_with_another_method__is_null_with_the_allowed_methods),
         cmocka_unit_test(routes__unknown_path__is_null_with_no_allowed_method),
+        cmocka_unit_test(routes__each_route__is_found_by_its_own_pattern_and_method),
         cmocka_unit_test(routes__trailing_slash__is_not_matched),
         cmocka_unit_test(routes__empty_parameter_segment__is_not_matched),
         cmocka_unit_test(routes__paths__are_case_sensitive),
