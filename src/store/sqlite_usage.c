@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sqlite_usage.c: the usage tables of the SQLite backend (schemas 0003 and 0005): usage_events,
- * one row per recorded event with the answer it was given, and usage_counters, the usage per
- * (account, feature, reset window) that limits are checked against and evaluation reads. Both
- * are keyed by the numbers of account and feature (accounts.num, features.num), not their ids,
- * which keeps the pages every event writes few (0005_usage_numbers.sql).
+ * sqlite_usage.c: the usage tables of the SQLite backend (schemas 0003, 0005 and 0006):
+ * usage_events, one row per recorded event with the answer it was given, and usage_series,
+ * which holds both the series (an entry per event: account, feature, time, amount) and the
+ * counters (the usage per account, feature and reset window, that limits are checked against
+ * and evaluation reads), keyed by the numbers of account and feature (accounts.num,
+ * features.num), not their ids. A counter is a row whose time is the largest int64 (COUNTER_TS)
+ * and whose seq is its window's start: it sorts after its account's events, next to the newest,
+ * so an event's entry and its counter are mostly written to one page (0006_usage_series.sql).
  *
  * This file owns only the SQL. Whether an event may be recorded (the limit, the window, the
  * idempotency key's replay) is the service's rule (service/usage.c), which hands usage_add the
@@ -26,6 +29,7 @@
 #define ACCOUNT_NUM "(SELECT num FROM accounts WHERE id = ?1)"
 #define FEATURE_NUM "(SELECT num FROM features WHERE id = ?2)"
 #define SERIES_FIRST_CAP 32
+#define COUNTER_TS "9223372036854775807" /* the time of a counter's row in usage_series */
 
 /*
  * Reads the event an account recorded under an idempotency key.
@@ -99,8 +103,9 @@ static int
 counter_of(struct sqlite_session *s, int64_t account_num, int64_t feature_num,
            int64_t window_start_ms, int64_t *used)
 {
-    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT used FROM usage_counters WHERE account_num = ?1"
-                                          " AND feature_num = ?2 AND window_start_ms = ?3");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT amount FROM usage_series WHERE account_num = ?1"
+                           " AND feature_num = ?2 AND ts_ms = " COUNTER_TS " AND seq = ?3");
     if (!st)
         return ENT_ESTORE;
     sqlite3_bind_int64(st, 1, account_num);
@@ -189,17 +194,21 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) /* the key taken maps to ENT_ECONFLICT, which is not logged */
         return ent_sqlite_fail(s, rc, "insert usage event");
-    st = ent_sqlite_prep(s, "INSERT INTO usage_counters (account_num, feature_num, window_start_ms,"
-                            " used) VALUES (?1, ?2, ?3, ?4)"
-                            " ON CONFLICT (account_num, feature_num, window_start_ms)"
-                            " DO UPDATE SET used = used + excluded.used");
+    /* The event's entry in the series, then its window's counter: one place in usage_series. */
+    st =
+        ent_sqlite_prep(s, "INSERT INTO usage_series (account_num, feature_num, ts_ms, seq, amount)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5), (?1, ?2, " COUNTER_TS ", ?6, ?5)"
+                           " ON CONFLICT (account_num, feature_num, ts_ms, seq)"
+                           " DO UPDATE SET amount = amount + excluded.amount");
     if (!st)
         return ENT_ESTORE;
     sqlite3_bind_int64(st, 1, account_num);
     sqlite3_bind_int64(st, 2, feature_num);
-    sqlite3_bind_int64(st, 3, ev->window_start_ms);
-    sqlite3_bind_int64(st, 4, ev->amount);
-    code = ent_sqlite_exec_done(s, st, "add usage counter");
+    sqlite3_bind_int64(st, 3, ev->ts_ms);
+    sqlite3_bind_int64(st, 4, sqlite3_last_insert_rowid(s->db)); /* the event's seq */
+    sqlite3_bind_int64(st, 5, ev->amount);
+    sqlite3_bind_int64(st, 6, ev->window_start_ms);
+    code = ent_sqlite_exec_done(s, st, "add usage series and counter");
     if (code == ENT_OK)
         *used = after;
     return code;
@@ -249,9 +258,10 @@ ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a, con
     *n = 0;
     sqlite3_stmt *st =
         ent_sqlite_prep(s, "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
-                           " sum(amount) FROM usage_events"
+                           " sum(amount) FROM usage_series"
                            " WHERE account_num = " ACCOUNT_NUM " AND feature_num = " FEATURE_NUM
-                           " AND ts_ms >= ?3 AND ts_ms < ?4 GROUP BY hour ORDER BY hour");
+                           " AND ts_ms >= ?3 AND ts_ms < min(?4, " COUNTER_TS ")"
+                           " GROUP BY hour ORDER BY hour");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);

@@ -524,11 +524,12 @@ sqlite_run(const char *path, const char *sql)
 
 /*
  * A store of schema 4 holding usage (an event and its counter, keyed by ids) is migrated to
- * schema 5 (usage keyed by numbers) with its usage intact: the counter reads what it held,
- * the next event adds to it, the series sums both, and accounts made later get numbers too.
+ * schema 5 (usage keyed by numbers) and 6 (series and counters in one table) with its usage
+ * intact: the counter reads what it held, the next event adds to it, the series sums both,
+ * and accounts made later get numbers too.
  */
 static void
-test_sqlite_usage_keeps_its_counts_through_0005(void **state)
+test_sqlite_usage_keeps_its_counts_through_0005_and_0006(void **state)
 {
     (void)state;
     char dir[] = "/tmp/entitled-0005-XXXXXX";
@@ -662,7 +663,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_pg_lost_connections),
     };
     const struct CMUnitTest sqlite_only[] = {
-        cmocka_unit_test(test_sqlite_usage_keeps_its_counts_through_0005),
+        cmocka_unit_test(test_sqlite_usage_keeps_its_counts_through_0005_and_0006),
     };
     int failed =
         cmocka_run_group_tests_name(on_pg ? "store/pg" : "store/sqlite", common, setup, teardown);
