@@ -125,20 +125,32 @@ counter_of(struct sqlite_session *s, int64_t account_num, int64_t feature_num,
 
 /*
  * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
- * without events, or an account or feature there is not. OUT used. Errors: ENT_ESTORE.
+ * without events, or an account or feature there is not. One statement: snapshots read one
+ * per metered feature they hold. OUT used. Errors: ENT_ESTORE.
  */
 int
 ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
                          const char *feature_id, int64_t window_start_ms, int64_t *used)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
-    int64_t account_num = 0, feature_num = 0;
-    int code = usage_numbers(s, account_id, feature_id, &account_num, &feature_num);
-    if (code == ENT_ENOTFOUND) {
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "SELECT amount FROM usage_series WHERE account_num = " ACCOUNT_NUM
+           " AND feature_num = " FEATURE_NUM " AND ts_ms = " COUNTER_TS " AND seq = ?3");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, account_id);
+    ent_sqlite_bind_text(st, 2, feature_id);
+    sqlite3_bind_int64(st, 3, window_start_ms);
+    int rc = ent_sqlite_step(s, st);
+    int code = ENT_OK;
+    if (rc == SQLITE_ROW)
+        *used = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
         *used = 0;
-        return ENT_OK;
-    }
-    return code < 0 ? code : counter_of(s, account_num, feature_num, window_start_ms, used);
+    else
+        code = ent_sqlite_fail(s, rc, "usage counter");
+    sqlite3_reset(st);
+    return code;
 }
 
 /*
