@@ -92,8 +92,10 @@ ent_pg_usage_counter(struct ent_store_session *sess, const char *account_id, con
  * the event with the new sum as its usage_after (see store.h). The counter row is made first
  * (ON CONFLICT DO NOTHING), so that the conditional update always has a row to hold; when the
  * event's idempotency key turns out to be taken, the amount is taken back off the counter (its
- * row is still this transaction's) and nothing is left changed.
- * OUT used. Errors: ENT_ELIMIT, ENT_ECONFLICT, ENT_EBUSY, ENT_ESTORE.
+ * row is still this transaction's) and nothing is left changed. The row is made only for an
+ * account and a feature that are there: without one, nothing is written (ENT_ENOTFOUND) and
+ * the transaction stays usable, as on SQLite.
+ * OUT used. Errors: ENT_ELIMIT, ENT_ECONFLICT, ENT_ENOTFOUND, ENT_EBUSY, ENT_ESTORE.
  */
 int
 ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *ev, int64_t cap,
@@ -106,7 +108,9 @@ ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *e
     ent_pg_p_int(&key, ev->window_start_ms);
     int code = ent_pg_exec_done(s,
                                 "INSERT INTO usage_counters (account_id, feature_id,"
-                                " window_start_ms, used) VALUES ($1, $2, $3, 0)"
+                                " window_start_ms, used) SELECT $1::text, $2::text, $3::bigint, 0"
+                                " WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1::text)"
+                                " AND EXISTS (SELECT 1 FROM features WHERE id = $2::text)"
                                 " ON CONFLICT (account_id, feature_id, window_start_ms)"
                                 " DO NOTHING",
                                 &key, NULL, "make usage counter");
@@ -130,10 +134,18 @@ ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *e
     if (added)
         *used = ent_pg_int(r, 0, 0);
     PQclear(r);
-    if (!added) {
-        code =
-            ent_pg_usage_counter(sess, ev->account_id, ev->feature_id, ev->window_start_ms, used);
-        return code < 0 ? code : ENT_ELIMIT;
+    if (!added) { /* past the cap, or no counter row: no such account or feature */
+        r = ent_pg_exec(s,
+                        "SELECT used FROM usage_counters WHERE account_id = $1"
+                        " AND feature_id = $2 AND window_start_ms = $3",
+                        &key, &code, "usage counter");
+        if (!r)
+            return code;
+        bool counted = PQntuples(r) > 0;
+        if (counted)
+            *used = ent_pg_int(r, 0, 0);
+        PQclear(r);
+        return counted ? ENT_ELIMIT : ENT_ENOTFOUND;
     }
     struct pg_params p = {0};
     ent_pg_p_text(&p, ev->id);

@@ -252,8 +252,8 @@ struct ent_store_ops {
      * with usage_after set to the new sum (ev->usage_after is ignored). OUT used: the counter
      * after the event, or as it stands when the event is refused. Errors: ENT_ELIMIT (refused,
      * nothing written), ENT_ECONFLICT (the idempotency key is taken, nothing written; the
-     * transaction stays usable); on SQLite also ENT_ENOTFOUND (no such account or feature,
-     * nothing written; PostgreSQL's foreign keys fail the statement). usage_counter answers 0 for a
+     * transaction stays usable), ENT_ENOTFOUND (no such account or feature, nothing written,
+     * the transaction usable). usage_counter answers 0 for a
      * window without events. usage_series sums amounts per bucket of granularity (hour, day,
      * month), ts in [from, to), buckets in time order.
      */
