@@ -719,7 +719,7 @@ ent_cache_source(const struct ent_snapshot *snap, size_t source, char entitlemen
     *product = NULL;
     *kind = (enum ent_source)0;
     const struct ent_snapshot_detail *d = ent_snapshot_details(snap);
-    size_t lo = 0, hi = snap->explained ? snap->n_sources : 0;
+    size_t n = snap->explained ? snap->n_sources : 0, lo = 0, hi = n;
     while (lo < hi) { /* details are in the order of their sources' offsets */
         size_t mid = lo + (hi - lo) / 2;
         if (d[mid].source < source)
@@ -727,7 +727,7 @@ ent_cache_source(const struct ent_snapshot *snap, size_t source, char entitlemen
         else
             hi = mid;
     }
-    if (lo == (snap->explained ? snap->n_sources : 0) || d[lo].source != source)
+    if (lo == n || d[lo].source != source)
         return;
     const char *strings = ent_snapshot_strings(snap);
     if (d[lo].flags & ENT_SNAPSHOT_ID_TEXT) {

@@ -64,6 +64,31 @@ ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const cha
 }
 
 /*
+ * The counter row of (account, feature, window_start_ms). OUT used (0 without a row), found.
+ * Errors: ENT_ESTORE.
+ */
+static int
+read_counter(struct pg_session *s, const char *account_id, const char *feature_id,
+             int64_t window_start_ms, int64_t *used, bool *found)
+{
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, account_id);
+    ent_pg_p_text(&p, feature_id);
+    ent_pg_p_int(&p, window_start_ms);
+    int code;
+    PGresult *r = ent_pg_exec(s,
+                              "SELECT used FROM usage_counters WHERE account_id = $1"
+                              " AND feature_id = $2 AND window_start_ms = $3",
+                              &p, &code, "usage counter");
+    if (!r)
+        return code;
+    *found = PQntuples(r) > 0;
+    *used = *found ? ent_pg_int(r, 0, 0) : 0;
+    PQclear(r);
+    return ENT_OK;
+}
+
+/*
  * The usage of (account, feature) in the window starting at window_start_ms; 0 for a window
  * without events. OUT used. Errors: ENT_ESTORE.
  */
@@ -71,20 +96,9 @@ int
 ent_pg_usage_counter(struct ent_store_session *sess, const char *account_id, const char *feature_id,
                      int64_t window_start_ms, int64_t *used)
 {
-    struct pg_params p = {0};
-    ent_pg_p_text(&p, account_id);
-    ent_pg_p_text(&p, feature_id);
-    ent_pg_p_int(&p, window_start_ms);
-    int code;
-    PGresult *r = ent_pg_exec((struct pg_session *)sess,
-                              "SELECT used FROM usage_counters WHERE account_id = $1"
-                              " AND feature_id = $2 AND window_start_ms = $3",
-                              &p, &code, "usage counter");
-    if (!r)
-        return code;
-    *used = PQntuples(r) > 0 ? ent_pg_int(r, 0, 0) : 0;
-    PQclear(r);
-    return ENT_OK;
+    bool found;
+    return read_counter((struct pg_session *)sess, account_id, feature_id, window_start_ms, used,
+                        &found);
 }
 
 /*
@@ -135,17 +149,9 @@ ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *e
         *used = ent_pg_int(r, 0, 0);
     PQclear(r);
     if (!added) { /* past the cap, or no counter row: no such account or feature */
-        r = ent_pg_exec(s,
-                        "SELECT used FROM usage_counters WHERE account_id = $1"
-                        " AND feature_id = $2 AND window_start_ms = $3",
-                        &key, &code, "usage counter");
-        if (!r)
-            return code;
-        bool counted = PQntuples(r) > 0;
-        if (counted)
-            *used = ent_pg_int(r, 0, 0);
-        PQclear(r);
-        return counted ? ENT_ELIMIT : ENT_ENOTFOUND;
+        bool counted = false;
+        code = read_counter(s, ev->account_id, ev->feature_id, ev->window_start_ms, used, &counted);
+        return code < 0 ? code : counted ? ENT_ELIMIT : ENT_ENOTFOUND;
     }
     struct pg_params p = {0};
     ent_pg_p_text(&p, ev->id);

@@ -98,6 +98,22 @@ usage_numbers(struct sqlite_session *s, const char *account_id, const char *feat
     return code;
 }
 
+/* Runs st, a bound read of one counter's amount. OUT used: 0 without a row. Errors: ENT_ESTORE. */
+static int
+read_counter(struct sqlite_session *s, sqlite3_stmt *st, int64_t *used)
+{
+    int rc = ent_sqlite_step(s, st);
+    int code = ENT_OK;
+    if (rc == SQLITE_ROW)
+        *used = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        *used = 0;
+    else
+        code = ent_sqlite_fail(s, rc, "usage counter");
+    sqlite3_reset(st);
+    return code;
+}
+
 /* The counter of (account_num, feature_num, window_start_ms); 0 when there is none. */
 static int
 counter_of(struct sqlite_session *s, int64_t account_num, int64_t feature_num,
@@ -111,16 +127,7 @@ counter_of(struct sqlite_session *s, int64_t account_num, int64_t feature_num,
     sqlite3_bind_int64(st, 1, account_num);
     sqlite3_bind_int64(st, 2, feature_num);
     sqlite3_bind_int64(st, 3, window_start_ms);
-    int rc = ent_sqlite_step(s, st);
-    int code = ENT_OK;
-    if (rc == SQLITE_ROW)
-        *used = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        *used = 0;
-    else
-        code = ent_sqlite_fail(s, rc, "usage counter");
-    sqlite3_reset(st);
-    return code;
+    return read_counter(s, st, used);
 }
 
 /*
@@ -141,16 +148,7 @@ ent_sqlite_usage_counter(struct ent_store_session *sess, const char *account_id,
     ent_sqlite_bind_text(st, 1, account_id);
     ent_sqlite_bind_text(st, 2, feature_id);
     sqlite3_bind_int64(st, 3, window_start_ms);
-    int rc = ent_sqlite_step(s, st);
-    int code = ENT_OK;
-    if (rc == SQLITE_ROW)
-        *used = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        *used = 0;
-    else
-        code = ent_sqlite_fail(s, rc, "usage counter");
-    sqlite3_reset(st);
-    return code;
+    return read_counter(s, st, used);
 }
 
 /*
