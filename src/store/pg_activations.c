@@ -11,69 +11,17 @@
  * (the account's, or the entitlement's: ent_pg_lock_account). A second writer then waits, and
  * its next statement sees the first one's committed seat.
  */
-#include <stdint.h>
-#include <string.h>
 
 #include "store/pg_int.h"
 #include "store/store.h"
 
-/* The columns every read selects, in the order read_activation() takes them. */
-#define ACTIVATION_COLUMNS                                                                         \
-    "SELECT a.id, a.account_id, f.key, a.feature_id, a.entitlement_id, e.activation_id,"           \
-    " a.fingerprint, a.name, a.metadata, a.ttl_seconds, a.last_heartbeat_ms, a.created_ms,"        \
-    " a.updated_ms, a.deactivated_ms FROM activations a"                                           \
-    " LEFT JOIN features f ON f.id = a.feature_id"                                                 \
-    " LEFT JOIN entitlements e ON e.id = a.entitlement_id"
+/* Every read of activations starts so (rows.h); ent_rows_activation reads its rows. */
+#define ACTIVATION_COLUMNS "SELECT " ENT_ROWS_ACTIVATION_COLUMNS ENT_ROWS_ACTIVATION_FROM
 
 /* The condition of a row that holds a seat at the time bound to the parameter param ("$3"). */
 #define ALIVE_AT(param)                                                                            \
     " a.deactivated_ms IS NULL AND (a.ttl_seconds IS NULL OR"                                      \
     " a.last_heartbeat_ms + a.ttl_seconds * 1000 > " param ")"
-
-/*
- * Reads row i of r (ACTIVATION_COLUMNS) into out, strings in the arena. Status and expiry are
- * left for the service to derive at its time. Errors: ENT_ENOMEM.
- */
-static int
-read_activation(struct ent_arena *a, const PGresult *r, int i, struct ent_activation *out)
-{
-    memset(out, 0, sizeof(*out));
-    ent_pg_id(r, i, 0, out->id);
-    ent_pg_id(r, i, 1, out->account_id);
-    out->feature = ent_pg_text(a, r, i, 2);
-    ent_pg_id(r, i, 3, out->feature_id);
-    ent_pg_id(r, i, 4, out->entitlement_id);
-    out->activation_id = ent_pg_text(a, r, i, 5);
-    out->fingerprint = ent_pg_text(a, r, i, 6);
-    out->name = ent_pg_text(a, r, i, 7);
-    out->metadata = ent_pg_text(a, r, i, 8);
-    out->ttl_s = ent_pg_int(r, i, 9); /* NULL reads as 0: not floating */
-    out->last_heartbeat_ms = ent_pg_int(r, i, 10);
-    out->created_ms = ent_pg_int(r, i, 11);
-    out->updated_ms = ent_pg_int(r, i, 12);
-    out->deactivated_ms = ent_pg_int(r, i, 13);
-    bool missing =
-        !out->fingerprint || !out->metadata || (!ent_pg_null(r, i, 2) && !out->feature) ||
-        (!ent_pg_null(r, i, 5) && !out->activation_id) || (!ent_pg_null(r, i, 7) && !out->name);
-    return missing ? ENT_ENOMEM : ENT_OK;
-}
-
-/*
- * Runs a read of at most one activation (sql with the parameters p).
- * OUT out. Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
- */
-static int
-read_one(struct pg_session *s, struct ent_arena *a, const char *sql, const struct pg_params *p,
-         struct ent_activation *out)
-{
-    int code;
-    PGresult *r = ent_pg_exec(s, sql, p, &code, "get activation");
-    if (!r)
-        return code;
-    code = PQntuples(r) == 0 ? ENT_ENOTFOUND : read_activation(a, r, 0, out);
-    PQclear(r);
-    return code;
-}
 
 /*
  * Inserts a new activation. Errors: ENT_ECONFLICT (the fingerprint holds a live row of the scope
@@ -131,15 +79,11 @@ ent_pg_activation_update(struct ent_store_session *sess, const struct ent_activa
         ent_pg_p_int(&p, act->deactivated_ms);
     else
         ent_pg_p_null(&p);
-    int64_t changed = 0;
-    int code = ent_pg_exec_done((struct pg_session *)sess,
-                                "UPDATE activations SET name = $2, metadata = $3,"
-                                " ttl_seconds = $4, last_heartbeat_ms = $5, updated_ms = $6,"
-                                " deactivated_ms = $7 WHERE id = $1",
-                                &p, &changed, "update activation");
-    if (code == ENT_OK && changed == 0)
-        return ENT_ENOTFOUND;
-    return code;
+    return ent_pg_exec_one((struct pg_session *)sess,
+                           "UPDATE activations SET name = $2, metadata = $3,"
+                           " ttl_seconds = $4, last_heartbeat_ms = $5, updated_ms = $6,"
+                           " deactivated_ms = $7 WHERE id = $1",
+                           &p, "update activation");
 }
 
 /*
@@ -185,10 +129,11 @@ ent_pg_activation_get(struct ent_store_session *sess, struct ent_arena *a, const
         int code = lock_scope_of(s, id);
         if (code < 0)
             return code;
-        return read_one(s, a, ACTIVATION_COLUMNS " WHERE a.id = $1 FOR NO KEY UPDATE OF a", &p,
-                        out);
+        return ent_pg_get(s, ACTIVATION_COLUMNS " WHERE a.id = $1 FOR NO KEY UPDATE OF a", &p,
+                          ent_rows_activation, a, out, "get activation");
     }
-    return read_one(s, a, ACTIVATION_COLUMNS " WHERE a.id = $1", &p, out);
+    return ent_pg_get(s, ACTIVATION_COLUMNS " WHERE a.id = $1", &p, ent_rows_activation, a, out,
+                      "get activation");
 }
 
 /*
@@ -211,18 +156,18 @@ ent_pg_activation_find(struct ent_store_session *sess, struct ent_arena *a, cons
     if (by_entitlement) {
         ent_pg_p_text(&p, entitlement_id);
         ent_pg_p_text(&p, fingerprint);
-        return read_one(s, a,
-                        ACTIVATION_COLUMNS " WHERE a.entitlement_id = $1 AND a.fingerprint = $2"
-                                           " AND a.deactivated_ms IS NULL",
-                        &p, out);
+        return ent_pg_get(s,
+                          ACTIVATION_COLUMNS " WHERE a.entitlement_id = $1 AND a.fingerprint = $2"
+                                             " AND a.deactivated_ms IS NULL",
+                          &p, ent_rows_activation, a, out, "get activation");
     }
     ent_pg_p_text(&p, account_id);
     ent_pg_p_text(&p, feature_id);
     ent_pg_p_text(&p, fingerprint);
-    return read_one(s, a,
-                    ACTIVATION_COLUMNS " WHERE a.account_id = $1 AND a.feature_id = $2"
-                                       " AND a.fingerprint = $3 AND a.deactivated_ms IS NULL",
-                    &p, out);
+    return ent_pg_get(s,
+                      ACTIVATION_COLUMNS " WHERE a.account_id = $1 AND a.feature_id = $2"
+                                         " AND a.fingerprint = $3 AND a.deactivated_ms IS NULL",
+                      &p, ent_rows_activation, a, out, "get activation");
 }
 
 /*

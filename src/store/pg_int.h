@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pg_int.h: what the files of the PostgreSQL backend share: the session, the parameter list and
- * the statement helpers of pg.c. pg.c owns the pool, transactions, migrations, the clock, the
- * listener and the catalog and grant tables; pg_usage.c and pg_activations.c own theirs.
- * Nothing outside src/store/ includes this.
+ * pg_int.h: what the files of the PostgreSQL backend share: the session, the parameter list, the
+ * statement helpers of pg_stmt.c, and the ops each concept file fills. pg_store.c owns the pool,
+ * transactions, migrations, the clock and the listener; each pg_<concept>.c owns the SQL of its
+ * tables, and maps rows through store/rows.h. Nothing outside src/store/ includes this.
  *
  * Every statement is sent with text parameters whose types the server infers from the SQL, and
  * read back as text. Each connection prepares a static statement once (PQprepare), keyed by the
@@ -19,10 +19,12 @@
 #include <libpq-fe.h>
 
 #include "core/arena.h"
+#include "store/rows.h"
 #include "store/store.h"
 
 #define PG_STMT_CACHE 128
 #define PG_MAX_PARAMS 24
+#define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
 struct pg_cached {
     const char *sql; /* the static SQL text this statement was prepared from */
@@ -32,7 +34,6 @@ struct pg_cached {
 struct pg_session {
     struct ent_store_session base;
     PGconn *conn;
-    struct pg_session *next_free;
     struct pg_cached cache[PG_STMT_CACHE];
     size_t n_cached;
     bool in_tx;              /* a transaction is open */
@@ -68,6 +69,19 @@ void ent_pg_p_end(struct pg_params *p, bool permanent, int64_t end_ms);
 /* Appends an optional id: NULL when empty. */
 void ent_pg_p_id(struct pg_params *p, const char *id);
 
+/* Sleeps ms milliseconds. */
+void ent_pg_sleep_ms(int64_t ms);
+
+/* The store's code of a failed result (ENT_ECONFLICT, ENT_EBUSY, ENT_ESTORE, …). */
+int ent_pg_map_result(const PGresult *r);
+
+/*
+ * A new connection to url with the session settings applied (statement and lock timeouts,
+ * UTC, application name), retried with back-off; NULL when it cannot be made (logged unless
+ * quiet).
+ */
+PGconn *ent_pg_connect(const char *url, bool quiet);
+
 /*
  * Runs the static statement sql (prepared once per connection) with params p (NULL: none).
  * Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the caller PQclear()s it) and
@@ -100,12 +114,35 @@ bool ent_pg_null(const PGresult *r, int row, int col);
 /* Copies a field into a 37-byte id (empty for NULL). */
 void ent_pg_id(const PGresult *r, int row, int col, char *out);
 
+/*
+ * Runs the static statement sql with p and reads its first row with read into out.
+ * Errors: ENT_ENOTFOUND (no row), those of read and of ent_pg_exec.
+ */
+int ent_pg_get(struct pg_session *s, const char *sql, const struct pg_params *p,
+               ent_rows_read_fn read, struct ent_arena *a, void *out, const char *what);
+
+/*
+ * Runs the static statement sql with p and reads every row with read into a new array of items
+ * of size bytes in the arena. OUT items NULL and n 0 when there is none. Errors: those of read,
+ * ENT_ENOMEM, those of ent_pg_exec.
+ */
+int ent_pg_get_all(struct pg_session *s, const char *sql, const struct pg_params *p,
+                   ent_rows_read_fn read, size_t size, struct ent_arena *a, void **items, size_t *n,
+                   const char *what);
+
 /* Runs a query of at most one text parameter (NULL: none) returning one count. */
 int ent_pg_count_query(struct pg_session *s, const char *sql, const char *param, int64_t *n);
 
 /* Runs a one-parameter query returning ids (in the arena). */
 int ent_pg_id_query(struct pg_session *s, struct ent_arena *a, const char *sql, const char *param,
                     char (**ids)[37], size_t *n);
+
+/* Runs an UPDATE or DELETE of one row by its id. Errors: ENT_ENOTFOUND when it touched none. */
+int ent_pg_exec_one(struct pg_session *s, const char *sql, const struct pg_params *p,
+                    const char *what);
+
+/* Runs a DELETE by id ($1). Errors: ENT_ENOTFOUND when no row had that id. */
+int ent_pg_delete_by_id(struct pg_session *s, const char *sql, const char *id, const char *what);
 
 /*
  * Inside a write transaction, locks the row of the account (of account_id, or when it is empty,
@@ -115,7 +152,100 @@ int ent_pg_id_query(struct pg_session *s, struct ent_arena *a, const char *sql, 
  */
 int ent_pg_lock_account(struct pg_session *s, const char *account_id, const char *entitlement_id);
 
-/* The ops of pg_usage.c. */
+/*
+ * Registers an activation id for its owner (a line item or an entitlement): activation ids are
+ * unique across both. Errors: ENT_ECONFLICT when taken.
+ */
+int ent_pg_register_activation_id(struct pg_session *s, const char *activation_id, const char *kind,
+                                  const char *owner_id);
+
+/*
+ * The ops each concept file fills (the store's ops table is in pg_store.c), named
+ * ent_pg_<op> after their slot in struct ent_store_ops; store.h gives their contracts.
+ */
+/* pg_accounts.c */
+int ent_pg_account_insert(struct ent_store_session *sess, const struct ent_account *acc);
+int ent_pg_account_update(struct ent_store_session *sess, const struct ent_account *acc);
+int ent_pg_account_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_account_get(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_account *out);
+int ent_pg_account_child_count(struct ent_store_session *sess, const char *id, int64_t *n);
+
+/* pg_entitlements.c */
+int ent_pg_entitlement_insert(struct ent_store_session *sess, const struct ent_entitlement *e,
+                              bool own_activation_id);
+int ent_pg_entitlement_update(struct ent_store_session *sess, const struct ent_entitlement *e);
+int ent_pg_entitlement_get(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_activation_id, struct ent_entitlement *out);
+int ent_pg_entitlements_of_account(struct ent_store_session *sess, struct ent_arena *a,
+                                   const char *account_id, struct ent_entitlement **out, size_t *n);
+int ent_pg_account_grant_count(struct ent_store_session *sess, const char *account_id, int64_t *n);
+
+/* pg_events.c */
+int ent_pg_event_insert(struct ent_store_session *sess, const struct ent_event *e);
+int ent_pg_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_event *out);
+
+/* pg_features.c */
+int ent_pg_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
+int ent_pg_feature_update(struct ent_store_session *sess, const struct ent_feature *f);
+int ent_pg_feature_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_feature_get(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_feature *out);
+int ent_pg_feature_product_count(struct ent_store_session *sess, const char *feature_id,
+                                 int64_t *n);
+
+/* pg_idempotency.c */
+int ent_pg_idempotency_get(struct ent_store_session *sess, struct ent_arena *a, const char *key_id,
+                           const char *idem_key, struct ent_store_idempotency *out);
+int ent_pg_idempotency_insert(struct ent_store_session *sess,
+                              const struct ent_store_idempotency *rec);
+int ent_pg_idempotency_purge(struct ent_store_session *sess, int64_t before_ms);
+
+/* pg_keys.c */
+int ent_pg_key_insert(struct ent_store_session *sess, const struct ent_key *k, const char *hash);
+int ent_pg_key_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                   struct ent_key *out);
+int ent_pg_key_find_hash(struct ent_store_session *sess, struct ent_arena *a, const char *hash,
+                         struct ent_key *out);
+int ent_pg_key_revoke(struct ent_store_session *sess, const char *id, int64_t now_ms);
+int ent_pg_key_revoke_account(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *account_id, int64_t now_ms, char (**ids)[37], size_t *n);
+int ent_pg_key_count(struct ent_store_session *sess, int64_t *n);
+
+/* pg_leases.c */
+int ent_pg_lease_insert(struct ent_store_session *sess, const struct ent_lease *l);
+int ent_pg_lease_update(struct ent_store_session *sess, const struct ent_lease *l);
+int ent_pg_lease_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_lease *out);
+int ent_pg_lease_find(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
+                      const char *product_id, struct ent_lease *out);
+
+/* pg_lists.c */
+int ent_pg_list(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
+                const struct ent_store_query *q, char (**ids)[37], size_t *n, int64_t *total);
+
+/* pg_orders.c */
+int ent_pg_activation_id_taken(struct ent_store_session *sess, const char *activation_id,
+                               bool *taken);
+int ent_pg_order_insert(struct ent_store_session *sess, const struct ent_order *o);
+int ent_pg_order_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                     struct ent_order *out);
+int ent_pg_order_activate(struct ent_store_session *sess, const char *id, int64_t now_ms);
+
+/* pg_products.c */
+int ent_pg_product_insert(struct ent_store_session *sess, const struct ent_product *prod);
+int ent_pg_product_update(struct ent_store_session *sess, const struct ent_product *prod);
+int ent_pg_product_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_product_get(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
+                       struct ent_product *out);
+int ent_pg_product_bundles(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *product_id, char (**ids)[37], size_t *n);
+int ent_pg_product_ids_granting(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *feature_id, char (**ids)[37], size_t *n);
+int ent_pg_product_grant_count(struct ent_store_session *sess, const char *product_id, int64_t *n);
+
+/* pg_usage.c */
 int ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
                       const char *idempotency_key, struct ent_store_usage *out);
 int ent_pg_usage_counter(struct ent_store_session *sess, const char *account_id,
@@ -126,7 +256,7 @@ int ent_pg_usage_series(struct ent_store_session *sess, struct ent_arena *a, con
                         const char *feature_id, int64_t from_ms, int64_t to_ms,
                         enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n);
 
-/* The ops of pg_activations.c. */
+/* pg_activations.c */
 int ent_pg_activation_insert(struct ent_store_session *sess, const struct ent_activation *act);
 int ent_pg_activation_update(struct ent_store_session *sess, const struct ent_activation *act);
 int ent_pg_activation_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,

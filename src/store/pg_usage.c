@@ -13,14 +13,11 @@
  * is caught by the unique index with ON CONFLICT DO NOTHING, which leaves the transaction
  * usable (as SQLite fails the one statement).
  */
-#include <stdint.h>
 #include <string.h>
 
 #include "core/window.h"
 #include "store/pg_int.h"
 #include "store/store.h"
-
-#define SERIES_FIRST_CAP 32
 
 /*
  * Reads the event an account recorded under an idempotency key.
@@ -190,34 +187,6 @@ ent_pg_usage_add(struct ent_store_session *sess, const struct ent_store_usage *e
 }
 
 /*
- * Appends (start, usage) to the series, merging it into the last bucket when it has the same
- * start, and growing the array (in the arena) by doubling. Returns false when out of memory.
- */
-static bool
-series_add(struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n, size_t *cap,
-           int64_t start_ms, int64_t usage)
-{
-    if (*n > 0 && (*buckets)[*n - 1].start_ms == start_ms) {
-        (*buckets)[*n - 1].usage += usage;
-        return true;
-    }
-    if (*n == *cap) {
-        size_t bigger_cap = *cap ? *cap * 2 : SERIES_FIRST_CAP;
-        struct ent_usage_bucket *bigger = ent_arena_alloc(a, bigger_cap * sizeof(*bigger));
-        if (!bigger)
-            return false;
-        if (*n)
-            memcpy(bigger, *buckets, *n * sizeof(*bigger));
-        *buckets = bigger;
-        *cap = bigger_cap;
-    }
-    (*buckets)[*n].start_ms = start_ms;
-    (*buckets)[*n].usage = usage;
-    (*n)++;
-    return true;
-}
-
-/*
  * The usage of (account, feature) in [from, to), in buckets of granularity, in time order;
  * buckets without events are left out. SQL sums the events per UTC hour (floored, also before
  * 1970); hours fold into days and months here, as every day and month starts on an hour.
@@ -249,9 +218,7 @@ ent_pg_usage_series(struct ent_store_session *sess, struct ent_arena *a, const c
     int rows = PQntuples(r);
     for (int i = 0; !oom && i < rows; i++) {
         int64_t hour = ent_pg_int(r, i, 0);
-        int64_t start =
-            granularity == ENT_PERIOD_HOUR ? hour : ent_window_bucket(granularity, hour);
-        oom = !series_add(a, buckets, n, &cap, start, ent_pg_int(r, i, 1));
+        oom = !ent_rows_series_add(a, granularity, hour, ent_pg_int(r, i, 1), buckets, n, &cap);
     }
     PQclear(r);
     return oom ? ENT_ENOMEM : ENT_OK;

@@ -10,23 +10,15 @@
  * service counts and writes inside one write transaction, which BEGIN IMMEDIATE serializes, so a
  * count read there stays exact until the commit.
  */
-#include <stdint.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
 #define SEATS_FIRST_CAP 16
 
-/* The columns every read selects, in the order read_activation() takes them. */
-#define ACTIVATION_COLUMNS                                                                         \
-    "SELECT a.id, a.account_id, f.key, a.feature_id, a.entitlement_id, e.activation_id,"           \
-    " a.fingerprint, a.name, a.metadata, a.ttl_seconds, a.last_heartbeat_ms, a.created_ms,"        \
-    " a.updated_ms, a.deactivated_ms FROM activations a"                                           \
-    " LEFT JOIN features f ON f.id = a.feature_id"                                                 \
-    " LEFT JOIN entitlements e ON e.id = a.entitlement_id"
+/* Every read of activations starts so (rows.h); ent_rows_activation reads its rows. */
+#define ACTIVATION_COLUMNS "SELECT " ENT_ROWS_ACTIVATION_COLUMNS ENT_ROWS_ACTIVATION_FROM
 
 /* The condition of a row that holds a seat at the time bound to the parameter param ("?3"). */
 #define ALIVE_AT(param)                                                                            \
@@ -58,36 +50,6 @@ bind_activation(sqlite3_stmt *st, const struct ent_activation *act)
 }
 
 /*
- * Reads the current row of st (ACTIVATION_COLUMNS) into out, strings in the arena. Status and
- * expiry are left for the service to derive at its time.
- * Errors: ENT_ENOMEM.
- */
-static int
-read_activation(struct ent_arena *a, sqlite3_stmt *st, struct ent_activation *out)
-{
-    memset(out, 0, sizeof(*out));
-    ent_sqlite_col_id(st, 0, out->id);
-    ent_sqlite_col_id(st, 1, out->account_id);
-    out->feature = ent_sqlite_col_text(a, st, 2);
-    ent_sqlite_col_id(st, 3, out->feature_id);
-    ent_sqlite_col_id(st, 4, out->entitlement_id);
-    out->activation_id = ent_sqlite_col_text(a, st, 5);
-    out->fingerprint = ent_sqlite_col_text(a, st, 6);
-    out->name = ent_sqlite_col_text(a, st, 7);
-    out->metadata = ent_sqlite_col_text(a, st, 8);
-    out->ttl_s = sqlite3_column_int64(st, 9); /* NULL reads as 0: not floating */
-    out->last_heartbeat_ms = sqlite3_column_int64(st, 10);
-    out->created_ms = sqlite3_column_int64(st, 11);
-    out->updated_ms = sqlite3_column_int64(st, 12);
-    out->deactivated_ms = sqlite3_column_int64(st, 13);
-    bool missing = !out->fingerprint || !out->metadata ||
-                   (sqlite3_column_type(st, 2) != SQLITE_NULL && !out->feature) ||
-                   (sqlite3_column_type(st, 5) != SQLITE_NULL && !out->activation_id) ||
-                   (sqlite3_column_type(st, 7) != SQLITE_NULL && !out->name);
-    return missing ? ENT_ENOMEM : ENT_OK;
-}
-
-/*
  * Runs a read of at most one activation (sql with up to three text parameters; NULL binds
  * NULL). OUT out. Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
  */
@@ -101,12 +63,7 @@ read_one(struct sqlite_session *s, struct ent_arena *a, const char *sql, const c
     ent_sqlite_bind_text(st, 1, p1);
     ent_sqlite_bind_text(st, 2, p2);
     ent_sqlite_bind_text(st, 3, p3);
-    int rc = ent_sqlite_step(s, st);
-    int code = rc == SQLITE_ROW    ? read_activation(a, st, out)
-               : rc == SQLITE_DONE ? ENT_ENOTFOUND
-                                   : ent_sqlite_fail(s, rc, "get activation");
-    sqlite3_reset(st);
-    return code;
+    return ent_sqlite_get(s, st, ent_rows_activation, a, out, "get activation");
 }
 
 /*
@@ -143,10 +100,7 @@ ent_sqlite_activation_update(struct ent_store_session *sess, const struct ent_ac
     if (!st)
         return ENT_ESTORE;
     bind_activation(st, act);
-    int code = ent_sqlite_exec_done(s, st, "update activation");
-    if (code == ENT_OK && sqlite3_changes(s->db) == 0)
-        return ENT_ENOTFOUND;
-    return code;
+    return ent_sqlite_exec_one(s, st, "update activation");
 }
 
 /* Reads an activation by id. Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM. */

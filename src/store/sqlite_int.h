@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sqlite_int.h: what the files of the SQLite backend share: the session, and the statement
- * helpers of sqlite.c. sqlite.c owns the pool, transactions and the catalog and grant tables;
- * sqlite_usage.c and sqlite_activations.c own theirs. Nothing outside src/store/ includes this.
+ * sqlite_int.h: what the files of the SQLite backend share: the session, the statement helpers
+ * of sqlite_stmt.c, and the ops each concept file fills. sqlite_store.c owns the pool,
+ * transactions and migrations; each sqlite_<concept>.c owns the SQL of its tables, and maps rows
+ * through store/rows.h. Nothing outside src/store/ includes this.
  */
 #ifndef ENT_STORE_SQLITE_INT_H
 #define ENT_STORE_SQLITE_INT_H
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "store/rows.h"
 #include "store/store.h"
 
 #define STMT_CACHE 96
@@ -25,7 +27,6 @@ struct cached_stmt {
 struct sqlite_session {
     struct ent_store_session base;
     sqlite3 *db;
-    struct sqlite_session *next_free;
     struct cached_stmt cache[STMT_CACHE];
     size_t n_cached;
 };
@@ -45,6 +46,9 @@ int ent_sqlite_step(struct sqlite_session *s, sqlite3_stmt *st);
 /* Runs a statement that returns no rows. */
 int ent_sqlite_exec_done(struct sqlite_session *s, sqlite3_stmt *st, const char *what);
 
+/* Runs an UPDATE or DELETE of one row by its id. Errors: ENT_ENOTFOUND when it touched none. */
+int ent_sqlite_exec_one(struct sqlite_session *s, sqlite3_stmt *st, const char *what);
+
 /* Binds a string, or NULL. */
 void ent_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 
@@ -60,6 +64,23 @@ void ent_sqlite_col_id(sqlite3_stmt *st, int i, char *out);
 /* NULL for an empty id. */
 const char *ent_sqlite_opt_id(const char *id);
 
+/*
+ * Steps st (bound, from ent_sqlite_prep) once and reads its row with read into out.
+ * Errors: ENT_ENOTFOUND (no row), those of read, ENT_EBUSY, ENT_ESTORE. Resets st.
+ */
+int ent_sqlite_get(struct sqlite_session *s, sqlite3_stmt *st, ent_rows_read_fn read,
+                   struct ent_arena *a, void *out, const char *what);
+
+/*
+ * Reads every row of st with read into a new array of items of size bytes in the arena. Column
+ * count_col of each row holds the number of rows (a count(*) subselect), so the array is sized
+ * once. OUT items NULL and n 0 when there is none. Errors: those of read, ENT_ENOMEM, ENT_EBUSY,
+ * ENT_ESTORE. Resets st.
+ */
+int ent_sqlite_get_all(struct sqlite_session *s, sqlite3_stmt *st, int count_col,
+                       ent_rows_read_fn read, size_t size, struct ent_arena *a, void **items,
+                       size_t *n, const char *what);
+
 /* Runs a one-parameter query returning one count. */
 int ent_sqlite_count_query(struct sqlite_session *s, const char *sql, const char *param,
                            int64_t *n);
@@ -68,7 +89,106 @@ int ent_sqlite_count_query(struct sqlite_session *s, const char *sql, const char
 int ent_sqlite_id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql,
                         const char *param, char (**ids)[37], size_t *n);
 
-/* The ops of sqlite_usage.c. */
+/*
+ * Registers an activation id for its owner (a line item or an entitlement): activation ids are
+ * unique across both. Errors: ENT_ECONFLICT when taken.
+ */
+int ent_sqlite_register_activation_id(struct sqlite_session *s, const char *activation_id,
+                                      const char *kind, const char *owner_id);
+
+/*
+ * The ops each concept file fills (the store's ops table is in sqlite_store.c), named
+ * ent_sqlite_<op> after their slot in struct ent_store_ops; store.h gives their contracts.
+ */
+/* sqlite_accounts.c */
+int ent_sqlite_account_insert(struct ent_store_session *sess, const struct ent_account *acc);
+int ent_sqlite_account_update(struct ent_store_session *sess, const struct ent_account *acc);
+int ent_sqlite_account_delete(struct ent_store_session *sess, const char *id);
+int ent_sqlite_account_get(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_key, struct ent_account *out);
+int ent_sqlite_account_child_count(struct ent_store_session *sess, const char *id, int64_t *n);
+
+/* sqlite_entitlements.c */
+int ent_sqlite_entitlement_insert(struct ent_store_session *sess, const struct ent_entitlement *e,
+                                  bool own_activation_id);
+int ent_sqlite_entitlement_update(struct ent_store_session *sess, const struct ent_entitlement *e);
+int ent_sqlite_entitlement_get(struct ent_store_session *sess, struct ent_arena *a,
+                               const char *id_or_activation_id, struct ent_entitlement *out);
+int ent_sqlite_entitlements_of_account(struct ent_store_session *sess, struct ent_arena *a,
+                                       const char *account_id, struct ent_entitlement **out,
+                                       size_t *n);
+int ent_sqlite_account_grant_count(struct ent_store_session *sess, const char *account_id,
+                                   int64_t *n);
+
+/* sqlite_events.c */
+int ent_sqlite_event_insert(struct ent_store_session *sess, const struct ent_event *e);
+int ent_sqlite_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                         struct ent_event *out);
+
+/* sqlite_features.c */
+int ent_sqlite_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
+int ent_sqlite_feature_update(struct ent_store_session *sess, const struct ent_feature *f);
+int ent_sqlite_feature_delete(struct ent_store_session *sess, const char *id);
+int ent_sqlite_feature_get(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_key, struct ent_feature *out);
+int ent_sqlite_feature_product_count(struct ent_store_session *sess, const char *feature_id,
+                                     int64_t *n);
+
+/* sqlite_idempotency.c */
+int ent_sqlite_idempotency_get(struct ent_store_session *sess, struct ent_arena *a,
+                               const char *key_id, const char *idem_key,
+                               struct ent_store_idempotency *out);
+int ent_sqlite_idempotency_insert(struct ent_store_session *sess,
+                                  const struct ent_store_idempotency *r);
+int ent_sqlite_idempotency_purge(struct ent_store_session *sess, int64_t before_ms);
+
+/* sqlite_keys.c */
+int ent_sqlite_key_insert(struct ent_store_session *sess, const struct ent_key *k,
+                          const char *hash);
+int ent_sqlite_key_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                       struct ent_key *out);
+int ent_sqlite_key_find_hash(struct ent_store_session *sess, struct ent_arena *a, const char *hash,
+                             struct ent_key *out);
+int ent_sqlite_key_revoke(struct ent_store_session *sess, const char *id, int64_t now_ms);
+int ent_sqlite_key_revoke_account(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *account_id, int64_t now_ms, char (**ids)[37],
+                                  size_t *n);
+int ent_sqlite_key_count(struct ent_store_session *sess, int64_t *n);
+
+/* sqlite_leases.c */
+int ent_sqlite_lease_insert(struct ent_store_session *sess, const struct ent_lease *l);
+int ent_sqlite_lease_update(struct ent_store_session *sess, const struct ent_lease *l);
+int ent_sqlite_lease_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                         struct ent_lease *out);
+int ent_sqlite_lease_find(struct ent_store_session *sess, struct ent_arena *a,
+                          const char *account_id, const char *product_id, struct ent_lease *out);
+
+/* sqlite_lists.c */
+int ent_sqlite_list(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
+                    const struct ent_store_query *q, char (**ids)[37], size_t *n, int64_t *total);
+
+/* sqlite_orders.c */
+int ent_sqlite_activation_id_taken(struct ent_store_session *sess, const char *activation_id,
+                                   bool *taken);
+int ent_sqlite_order_insert(struct ent_store_session *sess, const struct ent_order *o);
+int ent_sqlite_order_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                         struct ent_order *out);
+int ent_sqlite_order_activate(struct ent_store_session *sess, const char *id, int64_t now_ms);
+
+/* sqlite_products.c */
+int ent_sqlite_product_insert(struct ent_store_session *sess, const struct ent_product *p);
+int ent_sqlite_product_update(struct ent_store_session *sess, const struct ent_product *p);
+int ent_sqlite_product_delete(struct ent_store_session *sess, const char *id);
+int ent_sqlite_product_get(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_key, struct ent_product *out);
+int ent_sqlite_product_bundles(struct ent_store_session *sess, struct ent_arena *a,
+                               const char *product_id, char (**ids)[37], size_t *n);
+int ent_sqlite_product_ids_granting(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *feature_id, char (**ids)[37], size_t *n);
+int ent_sqlite_product_grant_count(struct ent_store_session *sess, const char *product_id,
+                                   int64_t *n);
+
+/* sqlite_usage.c */
 int ent_sqlite_usage_find(struct ent_store_session *sess, struct ent_arena *a,
                           const char *account_id, const char *idempotency_key,
                           struct ent_store_usage *out);
@@ -81,7 +201,7 @@ int ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a,
                             int64_t to_ms, enum ent_period granularity,
                             struct ent_usage_bucket **buckets, size_t *n);
 
-/* The ops of sqlite_activations.c. */
+/* sqlite_activations.c */
 int ent_sqlite_activation_insert(struct ent_store_session *sess, const struct ent_activation *act);
 int ent_sqlite_activation_update(struct ent_store_session *sess, const struct ent_activation *act);
 int ent_sqlite_activation_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,

@@ -14,10 +14,7 @@
  * most the counter may reach; the service calls it inside its write transaction, which BEGIN
  * IMMEDIATE serializes, so the counter read there stays exact until the commit.
  */
-#include <stdint.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "core/window.h"
 #include "store/sqlite_int.h"
@@ -28,7 +25,6 @@
 /* The numbers that key the usage tables (schema 0005), of the account ?1 and the feature ?2. */
 #define ACCOUNT_NUM "(SELECT num FROM accounts WHERE id = ?1)"
 #define FEATURE_NUM "(SELECT num FROM features WHERE id = ?2)"
-#define SERIES_FIRST_CAP 32
 #define COUNTER_TS "9223372036854775807" /* the time of a counter's row in usage_series */
 
 /*
@@ -225,34 +221,6 @@ ent_sqlite_usage_add(struct ent_store_session *sess, const struct ent_store_usag
 }
 
 /*
- * Appends (start, usage) to the series, merging it into the last bucket when it has the same
- * start, and growing the array (in the arena) by doubling. Returns false when out of memory.
- */
-static bool
-series_add(struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n, size_t *cap,
-           int64_t start_ms, int64_t usage)
-{
-    if (*n > 0 && (*buckets)[*n - 1].start_ms == start_ms) {
-        (*buckets)[*n - 1].usage += usage;
-        return true;
-    }
-    if (*n == *cap) {
-        size_t bigger_cap = *cap ? *cap * 2 : SERIES_FIRST_CAP;
-        struct ent_usage_bucket *bigger = ent_arena_alloc(a, bigger_cap * sizeof(*bigger));
-        if (!bigger)
-            return false;
-        if (*n)
-            memcpy(bigger, *buckets, *n * sizeof(*bigger));
-        *buckets = bigger;
-        *cap = bigger_cap;
-    }
-    (*buckets)[*n].start_ms = start_ms;
-    (*buckets)[*n].usage = usage;
-    (*n)++;
-    return true;
-}
-
-/*
  * The usage of (account, feature) in [from, to), in buckets of granularity, in time order;
  * buckets without events are left out. SQL sums the events per UTC hour (floored, also before
  * 1970); hours fold into days and months here, as every day and month starts on an hour.
@@ -283,9 +251,8 @@ ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a, con
     bool oom = false;
     while (!oom && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
         int64_t hour = sqlite3_column_int64(st, 0);
-        int64_t start =
-            granularity == ENT_PERIOD_HOUR ? hour : ent_window_bucket(granularity, hour);
-        oom = !series_add(a, buckets, n, &cap, start, sqlite3_column_int64(st, 1));
+        oom = !ent_rows_series_add(a, granularity, hour, sqlite3_column_int64(st, 1), buckets, n,
+                                   &cap);
     }
     sqlite3_reset(st);
     if (oom)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.c: chooses a backend from the store URL: "sqlite:PATH" (sqlite.c) or
- * "postgresql://…" / "postgres://…", a libpq connection URL (pg.c). Nothing here knows SQL.
+ * store.c: chooses a backend from the store URL: "sqlite:PATH" (sqlite_store.c) or
+ * "postgresql://…" / "postgres://…", a libpq connection URL (pg_store.c). Nothing here knows
+ * SQL.
  */
 #include "store/store.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.h: the one interface to persistent storage. A backend (sqlite.c, pg.c) fills a
+ * store.h: the one interface to persistent storage. A backend (sqlite_store.c, pg_store.c) fills a
  * struct ent_store_ops; the service layer calls nothing else, so no SQL and no backend type
  * ever leaves src/store/.
  *
@@ -318,6 +318,7 @@ struct ent_store {
 struct ent_store_session {
     const struct ent_store_ops *ops;
     struct ent_store *store;
+    struct ent_store_session *next_free; /* in the pool's free list (pool.c) */
 };
 
 /*

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rows.c: the mapping of a row to the structs of entitled.h, for both backends (rows.h). Each
+ * reader takes the columns in the order of its *_COLUMNS list. Enumerations are stored with
+ * their API spelling, so a column parses with the same function the API's decoder uses.
+ */
+#include "store/rows.h"
+
+#define SERIES_FIRST_CAP 32
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/window.h"
+
+/* Column col as text, or NULL for NULL. */
+static const char *
+raw(const struct ent_store_row *r, int col)
+{
+    return r->ops->text(r, col);
+}
+
+/* Column col as an integer (0 for NULL). */
+static int64_t
+integer(const struct ent_store_row *r, int col)
+{
+    return r->ops->integer(r, col);
+}
+
+/* Column col as an integer, or -1 for NULL ("no limit"). */
+static int64_t
+integer_or_none(const struct ent_store_row *r, int col)
+{
+    return raw(r, col) ? integer(r, col) : -1;
+}
+
+/* A copy of column col in the arena, or NULL for NULL (and for no memory). */
+static const char *
+text(const struct ent_store_row *r, struct ent_arena *a, int col)
+{
+    const char *v = raw(r, col);
+    return v ? ent_arena_strdup(a, v) : NULL;
+}
+
+/* Whether column col holds a value that text() failed to copy. */
+static bool
+lost(const struct ent_store_row *r, int col, const char *copy)
+{
+    return raw(r, col) && !copy;
+}
+
+/* Copies column col into a 37-byte id (empty for NULL). */
+static void
+id(const struct ent_store_row *r, int col, char *out)
+{
+    const char *v = raw(r, col);
+    snprintf(out, 37, "%s", v ? v : "");
+}
+
+int
+ent_rows_feature(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_feature *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->key = text(r, a, 1);
+    out->name = text(r, a, 2);
+    out->type = ent_feature_type_parse(raw(r, 3));
+    out->unit = text(r, a, 4);
+    out->reset_period = ent_period_parse(raw(r, 5));
+    out->activations_enabled = integer(r, 6) != 0;
+    out->status = ent_status_parse(raw(r, 7));
+    out->attributes = text(r, a, 8);
+    out->created_ms = integer(r, 9);
+    out->updated_ms = integer(r, 10);
+    return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_level(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_level *out = item;
+    out->value = text(r, a, 0);
+    out->name = text(r, a, 1);
+    out->is_unlimited = integer(r, 2) != 0;
+    return (lost(r, 0, out->value) || lost(r, 1, out->name)) ? ENT_ENOMEM : ENT_OK;
+}
+
+int
+ent_rows_product(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_product *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->key = text(r, a, 1);
+    out->name = text(r, a, 2);
+    out->category = ent_category_parse(raw(r, 3));
+    out->description = text(r, a, 4);
+    out->license_model.present = integer(r, 5) != 0;
+    out->license_model.issuer = text(r, a, 6);
+    out->license_model.vendor_string = text(r, a, 7);
+    out->license_model.notice = text(r, a, 8);
+    out->max_leases = integer_or_none(r, 9);
+    out->max_lease_days = integer_or_none(r, 10);
+    out->status = ent_status_parse(raw(r, 11));
+    out->attributes = text(r, a, 12);
+    out->created_ms = integer(r, 13);
+    out->updated_ms = integer(r, 14);
+    return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_product_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_product_entitlement *out = item;
+    out->feature = text(r, a, 0);
+    id(r, 1, out->feature_id);
+    out->value = text(r, a, 2);
+    out->name = text(r, a, 3);
+    return (lost(r, 0, out->feature) || lost(r, 2, out->value) || lost(r, 3, out->name))
+               ? ENT_ENOMEM
+               : ENT_OK;
+}
+
+int
+ent_rows_component(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_component *out = item;
+    out->product = text(r, a, 0);
+    id(r, 1, out->product_id);
+    out->quantity = integer(r, 2);
+    return lost(r, 0, out->product) ? ENT_ENOMEM : ENT_OK;
+}
+
+int
+ent_rows_account(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_account *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->key = text(r, a, 1);
+    out->name = text(r, a, 2);
+    out->type = ent_account_type_parse(raw(r, 3));
+    out->parent = text(r, a, 4);
+    out->contact_email = text(r, a, 5);
+    out->attributes = text(r, a, 6);
+    out->created_ms = integer(r, 7);
+    out->updated_ms = integer(r, 8);
+    return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_key(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_key *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->name = text(r, a, 1);
+    out->scope = ent_scope_parse(raw(r, 2));
+    id(r, 3, out->account_id);
+    out->prefix = text(r, a, 4);
+    out->created_ms = integer(r, 5);
+    out->revoked_ms = integer(r, 6);
+    return (out->name && out->prefix) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_event(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_event *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->type = text(r, a, 1);
+    id(r, 2, out->actor);
+    id(r, 3, out->account);
+    id(r, 4, out->object);
+    out->before = text(r, a, 5);
+    out->after = text(r, a, 6);
+    out->created_ms = integer(r, 7);
+    return out->type ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_order(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_order *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->number = ent_arena_printf(a, "ORD-%06lld", (long long)integer(r, 1));
+    id(r, 2, out->account_id);
+    out->status = ent_order_status_parse(raw(r, 3));
+    out->attributes = text(r, a, 4);
+    out->created_ms = integer(r, 5);
+    out->updated_ms = integer(r, 6);
+    out->activated_ms = integer(r, 7);
+    return (out->number && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_line_item *li = item;
+    id(r, 0, li->id);
+    li->product = text(r, a, 1);
+    id(r, 2, li->product_id);
+    li->quantity = integer(r, 3);
+    li->quantity_per_copy = integer(r, 4);
+    li->start_ms = integer(r, 5);
+    li->permanent = raw(r, 6) == NULL;
+    li->end_ms = li->permanent ? 0 : integer(r, 6);
+    li->order_type = ent_order_type_parse(raw(r, 7));
+    li->activation_id = text(r, a, 8);
+    li->parent_activation_id = text(r, a, 9);
+    li->attributes = text(r, a, 10);
+    return (lost(r, 1, li->product) || lost(r, 8, li->activation_id) ||
+            lost(r, 9, li->parent_activation_id) || lost(r, 10, li->attributes))
+               ? ENT_ENOMEM
+               : ENT_OK;
+}
+
+int
+ent_rows_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_entitlement *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->number = ent_arena_printf(a, "ENT-%06lld", (long long)integer(r, 1));
+    id(r, 2, out->account_id);
+    out->product = text(r, a, 3);
+    id(r, 4, out->product_id);
+    out->feature = text(r, a, 5);
+    id(r, 6, out->feature_id);
+    out->value = text(r, a, 7);
+    out->override = integer(r, 8) != 0;
+    out->source = ent_source_parse(raw(r, 9));
+    id(r, 10, out->order_id);
+    id(r, 11, out->lease_id);
+    out->activation_id = text(r, a, 12);
+    id(r, 13, out->parent_id);
+    out->quantity = integer(r, 14);
+    out->quantity_per_copy = integer(r, 15);
+    out->start_ms = integer(r, 16);
+    out->permanent = raw(r, 17) == NULL;
+    out->end_ms = out->permanent ? 0 : integer(r, 17);
+    out->order_type = ent_order_type_parse(raw(r, 18));
+    out->status = ent_entitlement_status_parse(raw(r, 19));
+    out->attributes = text(r, a, 20);
+    out->created_ms = integer(r, 21);
+    out->updated_ms = integer(r, 22);
+    out->name = text(r, a, 23);
+    return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
+}
+
+const char *
+ent_rows_entitlement_status(const struct ent_entitlement *e)
+{
+    enum ent_entitlement_status set = e->status;
+    if (set == ENT_ENTITLEMENT_PENDING || set == ENT_ENTITLEMENT_EXPIRED)
+        set = ENT_ENTITLEMENT_ACTIVE;
+    return ent_entitlement_status_name(set);
+}
+
+int
+ent_rows_lease(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_lease *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->account_id);
+    id(r, 2, out->product_id);
+    out->product = text(r, a, 3);
+    out->lease_count = integer(r, 4);
+    out->valid_from_ms = integer(r, 5);
+    out->valid_until_ms = integer(r, 6);
+    out->last_lease_end_ms = integer(r, 7);
+    out->created_ms = integer(r, 8);
+    id(r, 9, out->created_by);
+    out->updated_ms = integer(r, 10);
+    id(r, 11, out->updated_by);
+    return out->product ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_activation(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_activation *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->account_id);
+    out->feature = text(r, a, 2);
+    id(r, 3, out->feature_id);
+    id(r, 4, out->entitlement_id);
+    out->activation_id = text(r, a, 5);
+    out->fingerprint = text(r, a, 6);
+    out->name = text(r, a, 7);
+    out->metadata = text(r, a, 8);
+    out->ttl_s = integer(r, 9); /* NULL reads as 0: not floating */
+    out->last_heartbeat_ms = integer(r, 10);
+    out->created_ms = integer(r, 11);
+    out->updated_ms = integer(r, 12);
+    out->deactivated_ms = integer(r, 13);
+    bool missing = !out->fingerprint || !out->metadata || lost(r, 2, out->feature) ||
+                   lost(r, 5, out->activation_id) || lost(r, 7, out->name);
+    return missing ? ENT_ENOMEM : ENT_OK;
+}
+
+bool
+ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t hour_ms,
+                    int64_t usage, struct ent_usage_bucket **buckets, size_t *n, size_t *cap)
+{
+    int64_t start_ms =
+        granularity == ENT_PERIOD_HOUR ? hour_ms : ent_window_bucket(granularity, hour_ms);
+    if (*n > 0 && (*buckets)[*n - 1].start_ms == start_ms) {
+        (*buckets)[*n - 1].usage += usage;
+        return true;
+    }
+    if (*n == *cap) {
+        size_t bigger_cap = *cap ? *cap * 2 : SERIES_FIRST_CAP;
+        struct ent_usage_bucket *bigger = ent_arena_alloc(a, bigger_cap * sizeof(*bigger));
+        if (!bigger)
+            return false;
+        if (*n)
+            memcpy(bigger, *buckets, *n * sizeof(*bigger));
+        *buckets = bigger;
+        *cap = bigger_cap;
+    }
+    (*buckets)[*n].start_ms = start_ms;
+    (*buckets)[*n].usage = usage;
+    (*n)++;
+    return true;
+}

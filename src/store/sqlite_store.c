@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sqlite_store.c: the SQLite backend of the store interface (store.h): the pool of connections,
+ * transactions, migrations, the clock and the ops table that the concept files fill.
+ *
+ * One database file in WAL mode with synchronous=FULL, so a committed transaction survives a
+ * crash or power loss. The store is a pool of connections (one per worker thread in practice);
+ * writers take the write lock at BEGIN (IMMEDIATE), so a transaction never fails half-way on a
+ * lock upgrade, and wait up to the busy timeout for it.
+ *
+ * The SQL of each concept is in its own file, named as the service file it serves
+ * (sqlite_accounts.c for service/accounts.c); the statement helpers are in sqlite_stmt.c.
+ *
+ * THREAD SAFETY: the pool (pool.c) has its own lock. A session is used by
+ * one thread at a time, between acquire and release. Counters are atomics.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "core/alloc.h"
+#include "core/str.h"
+#include "store/migrations.h"
+#include "store/pool.h"
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct sqlite_store {
+    struct ent_store base;
+    char path[4096];
+    struct ent_store_pool pool;
+};
+
+static const struct ent_store_ops sqlite_ops;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pool, transactions, migrations                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Runs a script of statements (migrations, pragmas) on a connection. */
+static int
+exec_script(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "entitled: sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return ent_sqlite_map_rc(rc);
+    }
+    return ENT_OK;
+}
+
+/* Opens one connection with the store's settings. OUT session (heap). */
+static int
+open_session(struct ent_store *store, struct ent_store_session **out)
+{
+    struct sqlite_store *st = (struct sqlite_store *)store;
+    struct sqlite_session *s = ent_calloc(1, sizeof(*s));
+    if (!s)
+        return ENT_ENOMEM;
+    s->base.ops = &sqlite_ops;
+    s->base.store = &st->base;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(st->path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "entitled: sqlite: cannot open %s: %s\n", st->path,
+                s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        sqlite3_close(s->db);
+        ent_free(s);
+        return ENT_ESTORE;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(s->db, 1);
+    int code = exec_script(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    if (code < 0) {
+        sqlite3_close(s->db);
+        ent_free(s);
+        return code;
+    }
+    *out = &s->base;
+    return ENT_OK;
+}
+
+/* Finalizes a session's statements and closes its connection. */
+static void
+close_session(struct ent_store_session *sess)
+{
+    struct sqlite_session *s = (struct sqlite_session *)sess;
+    for (size_t i = 0; i < s->n_cached; i++)
+        sqlite3_finalize(s->cache[i].stmt);
+    sqlite3_close(s->db);
+    ent_free(s);
+}
+
+static int
+sqlite_schema_version(struct ent_store_session *base, int *version)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (!st)
+        return ENT_ESTORE;
+    int rc = ent_sqlite_step(s, st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? ENT_OK : ent_sqlite_fail(s, rc, "schema version");
+}
+
+/* Applies, each in its own transaction, the migrations the database has not seen. */
+static int
+migrate(struct sqlite_session *s)
+{
+    int code = exec_script(s->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                  " applied_ms INTEGER NOT NULL)");
+    if (code < 0)
+        return code;
+    for (const struct ent_migration *m = ent_sqlite_migrations; m->version; m++) {
+        code = exec_script(s->db, "BEGIN IMMEDIATE");
+        if (code < 0)
+            return code;
+        int have = 0;
+        code = sqlite_schema_version(&s->base, &have);
+        if (code == ENT_OK && have < m->version) {
+            code = exec_script(s->db, m->sql);
+            if (code == ENT_OK) {
+                char sql[256];
+                snprintf(sql, sizeof(sql),
+                         "INSERT INTO schema_migrations VALUES (%d, '%s', "
+                         "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
+                         m->version, m->name);
+                code = exec_script(s->db, sql);
+            }
+        }
+        if (code < 0) {
+            exec_script(s->db, "ROLLBACK");
+            fprintf(stderr, "entitled: migration %s failed\n", m->name);
+            return code;
+        }
+        code = exec_script(s->db, "COMMIT");
+        if (code < 0)
+            return code;
+    }
+    return ENT_OK;
+}
+
+int
+ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store **out,
+                      struct ent_error *err)
+{
+    if (strlen(path) >= sizeof(((struct sqlite_store *)0)->path))
+        return ent_error_set(err, ENT_EINVAL, "store URL: the path is too long");
+    if (sqlite3_threadsafe() == 0)
+        return ent_error_set(err, ENT_ESTORE, "SQLite was built without thread support");
+    struct sqlite_store *st = ent_calloc(1, sizeof(*st));
+    if (!st)
+        return ENT_ENOMEM;
+    if (ent_pool_init(&st->pool, &st->base, connections, BUSY_TIMEOUT_MS, open_session,
+                      close_session) < 0) {
+        ent_free(st);
+        return ENT_ENOMEM;
+    }
+    st->base.ops = &sqlite_ops;
+    snprintf(st->path, sizeof(st->path), "%s", path);
+    snprintf(st->base.file_path, sizeof(st->base.file_path), "%s", path);
+    struct ent_store_session *first = NULL;
+    int code = open_session(&st->base, &first);
+    if (code == ENT_OK)
+        code = migrate((struct sqlite_session *)first);
+    if (code < 0) {
+        if (first)
+            close_session(first);
+        ent_pool_destroy(&st->pool);
+        ent_free(st);
+        return ent_error_set(err, code == ENT_ENOMEM ? ENT_ENOMEM : ENT_ESTORE,
+                             "cannot open the SQLite store at %s", path);
+    }
+    ent_pool_add(&st->pool, first);
+    *out = &st->base;
+    return ENT_OK;
+}
+
+static void
+sqlite_close(struct ent_store *base)
+{
+    struct sqlite_store *st = (struct sqlite_store *)base;
+    ent_pool_destroy(&st->pool);
+    ent_free(st);
+}
+
+static int
+sqlite_acquire(struct ent_store *base, struct ent_store_session **out)
+{
+    return ent_pool_acquire(&((struct sqlite_store *)base)->pool, out);
+}
+
+static void
+sqlite_release(struct ent_store_session *base)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    struct sqlite_store *st = (struct sqlite_store *)base->store;
+    if (!sqlite3_get_autocommit(s->db))
+        exec_script(s->db, "ROLLBACK"); /* a transaction left open is never committed */
+    ent_pool_release(&st->pool, base);
+}
+
+static int
+sqlite_begin(struct ent_store_session *base, bool write)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = ent_sqlite_prep(s, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    if (!st)
+        return ENT_ESTORE;
+    int rc = ent_sqlite_step(s, st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "begin");
+}
+
+static int
+sqlite_commit(struct ent_store_session *base)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = ent_sqlite_prep(s, "COMMIT");
+    if (!st)
+        return ENT_ESTORE;
+    int rc = ent_sqlite_step(s, st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        int code = ent_sqlite_fail(s, rc, "commit");
+        if (!sqlite3_get_autocommit(s->db))
+            exec_script(s->db, "ROLLBACK");
+        atomic_fetch_add(&base->store->stats.rollbacks, 1);
+        return code;
+    }
+    atomic_fetch_add(&base->store->stats.commits, 1);
+    return ENT_OK;
+}
+
+static void
+sqlite_rollback(struct ent_store_session *base)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    if (sqlite3_get_autocommit(s->db))
+        return;
+    sqlite3_stmt *st = ent_sqlite_prep(s, "ROLLBACK");
+    if (st) {
+        ent_sqlite_step(s, st);
+        sqlite3_reset(st);
+    }
+    atomic_fetch_add(&base->store->stats.rollbacks, 1);
+}
+
+static int
+sqlite_ping(struct ent_store_session *base)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT 1");
+    if (!st)
+        return ENT_ESTORE;
+    int rc = ent_sqlite_step(s, st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? ENT_OK : ent_sqlite_fail(s, rc, "ping");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Clock and announcements                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One process owns the database file: the wall clock is the store's clock. */
+static int64_t
+sqlite_now_ms(struct ent_store *base)
+{
+    return ent_store_wall_ms();
+}
+
+/* No other process shares the store, so there is no one to tell: does nothing. */
+static int
+sqlite_announce(struct ent_store_session *base, enum ent_store_change what, const char *id)
+{
+    return ENT_OK;
+}
+
+/* Nothing is ever announced by another process: starts nothing, never calls fn. */
+static int
+sqlite_listen(struct ent_store *base,
+              void (*fn)(void *arg, enum ent_store_change what, const char *id), void *arg)
+{
+    return ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const struct ent_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .now_ms = sqlite_now_ms,
+    .announce = sqlite_announce,
+    .listen = sqlite_listen,
+    .close = sqlite_close,
+    .acquire = sqlite_acquire,
+    .release = sqlite_release,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .ping = sqlite_ping,
+    .schema_version = sqlite_schema_version,
+    .list = ent_sqlite_list,
+    .feature_insert = ent_sqlite_feature_insert,
+    .feature_update = ent_sqlite_feature_update,
+    .feature_delete = ent_sqlite_feature_delete,
+    .feature_get = ent_sqlite_feature_get,
+    .feature_product_count = ent_sqlite_feature_product_count,
+    .product_insert = ent_sqlite_product_insert,
+    .product_update = ent_sqlite_product_update,
+    .product_delete = ent_sqlite_product_delete,
+    .product_get = ent_sqlite_product_get,
+    .product_bundles = ent_sqlite_product_bundles,
+    .product_ids_granting = ent_sqlite_product_ids_granting,
+    .product_grant_count = ent_sqlite_product_grant_count,
+    .account_insert = ent_sqlite_account_insert,
+    .account_update = ent_sqlite_account_update,
+    .account_delete = ent_sqlite_account_delete,
+    .account_get = ent_sqlite_account_get,
+    .account_child_count = ent_sqlite_account_child_count,
+    .key_insert = ent_sqlite_key_insert,
+    .key_get = ent_sqlite_key_get,
+    .key_find_hash = ent_sqlite_key_find_hash,
+    .key_revoke = ent_sqlite_key_revoke,
+    .key_revoke_account = ent_sqlite_key_revoke_account,
+    .key_count = ent_sqlite_key_count,
+    .event_insert = ent_sqlite_event_insert,
+    .event_get = ent_sqlite_event_get,
+    .activation_id_taken = ent_sqlite_activation_id_taken,
+    .order_insert = ent_sqlite_order_insert,
+    .order_get = ent_sqlite_order_get,
+    .order_activate = ent_sqlite_order_activate,
+    .entitlement_insert = ent_sqlite_entitlement_insert,
+    .entitlement_update = ent_sqlite_entitlement_update,
+    .entitlement_get = ent_sqlite_entitlement_get,
+    .entitlements_of_account = ent_sqlite_entitlements_of_account,
+    .account_grant_count = ent_sqlite_account_grant_count,
+    .lease_insert = ent_sqlite_lease_insert,
+    .lease_update = ent_sqlite_lease_update,
+    .lease_get = ent_sqlite_lease_get,
+    .lease_find = ent_sqlite_lease_find,
+    .usage_find = ent_sqlite_usage_find,
+    .usage_counter = ent_sqlite_usage_counter,
+    .usage_add = ent_sqlite_usage_add,
+    .usage_series = ent_sqlite_usage_series,
+    .activation_insert = ent_sqlite_activation_insert,
+    .activation_update = ent_sqlite_activation_update,
+    .activation_get = ent_sqlite_activation_get,
+    .activation_find = ent_sqlite_activation_find,
+    .activation_count_live = ent_sqlite_activation_count_live,
+    .seats_of_account = ent_sqlite_seats_of_account,
+    .idempotency_get = ent_sqlite_idempotency_get,
+    .idempotency_insert = ent_sqlite_idempotency_insert,
+    .idempotency_purge = ent_sqlite_idempotency_purge,
+};
