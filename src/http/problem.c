@@ -73,8 +73,11 @@ ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
     json_object_set_new(doc, "type", json_string(ent_error_type(code)));
     json_object_set_new(doc, "title", json_string(ent_error_title(code)));
     json_object_set_new(doc, "status", json_integer(status));
+    /* A 503 says why the service is unavailable (the store's state, never a secret); other
+     * failures of the server keep their detail to the log. */
     const char *detail = err->message;
-    if (status >= 500 || !detail[0])
+    bool hidden = status >= 500 && code != ENT_EUNAVAILABLE;
+    if (hidden || !detail[0])
         detail = status >= 500 ? "the request could not be completed; it changed nothing"
                                : ent_error_title(code);
     json_object_set_new(doc, "detail", text_value(detail));

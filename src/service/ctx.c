@@ -272,6 +272,10 @@ ent_ctx_store_error(int code, struct ent_error *err)
         return ent_error_set(err, ENT_ENOMEM, "%s", "");
     case ENT_EBUSY:
         return ent_error_set(err, ENT_EBUSY, "%s", "");
+    case ENT_EUNAVAILABLE:
+        return ent_error_set(err, ENT_EUNAVAILABLE,
+                             "the store cannot take writes (its file was deleted or replaced, or"
+                             " the database is unreachable); nothing was written");
     default:
         return ent_error_set(err, code < 0 ? code : ENT_ESTORE, "%s", "");
     }

@@ -16,9 +16,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -36,9 +38,21 @@ struct sqlite_store {
     struct ent_store base;
     char path[4096];
     struct ent_store_pool pool;
+    atomic_bool moved; /* the file or its WAL is no longer at path: writes are refused */
+    ino_t wal_ino;     /* the inode of path-wal, held open by the pool's sessions (0: none) */
 };
 
 static const struct ent_store_ops sqlite_ops;
+
+/* The inode of the store's WAL file, or 0 when there is none. */
+static ino_t
+wal_inode(const struct sqlite_store *st)
+{
+    char wal[sizeof(st->path) + 8];
+    snprintf(wal, sizeof(wal), "%s-wal", st->path);
+    struct stat sb;
+    return stat(wal, &sb) == 0 ? sb.st_ino : 0;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Pool, transactions, migrations                                                              */
@@ -185,6 +199,7 @@ ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store *
                              "cannot open the SQLite store at %s", path);
     }
     ent_pool_add(&st->pool, first);
+    st->wal_ino = wal_inode(st); /* made by the first session's journal_mode=WAL */
     *out = &st->base;
     return ENT_OK;
 }
@@ -213,10 +228,43 @@ sqlite_release(struct ent_store_session *base)
     ent_pool_release(&st->pool, base);
 }
 
+/*
+ * Whether the database file and its WAL are still the files at their paths. A store deleted or
+ * replaced under a running daemon keeps taking writes into files nobody will open again: the
+ * next start opens what the path holds, and every write acknowledged meanwhile is gone. So once
+ * either has moved (SQLITE_FCNTL_HAS_MOVED: the inode of the open file against stat() of its
+ * path, two system calls), the store refuses every write and fails its ping (/readyz) until a
+ * restart. Returns ENT_OK, or ENT_EUNAVAILABLE (logged once).
+ */
+static int
+check_unmoved(struct sqlite_session *s)
+{
+    struct sqlite_store *st = (struct sqlite_store *)s->base.store;
+    if (atomic_load(&st->moved))
+        return ENT_EUNAVAILABLE;
+    int moved = 0;
+    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+    /* SQLite answers HAS_MOVED for the database file only (its WAL is opened without locks),
+     * so the WAL's inode is compared here: it stays the same file while any session has the
+     * database open, as the pool's sessions do until close. */
+    if (!moved && st->wal_ino != 0)
+        moved = wal_inode(st) != st->wal_ino;
+    if (!moved)
+        return ENT_OK;
+    if (!atomic_exchange(&st->moved, true))
+        fprintf(stderr,
+                "entitled: sqlite: the store %s (or its -wal) was deleted or replaced while"
+                " open: every write is refused from now on; restore it and restart\n",
+                st->path);
+    return ENT_EUNAVAILABLE;
+}
+
 static int
 sqlite_begin(struct ent_store_session *base, bool write)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
+    if (write && check_unmoved(s) < 0)
+        return ENT_EUNAVAILABLE;
     sqlite3_stmt *st = ent_sqlite_prep(s, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     if (!st)
         return ENT_ESTORE;
@@ -229,13 +277,18 @@ static int
 sqlite_commit(struct ent_store_session *base)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = ent_sqlite_prep(s, "COMMIT");
-    if (!st)
+    /* Checked again before the commit: the file may have gone since BEGIN. A transaction that
+     * wrote nothing (sqlite3_txn_state) commits nothing, so it needs no check. */
+    int code = sqlite3_txn_state(s->db, "main") == SQLITE_TXN_WRITE ? check_unmoved(s) : ENT_OK;
+    sqlite3_stmt *st = code == ENT_OK ? ent_sqlite_prep(s, "COMMIT") : NULL;
+    if (!st && code == ENT_OK)
         return ENT_ESTORE;
-    int rc = ent_sqlite_step(s, st);
-    sqlite3_reset(st);
+    int rc = st ? ent_sqlite_step(s, st) : SQLITE_ABORT;
+    if (st)
+        sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        int code = ent_sqlite_fail(s, rc, "commit");
+        if (code == ENT_OK)
+            code = ent_sqlite_fail(s, rc, "commit");
         if (!sqlite3_get_autocommit(s->db))
             exec_script(s->db, "ROLLBACK");
         atomic_fetch_add(&base->store->stats.rollbacks, 1);
@@ -263,6 +316,8 @@ static int
 sqlite_ping(struct ent_store_session *base)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
+    if (check_unmoved(s) < 0)
+        return ENT_EUNAVAILABLE;
     sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT 1");
     if (!st)
         return ENT_ESTORE;
