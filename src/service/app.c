@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * app.c: the application: opening the store, the key-hashing secret kept in a file beside it,
+ * app.c: the application: opening the store, the key-hashing secret (keyfile.c),
  * the shared caches, and what keeps them true when other daemons share the store (the store's
  * listener drops what their commits made stale). The application's clock is the store's.
  * Everything a request needs hangs off struct ent_app.
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -18,76 +15,9 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/idempotency.h"
+#include "service/keyfile.h"
 #include "service/keys.h"
 #include "service/usage.h"
-
-/* Reads the whole small file at path into buf (cap bytes). Returns bytes read, or -1. */
-static ssize_t
-read_small_file(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, cap);
-    close(fd);
-    return n;
-}
-
-/*
- * Writes a new random secret to path, whole or not at all: into a file of its own first, then
- * linked to path in one step, so that a daemon starting at the same moment reads either no file
- * or the complete one. Returns ENT_OK, or ENT_ECONFLICT when path exists already (another
- * process made it first). Errors: ENT_ESTORE.
- */
-static int
-create_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
-{
-    char hex[80], tmp[4300];
-    randombytes_buf(app->hash_key, sizeof(app->hash_key));
-    sodium_bin2hex(hex, sizeof(hex), app->hash_key, sizeof(app->hash_key));
-    size_t len = strlen(hex);
-    hex[len] = '\n';
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s", path,
-                             strerror(errno));
-    bool ok = write(fd, hex, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
-    close(fd);
-    int rc = ENT_OK;
-    if (!ok)
-        rc = ent_error_set(err, ENT_ESTORE, "cannot write the key file %s", path);
-    else if (link(tmp, path) != 0)
-        rc = errno == EEXIST ? ENT_ECONFLICT
-                             : ent_error_set(err, ENT_ESTORE, "cannot create the key file %s: %s",
-                                             path, strerror(errno));
-    unlink(tmp);
-    return rc;
-}
-
-/*
- * Loads the key-hashing secret from path (64 hex digits), or creates the file with a new random
- * secret (mode 0600) when it does not exist.
- */
-static int
-load_hash_key(struct ent_app *app, const char *path, struct ent_error *err)
-{
-    char hex[80];
-    ssize_t n = read_small_file(path, hex, sizeof(hex) - 1);
-    if (n < 0 && errno == ENOENT) {
-        int rc = create_hash_key(app, path, err);
-        if (rc != ENT_ECONFLICT)
-            return rc;
-        n = read_small_file(path, hex, sizeof(hex) - 1); /* another process made it first */
-    }
-    if (n < 64)
-        return ent_error_set(err, ENT_ESTORE, "cannot read the key file %s", path);
-    size_t bin_len = 0;
-    if (sodium_hex2bin(app->hash_key, sizeof(app->hash_key), hex, 64, NULL, &bin_len, NULL) != 0 ||
-        bin_len != sizeof(app->hash_key))
-        return ent_error_set(err, ENT_ESTORE, "the key file %s is not 64 hex digits", path);
-    return ENT_OK;
-}
 
 /*
  * Called by the store's listener thread when another daemon (or this one) committed a change:
@@ -152,16 +82,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     int rc = (app->keys && app->inflight && app->cache) ? ENT_OK : ENT_ENOMEM;
     if (rc == ENT_OK)
         rc = ent_store_open(cfg->store_url, cfg->connections, &app->store, err);
-    if (rc == ENT_OK) {
-        char path[4200];
-        if (cfg->key_file && cfg->key_file[0])
-            snprintf(path, sizeof(path), "%s", cfg->key_file);
-        else if (app->store->file_path[0])
-            snprintf(path, sizeof(path), "%s.key", app->store->file_path);
-        else
-            snprintf(path, sizeof(path), "entitled.key");
-        rc = load_hash_key(app, path, err);
-    }
+    if (rc == ENT_OK)
+        rc = ent_keyfile_load(app->store, cfg->key_file, app->hash_key, err);
     if (rc == ENT_OK)
         rc = ent_usage_committer_new(app, &app->usage_committer);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
@@ -238,3 +160,5 @@ ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
     out->cache_bytes = cs.bytes;
     ent_usage_committer_stats(app->usage_committer, &out->usage_groups, &out->usage_grouped);
 }
+
+static_assert(ENT_HASH_KEY_BYTES == ENT_KEYFILE_SECRET_BYTES, "one size of secret");

@@ -200,6 +200,30 @@ migrate(PGconn *conn)
     return ENT_OK;
 }
 
+/*
+ * Names the store for files kept for it outside the database (the key file's default,
+ * service/keyfile.c): "<host>-<port>-<database>" of the connection as made (libpq's defaults
+ * and environment applied), with every byte but letters, digits, '.', '-' and '_' as '_'. The same
+ * database reached by the same address gets the same name from any working directory.
+ */
+static void
+name_store(struct pg_store *st, PGconn *conn)
+{
+    const char *host = PQhost(conn);
+    if (!host || !host[0] || host[0] == '/')
+        host = "localhost"; /* a Unix socket's directory is a host of this machine */
+    const char *port = PQport(conn);
+    const char *db = PQdb(conn);
+    snprintf(st->base.name, sizeof(st->base.name), "%s-%s-%s", host, port ? port : "",
+             db ? db : "");
+    for (char *c = st->base.name; *c; c++) {
+        bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                     (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-';
+        if (!plain)
+            *c = '_';
+    }
+}
+
 int
 ent_store_pg_open(const char *url, unsigned connections, struct ent_store **out,
                   struct ent_error *err)
@@ -235,6 +259,7 @@ ent_store_pg_open(const char *url, unsigned connections, struct ent_store **out,
         return ent_error_set(err, code == ENT_ENOMEM ? ENT_ENOMEM : ENT_ESTORE,
                              "cannot open the PostgreSQL store");
     }
+    name_store(st, conn);
     ent_pool_add(&st->pool, first);
     *out = &st->base;
     return ENT_OK;
@@ -551,4 +576,6 @@ static const struct ent_store_ops pg_ops = {
     .idempotency_get = ent_pg_idempotency_get,
     .idempotency_insert = ent_pg_idempotency_insert,
     .idempotency_purge = ent_pg_idempotency_purge,
+    .setting_get = ent_pg_setting_get,
+    .setting_insert = ent_pg_setting_insert,
 };

@@ -419,4 +419,6 @@ static const struct ent_store_ops sqlite_ops = {
     .idempotency_get = ent_sqlite_idempotency_get,
     .idempotency_insert = ent_sqlite_idempotency_insert,
     .idempotency_purge = ent_sqlite_idempotency_purge,
+    .setting_get = ent_sqlite_setting_get,
+    .setting_insert = ent_sqlite_setting_insert,
 };

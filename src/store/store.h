@@ -294,7 +294,17 @@ struct ent_store_ops {
     int (*idempotency_insert)(struct ent_store_session *sess,
                               const struct ent_store_idempotency *rec);
     int (*idempotency_purge)(struct ent_store_session *sess, int64_t before_ms);
+
+    /*
+     * Settings: facts about the store itself, a value (at most ENT_STORE_SETTING_MAX bytes) per
+     * name. get: ENT_ENOTFOUND when the name has none. insert: ENT_ECONFLICT when it has one
+     * already (the value is left as it was).
+     */
+    int (*setting_get)(struct ent_store_session *sess, const char *name, char *value, size_t cap);
+    int (*setting_insert)(struct ent_store_session *sess, const char *name, const char *value);
 };
+
+#define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */
 
 /*
  * Counters every backend keeps (THREAD SAFETY: atomics, updated by any session).
@@ -312,6 +322,7 @@ struct ent_store {
     const struct ent_store_ops *ops;
     struct ent_store_stats stats;
     char file_path[4096]; /* the database file, for backends that have one; else empty */
+    char name[256]; /* for a database server: "<host>-<port>-<database>", fit for a file name */
 };
 
 /* The part of a session every backend embeds first. */

@@ -9,8 +9,8 @@ With ENTITLED_TEST_PG_URL set (a postgresql:// URL of a server whose user may cr
 as printed by scripts/pg.sh start), the same tests run on PostgreSQL: each store directory gets
 a fresh database of its own (entitled_<random>, made with the psql client), dropped at the end.
 A daemon started again on the same directory finds the same database (its URL is kept in the
-directory's store.url), and its key file (entitled.key in the daemon's working directory, the
-directory itself) too. Tests that read or edit the store do it through store_sql() (sqlite3 or
+directory's store.url), and its key file too: beside the SQLite file, or on PostgreSQL under
+$XDG_STATE_HOME/entitled/, which the session points at a directory of its own. Tests that read or edit the store do it through store_sql() (sqlite3 or
 psql), or pg_dump; only test_87's PRAGMA integrity_check is left out on PostgreSQL.
 """
 import os
@@ -224,6 +224,9 @@ def workdir():
             pytest.exit(f"ENTITLED_TEST_PG_URL={PG_URL}: cannot connect with psql: "
                         f"{r.stderr.strip()}", returncode=3)
     d = tempfile.mkdtemp(prefix="entitled-test-")
+    # Key files of PostgreSQL stores go to $XDG_STATE_HOME/entitled/ (service/keyfile.c): this
+    # session's, for every daemon and command it starts.
+    os.environ["XDG_STATE_HOME"] = os.path.join(d, "state")
     yield d
     if os.environ.get("ENTITLED_TEST_KEEP"):
         print(f"\nentitled: test stores and daemon logs kept in {d}"

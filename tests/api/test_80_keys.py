@@ -103,7 +103,7 @@ def test_80_09_keys_create_command_prints_a_working_key(new_daemon):
     d = new_daemon(admin_key="cmd-admin-" + "x" * 32)
     admin = Client(d.url, d.admin_key)
     acc = admin.make_account()
-    # The daemon's store and key file (on PostgreSQL, entitled.key in its working directory).
+    # The daemon's store, whose key file the command finds as the daemon did.
     store, wd = d.store, d.workdir
     out = subprocess.run([BIN, "keys", "create", "--scope", "read", "--store", store],
                          capture_output=True, text=True, timeout=30, cwd=wd)

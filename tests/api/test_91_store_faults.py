@@ -77,3 +77,81 @@ def test_91_02_a_replaced_store_file_is_refused_too(new_daemon):
     os.replace(copy, d.db)
     unavailable(api.post("/v1/usage", {"account": account, "feature": feature, "amount": 1}, check=False))
     assert Client(d.url, None).get("/readyz", check=False).status_code == 503
+
+
+def key_file_of(d):
+    """The key file a daemon started without --key-file uses: beside the SQLite file, or on
+    PostgreSQL $XDG_STATE_HOME/entitled/<host>-<port>-<database>.key."""
+    if d.db:
+        return d.db + ".key"
+    dbname = d.store.rsplit("/", 1)[-1]
+    folder = os.path.join(os.environ["XDG_STATE_HOME"], "entitled")
+    found = [f for f in os.listdir(folder) if f.endswith(f"-{dbname}.key")]
+    assert len(found) == 1, found
+    return os.path.join(folder, found[0])
+
+
+def serve_refused(d, *args, cwd=None):
+    """Starts a daemon on d's store that must refuse to start; answers its message."""
+    env = dict(os.environ, ENTITLED_ADMIN_KEY=d.admin_key)
+    r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:1", "--store", d.store, *args],
+                       capture_output=True, text=True, timeout=30, env=env,
+                       cwd=cwd or d.workdir)
+    assert r.returncode != 0, r.stdout + r.stderr
+    return r.stderr
+
+
+def key_count(d):
+    from conftest import store_sql
+    rows, _ = store_sql(d.store, "SELECT count(*) FROM api_keys")
+    return int(rows[0][0])
+
+
+def test_91_03_a_missing_key_file_is_refused_not_replaced(new_daemon):
+    """A store that holds API keys, started without its key file: refused with a message naming
+    the file, nothing written (before: a new secret was made, every key answered 401 and the
+    admin key was registered again)."""
+    d, api = start(new_daemon)
+    reader = api.with_key(api.make_key("read")["key"])
+    d.stop()
+    path = key_file_of(d)
+    saved = path + ".saved"
+    os.rename(path, saved)
+    keys = key_count(d)
+    message = serve_refused(d)
+    assert path in message and "missing" in message and "--key-file" in message
+    assert not os.path.exists(path)
+    assert key_count(d) == keys
+    # With the file named, every key works again.
+    again = Daemon(d.workdir, admin_key=d.admin_key, store=d.store, args=("--key-file", saved))
+    try:
+        assert Client(again.url, d.admin_key).get("/v1/features").status_code == 200
+        assert Client(again.url, reader.key).get("/v1/features").status_code == 200
+    finally:
+        again.stop()
+
+
+def test_91_04_a_key_file_of_another_store_is_refused(new_daemon, tmp_path):
+    """A key file that is not the one the store's keys were hashed with is refused."""
+    d, _ = start(new_daemon)
+    d.stop()
+    other = tmp_path / "other.key"
+    other.write_text(secrets.token_hex(32) + "\n")
+    message = serve_refused(d, "--key-file", str(other))
+    assert str(other) in message and "not this store's" in message
+
+
+def test_91_05_the_default_key_file_does_not_depend_on_the_working_directory(new_daemon,
+                                                                          tmp_path):
+    """Started again from another directory on the same store (on PostgreSQL, before: a new
+    entitled.key in the working directory), the daemon finds the store's key file."""
+    d, _ = start(new_daemon)
+    d.stop()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    again = Daemon(str(elsewhere), admin_key=d.admin_key, store=d.store)
+    try:
+        assert Client(again.url, d.admin_key).get("/v1/features").status_code == 200
+        assert not (elsewhere / "entitled.key").exists()
+    finally:
+        again.stop()
