@@ -43,7 +43,7 @@ def unavailable(r):
 @sqlite_only
 @pytest.mark.parametrize("deleted", [("",), ("", "-wal", "-shm"), ("-wal",)],
                          ids=["file", "file-wal-shm", "wal"])
-def test_91_01_a_deleted_store_acknowledges_no_write(new_daemon, deleted):
+def test_92_01_a_deleted_store_acknowledges_no_write(new_daemon, deleted):
     """A store file (or its WAL) deleted under the daemon: every write after it is a 503 that
     says why, /readyz fails, and nothing acknowledged is missing from the file the next start
     opens (before: writes were answered 201 into the unlinked file, and lost at restart)."""
@@ -67,7 +67,7 @@ def test_91_01_a_deleted_store_acknowledges_no_write(new_daemon, deleted):
 
 
 @sqlite_only
-def test_91_02_a_replaced_store_file_is_refused_too(new_daemon):
+def test_92_02_a_replaced_store_file_is_refused_too(new_daemon):
     """A store file replaced by another (a restore over a running daemon) is not written to:
     the daemon's writes would go to the old, unlinked file."""
     d, api = start(new_daemon)
@@ -107,7 +107,7 @@ def key_count(d):
     return int(rows[0][0])
 
 
-def test_91_03_a_missing_key_file_is_refused_not_replaced(new_daemon):
+def test_92_03_a_missing_key_file_is_refused_not_replaced(new_daemon):
     """A store that holds API keys, started without its key file: refused with a message naming
     the file, nothing written (before: a new secret was made, every key answered 401 and the
     admin key was registered again)."""
@@ -131,7 +131,7 @@ def test_91_03_a_missing_key_file_is_refused_not_replaced(new_daemon):
         again.stop()
 
 
-def test_91_04_a_key_file_of_another_store_is_refused(new_daemon, tmp_path):
+def test_92_04_a_key_file_of_another_store_is_refused(new_daemon, tmp_path):
     """A key file that is not the one the store's keys were hashed with is refused."""
     d, _ = start(new_daemon)
     d.stop()
@@ -141,7 +141,7 @@ def test_91_04_a_key_file_of_another_store_is_refused(new_daemon, tmp_path):
     assert str(other) in message and "not this store's" in message
 
 
-def test_91_05_the_default_key_file_does_not_depend_on_the_working_directory(new_daemon,
+def test_92_05_the_default_key_file_does_not_depend_on_the_working_directory(new_daemon,
                                                                           tmp_path):
     """Started again from another directory on the same store (on PostgreSQL, before: a new
     entitled.key in the working directory), the daemon finds the store's key file."""
