@@ -43,7 +43,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -72,15 +71,6 @@ struct server {
 
 /* Set once SIGTERM or SIGINT came: every answer closes its connection. */
 static atomic_bool draining;
-
-/* Nanoseconds of the monotonic clock. */
-static int64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* The method of a request line. */
 static enum ent_method
@@ -166,7 +156,7 @@ check_rate(struct server *srv, struct ent_request *req)
 {
     unsigned retry_after_s = 0;
     const struct ent_principal *who = ent_ctx_principal(req->ctx);
-    if (ent_ratelimit_take(srv->limits, who->key_id, req->route->rate_class, mono_ns(),
+    if (ent_ratelimit_take(srv->limits, who->key_id, req->route->rate_class, ent_watchdog_now_ns(),
                            &retry_after_s))
         return true;
     char *value = ent_ctx_alloc(req->ctx, 16);
@@ -446,7 +436,7 @@ on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
     struct ent_request *req = ent_calloc(1, sizeof(*req));
     if (!req)
         return NULL;
-    req->start_ns = mono_ns();
+    req->start_ns = ent_watchdog_now_ns();
     req->target_len = strlen(uri);
     req->target_end = uri + req->target_len;
     req->framing_error = ent_framing_check_target(uri);
@@ -469,7 +459,7 @@ start_request(struct server *srv, struct MHD_Connection *conn, struct ent_reques
         req = ent_calloc(1, sizeof(*req));
         if (!req)
             return NULL;
-        req->start_ns = mono_ns();
+        req->start_ns = ent_watchdog_now_ns();
         req->target_len = strlen(url);
         req->watch = watch_of(conn);
     }
@@ -679,7 +669,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
         return;
     }
-    int64_t duration = mono_ns() - req->start_ns;
+    int64_t duration = ent_watchdog_now_ns() - req->start_ns;
     size_t route = req->route ? (size_t)(req->route - ent_routes) : ent_routes_count;
     ent_metrics_count(route, req->status, duration);
     if (!srv->quiet)

@@ -54,9 +54,8 @@ struct ent_watchdog {
     bool quit;
 };
 
-/* Nanoseconds of the monotonic clock. */
-static int64_t
-mono_ns(void)
+int64_t
+ent_watchdog_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -154,9 +153,9 @@ run(void *arg)
 {
     struct ent_watchdog *wd = arg;
     pthread_mutex_lock(&wd->lock);
-    int64_t last = mono_ns();
+    int64_t last = ent_watchdog_now_ns();
     while (!wd->quit) {
-        int64_t now = mono_ns();
+        int64_t now = ent_watchdog_now_ns();
         if (now - last > PAUSED_NS)
             forgive_pause(wd, now);
         last = now;
@@ -246,7 +245,7 @@ ent_watchdog_remove(struct ent_watchdog *wd, struct ent_watchdog_conn *c)
 void
 ent_watchdog_enter(struct ent_watchdog_conn *c, enum ent_watchdog_phase phase)
 {
-    int64_t deadline = phase == ENT_WATCHDOG_BUSY ? 0 : mono_ns() + c->wd->timeout_ns;
+    int64_t deadline = phase == ENT_WATCHDOG_BUSY ? 0 : ent_watchdog_now_ns() + c->wd->timeout_ns;
     atomic_store_explicit(&c->phase, (int)phase, memory_order_relaxed);
     atomic_store_explicit(&c->deadline_ns, deadline, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);

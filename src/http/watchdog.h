@@ -68,4 +68,7 @@ void ent_watchdog_drain(struct ent_watchdog *wd);
 /* The number of connections watched. */
 size_t ent_watchdog_count(struct ent_watchdog *wd);
 
+/* Nanoseconds of the monotonic clock, the clock of the deadlines. */
+int64_t ent_watchdog_now_ns(void);
+
 #endif /* ENT_HTTP_WATCHDOG_H */

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from client import Client
+from client import Client, read_answer
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -31,33 +31,6 @@ def start(new_daemon, *args):
 def connect(port, source="127.0.0.1", timeout=10.0):
     return socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                     source_address=(source, 0))
-
-
-def read_answer(s):
-    """Reads one answer from s: (status, headers as lower-case text, body); (None, "", b"") when
-    the daemon closed the connection without one."""
-    out = b""
-    try:
-        while b"\r\n\r\n" not in out:
-            chunk = s.recv(65536)
-            if not chunk:
-                return None, "", b""
-            out += chunk
-    except ConnectionResetError:
-        return None, "", b""
-    head, _, body = out.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return int(lines[0].split()[1]), "\n".join(lines[1:]).lower(), body[:length]
 
 
 def is_closed(s, wait_s=2.0):
