@@ -515,30 +515,31 @@ static bool
 refuse_badly_framed(struct ent_request *req, const char *method, const char *version)
 {
     const char *why = req->framing_error;
-    const union MHD_ConnectionInfo *size =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    int count = MHD_get_connection_values(req->conn, MHD_HEADER_KIND, NULL, NULL);
-    struct header_list list = {.cap = count > 0 ? (size_t)count : 0};
-    list.items = list.cap ? ent_alloc(list.cap * sizeof(*list.items)) : NULL;
-    req->close = true; /* when answered here */
-    if (list.cap && !list.items) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return true;
-    }
-    if (!why && size) {
-        MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_framing_header, &list);
-        struct ent_framing_head head = {.target_end = req->target_end,
-                                        .version = version,
-                                        .headers = list.items,
-                                        .n_headers = list.count,
-                                        .end = method + size->header_size};
-        why = ent_framing_check_head(&head);
-    }
-    ent_free(list.items);
     if (!why) {
-        req->close = false;
-        return false;
+        int count = MHD_get_connection_values(req->conn, MHD_HEADER_KIND, NULL, NULL);
+        struct header_list list = {.cap = count > 0 ? (size_t)count : 0};
+        list.items = list.cap ? ent_alloc(list.cap * sizeof(*list.items)) : NULL;
+        if (list.cap && !list.items) {
+            req->close = true;
+            ent_http_reply_code(req, ENT_ENOMEM, NULL);
+            return true;
+        }
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_framing_header, &list);
+        const union MHD_ConnectionInfo *size =
+            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+        struct ent_framing_head head = {
+            .target_end = req->target_end,
+            .version = version,
+            .headers = list.items,
+            .n_headers = list.count,
+            .end = method + (size ? size->header_size : 0), /* unknown: an empty head, refused */
+        };
+        why = ent_framing_check_head(&head);
+        ent_free(list.items);
     }
+    if (!why)
+        return false;
+    req->close = true;
     ent_http_reply_code(req, ENT_EBADREQUEST, why);
     return true;
 }
