@@ -67,7 +67,8 @@ extern "C" {
     X(EINTERNAL, -18, "internal", 500, "Internal error")                                           \
     X(ENOMEM, -19, "internal", 500, "Internal error")                                              \
     X(ESTORE, -20, "internal", 500, "Internal error")                                              \
-    X(EBUSY, -21, "internal", 500, "Internal error")
+    X(EBUSY, -21, "internal", 500, "Internal error")                                               \
+    X(EBADREQUEST, -22, "bad_request", 400, "Bad request")
 
 enum ent_code {
 #define ENT_ERROR_ENUM(name, value, type, status, title) ENT_##name = value,

@@ -35,11 +35,15 @@ static const char serve_usage[] =
     "  --rate-usage N       POST /v1/usage, /v1/usage/batch, activate, deactivate and\n"
     "                       heartbeat (ENTITLED_RATE_USAGE, default 2000)\n"
     "  --rate-admin N       every other /v1 route (ENTITLED_RATE_ADMIN, default 200)\n"
-    "  --timeout-seconds N  an idle connection is closed after N seconds, and a request must\n"
-    "                       arrive in full within N seconds of its request line\n"
+    "  --timeout-seconds N  a connection waiting for a request is closed after N seconds, a\n"
+    "                       request must arrive in full (request line, headers and body)\n"
+    "                       within N seconds of its request line, and an answer the client\n"
+    "                       takes none of for N seconds is dropped with its connection\n"
     "                       (ENTITLED_TIMEOUT_SECONDS, default 30)\n"
     "  --per-ip-connections N  connections open at once from one address; more are closed\n"
     "                       at once (ENTITLED_PER_IP_CONNECTIONS, default 1024)\n"
+    "  --max-connections N  connections open at once in all; more are closed at once\n"
+    "                       (ENTITLED_MAX_CONNECTIONS, default 4096)\n"
     "A request target over 8 KiB is answered 414, request headers over 16 KiB 431.\n"
     "\n"
     "ENTITLED_ADMIN_KEY (32 characters or more), when set, is accepted as an admin key.\n"
@@ -87,7 +91,8 @@ ent_cmd_serve(int argc, char **argv)
     struct ent_opts o;
     int rc = ent_opts_parse(&o, argc, argv, 2,
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
-                            "rate-usage rate-admin timeout-seconds per-ip-connections");
+                            "rate-usage rate-admin timeout-seconds per-ip-connections "
+                            "max-connections");
     if (rc)
         return rc;
     if (o.help) {
@@ -117,6 +122,7 @@ ent_cmd_serve(int argc, char **argv)
         .listen = o.listen,
         .threads = o.threads,
         .per_ip_limit = o.per_ip_connections,
+        .connection_limit = o.max_connections,
         .timeout_s = o.timeout_s,
         .rate_evaluate = o.rate_evaluate,
         .rate_usage = o.rate_usage,

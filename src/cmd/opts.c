@@ -80,12 +80,14 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
     o->rate_admin = 200;
     o->timeout_s = 30;
     o->per_ip_connections = 1024;
+    o->max_connections = 4096;
     const struct number_opt numbers[] = {
         {"rate-evaluate", "ENTITLED_RATE_EVALUATE", 0, 1000000, &o->rate_evaluate},
         {"rate-usage", "ENTITLED_RATE_USAGE", 0, 1000000, &o->rate_usage},
         {"rate-admin", "ENTITLED_RATE_ADMIN", 0, 1000000, &o->rate_admin},
         {"timeout-seconds", "ENTITLED_TIMEOUT_SECONDS", 1, 86400, &o->timeout_s},
         {"per-ip-connections", "ENTITLED_PER_IP_CONNECTIONS", 1, 65535, &o->per_ip_connections},
+        {"max-connections", "ENTITLED_MAX_CONNECTIONS", 1, 65535, &o->max_connections},
     };
     const size_t n_numbers = sizeof(numbers) / sizeof(numbers[0]);
     for (size_t k = 0; k < n_numbers; k++) {

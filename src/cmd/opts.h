@@ -25,6 +25,8 @@ struct ent_opts {
     unsigned timeout_s;              /* --timeout-seconds (ENTITLED_TIMEOUT_SECONDS), default 30 */
     unsigned per_ip_connections;     /* --per-ip-connections (ENTITLED_PER_IP_CONNECTIONS),
                                         default 1024 */
+    unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
+                                        default 4096 */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     bool help;                       /* --help */
 };

@@ -22,6 +22,7 @@
 #define ENT_PATH_PARAMS 3
 
 struct ent_route;
+struct ent_watchdog_conn;
 
 enum ent_method {
     ENT_GET = 1u << 0,
@@ -44,9 +45,12 @@ struct ent_request {
     const char *params[ENT_PATH_PARAMS]; /* path parameters, in the context's arena */
     struct ent_buf body;
     bool body_too_large;
-    bool first_call_done; /* its headers are in and start_request() ran */
-    size_t target_len;    /* the request target's length as sent (path and query) */
-    json_t *json;         /* the parsed body, when the route takes JSON */
+    bool first_call_done;            /* its headers are in and start_request() ran */
+    size_t target_len;               /* the request target's length as sent (path and query) */
+    const char *target_end;          /* where the target as sent ends, in libmicrohttpd's buffer */
+    const char *framing_error;       /* why the request is refused 400 (framing.h), or NULL */
+    struct ent_watchdog_conn *watch; /* its connection's deadlines; NULL: not watched */
+    json_t *json;                    /* the parsed body, when the route takes JSON */
     struct ent_ctx *ctx;
     int64_t start_ns;
     /* The answer. */
@@ -57,11 +61,12 @@ struct ent_request {
     char allow[64]; /* Allow header for 405 */
     bool replayed;  /* Idempotent-Replayed: true */
     const char *retry_after;
+    bool close; /* Connection: close */
     /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
     void (*finish)(struct ent_request *req, void *data);
     void *finish_data;
     bool deferred;
-    bool suspended;      /* deferred by suspending its connection (not while stopping) */
+    bool suspended;      /* deferred by suspending its connection (not for a harness) */
     atomic_bool resumed; /* set by ent_http_resume(), from the library's thread */
 };
 

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server.c: the libmicrohttpd adapter. It reads each request whole (the body bounded at
- * 1 MiB while it arrives), applies the checks every route shares, in this order: route (404),
- * method (405), key (401), scope (403), the key's rate limit (429), body size (413), media type
- * (415), JSON (400), Idempotency-Key; then calls the route's handler and sends its answer.
+ * server.c: the libmicrohttpd adapter. It refuses a request framed so that another parser could
+ * read it differently (framing.h: 400, connection closed) once its headers are in, reads each
+ * request whole (the body bounded at 1 MiB while it arrives), applies the checks every route
+ * shares, in this order: route (404), method (405), key (401), scope (403), the key's rate limit
+ * (429), body size (413), media type (415), JSON (400), Idempotency-Key; then calls the route's
+ * handler and sends its answer.
  *
  * Limits on what a client may send or hold (docs/ARCHITECTURE.md, "Limits"): a request target
  * over 8 KiB is a 414 and a header section over 16 KiB a 431, both answered here as problem
  * documents before the body is read; beyond the connection's memory limit (64 KiB for the
  * request line and headers together) libmicrohttpd answers 414 or 431 itself, with a short HTML
- * body, and closes the connection. A request has --timeout-seconds from its request line to
- * arrive in full (the connection is closed otherwise); an idle connection is closed after the
- * same time.
+ * body, and closes the connection. The connections' deadlines (--timeout-seconds for a request
+ * line to come, for the request to arrive in full after it, and for the client to take some of
+ * its answer) are kept by the watchdog (watchdog.h), told each connection's phase here;
+ * libmicrohttpd's own idle timeout is off.
+ *
+ * On SIGTERM or SIGINT the listening socket is closed at once and the daemon stops only once
+ * every connection has closed: each request that has started is answered, with
+ * "Connection: close" (drain()).
  *
  * Answers are queued only once the request has been received in full: libmicrohttpd 0.9.75
  * closes a keep-alive connection when an answer is queued from the first call of a request.
@@ -36,7 +43,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -44,11 +50,13 @@
 #include "core/alloc.h"
 #include "core/str.h"
 #include "http/api.h"
+#include "http/framing.h"
 #include "http/json.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "http/watchdog.h"
 
 /* The longest request target (path and query, as sent) and header section answered normally. */
 #define TARGET_MAX ((size_t)8 << 10)
@@ -56,19 +64,13 @@
 
 struct server {
     struct ent_app *app;
-    struct ent_ratelimit *limits; /* NULL when no class is limited */
-    int64_t request_timeout_ns;   /* from the request line to the end of the body */
+    struct ent_ratelimit *limits;  /* NULL when no class is limited */
+    struct ent_watchdog *watchdog; /* the connections' deadlines */
     bool quiet;
 };
 
-/* Nanoseconds of the monotonic clock. */
-static int64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+/* Set once SIGTERM or SIGINT came: every answer closes its connection. */
+static atomic_bool draining;
 
 /* The method of a request line. */
 static enum ent_method
@@ -154,7 +156,7 @@ check_rate(struct server *srv, struct ent_request *req)
 {
     unsigned retry_after_s = 0;
     const struct ent_principal *who = ent_ctx_principal(req->ctx);
-    if (ent_ratelimit_take(srv->limits, who->key_id, req->route->rate_class, mono_ns(),
+    if (ent_ratelimit_take(srv->limits, who->key_id, req->route->rate_class, ent_watchdog_now_ns(),
                            &retry_after_s))
         return true;
     char *value = ent_ctx_alloc(req->ctx, 16);
@@ -311,15 +313,13 @@ dispatch(struct server *srv, struct ent_request *req, const char *url)
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * Deferred requests. A suspended connection must be resumed before libmicrohttpd may stop, so
- * once the daemon is stopping (after it stopped accepting) a deferred request is not suspended:
- * its worker waits for the call back instead. suspended_requests counts those suspended and
- * not yet back on their worker; the daemon stops when it is zero.
+ * Deferred requests. A request of the daemon suspends its connection; one made by a harness
+ * (no connection) is not suspended, and ent_http_defer_settle() waits for its call back. A
+ * suspended connection must be resumed before libmicrohttpd may stop: the daemon stops only once
+ * every connection has closed (ent_server_run), so each deferred request is answered first.
  */
 static pthread_mutex_t defer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t defer_done = PTHREAD_COND_INITIALIZER;
-static unsigned suspended_requests;
-static bool stopping;
 
 void
 ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, void *data),
@@ -329,13 +329,9 @@ ent_http_defer(struct ent_request *req, void (*finish)(struct ent_request *req, 
     req->finish_data = data;
     req->deferred = true;
     atomic_store(&req->resumed, false);
-    pthread_mutex_lock(&defer_lock);
-    req->suspended = !stopping && req->conn; /* no connection: a request made by a harness */
-    if (req->suspended) {
-        suspended_requests++;
+    req->suspended = req->conn != NULL; /* no connection: a request made by a harness */
+    if (req->suspended)
         MHD_suspend_connection(req->conn); /* before the library may call back */
-    }
-    pthread_mutex_unlock(&defer_lock);
 }
 
 void
@@ -374,23 +370,6 @@ ent_http_defer_settle(struct ent_request *req)
     req->finish(req, req->finish_data);
 }
 
-/* Stops deferring by suspension, then waits until no connection is suspended. */
-static void
-drain_deferred(void)
-{
-    pthread_mutex_lock(&defer_lock);
-    stopping = true;
-    pthread_mutex_unlock(&defer_lock);
-    for (;;) {
-        pthread_mutex_lock(&defer_lock);
-        unsigned left = suspended_requests;
-        pthread_mutex_unlock(&defer_lock);
-        if (left == 0)
-            return;
-        usleep(1000); /* each is bounded: the committer's transactions have a busy timeout */
-    }
-}
-
 static enum MHD_Result queue_answer(struct ent_request *req);
 
 /* Builds and sends the answer of a deferred request whose call back came. */
@@ -400,9 +379,6 @@ answer_deferred(struct ent_request *req)
     req->deferred = false;
     req->finish(req, req->finish_data);
     ent_ctx_release(req->ctx);
-    pthread_mutex_lock(&defer_lock);
-    suspended_requests--;
-    pthread_mutex_unlock(&defer_lock);
     return queue_answer(req);
 }
 
@@ -412,6 +388,8 @@ queue_answer(struct ent_request *req)
 {
     if (req->status == 0)
         ent_http_reply_code(req, ENT_EINTERNAL, NULL);
+    if (req->watch)
+        ent_watchdog_enter(req->watch, ENT_WATCHDOG_SEND);
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
     if (!resp)
@@ -428,27 +406,43 @@ queue_answer(struct ent_request *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
     if (req->url && strncmp(req->url, "/v1/", 4) == 0)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->close || atomic_load(&draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
     MHD_destroy_response(resp);
     return r;
 }
 
+/* The watchdog's handle of a connection (NULL for one it does not watch). */
+static struct ent_watchdog_conn *
+watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
 /*
  * MHD_OPTION_URI_LOG_CALLBACK: called once a request line is read, before its headers, with the
- * request target as sent (path and query, not yet decoded). The request starts here, so its
- * time runs from its request line and its target's length is known; the result becomes the
- * request's *con_cls (NULL when out of memory: on_request then starts the request itself).
+ * request target as sent (path and query, not yet decoded, in place in libmicrohttpd's buffer).
+ * The request starts here, so its time runs from its request line, and its target's length and
+ * end are known before decoding changes it; the result becomes the request's *con_cls (NULL
+ * when out of memory: on_request then starts the request itself).
  */
 static void *
 on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
-    (void)conn;
     struct ent_request *req = ent_calloc(1, sizeof(*req));
     if (!req)
         return NULL;
-    req->start_ns = mono_ns();
+    req->start_ns = ent_watchdog_now_ns();
     req->target_len = strlen(uri);
+    req->target_end = uri + req->target_len;
+    req->framing_error = ent_framing_check_target(uri);
+    req->watch = watch_of(conn);
+    if (req->watch)
+        ent_watchdog_enter(req->watch, ENT_WATCHDOG_REQUEST);
     return req;
 }
 
@@ -465,8 +459,9 @@ start_request(struct server *srv, struct MHD_Connection *conn, struct ent_reques
         req = ent_calloc(1, sizeof(*req));
         if (!req)
             return NULL;
-        req->start_ns = mono_ns();
+        req->start_ns = ent_watchdog_now_ns();
         req->target_len = strlen(url);
+        req->watch = watch_of(conn);
     }
     req->first_call_done = true;
     req->conn = conn;
@@ -491,6 +486,62 @@ add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *
     size_t *total = cls;
     *total += strlen(key) + 2 + (value ? strlen(value) : 0) + 2; /* "key: value\r\n" */
     return MHD_YES;
+}
+
+/* The headers of a request, as framing.h takes them. */
+struct header_list {
+    struct ent_framing_header *items;
+    size_t count, cap;
+};
+
+/* MHD_KeyValueIterator: adds one header to the struct header_list at cls. */
+static enum MHD_Result
+add_framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct header_list *list = cls;
+    if (list->count == list->cap)
+        return MHD_NO;
+    list->items[list->count++] = (struct ent_framing_header){key, value ? value : ""};
+    return MHD_YES;
+}
+
+/*
+ * Answers 400 and closes the connection when the request is not framed well (framing.h), before
+ * reading its body; returns false when it is. method and version: as libmicrohttpd passes them
+ * to the first call, in its buffer (the head starts at method).
+ */
+static bool
+refuse_badly_framed(struct ent_request *req, const char *method, const char *version)
+{
+    const char *why = req->framing_error;
+    if (!why) {
+        int count = MHD_get_connection_values(req->conn, MHD_HEADER_KIND, NULL, NULL);
+        struct header_list list = {.cap = count > 0 ? (size_t)count : 0};
+        list.items = list.cap ? ent_alloc(list.cap * sizeof(*list.items)) : NULL;
+        if (list.cap && !list.items) {
+            req->close = true;
+            ent_http_reply_code(req, ENT_ENOMEM, NULL);
+            return true;
+        }
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_framing_header, &list);
+        const union MHD_ConnectionInfo *size =
+            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+        struct ent_framing_head head = {
+            .target_end = req->target_end,
+            .version = version,
+            .headers = list.items,
+            .n_headers = list.count,
+            .end = method + (size ? size->header_size : 0), /* unknown: an empty head, refused */
+        };
+        why = ent_framing_check_head(&head);
+        ent_free(list.items);
+    }
+    if (!why)
+        return false;
+    req->close = true;
+    ent_http_reply_code(req, ENT_EBADREQUEST, why);
+    return true;
 }
 
 /*
@@ -521,7 +572,6 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
     struct server *srv = cls;
     struct ent_request *req = *con_cls;
     if (!req || !req->first_call_done) {
@@ -532,7 +582,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         if (!req->url)
             return MHD_NO;
         /* Refuse at once rather than read a body we will not keep; the connection closes. */
-        if (refuse_oversized(req))
+        if (refuse_badly_framed(req, method, version) || refuse_oversized(req))
             return queue_answer(req);
         return MHD_YES;
     }
@@ -543,14 +593,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     if (req->status)
         return MHD_YES; /* answered already (413); the rest of the body is dropped */
-    if (mono_ns() - req->start_ns > srv->request_timeout_ns)
-        return MHD_NO; /* a request trickling in slower than the timeout: close the connection */
     if (*upload_data_size) {
         if (!req->body_too_large && ent_buf_append(&req->body, upload_data, *upload_data_size) < 0)
             req->body_too_large = true;
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (req->watch)
+        ent_watchdog_enter(req->watch, ENT_WATCHDOG_BUSY);
     dispatch(srv, req, url);
     if (req->deferred)
         return MHD_YES; /* suspended until the library calls back */
@@ -560,6 +610,32 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     if (req->ctx)
         ent_ctx_release(req->ctx);
     return queue_answer(req);
+}
+
+/*
+ * MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. An open connection is watched
+ * (its handle is the connection's socket context) from its start, and closed at once when it
+ * cannot be (nothing else would time it out); a closed one stops being watched before
+ * libmicrohttpd closes its socket.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (*socket_context)
+            ent_watchdog_remove(srv->watchdog, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info)
+        return;
+    *socket_context = ent_watchdog_add(srv->watchdog, info->connect_fd);
+    if (!*socket_context)
+        shutdown(info->connect_fd, SHUT_RDWR);
 }
 
 /* Writes the request's log line: one per request. */
@@ -586,22 +662,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct ent_request *req = *con_cls;
     if (!req)
         return;
+    if (req->watch)
+        ent_watchdog_enter(req->watch, ENT_WATCHDOG_WAIT); /* for its next request */
     if (!req->first_call_done) {
         /* Only its request line came: the connection closed, or libmicrohttpd refused it. */
         ent_free(req);
         *con_cls = NULL;
         return;
     }
-    if (req->deferred && req->suspended) {
-        /* Resumed, but the client left before the answer was sent (the library completes a
-         * suspended connection only once it is resumed): the request is over all the same,
-         * or drain_deferred() would wait for it for ever. */
-        req->deferred = false;
-        pthread_mutex_lock(&defer_lock);
-        suspended_requests--;
-        pthread_mutex_unlock(&defer_lock);
-    }
-    int64_t duration = mono_ns() - req->start_ns;
+    int64_t duration = ent_watchdog_now_ns() - req->start_ns;
     size_t route = req->route ? (size_t)(req->route - ent_routes) : ent_routes_count;
     ent_metrics_count(route, req->status, duration);
     if (!srv->quiet)
@@ -647,6 +716,32 @@ parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
     return 0;
 }
 
+/*
+ * Stops the daemon gracefully: closes the listening socket, so that new connections are refused
+ * at once, and waits until every connection has closed before stopping libmicrohttpd: a request
+ * that has started (its request line came) is read, handled and answered, with
+ * "Connection: close"; idle connections are closed by the watchdog, slow ones at their
+ * deadlines. libmicrohttpd may not stop with a connection suspended, and would close those
+ * whose handler is running without sending their answers.
+ */
+static void
+drain(struct MHD_Daemon *d, struct ent_watchdog *watchdog)
+{
+    atomic_store(&draining, true);
+    MHD_socket listen_fd = MHD_quiesce_daemon(d); /* no longer polled; ours to close */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        shutdown(listen_fd, SHUT_RDWR); /* refuses new connections and those not yet accepted */
+    ent_watchdog_drain(watchdog);
+    /* Zero twice, 10 ms apart: a connection being accepted as the socket closed is counted. */
+    for (int zero = 0; zero < 2;) {
+        usleep(10000);
+        zero = ent_watchdog_count(watchdog) == 0 ? zero + 1 : 0;
+    }
+    MHD_stop_daemon(d);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+}
+
 int
 ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
 {
@@ -659,8 +754,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     }
     unsigned threads = cfg->threads ? cfg->threads : 2;
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : 30u;
-    struct server srv = {
-        .app = app, .quiet = cfg->quiet, .request_timeout_ns = (int64_t)timeout_s * 1000000000};
+    struct server srv = {.app = app, .quiet = cfg->quiet};
     if (cfg->rate_evaluate || cfg->rate_usage || cfg->rate_admin) {
         struct ent_ratelimit_config limits = {.rate_per_s = {
                                                   [ENT_RATE_EVALUATE] = cfg->rate_evaluate,
@@ -680,6 +774,11 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (ent_watchdog_start((int64_t)timeout_s * 1000000000, &srv.watchdog) < 0) {
+        fprintf(stderr, "entitled: out of memory\n");
+        ent_ratelimit_free(srv.limits);
+        return 1;
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | (threads == 1 ? MHD_USE_POLL : MHD_USE_EPOLL);
@@ -687,16 +786,16 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads == 1 ? 0u : threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, threads == 1 ? 0u : threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit ? cfg->connection_limit : 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->per_ip_limit ? cfg->per_ip_limit : 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv, MHD_OPTION_URI_LOG_CALLBACK,
+        on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
                 listen);
+        ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         return 1;
     }
@@ -710,9 +809,8 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     sigwait(&stop, &sig);
     fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    MHD_quiesce_daemon(d);
-    drain_deferred(); /* libmicrohttpd may not stop with a connection suspended */
-    MHD_stop_daemon(d);
+    drain(d, srv.watchdog);
+    ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");
     return 0;

@@ -15,8 +15,9 @@ struct ent_server_config {
     unsigned threads;          /* worker threads (at least 2) */
     unsigned connection_limit; /* connections at once (default 4096) */
     unsigned per_ip_limit;     /* connections at once from one address (default 1024) */
-    unsigned timeout_s;        /* idle connection timeout, and the time a request has to arrive
-                                  in full once its request line has (default 30) */
+    unsigned timeout_s;        /* the time a connection has for a request line to come, for the
+                                  request to arrive in full after it, and for the client to take
+                                  some of its answer (default 30) */
     unsigned rate_evaluate;    /* requests per second per key, class evaluate; 0: no limit */
     unsigned rate_usage;       /* the same for the usage class (usage, activations) */
     unsigned rate_admin;       /* the same for every other /v1 route */

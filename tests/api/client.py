@@ -96,6 +96,33 @@ class Client:
         return r.json()
 
 
+def read_answer(sock):
+    """Reads one answer from a raw socket: (status, headers as lower-case text, body); (None,
+    "", b"") when the daemon closed the connection without one."""
+    out = b""
+    try:
+        while b"\r\n\r\n" not in out:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None, "", b""
+            out += chunk
+    except ConnectionResetError:
+        return None, "", b""
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(lines[0].split()[1]), "\n".join(lines[1:]).lower(), body[:length]
+
+
 def problem(r, status, type_, field=None):
     """Asserts that r is a problem document of status and type (naming field, if given)."""
     assert r.status_code == status, f"{r.status_code} {r.text}"

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 
-from client import Client, problem
+from client import Client, problem, read_answer
 from conftest import BIN
 
 ADMIN_RATE = 5  # burst 10: small enough to reach in a handful of requests
@@ -44,25 +44,7 @@ def raw_exchange(port, data, timeout=10.0):
     """Sends bytes on a fresh connection; returns (status, headers text, body) of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(data)
-        out = b""
-        while b"\r\n\r\n" not in out:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-        head, _, body = out.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        length = 0
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        while len(body) < length:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            body += chunk
-        return int(lines[0].split()[1]), "\n".join(lines[1:]).lower(), body
+        return read_answer(s)
 
 
 def closed_after(sock, most_s):
