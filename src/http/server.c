@@ -780,6 +780,12 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         return 1;
     }
 
+    /* Said before the socket listens: a client that can connect can read it already. */
+    fprintf(stderr,
+            "entitled: rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
+            "admin %u\n",
+            cfg->rate_evaluate, cfg->rate_usage, cfg->rate_admin);
+
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | (threads == 1 ? MHD_USE_POLL : MHD_USE_EPOLL);
     if (addr.ss_family == AF_INET6)
@@ -800,10 +806,6 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         return 1;
     }
     fprintf(stderr, "entitled: serving on http://%s with %u threads\n", listen, threads);
-    fprintf(stderr,
-            "entitled: rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
-            "admin %u\n",
-            cfg->rate_evaluate, cfg->rate_usage, cfg->rate_admin);
 
     int sig = 0;
     sigwait(&stop, &sig);
