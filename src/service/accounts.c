@@ -7,8 +7,8 @@
  * account revokes the API keys bound to it in the same transaction. No SQL and no JSON here.
  *
  * Invariant: every check that reads the store (the parent, its ancestors, child accounts) runs
- * inside the change's write transaction; every failure after ent_ctx_write_begin() leaves
- * through ent_ctx_write_fail(), which rolls back.
+ * inside the change's write transaction; every failure after ent_writes_begin() leaves
+ * through ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "service/fields.h"
 #include "service/keys.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define ACCOUNT_KEY_MAX 128
@@ -215,7 +216,7 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     a.created_ms = a.updated_ms = ctx->now_ms;
     a.set = 0;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = resolve_parent(ctx, &a, false, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -227,9 +228,9 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "account.created", a.id, a.id, ENT_KIND_ACCOUNT, NULL, &a);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ACCOUNT, &a);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -308,12 +309,12 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_account before, a;
     if (rc == ENT_OK)
         rc = load_account(ctx, id_or_key, &before, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     a = before;
     apply_patch(&a, patch);
     check_fields(&a, err);
@@ -328,9 +329,9 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "account.updated", a.id, a.id, ENT_KIND_ACCOUNT, &before, &a);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACCOUNT, &a);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -376,7 +377,7 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_account a;
     if (rc == ENT_OK)
         rc = load_account(ctx, id_or_key, &a, err);
@@ -408,9 +409,9 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     for (size_t i = 0; rc == ENT_OK && i < n_revoked; i++)
         rc = ent_ctx_touch_key(ctx, revoked[i]);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     for (size_t i = 0; i < n_revoked; i++)
         ent_keys_cache_drop(ctx->app, revoked[i]);
     ent_cache_drop(ctx->app, a.id);

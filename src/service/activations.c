@@ -19,7 +19,7 @@
  *    later-timed one had already found dead and given away.
  *  - Status and expiry are derived, never stored: at the context's time for reads, at the seat
  *    time for writes.
- *  - Every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
+ *  - Every failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls
  *    back; after a commit the account's snapshot is dropped, so evaluation sees the seats.
  */
 #include <stdio.h>
@@ -32,6 +32,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define FINGERPRINT_MAX 256
@@ -475,7 +476,7 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_activation act;
     bool made = false;
     if (rc == ENT_OK)
@@ -483,9 +484,9 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     if (created)
@@ -563,12 +564,12 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     ent_error_clear(err);
     if (ctx->principal.scope != ENT_SCOPE_ADMIN && ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_error_set(err, ENT_EFORBIDDEN, "this key may not deactivate");
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     struct ent_activation before, act;
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &before, err);
     if (rc == ENT_OK && before.status == ENT_ACTIVATION_DEACTIVATED) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         *out = before;
         return ENT_OK;
     }
@@ -585,9 +586,9 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;
@@ -681,7 +682,7 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     if (rc == ENT_OK)
         rc = scope_of(ctx, &act, &sc);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_begin(ctx);
+        rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &act, err);
     if (rc == ENT_OK)
@@ -689,9 +690,9 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;

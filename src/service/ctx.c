@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ctx.c: request contexts and the write-transaction helpers (see ctx.h). No SQL here; the
- * store does that.
+ * ctx.c: request contexts (see ctx.h): their life, arena, session, ids, scope checks and the
+ * announcements of what an open write touches. The write transaction's turning points, where
+ * idempotent answers are recorded and caches dropped, are writes.c's: this file includes no
+ * module that includes it. No SQL here; the store does that.
  */
 #include "service/ctx.h"
 
@@ -12,8 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/uuid.h"
-#include "service/cache.h"
-#include "service/idempotency.h"
+#include "service/inflight.h"
 
 int
 ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
@@ -31,7 +32,7 @@ ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
 void
 ent_ctx_release(struct ent_ctx *ctx)
 {
-    ent_idempotency_end(ctx);
+    ent_ctx_end_idempotency(ctx);
     if (ctx->sess) {
         if (ctx->in_write)
             ctx->sess->ops->rollback(ctx->sess);
@@ -49,6 +50,24 @@ ent_ctx_free(struct ent_ctx *ctx)
     ent_ctx_release(ctx);
     ent_arena_cleanup(&ctx->arena);
     ent_free(ctx);
+}
+
+void
+ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms)
+{
+    ent_ctx_end_idempotency(ctx);
+    ent_arena_cleanup(&ctx->arena);
+    ent_arena_init(&ctx->arena, 0);
+    ctx->now_ms = now_ms;
+}
+
+void
+ent_ctx_end_idempotency(struct ent_ctx *ctx)
+{
+    if (ctx->idem_marked)
+        ent_inflight_unmark(ctx->app->inflight, ctx->principal.key_id, ctx->idem_key);
+    ctx->idem_marked = false;
+    ctx->idem_bound = false;
 }
 
 void *
@@ -99,59 +118,6 @@ ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess)
     return ENT_OK;
 }
 
-int
-ent_ctx_write_begin(struct ent_ctx *ctx)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    if (rc < 0)
-        return rc;
-    if (ctx->batch.on && ctx->batch.open) { /* nested in the batch's transaction */
-        ctx->in_write = true;
-        return ENT_OK;
-    }
-    rc = sess->ops->begin(sess, true);
-    if (rc < 0)
-        return rc;
-    ctx->in_write = true;
-    ctx->batch.open = ctx->batch.on;
-    return ENT_OK;
-}
-
-int
-ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object)
-{
-    struct ent_store_session *sess = ctx->sess;
-    int rc = ENT_OK;
-    if (ctx->batch.on)
-        return ent_batch_held(ctx);
-    if (ctx->idem_bound)
-        rc = ent_idempotency_record(ctx, status, kind, object);
-    /* The other daemons drop their cached catalog when this commits (and only then). */
-    if (rc == ENT_OK && ctx->catalog_touched)
-        rc = sess->ops->announce(sess, ENT_STORE_CHANGE_CATALOG, NULL);
-    if (rc == ENT_OK)
-        rc = sess->ops->commit(sess);
-    else
-        sess->ops->rollback(sess);
-    ctx->in_write = false;
-    /* Before the change is acknowledged, evaluation must stop using the old catalog. */
-    if (rc == ENT_OK && ctx->catalog_touched)
-        ent_cache_catalog_changed(ctx->app);
-    ctx->catalog_touched = false;
-    return rc;
-}
-
-int
-ent_ctx_write_fail(struct ent_ctx *ctx, int rc, struct ent_error *err)
-{
-    ent_ctx_write_abort(ctx);
-    if (err->code == rc)
-        return rc;
-    ent_error_clear(err);
-    return ent_ctx_store_error(rc, err);
-}
-
 void
 ent_ctx_touch_catalog(struct ent_ctx *ctx)
 {
@@ -200,17 +166,6 @@ ent_ctx_touch_key(struct ent_ctx *ctx, const char *key_id)
     if (ctx->batch.on || !ctx->sess || !key_id || !key_id[0])
         return ENT_OK;
     return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_KEY, key_id);
-}
-
-void
-ent_ctx_write_abort(struct ent_ctx *ctx)
-{
-    if (ctx->sess && (ctx->in_write || ctx->batch.open))
-        ctx->sess->ops->rollback(ctx->sess);
-    if (ctx->batch.open)
-        ent_batch_lost(ctx);
-    ctx->in_write = false;
-    ctx->catalog_touched = false;
 }
 
 int

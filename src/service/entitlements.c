@@ -9,7 +9,7 @@
  * entitlement reads. No SQL and no JSON here.
  *
  * Invariant: every check that reads the store runs inside the change's write transaction;
- * every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
+ * every failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls
  * back; the evaluation cache of every account a committed change touched is dropped before
  * the change is answered.
  */
@@ -23,6 +23,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 static int load_entitlement(struct ent_ctx *ctx, const char *id, struct ent_entitlement *out,
@@ -254,7 +255,7 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     };
     check_amounts(ctx, &e, err);
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ent_grants_resolve_account(ctx, e.account, "account", e.account_id, err);
     if (rc == ENT_OK)
@@ -270,9 +271,9 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, made.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, made.account_id);
     *out = made;
     return ENT_OK;
@@ -402,7 +403,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_entitlement stored, before, after;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &stored, err);
@@ -416,7 +417,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ent_error_set(err, ENT_ECONFLICT,
                            "this entitlement belongs to a lease; extend the lease instead");
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     before = after = stored;
     rc = apply_patch(ctx, &after, patch, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -437,9 +438,9 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)
         rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, before.account_id);
     if (strcmp(before.account_id, after.account_id) != 0)
         ent_cache_drop(ctx->app, after.account_id);
@@ -464,12 +465,12 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_entitlement before, after;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &before, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     after = before;
     bool revoking = before.status != ENT_ENTITLEMENT_REVOKED;
     if (revoking) {
@@ -487,9 +488,9 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     if (rc == ENT_OK && revoking)
         rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     if (revoking)
         ent_cache_drop(ctx->app, after.account_id);
     *out = after;

@@ -10,7 +10,7 @@
  *
  * Invariant: every check that reads the store runs inside the change's write transaction; the
  * lease record, its entitlement and their events are written in that one transaction; every
- * failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls back.
+ * failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 static void derive_status(const struct ent_ctx *ctx, struct ent_lease *l);
@@ -249,7 +250,7 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
     if (!in->accepted_terms)
         ent_error_field(err, "accepted_terms", "must be true: the terms must be accepted");
 
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     struct ent_lease l = {0}, before;
     struct ent_product p;
     if (rc == ENT_OK)
@@ -287,9 +288,9 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, l.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_LEASE, &l);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;
@@ -421,14 +422,14 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_lease before, l;
     if (rc == ENT_OK)
         rc = load_lease(ctx, id, &before, err);
     if (rc == ENT_OK)
         rc = check_extension(ctx, &before, valid_until_ms, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     l = before;
     l.valid_until_ms = valid_until_ms;
     l.updated_ms = ctx->now_ms;
@@ -443,9 +444,9 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, l.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_LEASE, &l);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;

@@ -10,8 +10,8 @@
  *
  * Invariant: every check that reads the store runs inside the change's write transaction, and
  * an activation is one transaction: either every entitlement of the order exists and the order
- * is active, or nothing changed. Every failure after ent_ctx_write_begin() leaves through
- * ent_ctx_write_fail(), which rolls back.
+ * is active, or nothing changed. Every failure after ent_writes_begin() leaves through
+ * ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define ORDER_MAX_ITEMS 100
@@ -536,7 +537,7 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     ent_ctx_new_id(ctx, o.id);
     o.created_ms = o.updated_ms = ctx->now_ms;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = check_order(ctx, &o, err);
     if (rc == ENT_OK)
@@ -557,9 +558,9 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     if (rc == ENT_OK && in->activate)
         rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ORDER, &answer);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     if (in->activate)
         ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;
@@ -612,7 +613,7 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_order o, answer;
     memset(&o, 0, sizeof(o));
     if (rc == ENT_OK)
@@ -624,9 +625,9 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     if (rc == ENT_OK && activated)
         rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ORDER, &answer);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     if (activated)
         ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;

@@ -42,6 +42,7 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/fields.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define AMOUNT_MAX 1000000000000LL /* 10^12: no sum of events can overflow a counter */
@@ -404,15 +405,15 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
     if (rc < 0)
         return rc;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = apply_event(ctx, in, &p, out, err);
     if (rc == ENT_OK && out->status == 201)
         rc = touch_usage(ctx, &p, out);
     if (rc == ENT_OK && out->status == 201)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_USAGE, out);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_USAGE, out);
     else
-        ent_ctx_write_abort(ctx); /* a replay or a refusal wrote nothing */
+        ent_writes_abort(ctx); /* a replay or a refusal wrote nothing */
     if (rc == ENT_ECONFLICT && in->idempotency_key) {
         ent_error_clear(err);
         rc = find_replay(ctx, p.account_id, in->idempotency_key, out);
@@ -468,7 +469,7 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
             const struct prepared *p, const bool *ready, struct ent_usage_result *out,
             struct ent_error *errs)
 {
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         if (!ready[i])
             continue;
@@ -487,9 +488,9 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
             rc = touch_usage(ctx, &p[i], &out[i]);
     }
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_USAGE, NULL);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_USAGE, NULL);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
