@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "core/str.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -414,7 +413,6 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
         return ent_writes_fail(ctx, rc, err);
     for (size_t i = 0; i < n_revoked; i++)
         ent_keys_cache_drop(ctx->app, revoked[i]);
-    ent_cache_drop(ctx->app, a.id);
     return ENT_OK;
 }
 

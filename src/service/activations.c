@@ -487,7 +487,6 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
         rc = ent_writes_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     if (created)
         *created = made;
@@ -589,7 +588,6 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
         rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;
 }
@@ -693,7 +691,6 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
         rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
     *out = act;
     return ENT_OK;
 }

@@ -33,6 +33,7 @@ void
 ent_ctx_release(struct ent_ctx *ctx)
 {
     ent_ctx_end_idempotency(ctx);
+    ctx->touched = NULL; /* a write still open is rolled back below: nothing to drop */
     if (ctx->sess) {
         if (ctx->in_write)
             ctx->sess->ops->rollback(ctx->sess);
@@ -56,6 +57,7 @@ void
 ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms)
 {
     ent_ctx_end_idempotency(ctx);
+    ctx->touched = NULL; /* in the arena */
     ent_arena_cleanup(&ctx->arena);
     ent_arena_init(&ctx->arena, 0);
     ctx->now_ms = now_ms;
@@ -127,7 +129,20 @@ ent_ctx_touch_catalog(struct ent_ctx *ctx)
 int
 ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id)
 {
-    if (ctx->batch.on || !ctx->sess || !account_id || !account_id[0])
+    if (!account_id)
+        return ENT_OK;
+    bool known = false;
+    for (const struct ent_touched_account *t = ctx->touched; t && !known; t = t->next)
+        known = strcmp(t->id, account_id) == 0;
+    if (!known) {
+        struct ent_touched_account *t = ent_arena_alloc(&ctx->arena, sizeof(*t));
+        if (!t)
+            return ENT_ENOMEM;
+        snprintf(t->id, sizeof(t->id), "%s", account_id);
+        t->next = ctx->touched;
+        ctx->touched = t;
+    }
+    if (ctx->batch.on || !ctx->sess || !account_id[0])
         return ENT_OK;
     return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_ACCOUNT, account_id);
 }

@@ -40,6 +40,12 @@ struct ent_app {
     atomic_uint_fast64_t id_clock; /* (ms << 12 | counter) of the last id made */
 };
 
+/* An account the open write changes (ent_ctx_touch_account), in the context's arena. */
+struct ent_touched_account {
+    struct ent_touched_account *next;
+    char id[37];
+};
+
 struct ent_ctx {
     struct ent_app *app;
     struct ent_arena arena;
@@ -55,6 +61,8 @@ struct ent_ctx {
     bool idem_bound;
     bool idem_marked;     /* in the application's in-flight set */
     bool catalog_touched; /* the open write changes features or products */
+    /* The accounts the open write changes: their snapshots go once it commits (writes.c). */
+    struct ent_touched_account *touched;
     /* Batch mode (imports.c, writes.c): changes share one transaction, committed in batches. */
     struct {
         bool on;          /* ent_ctx_batch_begin() was called */
@@ -75,11 +83,12 @@ int ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess);
 void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 
 /*
- * Inside the open write, announces to the other daemons sharing the store that the data of
- * account_id changes (store op announce: delivered at commit, so each drops its snapshot of the
- * account). Every write that drops a snapshot after its commit calls this before. In batch mode
- * does nothing: the batch's commit announces that everything changed.
- * Errors: ENT_EBUSY, ENT_ESTORE.
+ * Inside the open write, marks the data of account_id as changed: the other daemons sharing the
+ * store are told (store op announce: delivered at commit, so each drops its snapshot of the
+ * account), and this daemon drops its snapshot when the write commits, before the change is
+ * answered (ent_writes_commit). Every write that changes what an account's snapshot holds calls
+ * this, once per account. In batch mode nothing is announced: the batch's commit announces that
+ * everything changed. Errors: ENT_ENOMEM, ENT_EBUSY, ENT_ESTORE.
  */
 int ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id);
 

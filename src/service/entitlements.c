@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "core/feature.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -274,7 +273,6 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
         rc = ent_writes_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, made.account_id);
     *out = made;
     return ENT_OK;
 }
@@ -441,9 +439,6 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, before.account_id);
-    if (strcmp(before.account_id, after.account_id) != 0)
-        ent_cache_drop(ctx->app, after.account_id);
     *out = after;
     return ENT_OK;
 }
@@ -491,8 +486,6 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
         rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    if (revoking)
-        ent_cache_drop(ctx->app, after.account_id);
     *out = after;
     return ENT_OK;
 }

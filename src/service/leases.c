@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "core/utc.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -291,7 +290,6 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
         rc = ent_writes_commit(ctx, 201, ENT_KIND_LEASE, &l);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;
 }
@@ -447,7 +445,6 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
         rc = ent_writes_commit(ctx, 200, ENT_KIND_LEASE, &l);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, l.account_id);
     *out = l;
     return ENT_OK;
 }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -561,8 +560,6 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
         rc = ent_writes_commit(ctx, 201, ENT_KIND_ORDER, &answer);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    if (in->activate)
-        ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;
     return ENT_OK;
 }
@@ -628,8 +625,6 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
         rc = ent_writes_commit(ctx, 200, ENT_KIND_ORDER, &answer);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
-    if (activated)
-        ent_cache_drop(ctx->app, answer.account_id);
     *out = answer;
     return ENT_OK;
 }

@@ -3,7 +3,9 @@
  * writes.c: the write transaction of a change (see writes.h), where the concepts a commit
  * involves meet: the context's store session (ctx.c), the idempotent answer (idempotency.c) and
  * the caches (cache.c). It sits above all three so that none of them includes another: the
- * context is the lowest layer, and the order of a commit is written here once.
+ * context is the lowest layer, and the order of a commit is written here once, with what it
+ * makes stale: the catalog (ent_ctx_touch_catalog) and the snapshots of the accounts the write
+ * changed (ent_ctx_touch_account) are dropped after the commit, before the change is answered.
  *
  * In batch mode (imports.c) the changes of a context share one store transaction: the first
  * begin opens it and the next ones nest, a commit holds the change instead of committing it,
@@ -14,6 +16,10 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/idempotency.h"
+
+static int hold_in_batch(struct ent_ctx *ctx);
+static void drop_touched(struct ent_ctx *ctx);
+static int commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
 
 /* A change of a batch succeeded: it is held in the shared transaction until the batch commits. */
 static int
@@ -55,13 +61,39 @@ ent_writes_begin(struct ent_ctx *ctx)
     return ENT_OK;
 }
 
+/*
+ * Drops the snapshots of the accounts the write changed (ent_ctx_touch_account) once it has
+ * committed, or, in batch mode, been held; either way before the change is answered.
+ */
+static void
+drop_touched(struct ent_ctx *ctx)
+{
+    for (const struct ent_touched_account *t = ctx->touched; t; t = t->next)
+        ent_cache_drop(ctx->app, t->id);
+    ctx->touched = NULL;
+}
+
 int
 ent_writes_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object)
 {
+    int rc = ctx->batch.on ? hold_in_batch(ctx) : commit(ctx, status, kind, object);
+    if (rc == ENT_OK)
+        drop_touched(ctx);
+    ctx->touched = NULL;
+    return rc;
+}
+
+/*
+ * Commits the open write on its own (see ent_writes_commit): the idempotent answer first, then
+ * the announcement of a catalog change, then the commit; a failure rolls back. After the commit
+ * the cached catalog goes, when the write changed it.
+ * Errors: ENT_ECONFLICT, ENT_ESTORE, and those of the encoder (ENT_ENOMEM).
+ */
+static int
+commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object)
+{
     struct ent_store_session *sess = ctx->sess;
     int rc = ENT_OK;
-    if (ctx->batch.on)
-        return hold_in_batch(ctx);
     if (ctx->idem_bound)
         rc = ent_idempotency_record(ctx, status, kind, object);
     /* The other daemons drop their cached catalog when this commits (and only then). */
@@ -98,4 +130,5 @@ ent_writes_abort(struct ent_ctx *ctx)
         ent_writes_batch_lost(ctx);
     ctx->in_write = false;
     ctx->catalog_touched = false;
+    ctx->touched = NULL;
 }

@@ -16,7 +16,10 @@ int ent_writes_begin(struct ent_ctx *ctx);
 /*
  * Commits the change. When the request is bound to an Idempotency-Key, the answer (status and
  * the encoded object) is recorded first, in the same transaction. On failure the transaction
- * is rolled back. Errors: ENT_ECONFLICT (the same key was recorded meanwhile), ENT_ESTORE.
+ * is rolled back. Once committed (in batch mode: held), the cached catalog, when the change
+ * touched it, and the snapshots of the accounts it touched are dropped, so the caller answers
+ * with nothing stale left. Errors: ENT_ECONFLICT (the same key was recorded meanwhile),
+ * ENT_ESTORE.
  */
 int ent_writes_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
 
