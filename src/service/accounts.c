@@ -34,7 +34,6 @@ static int check_ancestors(struct ent_ctx *ctx, const struct ent_account *a,
                            const struct ent_account *parent, struct ent_error *err);
 static int resolve_parent(struct ent_ctx *ctx, struct ent_account *a, bool check_cycle,
                           struct ent_error *err);
-static bool names_account(const struct ent_account *a, const char *id_or_key);
 static void apply_patch(struct ent_account *a, const struct ent_account *patch);
 static int revoke_keys(struct ent_ctx *ctx, const char *account_id, char (**ids)[37], size_t *n);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
@@ -57,9 +56,7 @@ load_account(struct ent_ctx *ctx, const char *id_or_key, struct ent_account *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "account", id_or_key, err);
 }
 
 /*
@@ -174,15 +171,6 @@ resolve_parent(struct ent_ctx *ctx, struct ent_account *a, bool check_cycle, str
     return a->parent ? ENT_OK : ENT_ENOMEM;
 }
 
-/* True when id_or_key is a's id or a's key. */
-static bool
-names_account(const struct ent_account *a, const char *id_or_key)
-{
-    if (!id_or_key || !id_or_key[0])
-        return false;
-    return strcmp(a->id, id_or_key) == 0 || (a->key && strcmp(a->key, id_or_key) == 0);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Create, read, change, delete                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -262,13 +250,10 @@ ent_accounts_get(struct ent_ctx *ctx, const char *id_or_key, struct ent_account 
         return (rc < 0 && err->code != rc) ? ent_ctx_store_error(rc, err) : rc;
     }
     struct ent_account own;
-    rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = sess->ops->account_get(sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && !names_account(&own, id_or_key))
-        rc = ENT_ENOTFOUND;
+    rc = ent_ctx_own_account(ctx, id_or_key ? id_or_key : "", &own);
+    rc = ent_ctx_found(ctx, rc, NULL, "account", id_or_key, err);
     if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", id_or_key ? id_or_key : "");
+        return rc;
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
     *out = own;

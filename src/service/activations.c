@@ -185,14 +185,8 @@ resolve_account(struct ent_ctx *ctx, const char *ref, char *account_id, struct e
     if (ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_grants_resolve_account(ctx, ref, "account", account_id, err);
     struct ent_account own;
-    int rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && ref && strcmp(own.id, ref) != 0 && (!own.key || strcmp(own.key, ref) != 0))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'",
-                             ref ? ref : ctx->principal.account_id);
+    int rc = ent_ctx_own_account(ctx, ref, &own);
+    rc = ent_ctx_found(ctx, rc, NULL, "account", ref ? ref : ctx->principal.account_id, err);
     if (rc == ENT_OK)
         memcpy(account_id, own.id, 37);
     return rc;
@@ -299,12 +293,7 @@ resolve_entitlement_scope(struct ent_ctx *ctx, const char *activation_id, struct
 {
     struct ent_entitlement e;
     int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, activation_id, &e);
-    if (rc == ENT_OK && ctx->principal.scope == ENT_SCOPE_ACCOUNT &&
-        !ent_grants_is_own(ctx, e.account_id))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no entitlement with activation id '%s'",
-                             activation_id);
+    rc = ent_ctx_found(ctx, rc, e.account_id, "entitlement with activation id", activation_id, err);
     if (rc < 0)
         return rc;
     enum ent_entitlement_status status = ent_grants_status_at(&e, ctx->now_ms);
@@ -338,9 +327,7 @@ resolve_scope(struct ent_ctx *ctx, const struct ent_activation_input *in, struct
     if (rc < 0 || ent_fields_failed(err))
         return rc;
     rc = feature_limit(ctx, sc->account_id, sc->feature_id, &sc->limit);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", sc->account_id);
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "account", sc->account_id, err);
 }
 
 /*
@@ -514,11 +501,7 @@ load_activation(struct ent_ctx *ctx, const char *id, struct ent_activation *out,
     rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = sess->ops->activation_get(sess, &ctx->arena, id, out);
-    if (rc == ENT_OK && ctx->principal.scope == ENT_SCOPE_ACCOUNT &&
-        !ent_grants_is_own(ctx, out->account_id))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no activation '%s'", id ? id : "");
+    rc = ent_ctx_found(ctx, rc, out->account_id, "activation", id, err);
     if (rc == ENT_OK)
         derive(out, ctx->now_ms);
     return rc;
@@ -536,8 +519,7 @@ ent_activations_get(struct ent_ctx *ctx, const char *id, struct ent_activation *
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     struct ent_activation act;
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &act, err);

@@ -199,6 +199,14 @@ ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err)
     return ent_error_set(err, ENT_EFORBIDDEN, "this key may not read this resource");
 }
 
+int
+ent_ctx_require_owner_or_reader(struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        return ENT_OK;
+    return ent_ctx_require_reader(ctx, err);
+}
+
 /*
  * Makes ids sort in the order they were made, also within one millisecond: the 12 bits after
  * the time carry a counter (RFC 9562, method 1), and the time never goes back within the
@@ -228,6 +236,35 @@ ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
         return ENT_OK;
     size_t len;
     return ctx->encode(ctx, kind, object, text, &len);
+}
+
+int
+ent_ctx_found(struct ent_ctx *ctx, int rc, const char *account_id, const char *what,
+              const char *ref, struct ent_error *err)
+{
+    const struct ent_principal *p = &ctx->principal;
+    if (rc == ENT_OK && account_id && p->scope == ENT_SCOPE_ACCOUNT &&
+        !(p->account_id[0] && strcmp(p->account_id, account_id) == 0))
+        rc = ENT_ENOTFOUND;
+    if (rc == ENT_ENOTFOUND)
+        return ent_error_set(err, ENT_ENOTFOUND, "no %s '%s'", what, ref ? ref : "");
+    return rc;
+}
+
+int
+ent_ctx_own_account(struct ent_ctx *ctx, const char *ref, struct ent_account *own)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    if (!ctx->principal.account_id[0])
+        return ENT_ENOTFOUND;
+    rc = sess->ops->account_get(sess, &ctx->arena, ctx->principal.account_id, own);
+    if (rc == ENT_OK && ref && strcmp(own->id, ref) != 0 &&
+        !(own->key && strcmp(own->key, ref) == 0))
+        rc = ENT_ENOTFOUND;
+    return rc;
 }
 
 int

@@ -128,11 +128,37 @@ int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);
 /* ENT_OK for admin and read keys; ENT_EFORBIDDEN for account keys and none. */
 int ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err);
 
+/*
+ * For reads of what belongs to accounts: ENT_OK for admin and read keys, and for keys bound to an
+ * account, which are shown their own account's objects alone (ent_ctx_found); ENT_EFORBIDDEN,
+ * as ent_ctx_require_reader(), for none.
+ */
+int ent_ctx_require_owner_or_reader(struct ent_ctx *ctx, struct ent_error *err);
+
 /* A new UUIDv7 at the context's time. */
 void ent_ctx_new_id(struct ent_ctx *ctx, char *out);
 
 /* Encodes object with the context's encoder; *text is NULL when there is none. */
 int ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text);
+
+/*
+ * Finishes the read of an object a request names by ref, the way every resource answers: rc is
+ * the store's answer; account_id, the account the object belongs to (NULL: the object belongs
+ * to none, or the caller checks the principal itself). For a key bound to an account, another
+ * account's object is missing too, so the key cannot learn that it exists. A missing object is
+ * recorded in err as "no <what> '<ref>'". Returns rc, or ENT_ENOTFOUND.
+ */
+int ent_ctx_found(struct ent_ctx *ctx, int rc, const char *account_id, const char *what,
+                  const char *ref, struct ent_error *err);
+
+/*
+ * Reads the account a key bound to an account is bound to, as a request named it by ref (NULL:
+ * not named, which is allowed): a ref that names another account, existing or not, answers
+ * ENT_ENOTFOUND as a missing account does, and that account is never looked up. Nothing is
+ * recorded in an error: the caller answers (ent_ctx_found). OUT own.
+ * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_ctx_own_account(struct ent_ctx *ctx, const char *ref, struct ent_account *own);
 
 /* Maps a store failure to err: conflict stays conflict, the rest are internal. */
 int ent_ctx_store_error(int code, struct ent_error *err);

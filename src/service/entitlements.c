@@ -52,7 +52,9 @@ static int status_filters(struct ent_ctx *ctx, const char *value, struct ent_sto
 
 /*
  * Reads an entitlement by id or activation id on the context's session, which the caller has
- * acquired. OUT out: the entitlement as stored (status not derived yet), in the arena.
+ * acquired. A key bound to an account reads its own account's alone; any other answers
+ * ENT_ENOTFOUND exactly as a missing one does. OUT out: the entitlement as stored (status not
+ * derived yet), in the arena.
  * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
  */
 static int
@@ -62,9 +64,7 @@ load_entitlement(struct ent_ctx *ctx, const char *id, struct ent_entitlement *ou
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no entitlement '%s'", id ? id : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, out->account_id, "entitlement", id, err);
 }
 
 /*
@@ -291,8 +291,7 @@ ent_entitlements_get(struct ent_ctx *ctx, const char *id, struct ent_entitlement
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -300,8 +299,6 @@ ent_entitlements_get(struct ent_ctx *ctx, const char *id, struct ent_entitlement
     struct ent_entitlement e;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &e, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, e.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no entitlement '%s'", id ? id : "");
     if (rc == ENT_OK)
         rc = ent_grants_finish(ctx, sess, &e);
     if (rc < 0)

@@ -27,7 +27,6 @@
 static void derive_status(const struct ent_ctx *ctx, struct ent_lease *l);
 static int load_lease(struct ent_ctx *ctx, const char *id, struct ent_lease *out,
                       struct ent_error *err);
-static bool names_account(const struct ent_account *a, const char *id_or_key);
 static int resolve_lease_account(struct ent_ctx *ctx, const char *ref, char *account_id,
                                  struct ent_error *err);
 static int resolve_lease_product(struct ent_ctx *ctx, const struct ent_lease_input *in,
@@ -57,8 +56,9 @@ derive_status(const struct ent_ctx *ctx, struct ent_lease *l)
 }
 
 /*
- * Reads a lease by id on the context's session, which the caller has acquired.
- * OUT out: the lease, its status derived, in the arena.
+ * Reads a lease by id on the context's session, which the caller has acquired. A key bound to
+ * an account reads its own account's alone; any other answers ENT_ENOTFOUND exactly as a
+ * missing one does. OUT out: the lease, its status derived, in the arena.
  * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
  */
 static int
@@ -67,18 +67,10 @@ load_lease(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struct en
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->lease_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no lease '%s'", id ? id : "");
+    rc = ent_ctx_found(ctx, rc, out->account_id, "lease", id, err);
     if (rc == ENT_OK)
         derive_status(ctx, out);
     return rc;
-}
-
-/* True when id_or_key is a's id or a's key. */
-static bool
-names_account(const struct ent_account *a, const char *id_or_key)
-{
-    return strcmp(a->id, id_or_key) == 0 || (a->key && strcmp(a->key, id_or_key) == 0);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -99,16 +91,10 @@ resolve_lease_account(struct ent_ctx *ctx, const char *ref, char *account_id, st
     if (ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_grants_resolve_account(ctx, ref, "account", account_id, err);
     struct ent_account own;
-    int rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && ref && !names_account(&own, ref))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND) {
+    int rc = ent_ctx_own_account(ctx, ref, &own);
+    if (rc == ENT_ENOTFOUND)
         ent_error_clear(err); /* a 404 carries no field details */
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'",
-                             ref ? ref : ctx->principal.account_id);
-    }
+    rc = ent_ctx_found(ctx, rc, NULL, "account", ref ? ref : ctx->principal.account_id, err);
     if (rc == ENT_OK)
         memcpy(account_id, own.id, 37);
     return rc;
@@ -311,8 +297,7 @@ ent_leases_get(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -320,8 +305,6 @@ ent_leases_get(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struc
     struct ent_lease l;
     if (rc == ENT_OK)
         rc = load_lease(ctx, id, &l, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, l.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no lease '%s'", id ? id : "");
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     *out = l;

@@ -92,9 +92,7 @@ load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct en
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, out->account_id, "order", id, err);
 }
 
 /*
@@ -576,8 +574,7 @@ ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -585,8 +582,6 @@ ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struc
     struct ent_order o;
     if (rc == ENT_OK)
         rc = load_order(ctx, id, &o, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, o.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     *out = o;

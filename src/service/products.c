@@ -110,9 +110,7 @@ load_product(struct ent_ctx *ctx, const char *id_or_key, struct ent_product *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no product '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "product", id_or_key, err);
 }
 
 /*
@@ -127,9 +125,7 @@ load_feature(struct ent_ctx *ctx, const char *id_or_key, struct ent_feature *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->feature_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no feature '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "feature", id_or_key, err);
 }
 
 /*
