@@ -84,8 +84,6 @@ static int beat(struct ent_ctx *ctx, const struct seat_scope *sc, struct ent_act
                 struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_feature_ref(struct ent_ctx *ctx, const char *value, const char **id);
-static int resolve_entitlement_ref(struct ent_ctx *ctx, const char *value, const char **id);
 static int status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -691,39 +689,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc;
 }
 
-/* Resolves a feature reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_feature_ref(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_feature f;
-    if (rc == ENT_OK)
-        rc = sess->ops->feature_get(sess, &ctx->arena, value, &f);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, f.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
-/*
- * Resolves an entitlement reference (id or activation id) to its id.
- * Errors: ENT_ENOTFOUND, ENT_ESTORE.
- */
-static int
-resolve_entitlement_ref(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_entitlement e;
-    if (rc == ENT_OK)
-        rc = sess->ops->entitlement_get(sess, &ctx->arena, value, &e);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, e.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /*
  * Turns a ?status= value into store filters at the context's time: active ones are not
  * deactivated and alive; expired ones are not deactivated, floating and dead; deactivated ones
@@ -736,22 +701,22 @@ status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *fo
     if (!status)
         return ENT_EINVAL;
     if (status == ENT_ACTIVATION_DEACTIVATED)
-        return ent_grants_add_filter(forced, "deactivated", ENT_STORE_GT, "0");
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+        return ent_lists_add_filter(forced, "deactivated", ENT_STORE_GT, "0");
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
-    int rc = ent_grants_add_filter(forced, "deactivated", ENT_STORE_EQ, NULL);
+    int rc = ent_lists_add_filter(forced, "deactivated", ENT_STORE_EQ, NULL);
     if (rc == ENT_OK)
-        rc = ent_grants_add_filter(forced,
-                                   status == ENT_ACTIVATION_ACTIVE ? "alive_until" : "dead_before",
-                                   ENT_STORE_EQ, now);
+        rc = ent_lists_add_filter(forced,
+                                  status == ENT_ACTIVATION_ACTIVE ? "alive_until" : "dead_before",
+                                  ENT_STORE_EQ, now);
     return rc;
 }
 
 static const struct ent_list_filter activation_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "feature", .op = ENT_STORE_EQ, .resolve = resolve_feature_ref},
-    {.name = "entitlement", .op = ENT_STORE_EQ, .resolve = resolve_entitlement_ref},
+    {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
+    {.name = "entitlement", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_entitlement},
     {.name = NULL},
 };
 
@@ -779,21 +744,5 @@ ent_activations_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
-    if (rc < 0)
-        return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filter(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
-    return ent_lists_run(ctx, &activation_list, &rest, &forced, list, err);
+    return ent_lists_run_scoped(ctx, &activation_list, q, "account", status_filter, list, err);
 }

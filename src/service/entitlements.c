@@ -41,8 +41,6 @@ static int apply_patch(struct ent_ctx *ctx, struct ent_entitlement *e,
                        const struct ent_entitlement *patch, struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_product(struct ent_ctx *ctx, const char *value, const char **id);
-static int resolve_feature(struct ent_ctx *ctx, const char *value, const char **id);
 static bool check_source(const char *value);
 static int status_filters(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
@@ -502,36 +500,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc < 0 ? rc : ent_grants_finish(ctx, sess, out);
 }
 
-/* Resolves a product reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_product(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_product p;
-    if (rc == ENT_OK)
-        rc = sess->ops->product_get(sess, &ctx->arena, value, &p);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, p.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
-/* Resolves a feature reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_feature(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_feature f;
-    if (rc == ENT_OK)
-        rc = sess->ops->feature_get(sess, &ctx->arena, value, &f);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, f.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /* True when value names a source. */
 static bool
 check_source(const char *value)
@@ -541,8 +509,8 @@ check_source(const char *value)
 
 static const struct ent_list_filter entitlement_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "product", .op = ENT_STORE_EQ, .resolve = resolve_product},
-    {.name = "feature", .op = ENT_STORE_EQ, .resolve = resolve_feature},
+    {.name = "product", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_product},
+    {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
     {.name = "source", .op = ENT_STORE_EQ, .check = check_source},
     {.name = "order", .op = ENT_STORE_EQ, .check = ent_lists_check_uuid},
     {.name = NULL},
@@ -568,21 +536,21 @@ status_filters(struct ent_ctx *ctx, const char *value, struct ent_store_query *f
     enum ent_entitlement_status status = ent_entitlement_status_parse(value);
     if (!status)
         return ENT_EINVAL;
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
     if (status == ENT_ENTITLEMENT_SUSPENDED || status == ENT_ENTITLEMENT_REVOKED)
-        return ent_grants_add_filter(forced, "status", ENT_STORE_EQ,
-                                     ent_entitlement_status_name(status));
-    int rc = ent_grants_add_filter(forced, "status", ENT_STORE_EQ, "active");
+        return ent_lists_add_filter(forced, "status", ENT_STORE_EQ,
+                                    ent_entitlement_status_name(status));
+    int rc = ent_lists_add_filter(forced, "status", ENT_STORE_EQ, "active");
     if (rc == ENT_OK && status == ENT_ENTITLEMENT_ACTIVE) {
-        rc = ent_grants_add_filter(forced, "start", ENT_STORE_LE, now);
+        rc = ent_lists_add_filter(forced, "start", ENT_STORE_LE, now);
         if (rc == ENT_OK)
-            rc = ent_grants_add_filter(forced, "end", ENT_STORE_GT_OR_NULL, now);
+            rc = ent_lists_add_filter(forced, "end", ENT_STORE_GT_OR_NULL, now);
     } else if (rc == ENT_OK && status == ENT_ENTITLEMENT_PENDING) {
-        rc = ent_grants_add_filter(forced, "start", ENT_STORE_GT, now);
+        rc = ent_lists_add_filter(forced, "start", ENT_STORE_GT, now);
     } else if (rc == ENT_OK) {
-        rc = ent_grants_add_filter(forced, "end", ENT_STORE_LE, now);
+        rc = ent_lists_add_filter(forced, "end", ENT_STORE_LE, now);
     }
     return rc;
 }
@@ -603,22 +571,11 @@ ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_query *q, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    struct ent_list_query rest;
+    struct ent_store_query forced;
+    int rc = ent_lists_scope(ctx, q, "account", status_filters, &rest, &forced, err);
     if (rc < 0)
         return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filters(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
     if (rest.n_filters + forced.n_filters > ENT_STORE_MAX_FILTERS)
         ent_error_field(err, "status", "cannot be combined with this many filters");
     /* With a field error recorded, the run still checks paging and the other filters (all

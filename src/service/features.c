@@ -282,16 +282,9 @@ check_type(const char *value)
     return ent_feature_type_parse(value) != 0;
 }
 
-/* True when value names a status. */
-static bool
-check_status(const char *value)
-{
-    return ent_status_parse(value) != 0;
-}
-
 static const struct ent_list_filter feature_filters[] = {
     {.name = "type", .op = ENT_STORE_EQ, .check = check_type},
-    {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
     {.name = NULL},
 };
 

@@ -70,21 +70,4 @@ int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_a
 int ent_grants_resolve_account(struct ent_ctx *ctx, const char *ref, const char *field, char *id,
                                struct ent_error *err);
 
-/* True when the principal is an account key bound to account_id. */
-bool ent_grants_is_own(const struct ent_ctx *ctx, const char *account_id);
-
-/*
- * Copies q into rest without its filter called name (a list filter that is no store column,
- * like a derived status). OUT value: that filter's value, or NULL when q has none.
- */
-void ent_grants_take_filter(const struct ent_list_query *q, const char *name,
-                            struct ent_list_query *rest, const char **value);
-
-/* Appends a filter to sq. Errors: ENT_EINVAL when sq holds ENT_STORE_MAX_FILTERS already. */
-int ent_grants_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
-                          const char *value);
-
-/* ms as decimal text in the context's arena, for list filters on times; NULL when out of memory. */
-const char *ent_grants_ms_text(struct ent_ctx *ctx, int64_t ms);
-
 #endif /* ENT_SERVICE_GRANTS_H */

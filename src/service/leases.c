@@ -41,7 +41,6 @@ static int check_extension(struct ent_ctx *ctx, const struct ent_lease *l, int64
                            struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_product(struct ent_ctx *ctx, const char *value, const char **id);
 static int status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -446,21 +445,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc;
 }
 
-/* Resolves a product reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_product(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_product p;
-    if (rc == ENT_OK)
-        rc = sess->ops->product_get(sess, &ctx->arena, value, &p);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, p.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /*
  * Turns a ?status= value into a store filter at the context's time: active leases end later,
  * expired ones have ended. Errors: ENT_EINVAL (unknown status or too many filters), ENT_ENOMEM.
@@ -471,16 +455,16 @@ status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *fo
     enum ent_lease_status status = ent_lease_status_parse(value);
     if (!status)
         return ENT_EINVAL;
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
-    return ent_grants_add_filter(forced, "valid_until",
-                                 status == ENT_LEASE_ACTIVE ? ENT_STORE_GT : ENT_STORE_LE, now);
+    return ent_lists_add_filter(forced, "valid_until",
+                                status == ENT_LEASE_ACTIVE ? ENT_STORE_GT : ENT_STORE_LE, now);
 }
 
 static const struct ent_list_filter lease_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "product", .op = ENT_STORE_EQ, .resolve = resolve_product},
+    {.name = "product", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_product},
     {.name = NULL},
 };
 
@@ -507,23 +491,5 @@ ent_leases_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
-    if (rc < 0)
-        return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filter(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
-    /* With a field error recorded, the run still checks paging and the other filters (all
-     * are reported at once) and reads nothing. */
-    return ent_lists_run(ctx, &lease_list, &rest, &forced, list, err);
+    return ent_lists_run_scoped(ctx, &lease_list, q, "account", status_filter, list, err);
 }

@@ -670,15 +670,5 @@ ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    if (ctx->principal.scope != ENT_SCOPE_ACCOUNT) {
-        int rc = ent_ctx_require_reader(ctx, err);
-        if (rc < 0)
-            return rc;
-        return ent_lists_run(ctx, &order_list, q, NULL, list, err);
-    }
-    struct ent_store_query own = {.n_filters = 1};
-    own.filters[0].field = "account";
-    own.filters[0].op = ENT_STORE_EQ;
-    own.filters[0].value = ctx->principal.account_id;
-    return ent_lists_run(ctx, &order_list, q, &own, list, err);
+    return ent_lists_run_scoped(ctx, &order_list, q, "account", NULL, list, err);
 }

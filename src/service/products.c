@@ -92,7 +92,6 @@ static int write_grant(struct ent_ctx *ctx, struct ent_product *p, const struct 
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
 static bool check_category(const char *value);
-static bool check_status(const char *value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers                                                                              */
@@ -868,16 +867,9 @@ check_category(const char *value)
     return ent_category_parse(value) != 0;
 }
 
-/* True when value names a status. */
-static bool
-check_status(const char *value)
-{
-    return ent_status_parse(value) != 0;
-}
-
 static const struct ent_list_filter product_filters[] = {
     {.name = "category", .op = ENT_STORE_EQ, .check = check_category},
-    {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
     {.name = NULL},
 };
 
