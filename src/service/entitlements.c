@@ -418,14 +418,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     after.updated_ms = ctx->now_ms;
     after.set = 0;
     if (rc == ENT_OK)
-        rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_events_record(ctx, "entitlement.updated", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
+        rc = ent_grants_update(ctx, &before, &after, "entitlement.updated");
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, before.account_id);
     if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)
@@ -466,15 +459,10 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     if (revoking) {
         after.status = ENT_ENTITLEMENT_REVOKED;
         after.updated_ms = ctx->now_ms;
-        rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
+        rc = ent_grants_update(ctx, &before, &after, "entitlement.revoked");
+    } else {
+        rc = ent_grants_finish(ctx, ctx->sess, &after); /* answered unchanged */
     }
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK && revoking)
-        rc = ent_events_record(ctx, "entitlement.revoked", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
     if (rc == ENT_OK && revoking)
         rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)

@@ -164,6 +164,22 @@ ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activ
     return rc;
 }
 
+/* Stores, completes and audits a change of an entitlement (see grants.h). */
+int
+ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
+                  struct ent_entitlement *after, const char *event)
+{
+    int rc = ctx->sess->ops->entitlement_update(ctx->sess, after);
+    if (rc == ENT_OK)
+        rc = ent_grants_finish(ctx, ctx->sess, before);
+    if (rc == ENT_OK)
+        rc = ent_grants_finish(ctx, ctx->sess, after);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, event, after->account_id, after->id, ENT_KIND_ENTITLEMENT,
+                               before, after);
+    return rc;
+}
+
 /*
  * Resolves an account reference of a request field to the account's id (see grants.h).
  * Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).

@@ -3,7 +3,7 @@
  * grants.h: what orders.c, entitlements.c and leases.c share about the grants they make: the
  * rules of activation ids (given or generated, unique across line items and entitlements),
  * of start and end dates, the status of an entitlement derived at the request's time, and the
- * one way an entitlement row is written (inserted, read back, audited). Internal to the
+ * one way an entitlement row is written (inserted or changed, read back, audited). Internal to the
  * service layer; no SQL and no JSON here.
  */
 #ifndef ENT_SERVICE_GRANTS_H
@@ -61,6 +61,15 @@ int ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess,
  */
 int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activation_id,
                       struct ent_entitlement *out);
+
+/*
+ * Writes a change of an entitlement inside the open write transaction: after (before as read,
+ * then changed) is stored, both are completed for the answer and the audit with
+ * ent_grants_finish(), and event ("entitlement.updated", "entitlement.revoked") is recorded
+ * with them, under after's account. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
+                      struct ent_entitlement *after, const char *event);
 
 /*
  * Resolves an account reference (id or key) on the context's session, for a request field:

@@ -336,15 +336,7 @@ extend_entitlement(struct ent_ctx *ctx, const struct ent_lease *l)
     after.end_ms = l->valid_until_ms;
     after.permanent = false;
     after.updated_ms = ctx->now_ms;
-    rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_events_record(ctx, "entitlement.updated", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
-    return rc;
+    return ent_grants_update(ctx, &before, &after, "entitlement.updated");
 }
 
 /*
