@@ -68,16 +68,7 @@ ent_api_activations_activate(struct ent_request *req)
 void
 ent_api_activations_list(struct ent_request *req)
 {
-    struct ent_error err;
-    ent_error_clear(&err);
-    struct ent_list_query q;
-    struct ent_list list;
-    if (ent_paging_parse(req, &q, &err) == ENT_OK)
-        ent_activations_list(req->ctx, &q, &list, &err);
-    if (err.code != ENT_OK)
-        ent_http_reply_error(req, &err);
-    else
-        ent_paging_reply(req, &q, &list, sizeof(struct ent_activation), encode_item);
+    ent_paging_serve(req, ent_activations_list, sizeof(struct ent_activation), encode_item);
 }
 
 void

@@ -176,6 +176,23 @@ reply_written(struct ent_request *req, yajl_gen g)
     yajl_gen_free(g);
 }
 
+/* Answers 200 with the answer of one account: {"account", "entitlements", "evaluated_at"}. */
+static void
+reply_account(struct ent_request *req, const struct ent_eval_answer *ans, bool explain)
+{
+    yajl_gen g = new_writer();
+    if (!g) {
+        ent_http_reply_code(req, ENT_ENOMEM, NULL);
+        return;
+    }
+    yajl_gen_map_open(g);
+    write_account_answers(g, ans, explain);
+    key(g, "evaluated_at");
+    time_or_null(g, ans->evaluated_at_ms);
+    yajl_gen_map_close(g);
+    reply_written(req, g);
+}
+
 /* Reads the "features" array of names. OUT names in the context's arena. */
 static void
 read_features(struct ent_jreader *r, const char ***names, size_t *n)
@@ -225,17 +242,7 @@ ent_api_evaluate_run(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    yajl_gen g = new_writer();
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
-    yajl_gen_map_open(g);
-    write_account_answers(g, &ans, explain);
-    key(g, "evaluated_at");
-    time_or_null(g, ans.evaluated_at_ms);
-    yajl_gen_map_close(g);
-    reply_written(req, g);
+    reply_account(req, &ans, explain);
 }
 
 void
@@ -317,15 +324,5 @@ ent_api_evaluate_account(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    yajl_gen g = new_writer();
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
-    yajl_gen_map_open(g);
-    write_account_answers(g, &ans, false);
-    key(g, "evaluated_at");
-    time_or_null(g, ans.evaluated_at_ms);
-    yajl_gen_map_close(g);
-    reply_written(req, g);
+    reply_account(req, &ans, false);
 }

@@ -26,14 +26,5 @@ encode_event(const void *item)
 void
 ent_api_events_list(struct ent_request *req)
 {
-    struct ent_error err;
-    ent_error_clear(&err);
-    struct ent_list_query q;
-    struct ent_list list;
-    if (ent_paging_parse(req, &q, &err) == ENT_OK)
-        ent_events_list(req->ctx, &q, &list, &err);
-    if (err.code != ENT_OK)
-        ent_http_reply_error(req, &err);
-    else
-        ent_paging_reply(req, &q, &list, sizeof(struct ent_event), encode_event);
+    ent_paging_serve(req, ent_events_list, sizeof(struct ent_event), encode_event);
 }

@@ -161,16 +161,7 @@ ent_api_features_create(struct ent_request *req)
 void
 ent_api_features_list(struct ent_request *req)
 {
-    struct ent_error err;
-    ent_error_clear(&err);
-    struct ent_list_query q;
-    struct ent_list list;
-    if (ent_paging_parse(req, &q, &err) == ENT_OK)
-        ent_features_list(req->ctx, &q, &list, &err);
-    if (err.code != ENT_OK)
-        ent_http_reply_error(req, &err);
-    else
-        ent_paging_reply(req, &q, &list, sizeof(struct ent_feature), encode_item);
+    ent_paging_serve(req, ent_features_list, sizeof(struct ent_feature), encode_item);
 }
 
 void

@@ -109,16 +109,31 @@ member(struct ent_jreader *r, const char *name, unsigned flags)
     return v;
 }
 
+/* The bit of a JSON type in a mask of types. */
+#define TYPE(t) (1u << (unsigned)(t))
+
+/*
+ * The member name when it is there, not null (see member) and of one of types (a mask of
+ * TYPE()s); else NULL, with "<must>" recorded for the member when it has another type.
+ */
+static json_t *
+typed_member(struct ent_jreader *r, const char *name, unsigned flags, unsigned types,
+             const char *must)
+{
+    json_t *v = member(r, name, flags);
+    if (v && !(types & TYPE(json_typeof(v)))) {
+        ent_json_error(r, name, must);
+        return NULL;
+    }
+    return v;
+}
+
 bool
 ent_json_string(struct ent_jreader *r, const char *name, unsigned flags, const char **out)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v = typed_member(r, name, flags, TYPE(JSON_STRING), "must be a string");
     if (!v)
         return false;
-    if (!json_is_string(v)) {
-        ent_json_error(r, name, "must be a string");
-        return false;
-    }
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v)) {
         ent_json_error(r, name, "may not contain NUL characters");
@@ -131,13 +146,10 @@ ent_json_string(struct ent_jreader *r, const char *name, unsigned flags, const c
 bool
 ent_json_bool(struct ent_jreader *r, const char *name, unsigned flags, bool *out)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v =
+        typed_member(r, name, flags, TYPE(JSON_TRUE) | TYPE(JSON_FALSE), "must be true or false");
     if (!v)
         return false;
-    if (!json_is_boolean(v)) {
-        ent_json_error(r, name, "must be true or false");
-        return false;
-    }
     *out = json_is_true(v);
     return true;
 }
@@ -146,13 +158,9 @@ bool
 ent_json_int(struct ent_jreader *r, const char *name, unsigned flags, int64_t min, int64_t max,
              int64_t *out)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v = typed_member(r, name, flags, TYPE(JSON_INTEGER), "must be a whole number");
     if (!v)
         return false;
-    if (!json_is_integer(v)) {
-        ent_json_error(r, name, "must be a whole number");
-        return false;
-    }
     json_int_t n = json_integer_value(v);
     if (n < min || n > max) {
         char msg[96];
@@ -185,13 +193,9 @@ ent_json_enum(struct ent_jreader *r, const char *name, unsigned flags, int (*par
 bool
 ent_json_object_text(struct ent_jreader *r, const char *name, unsigned flags, const char **out)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v = typed_member(r, name, flags, TYPE(JSON_OBJECT), "must be an object");
     if (!v)
         return false;
-    if (!json_is_object(v)) {
-        ent_json_error(r, name, "must be an object");
-        return false;
-    }
     char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) {
         ent_error_set(r->err, ENT_ENOMEM, "%s", "");
@@ -205,13 +209,9 @@ ent_json_object_text(struct ent_jreader *r, const char *name, unsigned flags, co
 bool
 ent_json_array(struct ent_jreader *r, const char *name, unsigned flags, size_t max, json_t **arr)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v = typed_member(r, name, flags, TYPE(JSON_ARRAY), "must be an array");
     if (!v)
         return false;
-    if (!json_is_array(v)) {
-        ent_json_error(r, name, "must be an array");
-        return false;
-    }
     if (json_array_size(v) > max) {
         char msg[64];
         snprintf(msg, sizeof(msg), "has more than %zu elements", max);
@@ -225,13 +225,9 @@ ent_json_array(struct ent_jreader *r, const char *name, unsigned flags, size_t m
 bool
 ent_json_object(struct ent_jreader *r, const char *name, unsigned flags, json_t **sub)
 {
-    json_t *v = member(r, name, flags);
+    json_t *v = typed_member(r, name, flags, TYPE(JSON_OBJECT), "must be an object");
     if (!v)
         return false;
-    if (!json_is_object(v)) {
-        ent_json_error(r, name, "must be an object");
-        return false;
-    }
     *sub = v;
     return true;
 }

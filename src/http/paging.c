@@ -142,3 +142,19 @@ ent_paging_reply(struct ent_request *req, const struct ent_list_query *q,
                         q->offset > 0 ? page_url(req, q, prev > 0 ? prev : 0) : json_null());
     ent_http_reply_json(req, 200, env);
 }
+
+void
+ent_paging_serve(struct ent_request *req, ent_paging_list_fn list, size_t item_size,
+                 json_t *(*encode)(const void *item))
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_list_query q;
+    struct ent_list page;
+    if (ent_paging_parse(req, &q, &err) == ENT_OK)
+        list(req->ctx, &q, &page, &err);
+    if (err.code != ENT_OK)
+        ent_http_reply_error(req, &err);
+    else
+        ent_paging_reply(req, &q, &page, item_size, encode);
+}

@@ -35,4 +35,16 @@ void ent_paging_reply(struct ent_request *req, const struct ent_list_query *q,
                       const struct ent_list *list, size_t item_size,
                       json_t *(*encode)(const void *item));
 
+/* A list of the library (ent_<resource>_list in entitled.h). */
+typedef int (*ent_paging_list_fn)(struct ent_ctx *ctx, const struct ent_list_query *q,
+                                  struct ent_list *list, struct ent_error *err);
+
+/*
+ * Serves a list route, the same for every resource: reads the query (ent_paging_parse), calls
+ * list, and answers the page (ent_paging_reply, items of item_size bytes turned into JSON by
+ * encode) or the problem.
+ */
+void ent_paging_serve(struct ent_request *req, ent_paging_list_fn list, size_t item_size,
+                      json_t *(*encode)(const void *item));
+
 #endif /* ENT_HTTP_PAGING_H */

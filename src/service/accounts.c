@@ -7,19 +7,19 @@
  * account revokes the API keys bound to it in the same transaction. No SQL and no JSON here.
  *
  * Invariant: every check that reads the store (the parent, its ancestors, child accounts) runs
- * inside the change's write transaction; every failure after ent_ctx_write_begin() leaves
- * through ent_ctx_write_fail(), which rolls back.
+ * inside the change's write transaction; every failure after ent_writes_begin() leaves
+ * through ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/str.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/keys.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define ACCOUNT_KEY_MAX 128
@@ -34,7 +34,6 @@ static int check_ancestors(struct ent_ctx *ctx, const struct ent_account *a,
                            const struct ent_account *parent, struct ent_error *err);
 static int resolve_parent(struct ent_ctx *ctx, struct ent_account *a, bool check_cycle,
                           struct ent_error *err);
-static bool names_account(const struct ent_account *a, const char *id_or_key);
 static void apply_patch(struct ent_account *a, const struct ent_account *patch);
 static int revoke_keys(struct ent_ctx *ctx, const char *account_id, char (**ids)[37], size_t *n);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
@@ -57,9 +56,7 @@ load_account(struct ent_ctx *ctx, const char *id_or_key, struct ent_account *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "account", id_or_key, err);
 }
 
 /*
@@ -174,15 +171,6 @@ resolve_parent(struct ent_ctx *ctx, struct ent_account *a, bool check_cycle, str
     return a->parent ? ENT_OK : ENT_ENOMEM;
 }
 
-/* True when id_or_key is a's id or a's key. */
-static bool
-names_account(const struct ent_account *a, const char *id_or_key)
-{
-    if (!id_or_key || !id_or_key[0])
-        return false;
-    return strcmp(a->id, id_or_key) == 0 || (a->key && strcmp(a->key, id_or_key) == 0);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Create, read, change, delete                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -215,7 +203,7 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     a.created_ms = a.updated_ms = ctx->now_ms;
     a.set = 0;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = resolve_parent(ctx, &a, false, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -227,9 +215,9 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "account.created", a.id, a.id, ENT_KIND_ACCOUNT, NULL, &a);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ACCOUNT, &a);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -262,13 +250,10 @@ ent_accounts_get(struct ent_ctx *ctx, const char *id_or_key, struct ent_account 
         return (rc < 0 && err->code != rc) ? ent_ctx_store_error(rc, err) : rc;
     }
     struct ent_account own;
-    rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = sess->ops->account_get(sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && !names_account(&own, id_or_key))
-        rc = ENT_ENOTFOUND;
+    rc = ent_ctx_own_account(ctx, id_or_key ? id_or_key : "", &own);
+    rc = ent_ctx_found(ctx, rc, NULL, "account", id_or_key, err);
     if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", id_or_key ? id_or_key : "");
+        return rc;
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
     *out = own;
@@ -308,12 +293,12 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_account before, a;
     if (rc == ENT_OK)
         rc = load_account(ctx, id_or_key, &before, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     a = before;
     apply_patch(&a, patch);
     check_fields(&a, err);
@@ -328,9 +313,9 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "account.updated", a.id, a.id, ENT_KIND_ACCOUNT, &before, &a);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACCOUNT, &a);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACCOUNT, &a);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = a;
     return ENT_OK;
 }
@@ -376,7 +361,7 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_account a;
     if (rc == ENT_OK)
         rc = load_account(ctx, id_or_key, &a, err);
@@ -408,12 +393,11 @@ ent_accounts_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     for (size_t i = 0; rc == ENT_OK && i < n_revoked; i++)
         rc = ent_ctx_touch_key(ctx, revoked[i]);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_ACCOUNT, NULL);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     for (size_t i = 0; i < n_revoked; i++)
         ent_keys_cache_drop(ctx->app, revoked[i]);
-    ent_cache_drop(ctx->app, a.id);
     return ENT_OK;
 }
 
@@ -464,15 +448,5 @@ ent_accounts_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct en
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    if (ctx->principal.scope != ENT_SCOPE_ACCOUNT) {
-        int rc = ent_ctx_require_reader(ctx, err);
-        if (rc < 0)
-            return rc;
-        return ent_lists_run(ctx, &account_list, q, NULL, list, err);
-    }
-    struct ent_store_query own = {.n_filters = 1};
-    own.filters[0].field = "id";
-    own.filters[0].op = ENT_STORE_EQ;
-    own.filters[0].value = ctx->principal.account_id;
-    return ent_lists_run(ctx, &account_list, q, &own, list, err);
+    return ent_lists_run_scoped(ctx, &account_list, q, "id", NULL, list, err);
 }

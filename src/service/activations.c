@@ -19,7 +19,7 @@
  *    later-timed one had already found dead and given away.
  *  - Status and expiry are derived, never stored: at the context's time for reads, at the seat
  *    time for writes.
- *  - Every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
+ *  - Every failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls
  *    back; after a commit the account's snapshot is dropped, so evaluation sees the seats.
  */
 #include <stdio.h>
@@ -32,6 +32,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define FINGERPRINT_MAX 256
@@ -83,8 +84,6 @@ static int beat(struct ent_ctx *ctx, const struct seat_scope *sc, struct ent_act
                 struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_feature_ref(struct ent_ctx *ctx, const char *value, const char **id);
-static int resolve_entitlement_ref(struct ent_ctx *ctx, const char *value, const char **id);
 static int status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -184,14 +183,8 @@ resolve_account(struct ent_ctx *ctx, const char *ref, char *account_id, struct e
     if (ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_grants_resolve_account(ctx, ref, "account", account_id, err);
     struct ent_account own;
-    int rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && ref && strcmp(own.id, ref) != 0 && (!own.key || strcmp(own.key, ref) != 0))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'",
-                             ref ? ref : ctx->principal.account_id);
+    int rc = ent_ctx_own_account(ctx, ref, &own);
+    rc = ent_ctx_found(ctx, rc, NULL, "account", ref ? ref : ctx->principal.account_id, err);
     if (rc == ENT_OK)
         memcpy(account_id, own.id, 37);
     return rc;
@@ -298,12 +291,7 @@ resolve_entitlement_scope(struct ent_ctx *ctx, const char *activation_id, struct
 {
     struct ent_entitlement e;
     int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, activation_id, &e);
-    if (rc == ENT_OK && ctx->principal.scope == ENT_SCOPE_ACCOUNT &&
-        !ent_grants_is_own(ctx, e.account_id))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no entitlement with activation id '%s'",
-                             activation_id);
+    rc = ent_ctx_found(ctx, rc, e.account_id, "entitlement with activation id", activation_id, err);
     if (rc < 0)
         return rc;
     enum ent_entitlement_status status = ent_grants_status_at(&e, ctx->now_ms);
@@ -337,9 +325,7 @@ resolve_scope(struct ent_ctx *ctx, const struct ent_activation_input *in, struct
     if (rc < 0 || ent_fields_failed(err))
         return rc;
     rc = feature_limit(ctx, sc->account_id, sc->feature_id, &sc->limit);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", sc->account_id);
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "account", sc->account_id, err);
 }
 
 /*
@@ -475,7 +461,7 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_activation act;
     bool made = false;
     if (rc == ENT_OK)
@@ -483,10 +469,9 @@ ent_activations_activate(struct ent_ctx *ctx, const struct ent_activation_input 
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, made ? 201 : 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = act;
     if (created)
         *created = made;
@@ -514,11 +499,7 @@ load_activation(struct ent_ctx *ctx, const char *id, struct ent_activation *out,
     rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = sess->ops->activation_get(sess, &ctx->arena, id, out);
-    if (rc == ENT_OK && ctx->principal.scope == ENT_SCOPE_ACCOUNT &&
-        !ent_grants_is_own(ctx, out->account_id))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no activation '%s'", id ? id : "");
+    rc = ent_ctx_found(ctx, rc, out->account_id, "activation", id, err);
     if (rc == ENT_OK)
         derive(out, ctx->now_ms);
     return rc;
@@ -536,8 +517,7 @@ ent_activations_get(struct ent_ctx *ctx, const char *id, struct ent_activation *
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     struct ent_activation act;
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &act, err);
@@ -563,12 +543,12 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     ent_error_clear(err);
     if (ctx->principal.scope != ENT_SCOPE_ADMIN && ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_error_set(err, ENT_EFORBIDDEN, "this key may not deactivate");
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     struct ent_activation before, act;
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &before, err);
     if (rc == ENT_OK && before.status == ENT_ACTIVATION_DEACTIVATED) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         *out = before;
         return ENT_OK;
     }
@@ -585,10 +565,9 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = act;
     return ENT_OK;
 }
@@ -681,7 +660,7 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     if (rc == ENT_OK)
         rc = scope_of(ctx, &act, &sc);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_begin(ctx);
+        rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &act, err);
     if (rc == ENT_OK)
@@ -689,10 +668,9 @@ ent_activations_heartbeat(struct ent_ctx *ctx, const char *id, struct ent_activa
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ACTIVATION, &act);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, act.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = act;
     return ENT_OK;
 }
@@ -711,39 +689,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc;
 }
 
-/* Resolves a feature reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_feature_ref(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_feature f;
-    if (rc == ENT_OK)
-        rc = sess->ops->feature_get(sess, &ctx->arena, value, &f);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, f.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
-/*
- * Resolves an entitlement reference (id or activation id) to its id.
- * Errors: ENT_ENOTFOUND, ENT_ESTORE.
- */
-static int
-resolve_entitlement_ref(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_entitlement e;
-    if (rc == ENT_OK)
-        rc = sess->ops->entitlement_get(sess, &ctx->arena, value, &e);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, e.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /*
  * Turns a ?status= value into store filters at the context's time: active ones are not
  * deactivated and alive; expired ones are not deactivated, floating and dead; deactivated ones
@@ -756,22 +701,22 @@ status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *fo
     if (!status)
         return ENT_EINVAL;
     if (status == ENT_ACTIVATION_DEACTIVATED)
-        return ent_grants_add_filter(forced, "deactivated", ENT_STORE_GT, "0");
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+        return ent_lists_add_filter(forced, "deactivated", ENT_STORE_GT, "0");
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
-    int rc = ent_grants_add_filter(forced, "deactivated", ENT_STORE_EQ, NULL);
+    int rc = ent_lists_add_filter(forced, "deactivated", ENT_STORE_EQ, NULL);
     if (rc == ENT_OK)
-        rc = ent_grants_add_filter(forced,
-                                   status == ENT_ACTIVATION_ACTIVE ? "alive_until" : "dead_before",
-                                   ENT_STORE_EQ, now);
+        rc = ent_lists_add_filter(forced,
+                                  status == ENT_ACTIVATION_ACTIVE ? "alive_until" : "dead_before",
+                                  ENT_STORE_EQ, now);
     return rc;
 }
 
 static const struct ent_list_filter activation_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "feature", .op = ENT_STORE_EQ, .resolve = resolve_feature_ref},
-    {.name = "entitlement", .op = ENT_STORE_EQ, .resolve = resolve_entitlement_ref},
+    {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
+    {.name = "entitlement", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_entitlement},
     {.name = NULL},
 };
 
@@ -799,21 +744,5 @@ ent_activations_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
-    if (rc < 0)
-        return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filter(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
-    return ent_lists_run(ctx, &activation_list, &rest, &forced, list, err);
+    return ent_lists_run_scoped(ctx, &activation_list, q, "account", status_filter, list, err);
 }

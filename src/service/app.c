@@ -14,7 +14,7 @@
 #include "core/alloc.h"
 #include "service/cache.h"
 #include "service/ctx.h"
-#include "service/idempotency.h"
+#include "service/inflight.h"
 #include "service/keyfile.h"
 #include "service/keys.h"
 #include "service/usage.h"
@@ -77,7 +77,7 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     if (!app)
         return ENT_ENOMEM;
     app->keys = ent_keys_cache_new();
-    app->inflight = ent_idempotency_inflight_new();
+    app->inflight = ent_inflight_new();
     app->cache = ent_cache_new(cfg->cache_accounts);
     int rc = (app->keys && app->inflight && app->cache) ? ENT_OK : ENT_ENOMEM;
     if (rc == ENT_OK)
@@ -111,7 +111,7 @@ ent_app_close(struct ent_app *app)
     ent_usage_committer_free(app->usage_committer); /* answers what waits: it needs the store */
     ent_store_close(app->store);
     ent_keys_cache_free(app->keys);
-    ent_idempotency_inflight_free(app->inflight);
+    ent_inflight_free(app->inflight);
     ent_cache_free(app->cache);
     sodium_memzero(app->hash_key, sizeof(app->hash_key));
     ent_free(app);

@@ -8,10 +8,12 @@
  *    write is acknowledged, bounded by an LRU.
  * A warm evaluation takes both from memory and runs no SQL.
  *
- * Rule for writers: after committing a change that touches an account's grants, call
- * ent_cache_drop(app, account_id) before answering; after committing a usage event, call
- * ent_cache_usage_recorded() (the snapshot stays, with its counter brought up to date); after
- * committing a change to features or products, call ent_cache_catalog_changed(app).
+ * Rule for writers: inside a change that touches an account's grants, call
+ * ent_ctx_touch_account(), and inside a change to features or products
+ * ent_ctx_touch_catalog(): ent_writes_commit() then drops the account's snapshot
+ * (ent_cache_drop) or the catalog (ent_cache_catalog_changed) once the change has committed,
+ * before it is answered. After committing a usage event, call ent_cache_usage_recorded() (the
+ * snapshot stays, with its counter brought up to date).
  */
 #ifndef ENT_SERVICE_CACHE_H
 #define ENT_SERVICE_CACHE_H

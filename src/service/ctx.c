@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ctx.c: request contexts and the write-transaction helpers (see ctx.h). No SQL here; the
- * store does that.
+ * ctx.c: request contexts (see ctx.h): their life, arena, session, ids, scope checks and the
+ * announcements of what an open write touches. The write transaction's turning points, where
+ * idempotent answers are recorded and caches dropped, are writes.c's: this file includes no
+ * module that includes it. No SQL here; the store does that.
  */
 #include "service/ctx.h"
 
@@ -12,8 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/uuid.h"
-#include "service/cache.h"
-#include "service/idempotency.h"
+#include "service/inflight.h"
 
 int
 ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
@@ -31,7 +32,8 @@ ent_ctx_new(struct ent_app *app, int64_t now_ms, struct ent_ctx **out)
 void
 ent_ctx_release(struct ent_ctx *ctx)
 {
-    ent_idempotency_end(ctx);
+    ent_ctx_end_idempotency(ctx);
+    ctx->touched = NULL; /* a write still open is rolled back below: nothing to drop */
     if (ctx->sess) {
         if (ctx->in_write)
             ctx->sess->ops->rollback(ctx->sess);
@@ -49,6 +51,25 @@ ent_ctx_free(struct ent_ctx *ctx)
     ent_ctx_release(ctx);
     ent_arena_cleanup(&ctx->arena);
     ent_free(ctx);
+}
+
+void
+ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms)
+{
+    ent_ctx_end_idempotency(ctx);
+    ctx->touched = NULL; /* in the arena */
+    ent_arena_cleanup(&ctx->arena);
+    ent_arena_init(&ctx->arena, 0);
+    ctx->now_ms = now_ms;
+}
+
+void
+ent_ctx_end_idempotency(struct ent_ctx *ctx)
+{
+    if (ctx->idem_marked)
+        ent_inflight_unmark(ctx->app->inflight, ctx->principal.key_id, ctx->idem_key);
+    ctx->idem_marked = false;
+    ctx->idem_bound = false;
 }
 
 void *
@@ -99,59 +120,6 @@ ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess)
     return ENT_OK;
 }
 
-int
-ent_ctx_write_begin(struct ent_ctx *ctx)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    if (rc < 0)
-        return rc;
-    if (ctx->batch.on && ctx->batch.open) { /* nested in the batch's transaction */
-        ctx->in_write = true;
-        return ENT_OK;
-    }
-    rc = sess->ops->begin(sess, true);
-    if (rc < 0)
-        return rc;
-    ctx->in_write = true;
-    ctx->batch.open = ctx->batch.on;
-    return ENT_OK;
-}
-
-int
-ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object)
-{
-    struct ent_store_session *sess = ctx->sess;
-    int rc = ENT_OK;
-    if (ctx->batch.on)
-        return ent_batch_held(ctx);
-    if (ctx->idem_bound)
-        rc = ent_idempotency_record(ctx, status, kind, object);
-    /* The other daemons drop their cached catalog when this commits (and only then). */
-    if (rc == ENT_OK && ctx->catalog_touched)
-        rc = sess->ops->announce(sess, ENT_STORE_CHANGE_CATALOG, NULL);
-    if (rc == ENT_OK)
-        rc = sess->ops->commit(sess);
-    else
-        sess->ops->rollback(sess);
-    ctx->in_write = false;
-    /* Before the change is acknowledged, evaluation must stop using the old catalog. */
-    if (rc == ENT_OK && ctx->catalog_touched)
-        ent_cache_catalog_changed(ctx->app);
-    ctx->catalog_touched = false;
-    return rc;
-}
-
-int
-ent_ctx_write_fail(struct ent_ctx *ctx, int rc, struct ent_error *err)
-{
-    ent_ctx_write_abort(ctx);
-    if (err->code == rc)
-        return rc;
-    ent_error_clear(err);
-    return ent_ctx_store_error(rc, err);
-}
-
 void
 ent_ctx_touch_catalog(struct ent_ctx *ctx)
 {
@@ -161,7 +129,20 @@ ent_ctx_touch_catalog(struct ent_ctx *ctx)
 int
 ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id)
 {
-    if (ctx->batch.on || !ctx->sess || !account_id || !account_id[0])
+    if (!account_id)
+        return ENT_OK;
+    bool known = false;
+    for (const struct ent_touched_account *t = ctx->touched; t && !known; t = t->next)
+        known = strcmp(t->id, account_id) == 0;
+    if (!known) {
+        struct ent_touched_account *t = ent_arena_alloc(&ctx->arena, sizeof(*t));
+        if (!t)
+            return ENT_ENOMEM;
+        snprintf(t->id, sizeof(t->id), "%s", account_id);
+        t->next = ctx->touched;
+        ctx->touched = t;
+    }
+    if (ctx->batch.on || !ctx->sess || !account_id[0])
         return ENT_OK;
     return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_ACCOUNT, account_id);
 }
@@ -202,17 +183,6 @@ ent_ctx_touch_key(struct ent_ctx *ctx, const char *key_id)
     return ctx->sess->ops->announce(ctx->sess, ENT_STORE_CHANGE_KEY, key_id);
 }
 
-void
-ent_ctx_write_abort(struct ent_ctx *ctx)
-{
-    if (ctx->sess && (ctx->in_write || ctx->batch.open))
-        ctx->sess->ops->rollback(ctx->sess);
-    if (ctx->batch.open)
-        ent_batch_lost(ctx);
-    ctx->in_write = false;
-    ctx->catalog_touched = false;
-}
-
 int
 ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err)
 {
@@ -227,6 +197,14 @@ ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err)
     if (ctx->principal.scope == ENT_SCOPE_ADMIN || ctx->principal.scope == ENT_SCOPE_READ)
         return ENT_OK;
     return ent_error_set(err, ENT_EFORBIDDEN, "this key may not read this resource");
+}
+
+int
+ent_ctx_require_owner_or_reader(struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        return ENT_OK;
+    return ent_ctx_require_reader(ctx, err);
 }
 
 /*
@@ -258,6 +236,35 @@ ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
         return ENT_OK;
     size_t len;
     return ctx->encode(ctx, kind, object, text, &len);
+}
+
+int
+ent_ctx_found(struct ent_ctx *ctx, int rc, const char *account_id, const char *what,
+              const char *ref, struct ent_error *err)
+{
+    const struct ent_principal *p = &ctx->principal;
+    if (rc == ENT_OK && account_id && p->scope == ENT_SCOPE_ACCOUNT &&
+        !(p->account_id[0] && strcmp(p->account_id, account_id) == 0))
+        rc = ENT_ENOTFOUND;
+    if (rc == ENT_ENOTFOUND)
+        return ent_error_set(err, ENT_ENOTFOUND, "no %s '%s'", what, ref ? ref : "");
+    return rc;
+}
+
+int
+ent_ctx_own_account(struct ent_ctx *ctx, const char *ref, struct ent_account *own)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    if (!ctx->principal.account_id[0])
+        return ENT_ENOTFOUND;
+    rc = sess->ops->account_get(sess, &ctx->arena, ctx->principal.account_id, own);
+    if (rc == ENT_OK && ref && strcmp(own->id, ref) != 0 &&
+        !(own->key && strcmp(own->key, ref) == 0))
+        rc = ENT_ENOTFOUND;
+    return rc;
 }
 
 int

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ctx.h: the application (struct ent_app) and the request context (struct ent_ctx) as the
- * service modules see them, and the write-transaction helpers every change goes through:
- * begin, then the change and its audit event, then commit with the idempotent answer recorded
- * in the same transaction.
+ * service modules see them: the context's arena, time, principal and store session, ids, the
+ * encoder, the scope checks, and what the open write has touched (announced to the other
+ * daemons sharing the store).
+ *
+ * The context is the lowest layer of the service: it includes nothing of service/ but the
+ * in-flight set (inflight.h), and the concepts that use it (cache, idempotency, the write
+ * transaction in writes.h, batch mode in imports.c) include it, never the other way round. Its
+ * fields are the state those concepts keep per request; each names the module that drives it.
  */
 #ifndef ENT_SERVICE_CTX_H
 #define ENT_SERVICE_CTX_H
@@ -35,6 +40,12 @@ struct ent_app {
     atomic_uint_fast64_t id_clock; /* (ms << 12 | counter) of the last id made */
 };
 
+/* An account the open write changes (ent_ctx_touch_account), in the context's arena. */
+struct ent_touched_account {
+    struct ent_touched_account *next;
+    char id[37];
+};
+
 struct ent_ctx {
     struct ent_app *app;
     struct ent_arena arena;
@@ -42,15 +53,17 @@ struct ent_ctx {
     struct ent_principal principal;
     ent_encode_fn encode;
     struct ent_store_session *sess; /* acquired on first use, released by ent_ctx_free */
-    bool in_write;                  /* a write transaction is open */
-    /* The Idempotency-Key the next write answers under (ent_idempotency_begin). */
+    bool in_write;                  /* a write transaction is open (writes.c) */
+    /* The Idempotency-Key the next write answers under (idempotency.c). */
     const char *idem_key;
     const char *idem_route;
     char idem_hash[65];
     bool idem_bound;
     bool idem_marked;     /* in the application's in-flight set */
     bool catalog_touched; /* the open write changes features or products */
-    /* Batch mode (service/imports.c): changes share one transaction, committed in batches. */
+    /* The accounts the open write changes: their snapshots go once it commits (writes.c). */
+    struct ent_touched_account *touched;
+    /* Batch mode (imports.c, writes.c): changes share one transaction, committed in batches. */
     struct {
         bool on;          /* ent_ctx_batch_begin() was called */
         bool open;        /* the shared store transaction is open */
@@ -63,25 +76,19 @@ struct ent_ctx {
 /* The context's store session, acquired on first use. Errors: ENT_ESTORE, ENT_ENOMEM. */
 int ent_ctx_session(struct ent_ctx *ctx, struct ent_store_session **sess);
 
-/* Opens the write transaction of a change. Errors: ENT_EBUSY, ENT_ESTORE. */
-int ent_ctx_write_begin(struct ent_ctx *ctx);
-
 /*
- * Commits the change. When the request is bound to an Idempotency-Key, the answer (status and
- * the encoded object) is recorded first, in the same transaction. On failure the transaction
- * is rolled back. Errors: ENT_ECONFLICT (the same key was recorded meanwhile), ENT_ESTORE.
+ * Marks the open write as a catalog change: its commit (ent_writes_commit) makes the cached
+ * catalog stale.
  */
-int ent_ctx_write_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
-
-/* Marks the open write as a catalog change: its commit makes the cached catalog stale. */
 void ent_ctx_touch_catalog(struct ent_ctx *ctx);
 
 /*
- * Inside the open write, announces to the other daemons sharing the store that the data of
- * account_id changes (store op announce: delivered at commit, so each drops its snapshot of the
- * account). Every write that drops a snapshot after its commit calls this before. In batch mode
- * does nothing: the batch's commit announces that everything changed.
- * Errors: ENT_EBUSY, ENT_ESTORE.
+ * Inside the open write, marks the data of account_id as changed: the other daemons sharing the
+ * store are told (store op announce: delivered at commit, so each drops its snapshot of the
+ * account), and this daemon drops its snapshot when the write commits, before the change is
+ * answered (ent_writes_commit). Every write that changes what an account's snapshot holds calls
+ * this, once per account. In batch mode nothing is announced: the batch's commit announces that
+ * everything changed. Errors: ENT_ENOMEM, ENT_EBUSY, ENT_ESTORE.
  */
 int ent_ctx_touch_account(struct ent_ctx *ctx, const char *account_id);
 
@@ -109,23 +116,11 @@ bool ent_ctx_parse_usage(const char *text, char *account_id, char *feature_id,
 int ent_ctx_touch_key(struct ent_ctx *ctx, const char *key_id);
 
 /*
- * Ends a failed change: rolls back the open write (if any) and returns rc, recorded in err. A
- * code the checks recorded already (field errors, a conflict, a missing object with its
- * message) stands; any other code is a store failure and replaces what err held, so that an
- * internal error carries no field details. err must not be NULL.
+ * Ends the context's Idempotency-Key binding (idempotency.c): drops its mark from the
+ * application's in-flight set, and the next write answers under no key. Safe to call always;
+ * ent_ctx_release() and ent_ctx_reset() call it.
  */
-int ent_ctx_write_fail(struct ent_ctx *ctx, int rc, struct ent_error *err);
-
-/* Rolls back the open write transaction, if any. */
-void ent_ctx_write_abort(struct ent_ctx *ctx);
-
-/*
- * Batch mode hooks (service/imports.c). ent_batch_held: a change of a batch succeeded; it is
- * held in the shared transaction until ent_ctx_batch_commit(). ent_batch_lost: a change of a
- * batch failed after the shared transaction was rolled back.
- */
-int ent_batch_held(struct ent_ctx *ctx);
-void ent_batch_lost(struct ent_ctx *ctx);
+void ent_ctx_end_idempotency(struct ent_ctx *ctx);
 
 /* ENT_OK when the principal has scope admin; else ENT_EFORBIDDEN, filled into err. */
 int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);
@@ -133,11 +128,37 @@ int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);
 /* ENT_OK for admin and read keys; ENT_EFORBIDDEN for account keys and none. */
 int ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err);
 
+/*
+ * For reads of what belongs to accounts: ENT_OK for admin and read keys, and for keys bound to an
+ * account, which are shown their own account's objects alone (ent_ctx_found); ENT_EFORBIDDEN,
+ * as ent_ctx_require_reader(), for none.
+ */
+int ent_ctx_require_owner_or_reader(struct ent_ctx *ctx, struct ent_error *err);
+
 /* A new UUIDv7 at the context's time. */
 void ent_ctx_new_id(struct ent_ctx *ctx, char *out);
 
 /* Encodes object with the context's encoder; *text is NULL when there is none. */
 int ent_ctx_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text);
+
+/*
+ * Finishes the read of an object a request names by ref, the way every resource answers: rc is
+ * the store's answer; account_id, the account the object belongs to (NULL: the object belongs
+ * to none, or the caller checks the principal itself). For a key bound to an account, another
+ * account's object is missing too, so the key cannot learn that it exists. A missing object is
+ * recorded in err as "no <what> '<ref>'". Returns rc, or ENT_ENOTFOUND.
+ */
+int ent_ctx_found(struct ent_ctx *ctx, int rc, const char *account_id, const char *what,
+                  const char *ref, struct ent_error *err);
+
+/*
+ * Reads the account a key bound to an account is bound to, as a request named it by ref (NULL:
+ * not named, which is allowed): a ref that names another account, existing or not, answers
+ * ENT_ENOTFOUND as a missing account does, and that account is never looked up. Nothing is
+ * recorded in an error: the caller answers (ent_ctx_found). OUT own.
+ * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_ctx_own_account(struct ent_ctx *ctx, const char *ref, struct ent_account *own);
 
 /* Maps a store failure to err: conflict stays conflict, the rest are internal. */
 int ent_ctx_store_error(int code, struct ent_error *err);

@@ -9,7 +9,7 @@
  * entitlement reads. No SQL and no JSON here.
  *
  * Invariant: every check that reads the store runs inside the change's write transaction;
- * every failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls
+ * every failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls
  * back; the evaluation cache of every account a committed change touched is dropped before
  * the change is answered.
  */
@@ -17,12 +17,12 @@
 #include <string.h>
 
 #include "core/feature.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 static int load_entitlement(struct ent_ctx *ctx, const char *id, struct ent_entitlement *out,
@@ -41,8 +41,6 @@ static int apply_patch(struct ent_ctx *ctx, struct ent_entitlement *e,
                        const struct ent_entitlement *patch, struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_product(struct ent_ctx *ctx, const char *value, const char **id);
-static int resolve_feature(struct ent_ctx *ctx, const char *value, const char **id);
 static bool check_source(const char *value);
 static int status_filters(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
@@ -52,7 +50,9 @@ static int status_filters(struct ent_ctx *ctx, const char *value, struct ent_sto
 
 /*
  * Reads an entitlement by id or activation id on the context's session, which the caller has
- * acquired. OUT out: the entitlement as stored (status not derived yet), in the arena.
+ * acquired. A key bound to an account reads its own account's alone; any other answers
+ * ENT_ENOTFOUND exactly as a missing one does. OUT out: the entitlement as stored (status not
+ * derived yet), in the arena.
  * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
  */
 static int
@@ -62,9 +62,7 @@ load_entitlement(struct ent_ctx *ctx, const char *id, struct ent_entitlement *ou
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no entitlement '%s'", id ? id : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, out->account_id, "entitlement", id, err);
 }
 
 /*
@@ -254,7 +252,7 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     };
     check_amounts(ctx, &e, err);
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ent_grants_resolve_account(ctx, e.account, "account", e.account_id, err);
     if (rc == ENT_OK)
@@ -270,10 +268,9 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, made.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ENTITLEMENT, &made);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, made.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = made;
     return ENT_OK;
 }
@@ -292,8 +289,7 @@ ent_entitlements_get(struct ent_ctx *ctx, const char *id, struct ent_entitlement
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -301,8 +297,6 @@ ent_entitlements_get(struct ent_ctx *ctx, const char *id, struct ent_entitlement
     struct ent_entitlement e;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &e, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, e.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no entitlement '%s'", id ? id : "");
     if (rc == ENT_OK)
         rc = ent_grants_finish(ctx, sess, &e);
     if (rc < 0)
@@ -402,7 +396,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_entitlement stored, before, after;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &stored, err);
@@ -416,7 +410,7 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ent_error_set(err, ENT_ECONFLICT,
                            "this entitlement belongs to a lease; extend the lease instead");
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     before = after = stored;
     rc = apply_patch(ctx, &after, patch, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -424,25 +418,15 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
     after.updated_ms = ctx->now_ms;
     after.set = 0;
     if (rc == ENT_OK)
-        rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_events_record(ctx, "entitlement.updated", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
+        rc = ent_grants_update(ctx, &before, &after, "entitlement.updated");
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, before.account_id);
     if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)
         rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, before.account_id);
-    if (strcmp(before.account_id, after.account_id) != 0)
-        ent_cache_drop(ctx->app, after.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = after;
     return ENT_OK;
 }
@@ -464,34 +448,27 @@ ent_entitlements_revoke(struct ent_ctx *ctx, const char *id, struct ent_entitlem
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_entitlement before, after;
     if (rc == ENT_OK)
         rc = load_entitlement(ctx, id, &before, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     after = before;
     bool revoking = before.status != ENT_ENTITLEMENT_REVOKED;
     if (revoking) {
         after.status = ENT_ENTITLEMENT_REVOKED;
         after.updated_ms = ctx->now_ms;
-        rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
+        rc = ent_grants_update(ctx, &before, &after, "entitlement.revoked");
+    } else {
+        rc = ent_grants_finish(ctx, ctx->sess, &after); /* answered unchanged */
     }
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK && revoking)
-        rc = ent_events_record(ctx, "entitlement.revoked", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
     if (rc == ENT_OK && revoking)
         rc = ent_ctx_touch_account(ctx, after.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ENTITLEMENT, &after);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    if (revoking)
-        ent_cache_drop(ctx->app, after.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = after;
     return ENT_OK;
 }
@@ -511,36 +488,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc < 0 ? rc : ent_grants_finish(ctx, sess, out);
 }
 
-/* Resolves a product reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_product(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_product p;
-    if (rc == ENT_OK)
-        rc = sess->ops->product_get(sess, &ctx->arena, value, &p);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, p.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
-/* Resolves a feature reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_feature(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_feature f;
-    if (rc == ENT_OK)
-        rc = sess->ops->feature_get(sess, &ctx->arena, value, &f);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, f.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /* True when value names a source. */
 static bool
 check_source(const char *value)
@@ -550,8 +497,8 @@ check_source(const char *value)
 
 static const struct ent_list_filter entitlement_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "product", .op = ENT_STORE_EQ, .resolve = resolve_product},
-    {.name = "feature", .op = ENT_STORE_EQ, .resolve = resolve_feature},
+    {.name = "product", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_product},
+    {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
     {.name = "source", .op = ENT_STORE_EQ, .check = check_source},
     {.name = "order", .op = ENT_STORE_EQ, .check = ent_lists_check_uuid},
     {.name = NULL},
@@ -577,21 +524,21 @@ status_filters(struct ent_ctx *ctx, const char *value, struct ent_store_query *f
     enum ent_entitlement_status status = ent_entitlement_status_parse(value);
     if (!status)
         return ENT_EINVAL;
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
     if (status == ENT_ENTITLEMENT_SUSPENDED || status == ENT_ENTITLEMENT_REVOKED)
-        return ent_grants_add_filter(forced, "status", ENT_STORE_EQ,
-                                     ent_entitlement_status_name(status));
-    int rc = ent_grants_add_filter(forced, "status", ENT_STORE_EQ, "active");
+        return ent_lists_add_filter(forced, "status", ENT_STORE_EQ,
+                                    ent_entitlement_status_name(status));
+    int rc = ent_lists_add_filter(forced, "status", ENT_STORE_EQ, "active");
     if (rc == ENT_OK && status == ENT_ENTITLEMENT_ACTIVE) {
-        rc = ent_grants_add_filter(forced, "start", ENT_STORE_LE, now);
+        rc = ent_lists_add_filter(forced, "start", ENT_STORE_LE, now);
         if (rc == ENT_OK)
-            rc = ent_grants_add_filter(forced, "end", ENT_STORE_GT_OR_NULL, now);
+            rc = ent_lists_add_filter(forced, "end", ENT_STORE_GT_OR_NULL, now);
     } else if (rc == ENT_OK && status == ENT_ENTITLEMENT_PENDING) {
-        rc = ent_grants_add_filter(forced, "start", ENT_STORE_GT, now);
+        rc = ent_lists_add_filter(forced, "start", ENT_STORE_GT, now);
     } else if (rc == ENT_OK) {
-        rc = ent_grants_add_filter(forced, "end", ENT_STORE_LE, now);
+        rc = ent_lists_add_filter(forced, "end", ENT_STORE_LE, now);
     }
     return rc;
 }
@@ -612,22 +559,11 @@ ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_query *q, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    struct ent_list_query rest;
+    struct ent_store_query forced;
+    int rc = ent_lists_scope(ctx, q, "account", status_filters, &rest, &forced, err);
     if (rc < 0)
         return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filters(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
     if (rest.n_filters + forced.n_filters > ENT_STORE_MAX_FILTERS)
         ent_error_field(err, "status", "cannot be combined with this many filters");
     /* With a field error recorded, the run still checks paging and the other filters (all

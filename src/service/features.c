@@ -13,6 +13,7 @@
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define UNIT_MAX 64
@@ -82,21 +83,21 @@ ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in, struct en
     f.created_ms = f.updated_ms = ctx->now_ms;
     f.set = 0;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
 
     ent_ctx_touch_catalog(ctx);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_insert(ctx->sess, &f);
     if (rc == ENT_ECONFLICT) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_error_set(err, ENT_ECONFLICT, "a feature with the key '%s' exists", f.key);
     }
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "feature.created", NULL, f.id, ENT_KIND_FEATURE, NULL, &f);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_FEATURE, &f);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_FEATURE, &f);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_ctx_store_error(rc, err);
     }
     *out = f;
@@ -183,17 +184,17 @@ ent_features_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_feature before, f;
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_get(ctx->sess, &ctx->arena, id_or_key, &before);
     if (rc == ENT_ENOTFOUND) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_error_set(err, ENT_ENOTFOUND, "no feature '%s'", id_or_key);
     }
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_ctx_store_error(rc, err);
     }
     f = before;
@@ -213,7 +214,7 @@ ent_features_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK && (patch->set & ENT_FEATURE_F_LEVELS))
         rc = check_products_still_valid(ctx, &f, err);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return err && err->code != ENT_OK ? err->code : ent_ctx_store_error(rc, err);
     }
     f.updated_ms = ctx->now_ms;
@@ -222,9 +223,9 @@ ent_features_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "feature.updated", NULL, f.id, ENT_KIND_FEATURE, &before, &f);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_FEATURE, &f);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_FEATURE, &f);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_ctx_store_error(rc, err);
     }
     *out = f;
@@ -238,7 +239,7 @@ ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_feature f;
     int64_t products = 0;
@@ -247,7 +248,7 @@ ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_product_count(ctx->sess, f.id, &products);
     if (rc == ENT_OK && products > 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_error_set(err, ENT_ECONFLICT,
                              "products or grants use this feature (%lld); archive it instead",
                              (long long)products);
@@ -257,9 +258,9 @@ ent_features_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "feature.deleted", NULL, f.id, ENT_KIND_FEATURE, &f, NULL);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_FEATURE, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_FEATURE, NULL);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         if (rc == ENT_ENOTFOUND)
             return ent_error_set(err, ENT_ENOTFOUND, "no feature '%s'", id_or_key);
         return ent_ctx_store_error(rc, err);
@@ -281,16 +282,9 @@ check_type(const char *value)
     return ent_feature_type_parse(value) != 0;
 }
 
-/* True when value names a status. */
-static bool
-check_status(const char *value)
-{
-    return ent_status_parse(value) != 0;
-}
-
 static const struct ent_list_filter feature_filters[] = {
     {.name = "type", .op = ENT_STORE_EQ, .check = check_type},
-    {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
     {.name = NULL},
 };
 

@@ -164,6 +164,22 @@ ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activ
     return rc;
 }
 
+/* Stores, completes and audits a change of an entitlement (see grants.h). */
+int
+ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
+                  struct ent_entitlement *after, const char *event)
+{
+    int rc = ctx->sess->ops->entitlement_update(ctx->sess, after);
+    if (rc == ENT_OK)
+        rc = ent_grants_finish(ctx, ctx->sess, before);
+    if (rc == ENT_OK)
+        rc = ent_grants_finish(ctx, ctx->sess, after);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, event, after->account_id, after->id, ENT_KIND_ENTITLEMENT,
+                               before, after);
+    return rc;
+}
+
 /*
  * Resolves an account reference of a request field to the account's id (see grants.h).
  * Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
@@ -188,52 +204,4 @@ ent_grants_resolve_account(struct ent_ctx *ctx, const char *ref, const char *fie
     if (rc == ENT_OK)
         memcpy(id, acc.id, 37);
     return rc;
-}
-
-/* True when the principal is an account key bound to account_id (see grants.h). */
-bool
-ent_grants_is_own(const struct ent_ctx *ctx, const char *account_id)
-{
-    return ctx->principal.scope == ENT_SCOPE_ACCOUNT && ctx->principal.account_id[0] &&
-           account_id && strcmp(ctx->principal.account_id, account_id) == 0;
-}
-
-/* ms as decimal text in the arena, or NULL when out of memory (see grants.h). */
-const char *
-ent_grants_ms_text(struct ent_ctx *ctx, int64_t ms)
-{
-    return ent_arena_printf(&ctx->arena, "%lld", (long long)ms);
-}
-
-/*
- * Copies q into rest without the filter called name (see grants.h). The query parser refuses
- * a filter given twice, so there is one value at most; were there more, the last one counts.
- */
-void
-ent_grants_take_filter(const struct ent_list_query *q, const char *name,
-                       struct ent_list_query *rest, const char **value)
-{
-    *rest = *q;
-    rest->n_filters = 0;
-    *value = NULL;
-    for (size_t i = 0; i < q->n_filters; i++) {
-        if (strcmp(q->filters[i].name, name) == 0)
-            *value = q->filters[i].value ? q->filters[i].value : "";
-        else
-            rest->filters[rest->n_filters++] = q->filters[i];
-    }
-}
-
-/* Appends a filter to sq (see grants.h). Errors: ENT_EINVAL when sq is full. */
-int
-ent_grants_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
-                      const char *value)
-{
-    if (sq->n_filters == ENT_STORE_MAX_FILTERS)
-        return ENT_EINVAL;
-    sq->filters[sq->n_filters].field = field;
-    sq->filters[sq->n_filters].op = op;
-    sq->filters[sq->n_filters].value = value;
-    sq->n_filters++;
-    return ENT_OK;
 }

@@ -3,7 +3,7 @@
  * grants.h: what orders.c, entitlements.c and leases.c share about the grants they make: the
  * rules of activation ids (given or generated, unique across line items and entitlements),
  * of start and end dates, the status of an entitlement derived at the request's time, and the
- * one way an entitlement row is written (inserted, read back, audited). Internal to the
+ * one way an entitlement row is written (inserted or changed, read back, audited). Internal to the
  * service layer; no SQL and no JSON here.
  */
 #ifndef ENT_SERVICE_GRANTS_H
@@ -63,28 +63,20 @@ int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_a
                       struct ent_entitlement *out);
 
 /*
+ * Writes a change of an entitlement inside the open write transaction: after (before as read,
+ * then changed) is stored, both are completed for the answer and the audit with
+ * ent_grants_finish(), and event ("entitlement.updated", "entitlement.revoked") is recorded
+ * with them, under after's account. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
+                      struct ent_entitlement *after, const char *event);
+
+/*
  * Resolves an account reference (id or key) on the context's session, for a request field:
  * missing or unknown is a field error on field. OUT id: the account's id (37 bytes), left
  * untouched on a field error. Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
  */
 int ent_grants_resolve_account(struct ent_ctx *ctx, const char *ref, const char *field, char *id,
                                struct ent_error *err);
-
-/* True when the principal is an account key bound to account_id. */
-bool ent_grants_is_own(const struct ent_ctx *ctx, const char *account_id);
-
-/*
- * Copies q into rest without its filter called name (a list filter that is no store column,
- * like a derived status). OUT value: that filter's value, or NULL when q has none.
- */
-void ent_grants_take_filter(const struct ent_list_query *q, const char *name,
-                            struct ent_list_query *rest, const char **value);
-
-/* Appends a filter to sq. Errors: ENT_EINVAL when sq holds ENT_STORE_MAX_FILTERS already. */
-int ent_grants_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
-                          const char *value);
-
-/* ms as decimal text in the context's arena, for list filters on times; NULL when out of memory. */
-const char *ent_grants_ms_text(struct ent_ctx *ctx, int64_t ms);
 
 #endif /* ENT_SERVICE_GRANTS_H */

@@ -3,103 +3,19 @@
  * idempotency.c: Idempotency-Key handling. A POST with a key is served once: its answer is
  * recorded with the change, in the same transaction, and later requests with the same key and
  * body get that answer again. A key used with another request is refused; a key whose first
- * request is still being served is refused with a conflict.
- *
- * THREAD SAFETY: the in-flight set is a small open list guarded by its own mutex; entries live
- * only while their request is served.
+ * request is still being served is refused with a conflict (the in-flight set, inflight.c).
+ * The write transaction records the answer (ent_idempotency_record, called by writes.c); the
+ * context drops the in-flight mark when it is released (ctx.c).
  */
 #include "service/idempotency.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "core/alloc.h"
 #include "service/ctx.h"
-
-struct inflight_entry {
-    struct inflight_entry *next;
-    char id[]; /* key_id, a NUL, then the Idempotency-Key */
-};
-
-struct ent_inflight {
-    pthread_mutex_t lock;
-    struct inflight_entry *head;
-};
-
-struct ent_inflight *
-ent_idempotency_inflight_new(void)
-{
-    struct ent_inflight *set = ent_calloc(1, sizeof(*set));
-    if (set)
-        pthread_mutex_init(&set->lock, NULL);
-    return set;
-}
-
-void
-ent_idempotency_inflight_free(struct ent_inflight *set)
-{
-    if (!set)
-        return;
-    struct inflight_entry *e = set->head;
-    while (e) {
-        struct inflight_entry *next = e->next;
-        ent_free(e);
-        e = next;
-    }
-    pthread_mutex_destroy(&set->lock);
-    ent_free(set);
-}
-
-/* True when entry e is (key_id, idem_key). */
-static bool
-entry_is(const struct inflight_entry *e, const char *key_id, const char *idem_key)
-{
-    return strcmp(e->id, key_id) == 0 && strcmp(e->id + strlen(e->id) + 1, idem_key) == 0;
-}
-
-/* Adds (key_id, idem_key) to the set. Errors: ENT_ECONFLICT (already in), ENT_ENOMEM. */
-static int
-mark(struct ent_inflight *set, const char *key_id, const char *idem_key)
-{
-    size_t a = strlen(key_id), b = strlen(idem_key);
-    pthread_mutex_lock(&set->lock);
-    for (struct inflight_entry *e = set->head; e; e = e->next) {
-        if (entry_is(e, key_id, idem_key)) {
-            pthread_mutex_unlock(&set->lock);
-            return ENT_ECONFLICT;
-        }
-    }
-    struct inflight_entry *e = ent_alloc(sizeof(*e) + a + b + 2);
-    if (!e) {
-        pthread_mutex_unlock(&set->lock);
-        return ENT_ENOMEM;
-    }
-    memcpy(e->id, key_id, a + 1);
-    memcpy(e->id + a + 1, idem_key, b + 1);
-    e->next = set->head;
-    set->head = e;
-    pthread_mutex_unlock(&set->lock);
-    return ENT_OK;
-}
-
-/* Removes (key_id, idem_key) from the set. */
-static void
-unmark(struct ent_inflight *set, const char *key_id, const char *idem_key)
-{
-    pthread_mutex_lock(&set->lock);
-    for (struct inflight_entry **p = &set->head; *p; p = &(*p)->next) {
-        if (entry_is(*p, key_id, idem_key)) {
-            struct inflight_entry *e = *p;
-            *p = e->next;
-            ent_free(e);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&set->lock);
-}
+#include "service/inflight.h"
 
 /* True when the Idempotency-Key is 1 to 255 printable ASCII characters. */
 static bool
@@ -145,7 +61,7 @@ ent_idempotency_begin(struct ent_ctx *ctx, const char *key, const char *route, c
         return ENT_ENOMEM;
     request_hash(route, body, body_len, ctx->idem_hash);
 
-    int rc = mark(ctx->app->inflight, key_id, key);
+    int rc = ent_inflight_mark(ctx->app->inflight, key_id, key);
     if (rc == ENT_ECONFLICT)
         return ent_error_set(err, ENT_ECONFLICT,
                              "a request with this Idempotency-Key is still being served");
@@ -178,10 +94,7 @@ ent_idempotency_begin(struct ent_ctx *ctx, const char *key, const char *route, c
 void
 ent_idempotency_end(struct ent_ctx *ctx)
 {
-    if (ctx->idem_marked)
-        unmark(ctx->app->inflight, ctx->principal.key_id, ctx->idem_key);
-    ctx->idem_marked = false;
-    ctx->idem_bound = false;
+    ent_ctx_end_idempotency(ctx);
 }
 
 int

@@ -17,8 +17,4 @@
  */
 int ent_idempotency_record(struct ent_ctx *ctx, int status, enum ent_kind kind, const void *object);
 
-/* The set of keys in flight; created and freed with the application. */
-struct ent_inflight *ent_idempotency_inflight_new(void);
-void ent_idempotency_inflight_free(struct ent_inflight *set);
-
 #endif /* ENT_SERVICE_IDEMPOTENCY_H */

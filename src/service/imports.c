@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * imports.c: batch mode, for loading many objects at once (`entitled import`). In batch mode
- * the changes of a context share one store transaction: ent_ctx_write_begin() opens it once and
- * nests, ent_ctx_write_commit() holds the change instead of committing it, and
+ * the changes of a context share one store transaction: ent_writes_begin() opens it once and
+ * nests, ent_writes_commit() holds the change instead of committing it, and
  * ent_ctx_batch_commit() commits every held change at once. Each change is validated exactly as
  * on its own. A change that fails after its writes began rolls the shared transaction back,
  * with every change held since the last batch commit (counted in ent_ctx_batch_discarded()).
@@ -11,28 +11,8 @@
 
 #include "service/cache.h"
 #include "service/ctx.h"
-#include "service/idempotency.h"
+#include "service/writes.h"
 #include <entitled.h>
-
-int
-ent_batch_held(struct ent_ctx *ctx)
-{
-    ctx->in_write = false;
-    if (ctx->catalog_touched)
-        ctx->batch.catalog = true;
-    ctx->catalog_touched = false;
-    ctx->batch.pending++;
-    return ENT_OK;
-}
-
-void
-ent_batch_lost(struct ent_ctx *ctx)
-{
-    ctx->batch.open = false;
-    ctx->batch.discarded += ctx->batch.pending;
-    ctx->batch.pending = 0;
-    ctx->batch.catalog = false;
-}
 
 int
 ent_ctx_batch_begin(struct ent_ctx *ctx, struct ent_error *err)
@@ -63,7 +43,7 @@ ent_ctx_batch_commit(struct ent_ctx *ctx, struct ent_error *err)
         ctx->sess->ops->rollback(ctx->sess);
     ctx->batch.open = false;
     if (rc < 0) {
-        ent_batch_lost(ctx);
+        ent_writes_batch_lost(ctx);
         return ent_ctx_store_error(rc, err);
     }
     ctx->batch.pending = 0;
@@ -79,7 +59,7 @@ ent_ctx_batch_end(struct ent_ctx *ctx)
     if (!ctx->batch.on)
         return;
     if (ctx->batch.open)
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
     memset(&ctx->batch, 0, sizeof(ctx->batch));
 }
 
@@ -93,14 +73,4 @@ size_t
 ent_ctx_batch_discarded(const struct ent_ctx *ctx)
 {
     return ctx->batch.discarded;
-}
-
-void
-ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms)
-{
-    ent_idempotency_end(ctx);
-    ctx->idem_bound = false;
-    ent_arena_cleanup(&ctx->arena);
-    ent_arena_init(&ctx->arena, 0);
-    ctx->now_ms = now_ms;
 }

@@ -21,6 +21,7 @@
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/lists.h"
+#include "service/writes.h"
 
 #define CACHE_BUCKETS 4096
 #define CACHE_MAX 100000
@@ -245,7 +246,7 @@ ent_keys_create(struct ent_ctx *ctx, const struct ent_key_input *in, struct ent_
     char hash[HASH_HEX];
     hash_secret(ctx->app, k.secret, strlen(k.secret), hash);
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->key_insert(ctx->sess, &k, hash);
     struct ent_key shown = k;
@@ -253,9 +254,9 @@ ent_keys_create(struct ent_ctx *ctx, const struct ent_key_input *in, struct ent_
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "key.created", k.account_id, k.id, ENT_KIND_KEY, NULL, &shown);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_KEY, &shown);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_KEY, &shown);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_ctx_store_error(rc, err);
     }
     *out = k;
@@ -269,13 +270,13 @@ ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err)
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
     struct ent_key before;
     rc = ctx->sess->ops->key_get(ctx->sess, &ctx->arena, id, &before);
     if (rc == ENT_ENOTFOUND) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_error_set(err, ENT_ENOTFOUND, "no such key");
     }
     struct ent_key after = before;
@@ -289,9 +290,9 @@ ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err)
             rc = ent_ctx_touch_key(ctx, before.id);
     }
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_KEY, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_KEY, NULL);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return ent_ctx_store_error(rc, err);
     }
     ent_keys_cache_drop(ctx->app, before.id);
@@ -351,7 +352,7 @@ ent_keys_register_admin(struct ent_app *app, const char *secret, int64_t now_ms,
         return rc;
     char hash[HASH_HEX];
     hash_secret(app, secret, len, hash);
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_key k = {
         .scope = ENT_SCOPE_ADMIN, .created_ms = now_ms, .name = "ENTITLED_ADMIN_KEY"};
     struct ent_key existing;
@@ -365,10 +366,10 @@ ent_keys_register_admin(struct ent_app *app, const char *secret, int64_t now_ms,
             rc = ent_events_record(ctx, "key.created", NULL, k.id, ENT_KIND_KEY, NULL, &k);
     }
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 0, ENT_KIND_KEY, NULL);
+        rc = ent_writes_commit(ctx, 0, ENT_KIND_KEY, NULL);
     /* Another daemon starting on the same store registered the same key first: it is there. */
     if (rc == ENT_ECONFLICT) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         rc = ENT_OK;
     }
     ent_ctx_free(ctx);
@@ -389,7 +390,7 @@ ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret, size_t sec
     /* The count and the insert share one write, which keeps the bootstraps of other daemons
      * starting on the same store waiting (store.h, key_count): one key is made between them. */
     int64_t n = 0;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->key_count(ctx->sess, &n);
     if (rc == ENT_OK && n == 0) {
@@ -407,11 +408,11 @@ ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret, size_t sec
         if (rc == ENT_OK)
             rc = ent_events_record(ctx, "key.created", NULL, k.id, ENT_KIND_KEY, NULL, &shown);
         if (rc == ENT_OK)
-            rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_KEY, &shown);
+            rc = ent_writes_commit(ctx, 201, ENT_KIND_KEY, &shown);
         if (rc == ENT_OK)
             snprintf(secret, secret_cap, "%s", k.secret);
     }
-    ent_ctx_write_abort(ctx); /* nothing to write, or the write failed */
+    ent_writes_abort(ctx); /* nothing to write, or the write failed */
     ent_ctx_free(ctx);
     return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
 }

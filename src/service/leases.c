@@ -10,24 +10,23 @@
  *
  * Invariant: every check that reads the store runs inside the change's write transaction; the
  * lease record, its entitlement and their events are written in that one transaction; every
- * failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls back.
+ * failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/utc.h"
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 static void derive_status(const struct ent_ctx *ctx, struct ent_lease *l);
 static int load_lease(struct ent_ctx *ctx, const char *id, struct ent_lease *out,
                       struct ent_error *err);
-static bool names_account(const struct ent_account *a, const char *id_or_key);
 static int resolve_lease_account(struct ent_ctx *ctx, const char *ref, char *account_id,
                                  struct ent_error *err);
 static int resolve_lease_product(struct ent_ctx *ctx, const struct ent_lease_input *in,
@@ -42,7 +41,6 @@ static int check_extension(struct ent_ctx *ctx, const struct ent_lease *l, int64
                            struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static int resolve_product(struct ent_ctx *ctx, const char *value, const char **id);
 static int status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *forced);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -57,8 +55,9 @@ derive_status(const struct ent_ctx *ctx, struct ent_lease *l)
 }
 
 /*
- * Reads a lease by id on the context's session, which the caller has acquired.
- * OUT out: the lease, its status derived, in the arena.
+ * Reads a lease by id on the context's session, which the caller has acquired. A key bound to
+ * an account reads its own account's alone; any other answers ENT_ENOTFOUND exactly as a
+ * missing one does. OUT out: the lease, its status derived, in the arena.
  * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
  */
 static int
@@ -67,18 +66,10 @@ load_lease(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struct en
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->lease_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no lease '%s'", id ? id : "");
+    rc = ent_ctx_found(ctx, rc, out->account_id, "lease", id, err);
     if (rc == ENT_OK)
         derive_status(ctx, out);
     return rc;
-}
-
-/* True when id_or_key is a's id or a's key. */
-static bool
-names_account(const struct ent_account *a, const char *id_or_key)
-{
-    return strcmp(a->id, id_or_key) == 0 || (a->key && strcmp(a->key, id_or_key) == 0);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -99,16 +90,10 @@ resolve_lease_account(struct ent_ctx *ctx, const char *ref, char *account_id, st
     if (ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_grants_resolve_account(ctx, ref, "account", account_id, err);
     struct ent_account own;
-    int rc = ENT_ENOTFOUND;
-    if (ctx->principal.account_id[0])
-        rc = ctx->sess->ops->account_get(ctx->sess, &ctx->arena, ctx->principal.account_id, &own);
-    if (rc == ENT_OK && ref && !names_account(&own, ref))
-        rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND) {
+    int rc = ent_ctx_own_account(ctx, ref, &own);
+    if (rc == ENT_ENOTFOUND)
         ent_error_clear(err); /* a 404 carries no field details */
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'",
-                             ref ? ref : ctx->principal.account_id);
-    }
+    rc = ent_ctx_found(ctx, rc, NULL, "account", ref ? ref : ctx->principal.account_id, err);
     if (rc == ENT_OK)
         memcpy(account_id, own.id, 37);
     return rc;
@@ -249,7 +234,7 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
     if (!in->accepted_terms)
         ent_error_field(err, "accepted_terms", "must be true: the terms must be accepted");
 
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     struct ent_lease l = {0}, before;
     struct ent_product p;
     if (rc == ENT_OK)
@@ -287,10 +272,9 @@ ent_leases_apply(struct ent_ctx *ctx, const struct ent_lease_input *in, struct e
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, l.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_LEASE, &l);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, l.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = l;
     return ENT_OK;
 }
@@ -312,8 +296,7 @@ ent_leases_get(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -321,8 +304,6 @@ ent_leases_get(struct ent_ctx *ctx, const char *id, struct ent_lease *out, struc
     struct ent_lease l;
     if (rc == ENT_OK)
         rc = load_lease(ctx, id, &l, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, l.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no lease '%s'", id ? id : "");
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     *out = l;
@@ -355,15 +336,7 @@ extend_entitlement(struct ent_ctx *ctx, const struct ent_lease *l)
     after.end_ms = l->valid_until_ms;
     after.permanent = false;
     after.updated_ms = ctx->now_ms;
-    rc = ctx->sess->ops->entitlement_update(ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &before);
-    if (rc == ENT_OK)
-        rc = ent_grants_finish(ctx, ctx->sess, &after);
-    if (rc == ENT_OK)
-        rc = ent_events_record(ctx, "entitlement.updated", after.account_id, after.id,
-                               ENT_KIND_ENTITLEMENT, &before, &after);
-    return rc;
+    return ent_grants_update(ctx, &before, &after, "entitlement.updated");
 }
 
 /*
@@ -421,14 +394,14 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_lease before, l;
     if (rc == ENT_OK)
         rc = load_lease(ctx, id, &before, err);
     if (rc == ENT_OK)
         rc = check_extension(ctx, &before, valid_until_ms, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     l = before;
     l.valid_until_ms = valid_until_ms;
     l.updated_ms = ctx->now_ms;
@@ -443,10 +416,9 @@ ent_leases_extend(struct ent_ctx *ctx, const char *id, int64_t valid_until_ms,
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, l.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_LEASE, &l);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_LEASE, &l);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    ent_cache_drop(ctx->app, l.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = l;
     return ENT_OK;
 }
@@ -465,21 +437,6 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return rc;
 }
 
-/* Resolves a product reference (id or key) to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
-static int
-resolve_product(struct ent_ctx *ctx, const char *value, const char **id)
-{
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
-    struct ent_product p;
-    if (rc == ENT_OK)
-        rc = sess->ops->product_get(sess, &ctx->arena, value, &p);
-    if (rc < 0)
-        return rc;
-    *id = ent_arena_strdup(&ctx->arena, p.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
-}
-
 /*
  * Turns a ?status= value into a store filter at the context's time: active leases end later,
  * expired ones have ended. Errors: ENT_EINVAL (unknown status or too many filters), ENT_ENOMEM.
@@ -490,16 +447,16 @@ status_filter(struct ent_ctx *ctx, const char *value, struct ent_store_query *fo
     enum ent_lease_status status = ent_lease_status_parse(value);
     if (!status)
         return ENT_EINVAL;
-    const char *now = ent_grants_ms_text(ctx, ctx->now_ms);
+    const char *now = ent_lists_ms_text(ctx, ctx->now_ms);
     if (!now)
         return ENT_ENOMEM;
-    return ent_grants_add_filter(forced, "valid_until",
-                                 status == ENT_LEASE_ACTIVE ? ENT_STORE_GT : ENT_STORE_LE, now);
+    return ent_lists_add_filter(forced, "valid_until",
+                                status == ENT_LEASE_ACTIVE ? ENT_STORE_GT : ENT_STORE_LE, now);
 }
 
 static const struct ent_list_filter lease_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
-    {.name = "product", .op = ENT_STORE_EQ, .resolve = resolve_product},
+    {.name = "product", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_product},
     {.name = NULL},
 };
 
@@ -526,23 +483,5 @@ ent_leases_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
-    if (rc < 0)
-        return rc;
-    struct ent_store_query forced = {0};
-    if (own_only)
-        ent_grants_add_filter(&forced, "account", ENT_STORE_EQ, ctx->principal.account_id);
-    struct ent_list_query rest;
-    const char *status;
-    ent_grants_take_filter(q, "status", &rest, &status);
-    if (status)
-        rc = status_filter(ctx, status, &forced);
-    if (rc == ENT_EINVAL)
-        ent_error_field(err, "status", "is not a valid value for this filter");
-    else if (rc < 0)
-        return ent_ctx_store_error(rc, err);
-    /* With a field error recorded, the run still checks paging and the other filters (all
-     * are reported at once) and reads nothing. */
-    return ent_lists_run(ctx, &lease_list, &rest, &forced, list, err);
+    return ent_lists_run_scoped(ctx, &lease_list, q, "account", status_filter, list, err);
 }

@@ -16,6 +16,87 @@ ent_lists_check_uuid(const char *value)
     return ent_uuid_is_valid(value);
 }
 
+bool
+ent_lists_check_status(const char *value)
+{
+    return ent_status_parse(value) != 0;
+}
+
+/* The tables a filter may name a row of by reference. */
+enum ref_table {
+    REF_ACCOUNT,
+    REF_PRODUCT,
+    REF_FEATURE,
+    REF_ENTITLEMENT,
+};
+
+/*
+ * Resolves a reference (id, key, or for an entitlement its activation id) to the id of the row
+ * of table it names. OUT id: in the context's arena.
+ * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+resolve_ref(struct ent_ctx *ctx, enum ref_table table, const char *value, const char **id)
+{
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc < 0)
+        return rc;
+    union {
+        struct ent_account account;
+        struct ent_product product;
+        struct ent_feature feature;
+        struct ent_entitlement entitlement;
+    } row;
+    const char *found = NULL;
+    switch (table) {
+    case REF_ACCOUNT:
+        rc = sess->ops->account_get(sess, &ctx->arena, value, &row.account);
+        found = row.account.id;
+        break;
+    case REF_PRODUCT:
+        rc = sess->ops->product_get(sess, &ctx->arena, value, &row.product);
+        found = row.product.id;
+        break;
+    case REF_FEATURE:
+        rc = sess->ops->feature_get(sess, &ctx->arena, value, &row.feature);
+        found = row.feature.id;
+        break;
+    case REF_ENTITLEMENT:
+        rc = sess->ops->entitlement_get(sess, &ctx->arena, value, &row.entitlement);
+        found = row.entitlement.id;
+        break;
+    }
+    if (rc < 0)
+        return rc;
+    *id = ent_arena_strdup(&ctx->arena, found);
+    return *id ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_lists_resolve_account(struct ent_ctx *ctx, const char *value, const char **id)
+{
+    return resolve_ref(ctx, REF_ACCOUNT, value, id);
+}
+
+int
+ent_lists_resolve_product(struct ent_ctx *ctx, const char *value, const char **id)
+{
+    return resolve_ref(ctx, REF_PRODUCT, value, id);
+}
+
+int
+ent_lists_resolve_feature(struct ent_ctx *ctx, const char *value, const char **id)
+{
+    return resolve_ref(ctx, REF_FEATURE, value, id);
+}
+
+int
+ent_lists_resolve_entitlement(struct ent_ctx *ctx, const char *value, const char **id)
+{
+    return resolve_ref(ctx, REF_ENTITLEMENT, value, id);
+}
+
 int
 ent_lists_resolve_account_ref(struct ent_ctx *ctx, const char *value, const char **id)
 {
@@ -26,19 +107,82 @@ ent_lists_resolve_account_ref(struct ent_ctx *ctx, const char *value, const char
     return ent_lists_resolve_account(ctx, value, id);
 }
 
-int
-ent_lists_resolve_account(struct ent_ctx *ctx, const char *value, const char **id)
+const char *
+ent_lists_ms_text(struct ent_ctx *ctx, int64_t ms)
 {
-    struct ent_store_session *sess;
-    int rc = ent_ctx_session(ctx, &sess);
+    return ent_arena_printf(&ctx->arena, "%lld", (long long)ms);
+}
+
+/*
+ * Copies q into rest without the filter called name (see lists.h). The query parser refuses a
+ * filter given twice, so there is one value at most; were there more, the last one counts.
+ */
+void
+ent_lists_take_filter(const struct ent_list_query *q, const char *name, struct ent_list_query *rest,
+                      const char **value)
+{
+    *rest = *q;
+    rest->n_filters = 0;
+    *value = NULL;
+    for (size_t i = 0; i < q->n_filters; i++) {
+        if (strcmp(q->filters[i].name, name) == 0)
+            *value = q->filters[i].value ? q->filters[i].value : "";
+        else
+            rest->filters[rest->n_filters++] = q->filters[i];
+    }
+}
+
+int
+ent_lists_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
+                     const char *value)
+{
+    if (sq->n_filters == ENT_STORE_MAX_FILTERS)
+        return ENT_EINVAL;
+    sq->filters[sq->n_filters].field = field;
+    sq->filters[sq->n_filters].op = op;
+    sq->filters[sq->n_filters].value = value;
+    sq->n_filters++;
+    return ENT_OK;
+}
+
+int
+ent_lists_scope(struct ent_ctx *ctx, const struct ent_list_query *q, const char *own_field,
+                ent_list_status_fn status, struct ent_list_query *rest,
+                struct ent_store_query *forced, struct ent_error *err)
+{
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
-    struct ent_account acc;
-    rc = sess->ops->account_get(sess, &ctx->arena, value, &acc);
+    memset(forced, 0, sizeof(*forced));
+    if (ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        ent_lists_add_filter(forced, own_field, ENT_STORE_EQ, ctx->principal.account_id);
+    const char *value = NULL;
+    if (status)
+        ent_lists_take_filter(q, "status", rest, &value);
+    else
+        *rest = *q;
+    if (value)
+        rc = status(ctx, value, forced);
+    if (rc == ENT_EINVAL)
+        ent_error_field(err, "status", "is not a valid value for this filter");
+    else if (rc < 0)
+        return ent_ctx_store_error(rc, err);
+    return ENT_OK;
+}
+
+int
+ent_lists_run_scoped(struct ent_ctx *ctx, const struct ent_list_spec *spec,
+                     const struct ent_list_query *q, const char *own_field,
+                     ent_list_status_fn status, struct ent_list *list, struct ent_error *err)
+{
+    struct ent_list_query rest;
+    struct ent_store_query forced;
+    int rc = ent_lists_scope(ctx, q, own_field, status, &rest, &forced, err);
     if (rc < 0)
         return rc;
-    *id = ent_arena_strdup(&ctx->arena, acc.id);
-    return *id ? ENT_OK : ENT_ENOMEM;
+    /* With a field error recorded, the run still checks paging and the other filters (all are
+     * reported at once) and reads nothing. */
+    return ent_lists_run(ctx, spec, &rest, &forced, list, err);
 }
 
 /* The filter of spec named name, or NULL. */

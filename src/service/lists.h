@@ -8,6 +8,7 @@
 #define ENT_SERVICE_LISTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 #include <entitled.h>
@@ -41,11 +42,59 @@ int ent_lists_run(struct ent_ctx *ctx, const struct ent_list_spec *spec,
                   const struct ent_list_query *q, const struct ent_store_query *forced,
                   struct ent_list *list, struct ent_error *err);
 
+/*
+ * A list's ?status= filter when the status is derived at the context's time, not stored: adds
+ * the store filters that select the rows of status value to forced.
+ * Errors: ENT_EINVAL (value is no status of the resource, or too many filters), ENT_ENOMEM.
+ */
+typedef int (*ent_list_status_fn)(struct ent_ctx *ctx, const char *value,
+                                  struct ent_store_query *forced);
+
+/*
+ * Prepares the list of a resource that belongs to accounts (accounts themselves, orders,
+ * entitlements, leases, activations) for the principal: admin and read keys see every row; a key
+ * bound to an account sees its account's alone, through a filter on own_field ("id", "account")
+ * that the request cannot lift. With status (NULL: no derived status), q's ?status= filter is
+ * taken out of rest and turned into forced store filters; a value that is no status is a field
+ * error on "status" and returns ENT_OK, so that the run still reports every field error at once.
+ * OUT rest, forced: for ent_lists_run(). Errors: ENT_EFORBIDDEN (no key), ENT_ENOMEM.
+ */
+int ent_lists_scope(struct ent_ctx *ctx, const struct ent_list_query *q, const char *own_field,
+                    ent_list_status_fn status, struct ent_list_query *rest,
+                    struct ent_store_query *forced, struct ent_error *err);
+
+/* ent_lists_scope(), then ent_lists_run(). Errors: those of both. */
+int ent_lists_run_scoped(struct ent_ctx *ctx, const struct ent_list_spec *spec,
+                         const struct ent_list_query *q, const char *own_field,
+                         ent_list_status_fn status, struct ent_list *list, struct ent_error *err);
+
+/*
+ * Copies q into rest without its filter called name (a list filter that is no store column,
+ * like a derived status). OUT value: that filter's value, or NULL when q has none.
+ */
+void ent_lists_take_filter(const struct ent_list_query *q, const char *name,
+                           struct ent_list_query *rest, const char **value);
+
+/* Appends a filter to sq. Errors: ENT_EINVAL when sq holds ENT_STORE_MAX_FILTERS already. */
+int ent_lists_add_filter(struct ent_store_query *sq, const char *field, enum ent_store_op op,
+                         const char *value);
+
+/* ms as decimal text in the context's arena, for list filters on times; NULL when out of memory. */
+const char *ent_lists_ms_text(struct ent_ctx *ctx, int64_t ms);
+
 /* Filter checks shared by resources. */
 bool ent_lists_check_uuid(const char *value);
+bool ent_lists_check_status(const char *value); /* active or archived (enum ent_status) */
 
-/* Resolves an account id or key to its id. Errors: ENT_ENOTFOUND, ENT_ESTORE. */
+/*
+ * Filter resolvers: turn a reference into the id of the row it names, in the context's arena.
+ * Errors: ENT_ENOTFOUND (makes the list empty), ENT_ESTORE, ENT_ENOMEM.
+ */
 int ent_lists_resolve_account(struct ent_ctx *ctx, const char *value, const char **id);
+int ent_lists_resolve_product(struct ent_ctx *ctx, const char *value, const char **id);
+int ent_lists_resolve_feature(struct ent_ctx *ctx, const char *value, const char **id);
+/* An entitlement by id or activation id. */
+int ent_lists_resolve_entitlement(struct ent_ctx *ctx, const char *value, const char **id);
 
 /* As ent_lists_resolve_account(), but an id is taken as it is, existing or not (history). */
 int ent_lists_resolve_account_ref(struct ent_ctx *ctx, const char *value, const char **id);

@@ -10,18 +10,18 @@
  *
  * Invariant: every check that reads the store runs inside the change's write transaction, and
  * an activation is one transaction: either every entitlement of the order exists and the order
- * is active, or nothing changed. Every failure after ent_ctx_write_begin() leaves through
- * ent_ctx_write_fail(), which rolls back.
+ * is active, or nothing changed. Every failure after ent_writes_begin() leaves through
+ * ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "service/cache.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define ORDER_MAX_ITEMS 100
@@ -92,9 +92,7 @@ load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct en
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
         rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, id, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, out->account_id, "order", id, err);
 }
 
 /*
@@ -536,7 +534,7 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     ent_ctx_new_id(ctx, o.id);
     o.created_ms = o.updated_ms = ctx->now_ms;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = check_order(ctx, &o, err);
     if (rc == ENT_OK)
@@ -557,11 +555,9 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     if (rc == ENT_OK && in->activate)
         rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_ORDER, &answer);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    if (in->activate)
-        ent_cache_drop(ctx->app, answer.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = answer;
     return ENT_OK;
 }
@@ -578,8 +574,7 @@ ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struc
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    int rc = own_only ? ENT_OK : ent_ctx_require_reader(ctx, err);
+    int rc = ent_ctx_require_owner_or_reader(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_store_session *sess;
@@ -587,8 +582,6 @@ ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struc
     struct ent_order o;
     if (rc == ENT_OK)
         rc = load_order(ctx, id, &o, err);
-    if (rc == ENT_OK && own_only && !ent_grants_is_own(ctx, o.account_id))
-        rc = ent_error_set(err, ENT_ENOTFOUND, "no order '%s'", id ? id : "");
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     *out = o;
@@ -612,7 +605,7 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     struct ent_order o, answer;
     memset(&o, 0, sizeof(o));
     if (rc == ENT_OK)
@@ -624,11 +617,9 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     if (rc == ENT_OK && activated)
         rc = ent_ctx_touch_account(ctx, answer.account_id);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_ORDER, &answer);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ORDER, &answer);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
-    if (activated)
-        ent_cache_drop(ctx->app, answer.account_id);
+        return ent_writes_fail(ctx, rc, err);
     *out = answer;
     return ENT_OK;
 }
@@ -679,15 +670,5 @@ ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    if (ctx->principal.scope != ENT_SCOPE_ACCOUNT) {
-        int rc = ent_ctx_require_reader(ctx, err);
-        if (rc < 0)
-            return rc;
-        return ent_lists_run(ctx, &order_list, q, NULL, list, err);
-    }
-    struct ent_store_query own = {.n_filters = 1};
-    own.filters[0].field = "account";
-    own.filters[0].op = ENT_STORE_EQ;
-    own.filters[0].value = ctx->principal.account_id;
-    return ent_lists_run(ctx, &order_list, q, &own, list, err);
+    return ent_lists_run_scoped(ctx, &order_list, q, "account", NULL, list, err);
 }

@@ -8,7 +8,7 @@
  *
  * Invariant: every check that reads the store (features, components, the bundle graph) runs
  * inside the change's write transaction, so what was checked is what gets written; every
- * failure after ent_ctx_write_begin() leaves through ent_ctx_write_fail(), which rolls back.
+ * failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/lists.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define PRODUCT_MAX_ENTITLEMENTS 100
@@ -91,7 +92,6 @@ static int write_grant(struct ent_ctx *ctx, struct ent_product *p, const struct 
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
 static bool check_category(const char *value);
-static bool check_status(const char *value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers                                                                              */
@@ -109,9 +109,7 @@ load_product(struct ent_ctx *ctx, const char *id_or_key, struct ent_product *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no product '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "product", id_or_key, err);
 }
 
 /*
@@ -126,9 +124,7 @@ load_feature(struct ent_ctx *ctx, const char *id_or_key, struct ent_feature *out
     int rc = ENT_ENOTFOUND;
     if (id_or_key && id_or_key[0])
         rc = ctx->sess->ops->feature_get(ctx->sess, &ctx->arena, id_or_key, out);
-    if (rc == ENT_ENOTFOUND)
-        return ent_error_set(err, ENT_ENOTFOUND, "no feature '%s'", id_or_key ? id_or_key : "");
-    return rc;
+    return ent_ctx_found(ctx, rc, NULL, "feature", id_or_key, err);
 }
 
 /*
@@ -535,11 +531,11 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     p.created_ms = p.updated_ms = ctx->now_ms;
     p.set = 0;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
 
     ent_ctx_touch_catalog(ctx);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     rc = resolve_entitlements(ctx, &p, NULL, err);
     if (rc == ENT_OK)
         rc = resolve_components(ctx, &p, false, err);
@@ -552,9 +548,9 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "product.created", NULL, p.id, ENT_KIND_PRODUCT, NULL, &p);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_PRODUCT, &p);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_PRODUCT, &p);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = p;
     return ENT_OK;
 }
@@ -631,13 +627,13 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_product before, p;
     if (rc == ENT_OK)
         rc = load_product(ctx, id_or_key, &before, err);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     p = before;
     apply_patch(&p, patch);
     check_fields(&p, err);
@@ -654,9 +650,9 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "product.updated", NULL, p.id, ENT_KIND_PRODUCT, &before, &p);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_PRODUCT, &p);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_PRODUCT, &p);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = p;
     return ENT_OK;
 }
@@ -676,7 +672,7 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_product p;
     if (rc == ENT_OK)
@@ -701,9 +697,9 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "product.deleted", NULL, p.id, ENT_KIND_PRODUCT, &p, NULL);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     return ENT_OK;
 }
 
@@ -772,7 +768,7 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_product p;
     struct ent_feature f;
@@ -794,9 +790,9 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
     if (rc == ENT_OK)
         rc = write_grant(ctx, &p, &f, normalized, display, &pe, err);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_PRODUCT_ENTITLEMENT, &pe);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_PRODUCT_ENTITLEMENT, &pe);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     *out = pe;
     return ENT_OK;
 }
@@ -818,7 +814,7 @@ ent_products_remove_entitlement(struct ent_ctx *ctx, const char *product, const 
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     ent_ctx_touch_catalog(ctx);
     struct ent_product before, p;
     if (rc == ENT_OK)
@@ -847,9 +843,9 @@ ent_products_remove_entitlement(struct ent_ctx *ctx, const char *product, const 
         rc = ent_events_record(ctx, "product.entitlement_removed", NULL, p.id, ENT_KIND_PRODUCT,
                                &before, &p);
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
+        rc = ent_writes_commit(ctx, 204, ENT_KIND_PRODUCT, NULL);
     if (rc < 0)
-        return ent_ctx_write_fail(ctx, rc, err);
+        return ent_writes_fail(ctx, rc, err);
     return ENT_OK;
 }
 
@@ -871,16 +867,9 @@ check_category(const char *value)
     return ent_category_parse(value) != 0;
 }
 
-/* True when value names a status. */
-static bool
-check_status(const char *value)
-{
-    return ent_status_parse(value) != 0;
-}
-
 static const struct ent_list_filter product_filters[] = {
     {.name = "category", .op = ENT_STORE_EQ, .check = check_category},
-    {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
     {.name = NULL},
 };
 

@@ -42,6 +42,7 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/fields.h"
+#include "service/writes.h"
 #include <entitled.h>
 
 #define AMOUNT_MAX 1000000000000LL /* 10^12: no sum of events can overflow a counter */
@@ -98,11 +99,44 @@ check_fields(const struct ent_ctx *ctx, const struct ent_usage_input *in, int64_
                         (long long)(ENT_USAGE_FUTURE_MS / 1000));
 }
 
-/* True when ref (id or key) names the snapshot's account. */
+/*
+ * True when a key bound to an account named by ref (NULL: none given) another account than its
+ * own, of id and key (NULL: none).
+ */
 static bool
-names_account(const struct ent_snapshot *snap, const char *ref)
+names_other(const struct ent_ctx *ctx, const char *id, const char *key, const char *ref)
 {
-    return strcmp(snap->account_id, ref) == 0 || strcmp(ent_snapshot_account_key(snap), ref) == 0;
+    return ctx->principal.scope == ENT_SCOPE_ACCOUNT && ref && strcmp(id, ref) != 0 &&
+           !(key && strcmp(key, ref) == 0);
+}
+
+/*
+ * The account an event or a series is for, by what the principal may name: an admin or read key
+ * names it by *ref (required: else a field error on "account", and NULL); a key bound to an
+ * account is for that account alone, and the caller checks a given *ref against it
+ * (names_other). An empty *ref counts as none: *ref becomes NULL.
+ */
+static const char *
+target_account(const struct ent_ctx *ctx, const char **ref, struct ent_error *err)
+{
+    if (*ref && !(*ref)[0])
+        *ref = NULL;
+    if (ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        return ctx->principal.account_id;
+    if (!*ref)
+        ent_error_field(err, "account", "is required");
+    return *ref;
+}
+
+/*
+ * Answers ENT_ENOTFOUND for the account named by ref (else target): missing, or for a key bound
+ * to an account, another one, which it must not learn exists. A 404 carries no field details.
+ */
+static int
+no_account(const char *ref, const char *target, struct ent_error *err)
+{
+    ent_error_clear(err);
+    return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
 }
 
 /*
@@ -119,25 +153,17 @@ acquire_account(struct ent_ctx *ctx, struct ent_catalog *cat, const char *ref,
                 struct ent_snapshot **snap, struct ent_error *err)
 {
     *snap = NULL;
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    if (ref && !ref[0])
-        ref = NULL;
-    if (!own_only && !ref) {
-        ent_error_field(err, "account", "is required");
+    const char *target = target_account(ctx, &ref, err);
+    if (!target)
         return ENT_OK;
-    }
-    const char *target = own_only ? ctx->principal.account_id : ref;
     int rc = target[0] ? ent_cache_snapshot(ctx, cat, target, snap) : ENT_ENOTFOUND;
-    if (rc == ENT_OK && own_only && ref && !names_account(*snap, ref)) {
+    if (rc == ENT_OK &&
+        names_other(ctx, (*snap)->account_id, ent_snapshot_account_key(*snap), ref)) {
         ent_cache_release(ctx->app, *snap);
         *snap = NULL;
         rc = ENT_ENOTFOUND;
     }
-    if (rc == ENT_ENOTFOUND) {
-        ent_error_clear(err); /* a 404 carries no field details */
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
-    }
-    return rc;
+    return rc == ENT_ENOTFOUND ? no_account(ref, target, err) : rc;
 }
 
 /*
@@ -404,15 +430,15 @@ ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
     if (rc < 0)
         return rc;
 
-    rc = ent_ctx_write_begin(ctx);
+    rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = apply_event(ctx, in, &p, out, err);
     if (rc == ENT_OK && out->status == 201)
         rc = touch_usage(ctx, &p, out);
     if (rc == ENT_OK && out->status == 201)
-        rc = ent_ctx_write_commit(ctx, 201, ENT_KIND_USAGE, out);
+        rc = ent_writes_commit(ctx, 201, ENT_KIND_USAGE, out);
     else
-        ent_ctx_write_abort(ctx); /* a replay or a refusal wrote nothing */
+        ent_writes_abort(ctx); /* a replay or a refusal wrote nothing */
     if (rc == ENT_ECONFLICT && in->idempotency_key) {
         ent_error_clear(err);
         rc = find_replay(ctx, p.account_id, in->idempotency_key, out);
@@ -468,7 +494,7 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
             const struct prepared *p, const bool *ready, struct ent_usage_result *out,
             struct ent_error *errs)
 {
-    int rc = ent_ctx_write_begin(ctx);
+    int rc = ent_writes_begin(ctx);
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         if (!ready[i])
             continue;
@@ -487,9 +513,9 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
             rc = touch_usage(ctx, &p[i], &out[i]);
     }
     if (rc == ENT_OK)
-        rc = ent_ctx_write_commit(ctx, 200, ENT_KIND_USAGE, NULL);
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_USAGE, NULL);
     if (rc < 0) {
-        ent_ctx_write_abort(ctx);
+        ent_writes_abort(ctx);
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
@@ -740,26 +766,18 @@ ent_usage_submit(struct ent_ctx *ctx, const struct ent_usage_input *in,
 static int
 series_account(struct ent_ctx *ctx, const char *ref, char *account_id, struct ent_error *err)
 {
-    bool own_only = ctx->principal.scope == ENT_SCOPE_ACCOUNT;
-    if (ref && !ref[0])
-        ref = NULL;
-    if (!own_only && !ref) {
-        ent_error_field(err, "account", "is required");
+    const char *target = target_account(ctx, &ref, err);
+    if (!target)
         return ENT_OK;
-    }
     struct ent_store_session *sess;
     int rc = ent_ctx_session(ctx, &sess);
-    const char *target = own_only ? ctx->principal.account_id : ref;
     struct ent_account acc;
     if (rc == ENT_OK)
         rc = target[0] ? sess->ops->account_get(sess, &ctx->arena, target, &acc) : ENT_ENOTFOUND;
-    if (rc == ENT_OK && own_only && ref && strcmp(acc.id, ref) != 0 &&
-        !(acc.key && strcmp(acc.key, ref) == 0))
+    if (rc == ENT_OK && names_other(ctx, acc.id, acc.key, ref))
         rc = ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND) {
-        ent_error_clear(err);
-        return ent_error_set(err, ENT_ENOTFOUND, "no account '%s'", ref ? ref : target);
-    }
+    if (rc == ENT_ENOTFOUND)
+        return no_account(ref, target, err);
     if (rc == ENT_OK)
         memcpy(account_id, acc.id, 37);
     return rc;

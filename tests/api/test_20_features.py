@@ -3,10 +3,7 @@
 import pytest
 
 from client import problem, unique
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
+from helpers import events_count
 
 
 def test_20_01_create_quantity_feature_sorts_levels_and_names_them(api):

@@ -2,55 +2,10 @@
 """Products (API.md "Routes": /v1/products, /v1/products/{p}/entitlements/{f}; "Product
 entitlement"): categories, grants checked against their features' types and levels, bundles,
 lease limits, the license model, and the audit events of every change."""
-import time
-
 import pytest
 
 from client import problem, unique
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
-
-
-def last_event_id(api):
-    """The id of the newest event, or None when the log is empty."""
-    total = events_count(api)
-    if total == 0:
-        return None
-    return api.get(f"/v1/events?limit=1&offset={total - 1}").json()["data"][0]["id"]
-
-
-def tick():
-    """Waits past the current millisecond, so that what follows is not created in the same
-    millisecond as what came before (the order of same-millisecond objects has its own
-    test, test_21_43)."""
-    time.sleep(0.003)
-
-
-def events_since(api, marker, type_=None):
-    """Every event after marker (an event id or None), oldest first, optionally of one type."""
-    query = "limit=100"
-    if marker:
-        query += f"&after={marker}"
-    if type_:
-        query += f"&type={type_}"
-    out, path = [], f"/v1/events?{query}"
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
-
-
-def list_all(api, path):
-    """Every item of a list, following its next links."""
-    out = []
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
+from helpers import events_count, events_since, last_event_id, list_all, tick
 
 
 def seats(api, **fields):

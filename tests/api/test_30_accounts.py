@@ -2,45 +2,10 @@
 """Accounts (API.md "Routes": /v1/accounts; "Conventions": a key bound to one account asking
 about another gets 404): types, the vendor's own keys, the parent chain without cycles, the
 account-key isolation, deletion revoking the account's keys, and the audit events."""
-import time
-
 import pytest
 
 from client import problem, unique
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
-
-
-def last_event_id(api):
-    """The id of the newest event, or None when the log is empty."""
-    total = events_count(api)
-    if total == 0:
-        return None
-    return api.get(f"/v1/events?limit=1&offset={total - 1}").json()["data"][0]["id"]
-
-
-def tick():
-    """Waits past the current millisecond, so that what follows is not created in the same
-    millisecond as what came before (the order of same-millisecond objects and events has
-    its own tests, test_30_35 and test_30_36)."""
-    time.sleep(0.003)
-
-
-def events_since(api, marker, type_=None):
-    """Every event after marker (an event id or None), oldest first, optionally of one type."""
-    query = "limit=100"
-    if marker:
-        query += f"&after={marker}"
-    if type_:
-        query += f"&type={type_}"
-    out, path = [], f"/v1/events?{query}"
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
+from helpers import events_count, events_since, last_event_id, tick
 
 
 def create_body(**fields):

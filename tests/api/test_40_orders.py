@@ -4,51 +4,21 @@ line items; seed 000 activation): drafts, line items with every field, activatio
 entitlements (bundles, products that grant nothing, maintenance line items, idempotence),
 unique activation ids, bad input, lists, and who may see what."""
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from client import problem, unique
+from helpers import day, events_count, granting_product, list_all, midnight, seats_feature
 
 ACT = re.compile(r"^ACT-[A-Za-z0-9-]+$")
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
-
-
-def day(offset):
-    """YYYY-MM-DD, offset days from today (UTC)."""
-    return (datetime.now(timezone.utc) + timedelta(days=offset)).strftime("%Y-%m-%d")
-
-
-def midnight(date):
-    return f"{date}T00:00:00Z"
 
 
 def switch_feature(api):
     return api.make_feature(type="switch")
 
 
-def seats_feature(api):
-    return api.make_feature(type="quantity", unit="user",
-                            levels=[{"value": "5"}, {"value": "20"}, {"value": "unlimited"}])
-
-
-def granting_product(api, *features, value="true", **fields):
-    """A product granting each feature (switch features: true)."""
-    fs = features or (switch_feature(api),)
-    return api.make_product(entitlements=[{"feature": f["key"], "value": value} for f in fs],
-                            **fields)
-
-
 def order_entitlements(api, order_id):
-    out, path = [], f"/v1/entitlements?order={order_id}&limit=100"
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
+    return list_all(api, f"/v1/entitlements?order={order_id}&limit=100")
 
 
 def account_orders(api, account):

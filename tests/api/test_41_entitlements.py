@@ -11,38 +11,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from client import problem, unique
+from helpers import day, events_count, granting_product, list_all, midnight, seats_feature
 
 ACT = re.compile(r"^ACT-[A-Za-z0-9-]+$")
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
-
-
-def day(offset):
-    return (datetime.now(timezone.utc) + timedelta(days=offset)).strftime("%Y-%m-%d")
-
-
-def midnight(date):
-    return f"{date}T00:00:00Z"
 
 
 def in_seconds(n):
     """RFC 3339 time n whole seconds from now."""
     t = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=n)
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def seats_feature(api):
-    return api.make_feature(type="quantity", unit="user",
-                            levels=[{"value": "5"}, {"value": "20"}, {"value": "unlimited"}])
-
-
-def granting_product(api, *features, **fields):
-    fs = features or (api.make_feature(type="switch"),)
-    return api.make_product(entitlements=[{"feature": f["key"], "value": "true"} for f in fs],
-                            **fields)
 
 
 def grant(api, **body):
@@ -52,12 +30,7 @@ def grant(api, **body):
 
 
 def listed(api, query):
-    out, path = [], f"/v1/entitlements?{query}&limit=100"
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
+    return list_all(api, f"/v1/entitlements?{query}&limit=100")
 
 
 def ids(items):

@@ -14,18 +14,11 @@ from datetime import datetime, timezone
 import pytest
 
 from client import Client, problem
+from helpers import events_count, list_all, ms
 from conftest import store_sql
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
 DAY_MS = 86400 * 1000
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
-
-
-def ms(text):
-    return int(round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000))
 
 
 def text(ms_):
@@ -68,12 +61,7 @@ def admin_client(api):
 
 
 def listed(api, query):
-    out, path = [], f"/v1/leases?{query}&limit=100"
-    while path:
-        page = api.get(path).json()
-        out += page["data"]
-        path = page["next"]
-    return out
+    return list_all(api, f"/v1/leases?{query}&limit=100")
 
 
 # --------------------------------------------------------------------------------------------

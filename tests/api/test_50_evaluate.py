@@ -6,23 +6,16 @@ in-memory hot path (a warm evaluate runs no SQL; a write is seen by the very nex
 import re
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 
 from client import Client, problem, unique
+from helpers import day, midnight
 from conftest import ON_PG, store_sql
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
-
-
-def day(offset):
-    return (datetime.now(timezone.utc) + timedelta(days=offset)).strftime("%Y-%m-%d")
-
-
-def midnight(date):
-    return f"{date}T00:00:00Z"
 
 
 def shift(text, seconds):

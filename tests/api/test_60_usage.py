@@ -8,12 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from client import problem, unique
+from helpers import iso
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
-
-
-def iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now():

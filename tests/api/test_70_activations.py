@@ -8,22 +8,14 @@ filters, evaluate's usage, bad input, and what each key may do.
 Floating activations live at least 10 s (the smallest ttl_seconds), and the daemon's clock
 cannot be moved from here: one test (test_70_20, slow) waits 11 s for two of them to die."""
 import time
-from datetime import datetime
 
 import pytest
 
 from client import problem, unique
+from helpers import events_count, list_all, ms
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
 TTL = 10
-
-
-def ms(text):
-    return int(round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000))
-
-
-def events_count(api):
-    return api.get("/v1/events?limit=1").json()["total_count"]
 
 
 def events_of(api, account, type_):
@@ -73,14 +65,7 @@ def activated(client, status=201, **body):
 
 
 def listed(api, query):
-    out, path = [], f"/v1/activations?{query + '&' if query else ''}limit=100"
-    while path:
-        r = api.get(path)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        out += page["data"]
-        path = page["next"]
-    return out
+    return list_all(api, f"/v1/activations?{query + '&' if query else ''}limit=100", check=True)
 
 
 def live(api, query):

@@ -10,16 +10,12 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 from client import Client
+from helpers import list_all, ms
 
 CLIENTS = 16
 TTL = 10
-
-
-def ms(text):
-    return int(round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000))
 
 
 def seated_account(api, value):
@@ -65,14 +61,7 @@ def heartbeat(activation_id):
 
 
 def listed(api, query):
-    out, path = [], f"/v1/activations?{query}&limit=100"
-    while path:
-        r = api.get(path)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        out += page["data"]
-        path = page["next"]
-    return out
+    return list_all(api, f"/v1/activations?{query}&limit=100", check=True)
 
 
 def live(api, account):

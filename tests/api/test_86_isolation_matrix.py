@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from client import Client, problem, unique
+from helpers import iso
 from openapi_check import documented_routes
 from routes_table import load_routes
 
@@ -53,10 +54,6 @@ OTHER = {"A": "B", "B": "A"}
 # The service narrows two rows of the route table: read keys pass the router on POST /v1/usage
 # and /v1/usage/batch (ENT_ALLOW_ANY_KEY) and are refused by the service (they may not record).
 SERVICE_NARROWED = {("POST", "/v1/usage"): {"read"}, ("POST", "/v1/usage/batch"): {"read"}}
-
-
-def iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 
 from client import Client, unique
+from helpers import iso
 from conftest import store_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,10 +46,6 @@ KILLS = 12
 SEAT_LIMIT = 50
 USAGE_LIMIT = 100000
 THREADS = 8
-
-
-def iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def free_port():

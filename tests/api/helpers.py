@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: MIT
+"""Helpers the API test modules share: reading whole lists and the audit log, times as the API
+writes them, and catalog objects several modules build. Each asserts nothing unless it says so,
+so a test asserts exactly what it did when it kept its own copy."""
+import time
+from datetime import datetime, timedelta, timezone
+
+# --------------------------------------------------------------------------------------------
+# Lists and the audit log
+# --------------------------------------------------------------------------------------------
+
+
+def list_all(api, path, check=False):
+    """Every item of a list, following its next links from path. With check, each page is
+    asserted to answer 200."""
+    out = []
+    while path:
+        r = api.get(path)
+        if check:
+            assert r.status_code == 200, r.text
+        page = r.json()
+        out += page["data"]
+        path = page["next"]
+    return out
+
+
+def events_count(api):
+    return api.get("/v1/events?limit=1").json()["total_count"]
+
+
+def last_event_id(api):
+    """The id of the newest event, or None when the log is empty."""
+    total = events_count(api)
+    if total == 0:
+        return None
+    return api.get(f"/v1/events?limit=1&offset={total - 1}").json()["data"][0]["id"]
+
+
+def events_since(api, marker, type_=None):
+    """Every event after marker (an event id or None), oldest first, optionally of one type."""
+    query = "limit=100"
+    if marker:
+        query += f"&after={marker}"
+    if type_:
+        query += f"&type={type_}"
+    return list_all(api, f"/v1/events?{query}")
+
+
+def tick():
+    """Waits past the current millisecond, so that what follows is not created in the same
+    millisecond as what came before (the order of same-millisecond objects and events has
+    tests of its own)."""
+    time.sleep(0.003)
+
+
+# --------------------------------------------------------------------------------------------
+# Times
+# --------------------------------------------------------------------------------------------
+
+
+def day(offset):
+    """YYYY-MM-DD, offset days from today (UTC)."""
+    return (datetime.now(timezone.utc) + timedelta(days=offset)).strftime("%Y-%m-%d")
+
+
+def midnight(date):
+    return f"{date}T00:00:00Z"
+
+
+def iso(dt):
+    """RFC 3339 text of a datetime, to the second."""
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ms(text):
+    """Milliseconds since the epoch of an RFC 3339 time."""
+    return int(round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000))
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog
+# --------------------------------------------------------------------------------------------
+
+
+def seats_feature(api):
+    """A quantity feature: 5, 20 or unlimited users."""
+    return api.make_feature(type="quantity", unit="user",
+                            levels=[{"value": "5"}, {"value": "20"}, {"value": "unlimited"}])
+
+
+def granting_product(api, *features, value="true", **fields):
+    """A product granting each feature value (by default a new switch feature, on)."""
+    fs = features or (api.make_feature(type="switch"),)
+    return api.make_product(entitlements=[{"feature": f["key"], "value": value} for f in fs],
+                            **fields)
