@@ -39,7 +39,7 @@ run(struct ent_app *app, const char *account, const char *const *features, size_
         ent_ctx_set_principal(ctx, &admin);
         struct ent_eval_answer out;
         struct ent_error err;
-        if (ent_evaluation_run(ctx, account, features, n, 0, false, &out, &err) < 0) {
+        if (ent_evaluation_run(ctx, account, features, n, ENT_TIME_NONE, false, &out, &err) < 0) {
             fprintf(stderr, "bench_evaluate: %s %s\n", ent_error_name(err.code), err.message);
             ent_ctx_free(ctx);
             return -1;

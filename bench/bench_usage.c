@@ -39,8 +39,11 @@ run(struct ent_app *app, long events, bool enforce, size_t batch)
         ent_ctx_set_principal(ctx, &admin);
         for (size_t i = 0; i < batch; i++) {
             snprintf(accounts[i], sizeof(accounts[i]), "acct%05ld", (done + (long)i) % 10000);
-            in[i] = (struct ent_usage_input){
-                .account = accounts[i], .feature = "me01", .amount = 1, .enforce = enforce};
+            in[i] = (struct ent_usage_input){.account = accounts[i],
+                                             .feature = "me01",
+                                             .amount = 1,
+                                             .timestamp_ms = ENT_TIME_NONE,
+                                             .enforce = enforce};
         }
         struct ent_error err;
         int rc = batch == 1 ? ent_usage_record(ctx, &in[0], &out[0], &err)

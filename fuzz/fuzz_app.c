@@ -181,7 +181,11 @@ make_account(struct ent_ctx *ctx)
     struct ent_account aout;
     if (ent_accounts_create(ctx, &a, &aout, &err) < 0)
         die("ent_accounts_create", &err);
-    struct ent_line_item item = {.product = "fz-pro", .quantity = 1, .permanent = true};
+    struct ent_line_item item = {.product = "fz-pro",
+                                 .quantity = 1,
+                                 .start_ms = ENT_TIME_NONE,
+                                 .end_ms = ENT_TIME_NONE,
+                                 .permanent = true};
     struct ent_order o = {.account = "fz-acme", .items = &item, .n_items = 1};
     struct ent_order oout;
     if (ent_orders_create(ctx, &o, &oout, &err) < 0)
@@ -191,6 +195,8 @@ make_account(struct ent_ctx *ctx)
                                 .product = "fz-pro",
                                 .quantity = 1,
                                 .quantity_per_copy = 1,
+                                .start_ms = ENT_TIME_NONE,
+                                .end_ms = ENT_TIME_NONE,
                                 .permanent = true};
     struct ent_entitlement eout;
     if (ent_entitlements_create(ctx, &e, &eout, &err) < 0)

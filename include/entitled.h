@@ -78,6 +78,13 @@ enum ent_code {
 
 #define ENT_ERROR_MAX_FIELDS 8
 
+/*
+ * No time: an absent date (no end, not revoked, not yet activated, "now" in an input), apart
+ * from every instant, 1970-01-01T00:00:00Z (0) included. Times are ms since the epoch, UTC;
+ * those that RFC 3339 can write (years 0000 to 9999) are far inside int64.
+ */
+#define ENT_TIME_NONE INT64_MIN
+
 /* One field a client got wrong, e.g. {"levels[2].value", "is not a whole number"}. */
 struct ent_field_error {
     char field[96];    /* the field's path in the request, e.g. "entitlements[0].value" */
@@ -267,7 +274,7 @@ struct ent_key {
     const char *prefix;  /* the non-secret start of the key, for recognising it */
     const char *secret;  /* only in ent_keys_create()'s answer; NULL otherwise */
     int64_t created_ms;
-    int64_t revoked_ms; /* 0 while the key is valid */
+    int64_t revoked_ms; /* ENT_TIME_NONE while the key is valid */
 };
 
 struct ent_key_input {
@@ -594,8 +601,8 @@ struct ent_line_item {
     char product_id[37];
     int64_t quantity;          /* copies, >= 1 (default 1) */
     int64_t quantity_per_copy; /* >= 1 (default 1) */
-    int64_t start_ms;          /* default: the order's creation */
-    int64_t end_ms;            /* 0 when permanent */
+    int64_t start_ms;          /* input ENT_TIME_NONE: the order's creation */
+    int64_t end_ms;            /* ENT_TIME_NONE when permanent */
     bool permanent;
     enum ent_order_type order_type;   /* default new */
     const char *activation_id;        /* given, or generated ("ACT-…") */
@@ -614,7 +621,7 @@ struct ent_order {
     const char *attributes;
     int64_t created_ms;
     int64_t updated_ms;
-    int64_t activated_ms; /* 0 while draft */
+    int64_t activated_ms; /* ENT_TIME_NONE while draft */
     bool activate;        /* input only: activate at once */
 };
 
@@ -688,8 +695,8 @@ struct ent_entitlement {
     int64_t quantity;
     int64_t quantity_per_copy;
     enum ent_order_type order_type;
-    int64_t start_ms;
-    int64_t end_ms; /* 0 when permanent */
+    int64_t start_ms; /* input ENT_TIME_NONE: now */
+    int64_t end_ms;   /* ENT_TIME_NONE when permanent */
     bool permanent;
     const char *attributes;
     int64_t created_ms;
@@ -739,7 +746,7 @@ struct ent_lease {
     int64_t lease_count;
     int64_t valid_from_ms;
     int64_t valid_until_ms;
-    int64_t last_lease_end_ms; /* the end of the lease before the current one; 0 when none */
+    int64_t last_lease_end_ms; /* the end of the lease before the current one, or ENT_TIME_NONE */
     int64_t created_ms;
     char created_by[37];
     int64_t updated_ms;
@@ -783,7 +790,7 @@ struct ent_eval_source {
     int64_t quantity;
     enum ent_source source;
     int64_t start_ms;
-    int64_t end_ms;
+    int64_t end_ms; /* ENT_TIME_NONE when permanent */
     bool override;
 };
 
@@ -800,8 +807,8 @@ struct ent_feature_answer {
     int64_t limit;
     int64_t usage;
     int64_t remaining;
-    int64_t expires_at_ms; /* 0: none */
-    int64_t resets_at_ms;  /* metered: when the window ends; 0: never */
+    int64_t expires_at_ms; /* ENT_TIME_NONE: none */
+    int64_t resets_at_ms;  /* metered: when the window ends; ENT_TIME_NONE: never */
     struct ent_eval_source *sources;
     size_t n_sources;
 };
@@ -814,8 +821,8 @@ struct ent_eval_answer {
 };
 
 /*
- * Evaluates features (1 to 100) for an account at at_ms (0: the context's time), from the
- * account's in-memory snapshot; a warm call runs no SQL. An account key may pass account NULL
+ * Evaluates features (1 to 100) for an account at at_ms (ENT_TIME_NONE: the context's time), from
+ * the account's in-memory snapshot; a warm call runs no SQL. An account key may pass account NULL
  * to mean its own. With explain, each answer lists its sources.
  * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ESTORE, ENT_ENOMEM.
  */
@@ -842,7 +849,7 @@ struct ent_usage_input {
     const char *account;         /* id or key; an account key may leave it out (itself) */
     const char *feature;         /* id or key of a metered feature */
     int64_t amount;              /* >= 1 */
-    int64_t timestamp_ms;        /* 0: now; in the past it counts in its own window */
+    int64_t timestamp_ms;        /* ENT_TIME_NONE: now; in the past it counts in its own window */
     const char *idempotency_key; /* unique per account for good; NULL: none */
     bool enforce;                /* refuse (ENT_ELIMIT) an event that would pass the limit */
 };
@@ -857,8 +864,8 @@ struct ent_usage_result {
     bool has_limit; /* false: unlimited, or no grant gives a limit */
     int64_t limit;
     int64_t remaining;       /* limit - usage, never below 0 */
-    int64_t window_start_ms; /* 0 for `never` */
-    int64_t window_end_ms;   /* 0 for `never` */
+    int64_t window_start_ms; /* ENT_TIME_NONE for `never` */
+    int64_t window_end_ms;   /* ENT_TIME_NONE for `never` */
 };
 
 /*
@@ -934,11 +941,11 @@ struct ent_activation {
     const char *metadata; /* free-form JSON object, canonical text */
     int64_t ttl_s;        /* 0: not floating */
     int64_t last_heartbeat_ms;
-    int64_t expires_at_ms;             /* floating: last heartbeat + ttl; 0 otherwise */
+    int64_t expires_at_ms;             /* floating: last heartbeat + ttl; else ENT_TIME_NONE */
     enum ent_activation_status status; /* derived at the context's time */
     int64_t created_ms;
     int64_t updated_ms;
-    int64_t deactivated_ms; /* 0 while not deactivated */
+    int64_t deactivated_ms; /* ENT_TIME_NONE while not deactivated */
 };
 
 struct ent_activation_input {

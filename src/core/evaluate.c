@@ -124,7 +124,7 @@ read_grant_value(const struct ent_feature *f, const struct ent_grant *g, struct 
 static bool
 within_dates(const struct ent_grant *g, int64_t t_ms)
 {
-    return g->start_ms <= t_ms && (g->end_ms == 0 || t_ms < g->end_ms);
+    return g->start_ms <= t_ms && (g->end_ms == ENT_TIME_NONE || t_ms < g->end_ms);
 }
 
 /* True when g is in force at t: active and within its dates (rule 1). */
@@ -182,7 +182,7 @@ note_absence(struct absence *a, const struct ent_grant *g, int64_t t_ms)
         a->suspended = true;
     if (t_ms < g->start_ms)
         a->pending = true;
-    if (g->end_ms != 0 && t_ms >= g->end_ms)
+    if (g->end_ms != ENT_TIME_NONE && t_ms >= g->end_ms)
         a->expired = true;
 }
 
@@ -300,6 +300,7 @@ ent_evaluate(const struct ent_feature *f, const struct ent_grant *grants, size_t
 {
     memset(out, 0, sizeof(*out));
     out->usage = usage;
+    out->expires_at_ms = ENT_TIME_NONE;
     if (!f) {
         out->reason = ENT_REASON_UNKNOWN_FEATURE;
         return ENT_OK;
@@ -323,7 +324,7 @@ ent_evaluate(const struct ent_feature *f, const struct ent_grant *grants, size_t
             continue;
         }
         out->n_in_force++;
-        permanent = permanent || g->end_ms == 0;
+        permanent = permanent || g->end_ms == ENT_TIME_NONE;
         if (g->end_ms > out->expires_at_ms)
             out->expires_at_ms = g->end_ms;
         if (g->override)
@@ -332,7 +333,7 @@ ent_evaluate(const struct ent_feature *f, const struct ent_grant *grants, size_t
             combine(f->type, &c.sum, &v);
     }
     if (permanent)
-        out->expires_at_ms = 0;
+        out->expires_at_ms = ENT_TIME_NONE;
     if (out->n_in_force == 0) {
         out->reason = absence_reason(&a);
         return rc;

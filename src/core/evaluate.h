@@ -29,7 +29,7 @@ struct ent_grant {
     const char *value; /* normalised: "true"/"false", a whole number, "unlimited", a level */
     int64_t quantity;  /* multiplies numeric values (entitlement quantity x component quantity) */
     int64_t start_ms;  /* in force from start (inclusive) … */
-    int64_t end_ms;    /* … until end (exclusive); 0: permanent */
+    int64_t end_ms;    /* … until end (exclusive); ENT_TIME_NONE: permanent */
     enum ent_grant_state state;
     bool override; /* a manual grant that replaces the combined value; the latest start wins */
     size_t source; /* the caller's index of the entitlement or lease, for explanations */
@@ -56,7 +56,8 @@ struct ent_evaluation {
     int64_t limit;         /* the combined number (numeric features, not unlimited) */
     int64_t usage;         /* as given in the input */
     int64_t remaining;     /* limit - usage, never below 0 (numeric, not unlimited) */
-    int64_t expires_at_ms; /* when the last grant in force ends; 0: one is permanent, or none */
+    int64_t expires_at_ms; /* when the last grant in force ends; ENT_TIME_NONE: one is
+                              permanent, or none is in force */
     size_t n_in_force;     /* grants in force at t */
     char level_buf[24];    /* holds `level` when it is a computed number: a copy of the struct
                               still points into the original */

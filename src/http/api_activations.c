@@ -23,7 +23,8 @@ ent_api_activations_encode(const struct ent_activation *a)
     json_object_set_new(o, "metadata", ent_json_raw_object(a->metadata));
     json_object_set_new(o, "ttl_seconds", a->ttl_s > 0 ? json_integer(a->ttl_s) : json_null());
     json_object_set_new(o, "last_heartbeat_at", ent_json_time(a->last_heartbeat_ms));
-    json_object_set_new(o, "expires_at", ent_json_time(a->ttl_s > 0 ? a->expires_at_ms : 0));
+    json_object_set_new(o, "expires_at",
+                        ent_json_time(a->ttl_s > 0 ? a->expires_at_ms : ENT_TIME_NONE));
     json_object_set_new(o, "status", json_string(ent_activation_status_name(a->status)));
     json_object_set_new(o, "created_at", ent_json_time(a->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(a->updated_ms));

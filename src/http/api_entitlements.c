@@ -70,6 +70,8 @@ ent_api_entitlements_create(struct ent_request *req)
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
     struct ent_entitlement in, out;
     memset(&in, 0, sizeof(in));
+    in.start_ms = ENT_TIME_NONE; /* none given: now */
+    in.end_ms = ENT_TIME_NONE;   /* none given: permanent */
     int v = 0;
     ent_json_only(&r, fields);
     ent_json_string(&r, "account", ENT_J_REQUIRED, &in.account);
@@ -124,6 +126,8 @@ ent_api_entitlements_update(struct ent_request *req)
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
     struct ent_entitlement patch, out;
     memset(&patch, 0, sizeof(patch));
+    patch.start_ms = ENT_TIME_NONE;
+    patch.end_ms = ENT_TIME_NONE;
     int v = 0;
     ent_json_only(&r, fields);
     if (ent_json_enum(&r, "status", 0, parse_status, "active, suspended", &v)) {

@@ -51,11 +51,11 @@ number_or_null(yajl_gen g, bool has, int64_t v)
         yajl_gen_null(g);
 }
 
-/* Writes a time in RFC 3339 UTC, or null for 0. */
+/* Writes a time in RFC 3339 UTC, or null for ENT_TIME_NONE. */
 static void
 time_or_null(yajl_gen g, int64_t ms)
 {
-    if (!ms) {
+    if (ms == ENT_TIME_NONE) {
         yajl_gen_null(g);
         return;
     }
@@ -228,7 +228,7 @@ ent_api_evaluate_run(struct ent_request *req)
     const char *account = NULL;
     const char **names = NULL;
     size_t n = 0;
-    int64_t at = 0;
+    int64_t at = ENT_TIME_NONE; /* none given: now */
     bool explain = false;
     ent_json_only(&r, fields);
     ent_json_string(&r, "account", ENT_J_NULLABLE, &account);
@@ -255,7 +255,7 @@ ent_api_evaluate_bulk(struct ent_request *req)
     json_t *accounts = NULL;
     const char **names = NULL;
     size_t n = 0;
-    int64_t at = 0;
+    int64_t at = ENT_TIME_NONE; /* none given: now */
     ent_json_only(&r, fields);
     ent_json_array(&r, "accounts", ENT_J_REQUIRED, ENT_EVALUATE_MAX_ACCOUNTS, &accounts);
     read_features(&r, &names, &n);
@@ -275,7 +275,7 @@ ent_api_evaluate_bulk(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    if (at == 0)
+    if (at == ENT_TIME_NONE)
         at = ent_ctx_now(req->ctx);
     yajl_gen g = new_writer();
     if (!g) {

@@ -76,7 +76,7 @@ void
 ent_api_check_end(struct ent_jreader *r, bool permanent, int64_t end_ms)
 {
     json_t *given = json_object_get(r->obj, "permanent");
-    if (given && json_is_false(given) && !permanent && end_ms == 0 &&
+    if (given && json_is_false(given) && !permanent && end_ms == ENT_TIME_NONE &&
         !json_object_get(r->obj, "end_date"))
         ent_json_error(r, "end_date", "is required unless permanent is true");
 }
@@ -111,6 +111,8 @@ read_items(struct ent_jreader *r, struct ent_order *o)
         ent_json_string(&c, "product", ENT_J_REQUIRED, &li->product);
         ent_json_int(&c, "quantity", 0, 1, 1000000000, &li->quantity);
         ent_json_int(&c, "quantity_per_copy", 0, 1, 1000000000, &li->quantity_per_copy);
+        li->start_ms = ENT_TIME_NONE; /* none given: the order's creation */
+        li->end_ms = ENT_TIME_NONE;   /* none given: permanent */
         ent_api_read_date(&c, "start_date", ENT_J_NULLABLE, &li->start_ms);
         ent_api_read_date(&c, "end_date", ENT_J_NULLABLE, &li->end_ms);
         ent_json_bool(&c, "permanent", 0, &li->permanent);

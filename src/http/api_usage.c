@@ -97,6 +97,7 @@ read_event(struct ent_jreader *r, struct ent_usage_input *in)
     static const char *const fields[] = {"account",         "feature", "amount", "timestamp",
                                          "idempotency_key", "enforce", NULL};
     memset(in, 0, sizeof(*in));
+    in->timestamp_ms = ENT_TIME_NONE; /* none given: now */
     ent_json_only(r, fields);
     ent_json_string(r, "account", ENT_J_NULLABLE, &in->account);
     ent_json_string(r, "feature", ENT_J_REQUIRED, &in->feature);

@@ -252,7 +252,7 @@ ent_json_child(struct ent_jreader *r, const char *name, long i, json_t *obj)
 json_t *
 ent_json_time(int64_t ms)
 {
-    if (ms == 0)
+    if (ms == ENT_TIME_NONE)
         return json_null();
     char buf[ENT_UTC_MAX];
     ent_utc_format(ms, buf);

@@ -73,7 +73,7 @@ struct ent_jreader ent_json_child(struct ent_jreader *r, const char *name, long 
 void ent_json_error(struct ent_jreader *r, const char *name, const char *message);
 
 /* Writers. */
-json_t *ent_json_time(int64_t ms);             /* RFC 3339 UTC, or null for 0 */
+json_t *ent_json_time(int64_t ms);             /* RFC 3339 UTC, or null for ENT_TIME_NONE */
 json_t *ent_json_str_or_null(const char *s);   /* null for NULL and for "" */
 json_t *ent_json_raw_object(const char *text); /* canonical text back to a value ({} on error) */
 

@@ -337,7 +337,7 @@ revoke_keys(struct ent_ctx *ctx, const char *account_id, char (**ids)[37], size_
         if (rc < 0)
             break;
         struct ent_key before = after;
-        before.revoked_ms = 0;
+        before.revoked_ms = ENT_TIME_NONE;
         rc = ent_events_record(ctx, "key.revoked", account_id, after.id, ENT_KIND_KEY, &before,
                                &after);
     }

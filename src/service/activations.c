@@ -97,8 +97,9 @@ static int status_filter(struct ent_ctx *ctx, const char *value, struct ent_stor
 static void
 derive(struct ent_activation *act, int64_t at_ms)
 {
-    act->expires_at_ms = act->ttl_s > 0 ? act->last_heartbeat_ms + act->ttl_s * 1000 : 0;
-    if (act->deactivated_ms > 0)
+    act->expires_at_ms =
+        act->ttl_s > 0 ? act->last_heartbeat_ms + act->ttl_s * 1000 : ENT_TIME_NONE;
+    if (act->deactivated_ms != ENT_TIME_NONE)
         act->status = ENT_ACTIVATION_DEACTIVATED;
     else if (act->ttl_s > 0 && act->expires_at_ms <= at_ms)
         act->status = ENT_ACTIVATION_EXPIRED;
@@ -427,6 +428,7 @@ take_seat(struct ent_ctx *ctx, const struct seat_scope *sc, const struct ent_act
     act->last_heartbeat_ms = at;
     act->created_ms = at;
     act->updated_ms = at;
+    act->deactivated_ms = ENT_TIME_NONE;
     derive(act, at);
     rc = ctx->sess->ops->activation_insert(ctx->sess, act);
     if (rc == ENT_OK)

@@ -517,7 +517,7 @@ source_encode(uint8_t *out, const struct source_row *r, int64_t base_ms)
 {
     uint8_t flags = r->state & ENT_SOURCE_STATE;
     flags |= r->override ? ENT_SOURCE_OVERRIDE : 0;
-    flags |= r->end_ms != 0 ? ENT_SOURCE_ENDS : 0;
+    flags |= r->end_ms != ENT_TIME_NONE ? ENT_SOURCE_ENDS : 0;
     flags |= r->quantity != 1 ? ENT_SOURCE_QUANTITY : 0;
     size_t n = 0;
     out[n++] = flags;
@@ -543,7 +543,7 @@ source_decode(const struct ent_snapshot *snap, uint32_t off, struct source_row *
         return false;
     i += k;
     r->start_ms = wrapping_add(snap->built_ms, ent_unzigzag(v));
-    r->end_ms = 0;
+    r->end_ms = ENT_TIME_NONE;
     if (flags & ENT_SOURCE_ENDS) {
         if (!(k = ent_varint_get(p + i, len - i, &v)))
             return false;
@@ -885,7 +885,7 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
         struct ent_grant tmpl = {
             .quantity = e->quantity,
             .start_ms = e->start_ms,
-            .end_ms = e->permanent ? 0 : e->end_ms,
+            .end_ms = e->permanent ? ENT_TIME_NONE : e->end_ms,
             .state =
                 e->status == ENT_ENTITLEMENT_SUSPENDED ? ENT_GRANT_SUSPENDED : ENT_GRANT_ACTIVE,
             .override = e->override,

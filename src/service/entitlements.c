@@ -321,16 +321,16 @@ patch_dates(struct ent_entitlement *e, const struct ent_entitlement *patch, stru
     if (patch->set & ENT_ENTITLEMENT_F_START)
         e->start_ms = patch->start_ms;
     if (patch->set & ENT_ENTITLEMENT_F_END) {
-        if (patch->permanent && patch->end_ms != 0) {
+        if (patch->permanent && patch->end_ms != ENT_TIME_NONE) {
             ent_error_field(err, "permanent", "cannot be true together with an end_date");
             return;
         }
-        if (!patch->permanent && patch->end_ms == 0) {
+        if (!patch->permanent && patch->end_ms == ENT_TIME_NONE) {
             ent_error_field(err, "end_date", "is required unless permanent is true");
             return;
         }
         e->permanent = patch->permanent;
-        e->end_ms = patch->permanent ? 0 : patch->end_ms;
+        e->end_ms = patch->permanent ? ENT_TIME_NONE : patch->end_ms;
     }
     if (!e->permanent && e->end_ms <= e->start_ms) {
         if (patch->set & ENT_ENTITLEMENT_F_END)

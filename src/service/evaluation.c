@@ -19,7 +19,8 @@
 static bool
 in_force(const struct ent_grant *g, int64_t t)
 {
-    return g->state == ENT_GRANT_ACTIVE && g->start_ms <= t && (g->end_ms == 0 || t < g->end_ms);
+    return g->state == ENT_GRANT_ACTIVE && g->start_ms <= t &&
+           (g->end_ms == ENT_TIME_NONE || t < g->end_ms);
 }
 
 /* Lists the grants in force behind an answer. */
@@ -85,7 +86,7 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     ans->usage = ev.usage;
     ans->remaining = ev.remaining;
     ans->expires_at_ms = ev.expires_at_ms;
-    ans->resets_at_ms = 0;
+    ans->resets_at_ms = ENT_TIME_NONE;
     if (f->type == ENT_FEATURE_METERED && ev.granted && window_end != INT64_MAX)
         ans->resets_at_ms = window_end;
     if ((ev.level && !ans->level) || !ans->feature)
@@ -165,7 +166,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
     rc = acquire(ctx, account, with_sources, &cat, &snap, err);
     if (rc < 0)
         return rc;
-    int64_t at = at_ms ? at_ms : ctx->now_ms;
+    int64_t at = at_ms != ENT_TIME_NONE ? at_ms : ctx->now_ms;
     memset(out, 0, sizeof(*out));
     memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
     out->evaluated_at_ms = at;

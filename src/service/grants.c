@@ -82,14 +82,14 @@ ent_grants_check_period(struct ent_ctx *ctx, const char *prefix, int64_t *start_
                         bool *permanent, struct ent_error *err)
 {
     char field[FIELD_PATH_MAX];
-    if (*start_ms == 0)
+    if (*start_ms == ENT_TIME_NONE)
         *start_ms = ctx->now_ms;
-    if (*permanent && *end_ms != 0) {
+    if (*permanent && *end_ms != ENT_TIME_NONE) {
         snprintf(field, sizeof(field), "%spermanent", prefix);
         ent_error_field(err, field, "cannot be true together with an end_date");
         return;
     }
-    if (*end_ms == 0) {
+    if (*end_ms == ENT_TIME_NONE) {
         *permanent = true;
         return;
     }
@@ -107,7 +107,7 @@ ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms)
         return e->status;
     if (e->start_ms > now_ms)
         return ENT_ENTITLEMENT_PENDING;
-    if (!e->permanent && e->end_ms != 0 && e->end_ms <= now_ms)
+    if (!e->permanent && e->end_ms != ENT_TIME_NONE && e->end_ms <= now_ms)
         return ENT_ENTITLEMENT_EXPIRED;
     return ENT_ENTITLEMENT_ACTIVE;
 }

@@ -169,7 +169,7 @@ ent_keys_authenticate(struct ent_ctx *ctx, const char *secret, size_t len, struc
         return ent_ctx_store_error(rc, err);
     struct ent_key k;
     rc = sess->ops->key_find_hash(sess, &ctx->arena, hash, &k);
-    if (rc == ENT_ENOTFOUND || (rc == ENT_OK && k.revoked_ms))
+    if (rc == ENT_ENOTFOUND || (rc == ENT_OK && k.revoked_ms != ENT_TIME_NONE))
         return ent_error_set(err, ENT_EAUTH, "the API key is not valid");
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
@@ -234,7 +234,7 @@ ent_keys_create(struct ent_ctx *ctx, const struct ent_key_input *in, struct ent_
     int rc = ent_ctx_require_admin(ctx, err);
     if (rc < 0)
         return rc;
-    struct ent_key k = {.scope = in->scope, .created_ms = ctx->now_ms};
+    struct ent_key k = {.scope = in->scope, .created_ms = ctx->now_ms, .revoked_ms = ENT_TIME_NONE};
     rc = check_key_input(ctx, in, k.account_id, err);
     if (rc < 0)
         return rc;
@@ -280,7 +280,7 @@ ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err)
         return ent_error_set(err, ENT_ENOTFOUND, "no such key");
     }
     struct ent_key after = before;
-    if (rc == ENT_OK && !before.revoked_ms) {
+    if (rc == ENT_OK && before.revoked_ms == ENT_TIME_NONE) {
         after.revoked_ms = ctx->now_ms;
         rc = ctx->sess->ops->key_revoke(ctx->sess, before.id, ctx->now_ms);
         if (rc == ENT_OK)
@@ -353,8 +353,10 @@ ent_keys_register_admin(struct ent_app *app, const char *secret, int64_t now_ms,
     char hash[HASH_HEX];
     hash_secret(app, secret, len, hash);
     rc = ent_writes_begin(ctx);
-    struct ent_key k = {
-        .scope = ENT_SCOPE_ADMIN, .created_ms = now_ms, .name = "ENTITLED_ADMIN_KEY"};
+    struct ent_key k = {.scope = ENT_SCOPE_ADMIN,
+                        .created_ms = now_ms,
+                        .revoked_ms = ENT_TIME_NONE,
+                        .name = "ENTITLED_ADMIN_KEY"};
     struct ent_key existing;
     if (rc == ENT_OK)
         rc = ctx->sess->ops->key_find_hash(ctx->sess, &ctx->arena, hash, &existing);
@@ -394,8 +396,10 @@ ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret, size_t sec
     if (rc == ENT_OK)
         rc = ctx->sess->ops->key_count(ctx->sess, &n);
     if (rc == ENT_OK && n == 0) {
-        struct ent_key k = {
-            .scope = ENT_SCOPE_ADMIN, .created_ms = ctx->now_ms, .name = "first admin key"};
+        struct ent_key k = {.scope = ENT_SCOPE_ADMIN,
+                            .created_ms = ctx->now_ms,
+                            .revoked_ms = ENT_TIME_NONE,
+                            .name = "first admin key"};
         rc = make_secret(ctx, k.scope, &k.secret, &k.prefix);
         char hash[HASH_HEX];
         if (rc == ENT_OK) {

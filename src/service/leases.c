@@ -176,7 +176,7 @@ write_lease(struct ent_ctx *ctx, const struct ent_product *p, int64_t days, stru
     }
     ent_ctx_new_id(ctx, l->id);
     l->lease_count = 1;
-    l->last_lease_end_ms = 0;
+    l->last_lease_end_ms = ENT_TIME_NONE;
     l->created_ms = ctx->now_ms;
     memcpy(l->created_by, l->updated_by, sizeof(l->created_by));
     return ctx->sess->ops->lease_insert(ctx->sess, l);

@@ -359,7 +359,7 @@ make_entitlement(struct ent_ctx *ctx, struct provision *pv, const struct ent_lin
         .quantity_per_copy = li->quantity_per_copy,
         .order_type = li->order_type,
         .start_ms = li->start_ms,
-        .end_ms = li->permanent ? 0 : li->end_ms,
+        .end_ms = li->permanent ? ENT_TIME_NONE : li->end_ms,
         .permanent = li->permanent,
         .attributes = li->attributes,
     };
@@ -530,7 +530,7 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
     struct ent_order o = *in;
     o.status = ENT_ORDER_DRAFT;
     o.activate = false;
-    o.activated_ms = 0;
+    o.activated_ms = ENT_TIME_NONE;
     ent_ctx_new_id(ctx, o.id);
     o.created_ms = o.updated_ms = ctx->now_ms;
 

@@ -93,7 +93,7 @@ check_fields(const struct ent_ctx *ctx, const struct ent_usage_input *in, int64_
     if (in->idempotency_key && !idempotency_key_valid(in->idempotency_key))
         ent_error_field(err, "idempotency_key", "must be 1 to %d printable ASCII characters",
                         IDEMPOTENCY_KEY_MAX);
-    *ts_ms = in->timestamp_ms ? in->timestamp_ms : ctx->now_ms;
+    *ts_ms = in->timestamp_ms != ENT_TIME_NONE ? in->timestamp_ms : ctx->now_ms;
     if (*ts_ms > ctx->now_ms + ENT_USAGE_FUTURE_MS)
         ent_error_field(err, "timestamp", "may be at most %lld seconds ahead of now",
                         (long long)(ENT_USAGE_FUTURE_MS / 1000));
@@ -242,11 +242,11 @@ prepare_event(struct ent_ctx *ctx, struct ent_catalog *cat, const struct ent_usa
 /* Inside the transaction                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-/* A window bound as answered: 0 (null) for the open ends of `never`. */
+/* A window bound as answered: ENT_TIME_NONE (null) for the open ends of `never`. */
 static int64_t
 shown_bound(int64_t ms)
 {
-    return (ms == INT64_MIN || ms == INT64_MAX) ? 0 : ms;
+    return (ms == INT64_MIN || ms == INT64_MAX) ? ENT_TIME_NONE : ms;
 }
 
 /* Fills out with the stored answer of a recorded event, as a replay (status 200). */

@@ -45,7 +45,7 @@ ent_pg_activation_insert(struct ent_store_session *sess, const struct ent_activa
     ent_pg_p_int(&p, act->last_heartbeat_ms);
     ent_pg_p_int(&p, act->created_ms);
     ent_pg_p_int(&p, act->updated_ms);
-    if (act->deactivated_ms > 0)
+    if (act->deactivated_ms != ENT_TIME_NONE)
         ent_pg_p_int(&p, act->deactivated_ms);
     else
         ent_pg_p_null(&p);
@@ -75,7 +75,7 @@ ent_pg_activation_update(struct ent_store_session *sess, const struct ent_activa
         ent_pg_p_null(&p);
     ent_pg_p_int(&p, act->last_heartbeat_ms);
     ent_pg_p_int(&p, act->updated_ms);
-    if (act->deactivated_ms > 0)
+    if (act->deactivated_ms != ENT_TIME_NONE)
         ent_pg_p_int(&p, act->deactivated_ms);
     else
         ent_pg_p_null(&p);

@@ -63,7 +63,7 @@ void ent_pg_p_null(struct pg_params *p);
 /* Appends bytes, sent in binary (BYTEA). */
 void ent_pg_p_bytes(struct pg_params *p, const void *v, size_t len);
 
-/* Appends an end time: NULL when permanent or 0. */
+/* Appends an end time: NULL when permanent or ENT_TIME_NONE. */
 void ent_pg_p_end(struct pg_params *p, bool permanent, int64_t end_ms);
 
 /* Appends an optional id: NULL when empty. */

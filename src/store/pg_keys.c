@@ -17,7 +17,7 @@ ent_pg_key_insert(struct ent_store_session *base, const struct ent_key *k, const
     ent_pg_p_text(&p, k->prefix);
     ent_pg_p_text(&p, hash);
     ent_pg_p_int(&p, k->created_ms);
-    ent_pg_p_int(&p, k->revoked_ms);
+    ent_pg_p_int(&p, k->revoked_ms != ENT_TIME_NONE ? k->revoked_ms : 0);
     return ent_pg_exec_done((struct pg_session *)base,
                             "INSERT INTO api_keys (id, name, scope, account_id, prefix, hash,"
                             " created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -15,7 +15,7 @@ ent_pg_lease_insert(struct ent_store_session *base, const struct ent_lease *l)
     ent_pg_p_int(&p, l->lease_count);
     ent_pg_p_int(&p, l->valid_from_ms);
     ent_pg_p_int(&p, l->valid_until_ms);
-    if (l->last_lease_end_ms)
+    if (l->last_lease_end_ms != ENT_TIME_NONE)
         ent_pg_p_int(&p, l->last_lease_end_ms);
     else
         ent_pg_p_null(&p);
@@ -39,7 +39,7 @@ ent_pg_lease_update(struct ent_store_session *base, const struct ent_lease *l)
     ent_pg_p_int(&p, l->lease_count);
     ent_pg_p_int(&p, l->valid_from_ms);
     ent_pg_p_int(&p, l->valid_until_ms);
-    if (l->last_lease_end_ms)
+    if (l->last_lease_end_ms != ENT_TIME_NONE)
         ent_pg_p_int(&p, l->last_lease_end_ms);
     else
         ent_pg_p_null(&p);

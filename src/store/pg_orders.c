@@ -43,7 +43,7 @@ ent_pg_order_insert(struct ent_store_session *base, const struct ent_order *o)
     ent_pg_p_text(&p, o->attributes ? o->attributes : "{}");
     ent_pg_p_int(&p, o->created_ms);
     ent_pg_p_int(&p, o->updated_ms);
-    if (o->activated_ms)
+    if (o->activated_ms != ENT_TIME_NONE)
         ent_pg_p_int(&p, o->activated_ms);
     else
         ent_pg_p_null(&p);

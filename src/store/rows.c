@@ -34,6 +34,13 @@ integer_or_none(const struct ent_store_row *r, int col)
     return raw(r, col) ? integer(r, col) : -1;
 }
 
+/* Column col as a time, or ENT_TIME_NONE for NULL (absent: no end, not yet, never). */
+static int64_t
+time_or_none(const struct ent_store_row *r, int col)
+{
+    return raw(r, col) ? integer(r, col) : ENT_TIME_NONE;
+}
+
 /* A copy of column col in the arena, or NULL for NULL (and for no memory). */
 static const char *
 text(const struct ent_store_row *r, struct ent_arena *a, int col)
@@ -160,7 +167,9 @@ ent_rows_key(const struct ent_store_row *r, struct ent_arena *a, void *item)
     id(r, 3, out->account_id);
     out->prefix = text(r, a, 4);
     out->created_ms = integer(r, 5);
-    out->revoked_ms = integer(r, 6);
+    /* api_keys.revoked_ms is 0 while the key is valid (NOT NULL since schema 0001): a
+     * revocation's time is the clock's, never the epoch. */
+    out->revoked_ms = integer(r, 6) != 0 ? integer(r, 6) : ENT_TIME_NONE;
     return (out->name && out->prefix) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -192,7 +201,7 @@ ent_rows_order(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->attributes = text(r, a, 4);
     out->created_ms = integer(r, 5);
     out->updated_ms = integer(r, 6);
-    out->activated_ms = integer(r, 7);
+    out->activated_ms = time_or_none(r, 7);
     return (out->number && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -206,8 +215,8 @@ ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void *ite
     li->quantity = integer(r, 3);
     li->quantity_per_copy = integer(r, 4);
     li->start_ms = integer(r, 5);
-    li->permanent = raw(r, 6) == NULL;
-    li->end_ms = li->permanent ? 0 : integer(r, 6);
+    li->end_ms = time_or_none(r, 6);
+    li->permanent = li->end_ms == ENT_TIME_NONE;
     li->order_type = ent_order_type_parse(raw(r, 7));
     li->activation_id = text(r, a, 8);
     li->parent_activation_id = text(r, a, 9);
@@ -240,8 +249,8 @@ ent_rows_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->quantity = integer(r, 14);
     out->quantity_per_copy = integer(r, 15);
     out->start_ms = integer(r, 16);
-    out->permanent = raw(r, 17) == NULL;
-    out->end_ms = out->permanent ? 0 : integer(r, 17);
+    out->end_ms = time_or_none(r, 17);
+    out->permanent = out->end_ms == ENT_TIME_NONE;
     out->order_type = ent_order_type_parse(raw(r, 18));
     out->status = ent_entitlement_status_parse(raw(r, 19));
     out->attributes = text(r, a, 20);
@@ -272,7 +281,7 @@ ent_rows_lease(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->lease_count = integer(r, 4);
     out->valid_from_ms = integer(r, 5);
     out->valid_until_ms = integer(r, 6);
-    out->last_lease_end_ms = integer(r, 7);
+    out->last_lease_end_ms = time_or_none(r, 7);
     out->created_ms = integer(r, 8);
     id(r, 9, out->created_by);
     out->updated_ms = integer(r, 10);
@@ -298,7 +307,7 @@ ent_rows_activation(const struct ent_store_row *r, struct ent_arena *a, void *it
     out->last_heartbeat_ms = integer(r, 10);
     out->created_ms = integer(r, 11);
     out->updated_ms = integer(r, 12);
-    out->deactivated_ms = integer(r, 13);
+    out->deactivated_ms = time_or_none(r, 13);
     bool missing = !out->fingerprint || !out->metadata || lost(r, 2, out->feature) ||
                    lost(r, 5, out->activation_id) || lost(r, 7, out->name);
     return missing ? ENT_ENOMEM : ENT_OK;

@@ -52,7 +52,7 @@ int ent_sqlite_exec_one(struct sqlite_session *s, sqlite3_stmt *st, const char *
 /* Binds a string, or NULL. */
 void ent_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 
-/* Binds an end time: NULL when permanent or 0. */
+/* Binds an end time: NULL when permanent or ENT_TIME_NONE. */
 void ent_sqlite_bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms);
 
 /* A copy of column i in the arena, or NULL for a NULL column. */

@@ -22,7 +22,7 @@ ent_sqlite_key_insert(struct ent_store_session *base, const struct ent_key *k, c
     ent_sqlite_bind_text(st, 5, k->prefix);
     ent_sqlite_bind_text(st, 6, hash);
     sqlite3_bind_int64(st, 7, k->created_ms);
-    sqlite3_bind_int64(st, 8, k->revoked_ms);
+    sqlite3_bind_int64(st, 8, k->revoked_ms != ENT_TIME_NONE ? k->revoked_ms : 0);
     return ent_sqlite_exec_done(s, st, "insert key");
 }
 

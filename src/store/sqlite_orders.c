@@ -38,7 +38,7 @@ ent_sqlite_register_activation_id(struct sqlite_session *s, const char *activati
 void
 ent_sqlite_bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms)
 {
-    if (permanent || end_ms == 0)
+    if (permanent || end_ms == ENT_TIME_NONE)
         sqlite3_bind_null(st, i);
     else
         sqlite3_bind_int64(st, i, end_ms);
@@ -59,7 +59,7 @@ ent_sqlite_order_insert(struct ent_store_session *base, const struct ent_order *
     ent_sqlite_bind_text(st, 4, o->attributes ? o->attributes : "{}");
     sqlite3_bind_int64(st, 5, o->created_ms);
     sqlite3_bind_int64(st, 6, o->updated_ms);
-    if (o->activated_ms)
+    if (o->activated_ms != ENT_TIME_NONE)
         sqlite3_bind_int64(st, 7, o->activated_ms);
     int code = ent_sqlite_exec_done(s, st, "insert order");
     for (size_t i = 0; code == ENT_OK && i < o->n_items; i++) {

@@ -53,15 +53,20 @@ static const struct ent_feature metered_feature = {.key = "api-calls",
                                                    .n_levels = ARRAY_LEN(metered_levels),
                                                    .reset_period = ENT_PERIOD_MONTH};
 
+#define PERMANENT ENT_TIME_NONE /* a grant without an end; an answer without expiry */
+
 /* An active, permanent, non-override grant of value x quantity, in force from JAN. */
 static struct ent_grant
 grant(const char *value, int64_t quantity)
 {
-    return (struct ent_grant){
-        .value = value, .quantity = quantity, .start_ms = JAN, .state = ENT_GRANT_ACTIVE};
+    return (struct ent_grant){.value = value,
+                              .quantity = quantity,
+                              .start_ms = JAN,
+                              .end_ms = PERMANENT,
+                              .state = ENT_GRANT_ACTIVE};
 }
 
-/* An active grant of value x 1 in force over [start, end) (end 0: permanent). */
+/* An active grant of value x 1 in force over [start, end) (end PERMANENT: none). */
 static struct ent_grant
 dated(const char *value, int64_t start_ms, int64_t end_ms)
 {
@@ -75,7 +80,7 @@ dated(const char *value, int64_t start_ms, int64_t end_ms)
 static struct ent_grant
 override(const char *value, int64_t start_ms, size_t source)
 {
-    struct ent_grant g = dated(value, start_ms, 0);
+    struct ent_grant g = dated(value, start_ms, PERMANENT);
     g.override = true;
     g.source = source;
     return g;
@@ -296,7 +301,7 @@ evaluate__time_boundaries__start_inclusive_end_exclusive(void **state)
     eval(&switch_feature, g, 1, MAR, 0, &e);
     expect_answer(&e, false, "expired", NULL);
     assert_false(e.granted);
-    assert_int_equal(e.expires_at_ms, 0);
+    assert_int_equal(e.expires_at_ms, PERMANENT);
     eval(&switch_feature, g, 1, FEB - 1, 0, &e);
     expect_answer(&e, false, "pending", NULL);
 }
@@ -306,11 +311,11 @@ static void
 evaluate__permanent__never_expires(void **state)
 {
     (void)state;
-    struct ent_grant g[] = {dated("true", FEB, 0)};
+    struct ent_grant g[] = {dated("true", FEB, PERMANENT)};
     struct ent_evaluation e;
     eval(&switch_feature, g, 1, ENT_UTC_MAX_MS, 0, &e);
     expect_answer(&e, true, "granted", "true");
-    assert_int_equal(e.expires_at_ms, 0);
+    assert_int_equal(e.expires_at_ms, PERMANENT);
 }
 
 /* With nothing in force: suspended before pending before expired before not_granted. */
@@ -320,7 +325,7 @@ evaluate__absent__suspended_beats_pending_beats_expired(void **state)
     (void)state;
     struct ent_grant suspended = dated("true", JAN, MAR);
     suspended.state = ENT_GRANT_SUSPENDED;
-    struct ent_grant pending = dated("true", MAR, 0);
+    struct ent_grant pending = dated("true", MAR, PERMANENT);
     struct ent_grant expired = dated("true", JAN, FEB);
     struct ent_grant all[] = {expired, pending, suspended};
     struct ent_evaluation e;
@@ -367,7 +372,8 @@ static void
 evaluate__revoked__is_ignored(void **state)
 {
     (void)state;
-    struct ent_grant g[] = {grant("true", 1), dated("true", MAR, 0), dated("abc", JAN, 0)};
+    struct ent_grant g[] = {grant("true", 1), dated("true", MAR, PERMANENT),
+                            dated("abc", JAN, PERMANENT)};
     for (size_t i = 0; i < ARRAY_LEN(g); i++)
         g[i].state = ENT_GRANT_REVOKED;
     struct ent_evaluation e;
@@ -376,13 +382,13 @@ evaluate__revoked__is_ignored(void **state)
     assert_int_equal(e.n_in_force, 0);
 }
 
-/* expires_at is the latest end among grants in force; 0 as soon as one is permanent. */
+/* expires_at is the latest end among grants in force; none as soon as one is permanent. */
 static void
 evaluate__expires_at__is_latest_end_in_force(void **state)
 {
     (void)state;
     struct ent_grant g[] = {dated("5", JAN, FEB + 10), dated("5", JAN, MAR), dated("5", JAN, FEB),
-                            dated("5", JAN, 0)};
+                            dated("5", JAN, PERMANENT)};
     struct ent_evaluation e;
     eval(&quantity_feature, g, 3, FEB - 1, 0, &e);
     assert_int_equal(e.expires_at_ms, MAR);
@@ -391,7 +397,7 @@ evaluate__expires_at__is_latest_end_in_force(void **state)
     assert_int_equal(e.expires_at_ms, MAR);
     assert_int_equal(e.limit, 10);
     eval(&quantity_feature, g, 4, FEB, 0, &e);
-    assert_int_equal(e.expires_at_ms, 0);
+    assert_int_equal(e.expires_at_ms, PERMANENT);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -519,7 +525,7 @@ static void
 evaluate__unfit_grant_not_in_force__is_still_einval(void **state)
 {
     (void)state;
-    struct ent_grant g[] = {dated("abc", MAR, 0)};
+    struct ent_grant g[] = {dated("abc", MAR, PERMANENT)};
     struct ent_evaluation e;
     assert_int_equal(ent_evaluate(&quantity_feature, g, 1, FEB, 0, &e), ENT_EINVAL);
     expect_answer(&e, false, "not_granted", NULL);
@@ -546,8 +552,9 @@ static void
 evaluate__earliest_start__of_grants_in_force(void **state)
 {
     (void)state;
-    struct ent_grant g[] = {dated("100", FEB, 0), dated("100", JAN - 10, FEB), dated("100", JAN, 0),
-                            dated("100", MAR, 0), dated("100", JAN - 20, 0)};
+    struct ent_grant g[] = {dated("100", FEB, PERMANENT), dated("100", JAN - 10, FEB),
+                            dated("100", JAN, PERMANENT), dated("100", MAR, PERMANENT),
+                            dated("100", JAN - 20, PERMANENT)};
     g[4].state = ENT_GRANT_SUSPENDED;
     assert_int_equal(ent_evaluate_earliest_start(g, ARRAY_LEN(g), FEB), JAN);
     assert_int_equal(ent_evaluate_earliest_start(g, ARRAY_LEN(g), FEB - 1), JAN - 10);

@@ -12,7 +12,7 @@
  * {"value", "is_unlimited"}. A null feature is an unknown one.
  *
  * Only the keys present in "expect" are compared: value, reason, level (null: none), granted,
- * unlimited, limit and remaining (null: no limit), usage, expires_at (null: 0), n_in_force.
+ * unlimited, limit and remaining (null: no limit), usage, expires_at (null: none), n_in_force.
  * "code" ("OK", "EINVAL") is the expected return code; without it the call must return ENT_OK.
  * Unknown keys anywhere are refused, so that a typo cannot make a case pass by testing nothing.
  *
@@ -204,7 +204,7 @@ read_grant(const struct eval_case *c, json_t *jg, size_t i, struct ent_grant *g)
         .value = opt_string(c, jg, "value"),
         .quantity = opt_integer(c, jg, "quantity", 1),
         .start_ms = opt_time(c, jg, "start", 0),
-        .end_ms = opt_time(c, jg, "end", 0),
+        .end_ms = opt_time(c, jg, "end", ENT_TIME_NONE),
         .state = ENT_GRANT_ACTIVE,
         .override = opt_bool(c, jg, "override", false),
         .source = (size_t)opt_integer(c, jg, "source", (int64_t)i),
@@ -290,12 +290,12 @@ compare(const struct eval_case *c, json_t *expect, int rc, const struct ent_eval
     check_number(c, expect, "n_in_force", true, (int64_t)e->n_in_force);
     json_t *exp_at = json_object_get(expect, "expires_at");
     if (exp_at) {
-        int64_t want = opt_time(c, expect, "expires_at", 0);
+        int64_t want = opt_time(c, expect, "expires_at", ENT_TIME_NONE);
         if (want != e->expires_at_ms) {
             char got_s[ENT_UTC_MAX] = "null", want_s[ENT_UTC_MAX] = "null";
-            if (e->expires_at_ms)
+            if (e->expires_at_ms != ENT_TIME_NONE)
                 ent_utc_format(e->expires_at_ms, got_s);
-            if (want)
+            if (want != ENT_TIME_NONE)
                 ent_utc_format(want, want_s);
             case_fail(c, "expires_at: got %s, want %s", got_s, want_s);
         }

@@ -68,8 +68,12 @@ setup(void **state)
     struct ent_account a = {.key = "acme", .name = "Acme"};
     struct ent_account made_a;
     assert_int_equal(ent_accounts_create(ctx, &a, &made_a, &err), ENT_OK);
-    struct ent_entitlement e = {
-        .account = "acme", .feature = "calls", .value = "1000", .permanent = true};
+    struct ent_entitlement e = {.account = "acme",
+                                .feature = "calls",
+                                .value = "1000",
+                                .start_ms = ENT_TIME_NONE,
+                                .end_ms = ENT_TIME_NONE,
+                                .permanent = true};
     struct ent_entitlement made_e;
     assert_int_equal(ent_entitlements_create(ctx, &e, &made_e, &err), ENT_OK);
     ent_ctx_free(ctx);
@@ -98,7 +102,8 @@ usage_at(struct fixture *fx, int64_t now_ms)
     static const char *const features[] = {"calls"};
     struct ent_eval_answer out;
     struct ent_error err;
-    assert_int_equal(ent_evaluation_run(ctx, "acme", features, 1, 0, false, &out, &err), ENT_OK);
+    assert_int_equal(ent_evaluation_run(ctx, "acme", features, 1, ENT_TIME_NONE, false, &out, &err),
+                     ENT_OK);
     assert_int_equal(out.n_features, 1);
     assert_true(out.features[0].has_limit);
     assert_int_equal(out.features[0].limit, 1000);
@@ -112,8 +117,11 @@ static void
 record_at(struct fixture *fx, int64_t now_ms, int64_t amount)
 {
     struct ent_ctx *ctx = ctx_at(fx, now_ms);
-    struct ent_usage_input in = {
-        .account = "acme", .feature = "calls", .amount = amount, .enforce = true};
+    struct ent_usage_input in = {.account = "acme",
+                                 .feature = "calls",
+                                 .amount = amount,
+                                 .timestamp_ms = ENT_TIME_NONE,
+                                 .enforce = true};
     struct ent_usage_result out;
     struct ent_error err;
     assert_int_equal(ent_usage_record(ctx, &in, &out, &err), ENT_OK);
@@ -198,7 +206,11 @@ make_twenty(struct fixture *fx, int64_t now_ms, char ids[20][37])
         }
         struct ent_feature made_f;
         assert_int_equal(ent_features_create(ctx, &f, &made_f, &err), ENT_OK);
-        struct ent_entitlement e = {.account = "twenty", .feature = key, .value = value};
+        struct ent_entitlement e = {.account = "twenty",
+                                    .feature = key,
+                                    .value = value,
+                                    .start_ms = ENT_TIME_NONE,
+                                    .end_ms = ENT_TIME_NONE};
         if (i % 4 == 1) {
             e.quantity = 3;
             e.start_ms = now_ms - 1000;
@@ -221,8 +233,8 @@ evaluate_twenty(struct ent_ctx *ctx, bool explain, struct ent_eval_answer *out)
                                            "f07", "f08", "f09", "f10", "f11", "f12", "f13",
                                            "f14", "f15", "f16", "f17", "f18", "f19"};
     struct ent_error err;
-    assert_int_equal(ent_evaluation_run(ctx, "twenty", features, 20, 0, explain, out, &err),
-                     ENT_OK);
+    assert_int_equal(
+        ent_evaluation_run(ctx, "twenty", features, 20, ENT_TIME_NONE, explain, out, &err), ENT_OK);
     assert_int_equal(out->n_features, 20);
 }
 
@@ -271,7 +283,7 @@ cache__twenty_entitlements__take_under_a_kib_and_explain_from_the_store(void **s
         assert_int_equal(a->sources[0].source, ENT_SOURCE_MANUAL);
         assert_int_equal(a->sources[0].quantity, i % 4 == 1 ? 3 : 1);
         assert_int_equal(a->sources[0].start_ms, i % 4 == 1 ? t - 1000 : t);
-        assert_int_equal(a->sources[0].end_ms, i % 4 == 1 ? t + 365 * 24 * HOUR_MS : 0);
+        assert_int_equal(a->sources[0].end_ms, i % 4 == 1 ? t + 365 * 24 * HOUR_MS : ENT_TIME_NONE);
     }
     ent_ctx_free(ctx);
     struct ent_app_stats explained = stats(fx);
