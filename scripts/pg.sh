@@ -10,7 +10,12 @@
 #
 # When run as root the server runs as `nobody` and DIR belongs to it, so DIR's parents must be
 # searchable by everyone (e.g. under /tmp). A server a previous run left in DIR is stopped first.
-# fsync stays on: the tests check what the daemons acknowledged, so the store must be durable.
+# Tuned for tests, not for durability: fsync, full_page_writes and synchronous_commit are off, so
+# that no commit waits for a disk (which other work on the machine may keep busy). They guard
+# against a crash of the machine, or of PostgreSQL itself, which no test makes: the crash tests
+# (test_87, test_90_06) kill the *daemons* with SIGKILL while PostgreSQL runs on, and what
+# PostgreSQL has committed is seen by every later transaction whether or not its WAL reached the
+# disk. So the tests check the same with these off.
 # On any failure the server's log is printed. PG_BIN overrides the directory of the binaries.
 set -euo pipefail
 
@@ -110,8 +115,12 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 max_connections = 300
-fsync = on
-synchronous_commit = on
+# Not durable (see the top of scripts/pg.sh): nothing waits for the disk.
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+# Its directory may be on a tmpfs (scripts/test.sh): a small WAL (checkpoints cost little here).
+max_wal_size = 256MB
 log_min_messages = warning
 log_min_error_statement = panic
 EOF

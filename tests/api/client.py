@@ -24,6 +24,9 @@ class Client:
         self.key = key
         self.check = check
         self.session = requests.Session()
+        # The daemon is on the loopback interface: no proxy or .netrc from the environment
+        # applies (and looking them up on every request costs more than the request).
+        self.session.trust_env = False
 
     def with_key(self, key):
         return Client(self.base, key, self.check)

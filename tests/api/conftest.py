@@ -212,6 +212,12 @@ class Daemon:
         return self.proc.returncode
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "cluster(at_once=False, admin_key=True): how test_90_multi_daemon.py's "
+        "cluster fixture starts its daemons")
+
+
 def pytest_report_header(config):
     return f"entitled store: {BACKEND}" + (f" ({PG_URL})" if ON_PG else "")
 

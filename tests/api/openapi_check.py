@@ -27,6 +27,7 @@ Needs only python3-jsonschema (Debian 12: 4.10). Run this file to self-test it:
 import functools
 import json
 import re
+import threading
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
@@ -144,9 +145,26 @@ def _format_checker():
     return checker
 
 
+_per_thread = threading.local()
+
+
 def _validator(spec, schema):
-    resolver = RefResolver(base_uri="", referrer=spec)
-    return Draft202012Validator(schema, resolver=resolver, format_checker=_format_checker())
+    """The validator of schema, made once per thread and document. Most of the cost of a check
+    is the RefResolver's first search of the whole document (for `$id`s and anchors), which it
+    keeps; so one resolver serves every check of a thread. Threads do not share one: it keeps a
+    stack of resolution scopes while it validates."""
+    cache = getattr(_per_thread, "validators", None)
+    if cache is None or _per_thread.spec is not spec:
+        _per_thread.spec = spec
+        _per_thread.resolver = RefResolver(base_uri="", referrer=spec)
+        cache = _per_thread.validators = {}
+    # By identity: the schemas are nodes of the document; the entry holds the schema, so its
+    # id is not reused while the entry is there.
+    entry = cache.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = cache[id(schema)] = (schema, Draft202012Validator(
+            schema, resolver=_per_thread.resolver, format_checker=_format_checker()))
+    return entry[1]
 
 
 def _json_path(error):

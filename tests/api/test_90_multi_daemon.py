@@ -5,10 +5,12 @@ nothing it acknowledged.
 
 Three daemons (4 worker threads each) share one fresh database and one key file (the hashing key
 of API keys lives outside the database, so every daemon of a deployment needs the same one:
-docs/deploy.md). In test_90_01 they are started at the same moment, so they race to migrate the
-empty database and to register the admin key; the other tests start them one after another, so
-that a failure there says nothing about starting. Clients are threads, each with its own connections, spread over the three daemons and
-released together by a barrier, so that requests really interleave.
+docs/deploy.md); every test gets its own, on a fresh database, from the fixture `cluster`. In
+test_90_01 and test_90_10 they are started at the same moment (`@pytest.mark.cluster(at_once=
+True)`), so they race to migrate the empty database and to register the admin key; the other
+tests start them one after another, so that a failure there says nothing about starting.
+Clients are threads, each with its own connections, spread over the three daemons and released
+together by a barrier, so that requests really interleave.
 
 Runs only on PostgreSQL (ENTITLED_TEST_PG_URL, set by `make test`); skipped otherwise.
 """
@@ -97,8 +99,12 @@ def stopped(c):
 
 
 @pytest.fixture
-def cluster(workdir):
-    c = Cluster(workdir)
+def cluster(request, workdir):
+    """DAEMONS daemons on a fresh database, stopped at the end of the test (each must stop
+    cleanly). Started one after another, with ENTITLED_ADMIN_KEY, unless the test asks for
+    something else with @pytest.mark.cluster(at_once=True, admin_key=False)."""
+    marker = request.node.get_closest_marker("cluster")
+    c = Cluster(workdir, **(marker.kwargs if marker else {}))
     try:
         yield c
     finally:
@@ -162,18 +168,11 @@ def store_calls(api):
     return int(m.group(1))
 
 
-def test_90_01_daemons_started_at_once_share_one_migrated_database(workdir):
+@pytest.mark.cluster(at_once=True)
+def test_90_01_daemons_started_at_once_share_one_migrated_database(cluster):
     """Three daemons started at the same moment on an empty database, with the same
     ENTITLED_ADMIN_KEY, all serve (the migrations ran once, the admin key is registered once);
     what one writes the others read, and a key made through one works on all."""
-    cluster = Cluster(workdir, at_once=True)
-    try:
-        shared_database(cluster)
-    finally:
-        stopped(cluster)
-
-
-def shared_database(cluster):
     for i in range(DAEMONS):
         assert cluster.admin(i).get("/readyz").status_code == 200
     a = cluster.admin(0)
@@ -599,18 +598,15 @@ def test_90_09_one_idempotency_key_header_through_three_daemons_makes_one_object
         assert r.json()["id"] in made
 
 
-def test_90_10_daemons_started_at_once_on_an_empty_store_print_one_admin_key(workdir):
+@pytest.mark.cluster(at_once=True, admin_key=False)
+def test_90_10_daemons_started_at_once_on_an_empty_store_print_one_admin_key(cluster):
     """As test_80_07 on one daemon: three daemons started at the same moment on an empty
     database without ENTITLED_ADMIN_KEY make one admin key between them, printed once, and it
     works on all three."""
-    cluster = Cluster(workdir, at_once=True, admin_key=False)
-    try:
-        printed = [w for d in cluster.daemons for w in d.output().split()
-                   if w.startswith("ent_admin_")]
-        assert len(printed) == 1, printed
-        for d in cluster.daemons:
-            assert Client(d.url, printed[0]).get("/v1/features").status_code == 200
-        keys = Client(cluster.daemons[0].url, printed[0]).get("/v1/keys").json()
-        assert keys["total_count"] == 1, keys
-    finally:
-        stopped(cluster)
+    printed = [w for d in cluster.daemons for w in d.output().split()
+               if w.startswith("ent_admin_")]
+    assert len(printed) == 1, printed
+    for d in cluster.daemons:
+        assert Client(d.url, printed[0]).get("/v1/features").status_code == 200
+    keys = Client(cluster.daemons[0].url, printed[0]).get("/v1/keys").json()
+    assert keys["total_count"] == 1, keys
