@@ -10,8 +10,9 @@ as printed by scripts/pg.sh start), the same tests run on PostgreSQL: each store
 a fresh database of its own (entitled_<random>, made with the psql client), dropped at the end.
 A daemon started again on the same directory finds the same database (its URL is kept in the
 directory's store.url), and its key file too: beside the SQLite file, or on PostgreSQL under
-$XDG_STATE_HOME/entitled/, which the session points at a directory of its own. Tests that read or edit the store do it through store_sql() (sqlite3 or
-psql), or pg_dump; only test_87's PRAGMA integrity_check is left out on PostgreSQL.
+$XDG_STATE_HOME/entitled/, which the session points at a directory of its own. Tests that read
+or edit the store do it through store_sql() (sqlite3 or psql), or pg_dump; only test_87's
+PRAGMA integrity_check is left out on PostgreSQL.
 """
 import os
 import secrets
