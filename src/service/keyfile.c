@@ -18,6 +18,8 @@
 
 #include <sodium.h>
 
+#include "core/arena.h"
+
 #define FINGERPRINT_SETTING "key_fingerprint"
 #define FINGERPRINT_TEXT "entitled key file fingerprint v1"
 
@@ -139,6 +141,19 @@ fingerprint(const unsigned char *secret, char out[2 * 32 + 1])
     sodium_bin2hex(out, 2 * 32 + 1, digest, sizeof(digest));
 }
 
+/* The fingerprint the store keeps, copied into stored (cap bytes; empty when there is none). */
+static int
+read_fingerprint(struct ent_store_session *sess, char *stored, size_t cap)
+{
+    struct ent_arena a;
+    ent_arena_init(&a, 256);
+    const char *value = NULL;
+    int rc = sess->ops->setting_get(sess, &a, FINGERPRINT_SETTING, &value);
+    snprintf(stored, cap, "%s", rc == ENT_OK ? value : "");
+    ent_arena_cleanup(&a);
+    return rc == ENT_ENOTFOUND ? ENT_OK : rc;
+}
+
 /*
  * What the store knows of its keys: whether it holds API keys, and the fingerprint of its key
  * file (empty when none was written yet).
@@ -151,9 +166,7 @@ read_store(struct ent_store_session *sess, bool *has_keys, char *stored, size_t 
     if (rc < 0)
         return rc;
     *has_keys = n > 0;
-    stored[0] = '\0';
-    rc = sess->ops->setting_get(sess, FINGERPRINT_SETTING, stored, cap);
-    return rc == ENT_ENOTFOUND ? ENT_OK : rc;
+    return read_fingerprint(sess, stored, cap);
 }
 
 /* Checks the secret against the store's fingerprint, writing it when the store has none. */
@@ -170,9 +183,10 @@ bind_to_store(struct ent_store_session *sess, const char *path, const unsigned c
                           : ENT_OK;
         /* Another daemon recorded its key file's first: compare with that one. */
         char theirs[ENT_STORE_SETTING_MAX];
-        rc = sess->ops->setting_get(sess, FINGERPRINT_SETTING, theirs, sizeof(theirs));
-        if (rc < 0)
-            return ent_error_set(err, rc, "cannot read the key file's fingerprint");
+        rc = read_fingerprint(sess, theirs, sizeof(theirs));
+        if (rc < 0 || !theirs[0])
+            return ent_error_set(err, rc < 0 ? rc : ENT_ESTORE,
+                                 "cannot read the key file's fingerprint");
         return bind_to_store(sess, path, secret, theirs, err);
     }
     if (sodium_memcmp(mine, stored, sizeof(mine) - 1) != 0 || strlen(stored) != sizeof(mine) - 1)

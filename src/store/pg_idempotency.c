@@ -8,32 +8,22 @@
 #include "store/pg_int.h"
 #include "store/store.h"
 
-int
-ent_pg_idempotency_get(struct ent_store_session *base, struct ent_arena *a, const char *key_id,
-                       const char *idem_key, struct ent_store_idempotency *out)
+/*
+ * Reads an answer (route, request_hash, status, body, created_ms). The body is a BYTEA, sent
+ * back escaped as text: a dialect's difference from SQLite's BLOB, so this reader stays here.
+ * Errors: ENT_ENOMEM.
+ */
+static int
+read_answer(const struct ent_store_row *row, struct ent_arena *a, void *item)
 {
-    struct pg_params p = {0};
-    ent_pg_p_text(&p, key_id);
-    ent_pg_p_text(&p, idem_key);
-    int code;
-    PGresult *r = ent_pg_exec((struct pg_session *)base,
-                              "SELECT route, request_hash, status, body, created_ms"
-                              " FROM idempotency WHERE key_id = $1 AND idem_key = $2",
-                              &p, &code, "get idempotency");
-    if (!r)
-        return code;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return ENT_ENOTFOUND;
-    }
-    memset(out, 0, sizeof(*out));
-    out->key_id = key_id;
-    out->idem_key = idem_key;
-    out->route = ent_pg_text(a, r, 0, 0);
-    out->request_hash = ent_pg_text(a, r, 0, 1);
-    out->status = (int)ent_pg_int(r, 0, 2);
+    const PGresult *r = row->result;
+    struct ent_store_idempotency *out = item;
+    out->route = ent_pg_text(a, r, row->index, 0);
+    out->request_hash = ent_pg_text(a, r, row->index, 1);
+    out->status = (int)ent_pg_int(r, row->index, 2);
     size_t len = 0;
-    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &len);
+    unsigned char *bytes =
+        PQunescapeBytea((const unsigned char *)PQgetvalue(r, row->index, 3), &len);
     char *body = bytes ? ent_arena_alloc(a, len + 1) : NULL;
     if (body) {
         if (len)
@@ -43,9 +33,24 @@ ent_pg_idempotency_get(struct ent_store_session *base, struct ent_arena *a, cons
     PQfreemem(bytes);
     out->body = body;
     out->body_len = len;
-    out->created_ms = ent_pg_int(r, 0, 4);
-    PQclear(r);
+    out->created_ms = ent_pg_int(r, row->index, 4);
     return (out->route && out->request_hash && body) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_pg_idempotency_get(struct ent_store_session *base, struct ent_arena *a, const char *key_id,
+                       const char *idem_key, struct ent_store_idempotency *out)
+{
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, key_id);
+    ent_pg_p_text(&p, idem_key);
+    memset(out, 0, sizeof(*out));
+    out->key_id = key_id;
+    out->idem_key = idem_key;
+    return ent_pg_get((struct pg_session *)base,
+                      "SELECT route, request_hash, status, body, created_ms"
+                      " FROM idempotency WHERE key_id = $1 AND idem_key = $2",
+                      &p, read_answer, a, out, "get idempotency");
 }
 
 /*

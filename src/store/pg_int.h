@@ -273,7 +273,8 @@ int ent_pg_seats_of_account(struct ent_store_session *sess, struct ent_arena *a,
                             size_t *n);
 
 /* pg_settings.c */
-int ent_pg_setting_get(struct ent_store_session *sess, const char *name, char *value, size_t cap);
+int ent_pg_setting_get(struct ent_store_session *sess, struct ent_arena *a, const char *name,
+                       const char **value);
 int ent_pg_setting_insert(struct ent_store_session *sess, const char *name, const char *value);
 
 #endif /* ENT_STORE_PG_INT_H */

@@ -2,27 +2,17 @@
 /*
  * pg_settings.c: facts about the store itself (table settings, schema 0005), on PostgreSQL.
  */
-#include <stdio.h>
-
 #include "store/pg_int.h"
 #include "store/store.h"
 
 int
-ent_pg_setting_get(struct ent_store_session *sess, const char *name, char *value, size_t cap)
+ent_pg_setting_get(struct ent_store_session *sess, struct ent_arena *a, const char *name,
+                   const char **value)
 {
     struct pg_params p = {0};
     ent_pg_p_text(&p, name);
-    int code;
-    PGresult *r =
-        ent_pg_exec((struct pg_session *)sess, "SELECT value FROM settings WHERE name = $1", &p,
-                    &code, "get setting");
-    if (!r)
-        return code;
-    code = PQntuples(r) == 0 ? ENT_ENOTFOUND : ENT_OK;
-    if (code == ENT_OK)
-        snprintf(value, cap, "%s", ent_pg_raw(r, 0, 0));
-    PQclear(r);
-    return code;
+    return ent_pg_get((struct pg_session *)sess, "SELECT value FROM settings WHERE name = $1", &p,
+                      ent_rows_setting, a, value, "get setting");
 }
 
 int

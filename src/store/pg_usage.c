@@ -31,33 +31,10 @@ ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const cha
     struct pg_params p = {0};
     ent_pg_p_text(&p, account_id);
     ent_pg_p_text(&p, idempotency_key);
-    int code;
-    PGresult *r = ent_pg_exec(
-        (struct pg_session *)sess,
-        "SELECT id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"
-        " window_end_ms, usage_after, limit_value, created_ms"
-        " FROM usage_events WHERE account_id = $1 AND idempotency_key = $2",
-        &p, &code, "find usage event");
-    if (!r)
-        return code;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return ENT_ENOTFOUND;
-    }
-    memset(out, 0, sizeof(*out));
-    ent_pg_id(r, 0, 0, out->id);
-    ent_pg_id(r, 0, 1, out->account_id);
-    ent_pg_id(r, 0, 2, out->feature_id);
-    out->amount = ent_pg_int(r, 0, 3);
-    out->ts_ms = ent_pg_int(r, 0, 4);
-    out->idempotency_key = ent_pg_text(a, r, 0, 5);
-    out->window_start_ms = ent_pg_int(r, 0, 6);
-    out->window_end_ms = ent_pg_int(r, 0, 7);
-    out->usage_after = ent_pg_int(r, 0, 8);
-    out->limit = ent_pg_null(r, 0, 9) ? -1 : ent_pg_int(r, 0, 9);
-    out->created_ms = ent_pg_int(r, 0, 10);
-    PQclear(r);
-    return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+    return ent_pg_get((struct pg_session *)sess,
+                      "SELECT " ENT_ROWS_USAGE_EVENT_COLUMNS
+                      " FROM usage_events WHERE account_id = $1 AND idempotency_key = $2",
+                      &p, ent_rows_usage_event, a, out, "find usage event");
 }
 
 /*

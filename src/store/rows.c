@@ -313,6 +313,33 @@ ent_rows_activation(const struct ent_store_row *r, struct ent_arena *a, void *it
     return missing ? ENT_ENOMEM : ENT_OK;
 }
 
+int
+ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    const char **value = item;
+    *value = text(r, a, 0);
+    return *value ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_store_usage *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->account_id);
+    id(r, 2, out->feature_id);
+    out->amount = integer(r, 3);
+    out->ts_ms = integer(r, 4);
+    out->idempotency_key = text(r, a, 5);
+    out->window_start_ms = integer(r, 6);
+    out->window_end_ms = integer(r, 7);
+    out->usage_after = integer(r, 8);
+    out->limit = integer_or_none(r, 9);
+    out->created_ms = integer(r, 10);
+    return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+}
+
 bool
 ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t hour_ms,
                     int64_t usage, struct ent_usage_bucket **buckets, size_t *n, size_t *cap)

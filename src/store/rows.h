@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "store/store.h"
 #include <entitled.h>
 
 struct ent_store_row;
@@ -117,6 +118,15 @@ int ent_rows_lease(const struct ent_store_row *r, struct ent_arena *a, void *ite
     " FROM activations a LEFT JOIN features f ON f.id = a.feature_id"                              \
     " LEFT JOIN entitlements e ON e.id = a.entitlement_id"
 int ent_rows_activation(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* settings: the value of one (a const char * in the arena). */
+int ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* usage_events: a recorded event with the answer it was given (struct ent_store_usage). */
+#define ENT_ROWS_USAGE_EVENT_COLUMNS                                                               \
+    "id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"                 \
+    " window_end_ms, usage_after, limit_value, created_ms"
+int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /*
  * Adds the usage of one UTC hour (a row of a series query, hours in time order) to a series of

@@ -218,8 +218,8 @@ int ent_sqlite_seats_of_account(struct ent_store_session *sess, struct ent_arena
                                 struct ent_store_seat **seats, size_t *n);
 
 /* sqlite_settings.c */
-int ent_sqlite_setting_get(struct ent_store_session *sess, const char *name, char *value,
-                           size_t cap);
+int ent_sqlite_setting_get(struct ent_store_session *sess, struct ent_arena *a, const char *name,
+                           const char **value);
 int ent_sqlite_setting_insert(struct ent_store_session *sess, const char *name, const char *value);
 
 #endif /* ENT_STORE_SQLITE_INT_H */

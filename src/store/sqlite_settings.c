@@ -2,26 +2,19 @@
 /*
  * sqlite_settings.c: facts about the store itself (table settings, schema 0007), on SQLite.
  */
-#include <stdio.h>
-
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
 int
-ent_sqlite_setting_get(struct ent_store_session *sess, const char *name, char *value, size_t cap)
+ent_sqlite_setting_get(struct ent_store_session *sess, struct ent_arena *a, const char *name,
+                       const char **value)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
     sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT value FROM settings WHERE name = ?1");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, name);
-    int rc = ent_sqlite_step(s, st);
-    if (rc == SQLITE_ROW)
-        snprintf(value, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW    ? ENT_OK
-           : rc == SQLITE_DONE ? ENT_ENOTFOUND
-                               : ent_sqlite_fail(s, rc, "get setting");
+    return ent_sqlite_get(s, st, ent_rows_setting, a, value, "get setting");
 }
 
 int

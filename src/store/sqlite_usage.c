@@ -37,33 +37,14 @@ ent_sqlite_usage_find(struct ent_store_session *sess, struct ent_arena *a, const
                       const char *idempotency_key, struct ent_store_usage *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
-    sqlite3_stmt *st = ent_sqlite_prep(
-        s, "SELECT id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"
-           " window_end_ms, usage_after, limit_value, created_ms"
-           " FROM usage_events WHERE account_id = ?1 AND idempotency_key = ?2");
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT " ENT_ROWS_USAGE_EVENT_COLUMNS
+                                          " FROM usage_events WHERE account_id = ?1"
+                                          " AND idempotency_key = ?2");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);
     ent_sqlite_bind_text(st, 2, idempotency_key);
-    int rc = ent_sqlite_step(s, st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? ENT_ENOTFOUND : ent_sqlite_fail(s, rc, "find usage event");
-    }
-    memset(out, 0, sizeof(*out));
-    ent_sqlite_col_id(st, 0, out->id);
-    ent_sqlite_col_id(st, 1, out->account_id);
-    ent_sqlite_col_id(st, 2, out->feature_id);
-    out->amount = sqlite3_column_int64(st, 3);
-    out->ts_ms = sqlite3_column_int64(st, 4);
-    out->idempotency_key = ent_sqlite_col_text(a, st, 5);
-    out->window_start_ms = sqlite3_column_int64(st, 6);
-    out->window_end_ms = sqlite3_column_int64(st, 7);
-    out->usage_after = sqlite3_column_int64(st, 8);
-    out->limit = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
-    out->created_ms = sqlite3_column_int64(st, 10);
-    sqlite3_reset(st);
-    return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+    return ent_sqlite_get(s, st, ent_rows_usage_event, a, out, "find usage event");
 }
 
 /*

@@ -297,10 +297,11 @@ struct ent_store_ops {
 
     /*
      * Settings: facts about the store itself, a value (at most ENT_STORE_SETTING_MAX bytes) per
-     * name. get: ENT_ENOTFOUND when the name has none. insert: ENT_ECONFLICT when it has one
-     * already (the value is left as it was).
+     * name. get (the value in the arena): ENT_ENOTFOUND when the name has none. insert:
+     * ENT_ECONFLICT when it has one already (the value is left as it was).
      */
-    int (*setting_get)(struct ent_store_session *sess, const char *name, char *value, size_t cap);
+    int (*setting_get)(struct ent_store_session *sess, struct ent_arena *a, const char *name,
+                       const char **value);
     int (*setting_insert)(struct ent_store_session *sess, const char *name, const char *value);
 };
 
