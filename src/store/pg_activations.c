@@ -45,10 +45,7 @@ ent_pg_activation_insert(struct ent_store_session *sess, const struct ent_activa
     ent_pg_p_int(&p, act->last_heartbeat_ms);
     ent_pg_p_int(&p, act->created_ms);
     ent_pg_p_int(&p, act->updated_ms);
-    if (act->deactivated_ms != ENT_TIME_NONE)
-        ent_pg_p_int(&p, act->deactivated_ms);
-    else
-        ent_pg_p_null(&p);
+    ent_pg_p_time(&p, act->deactivated_ms);
     return ent_pg_exec_done(
         (struct pg_session *)sess,
         "INSERT INTO activations (id, account_id, feature_id, entitlement_id, fingerprint,"
@@ -75,10 +72,7 @@ ent_pg_activation_update(struct ent_store_session *sess, const struct ent_activa
         ent_pg_p_null(&p);
     ent_pg_p_int(&p, act->last_heartbeat_ms);
     ent_pg_p_int(&p, act->updated_ms);
-    if (act->deactivated_ms != ENT_TIME_NONE)
-        ent_pg_p_int(&p, act->deactivated_ms);
-    else
-        ent_pg_p_null(&p);
+    ent_pg_p_time(&p, act->deactivated_ms);
     return ent_pg_exec_one((struct pg_session *)sess,
                            "UPDATE activations SET name = $2, metadata = $3,"
                            " ttl_seconds = $4, last_heartbeat_ms = $5, updated_ms = $6,"

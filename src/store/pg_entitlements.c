@@ -31,7 +31,7 @@ ent_pg_entitlement_insert(struct ent_store_session *base, const struct ent_entit
     ent_pg_p_int(&p, e->quantity);
     ent_pg_p_int(&p, e->quantity_per_copy);
     ent_pg_p_int(&p, e->start_ms);
-    ent_pg_p_end(&p, e->permanent, e->end_ms);
+    ent_pg_p_time(&p, e->permanent ? ENT_TIME_NONE : e->end_ms);
     ent_pg_p_text(&p, ent_order_type_name(e->order_type));
     ent_pg_p_text(&p, ent_rows_entitlement_status(e));
     ent_pg_p_text(&p, e->attributes ? e->attributes : "{}");
@@ -57,7 +57,7 @@ ent_pg_entitlement_update(struct ent_store_session *base, const struct ent_entit
     ent_pg_p_int(&p, e->quantity);
     ent_pg_p_int(&p, e->quantity_per_copy);
     ent_pg_p_int(&p, e->start_ms);
-    ent_pg_p_end(&p, e->permanent, e->end_ms);
+    ent_pg_p_time(&p, e->permanent ? ENT_TIME_NONE : e->end_ms);
     ent_pg_p_text(&p, ent_rows_entitlement_status(e));
     ent_pg_p_text(&p, e->attributes ? e->attributes : "{}");
     ent_pg_p_int(&p, e->updated_ms);

@@ -63,8 +63,8 @@ void ent_pg_p_null(struct pg_params *p);
 /* Appends bytes, sent in binary (BYTEA). */
 void ent_pg_p_bytes(struct pg_params *p, const void *v, size_t len);
 
-/* Appends an end time: NULL when permanent or ENT_TIME_NONE. */
-void ent_pg_p_end(struct pg_params *p, bool permanent, int64_t end_ms);
+/* Appends a time, or NULL for ENT_TIME_NONE (no date: no end, not revoked, not yet). */
+void ent_pg_p_time(struct pg_params *p, int64_t ms);
 
 /* Appends an optional id: NULL when empty. */
 void ent_pg_p_id(struct pg_params *p, const char *id);

@@ -15,10 +15,7 @@ ent_pg_lease_insert(struct ent_store_session *base, const struct ent_lease *l)
     ent_pg_p_int(&p, l->lease_count);
     ent_pg_p_int(&p, l->valid_from_ms);
     ent_pg_p_int(&p, l->valid_until_ms);
-    if (l->last_lease_end_ms != ENT_TIME_NONE)
-        ent_pg_p_int(&p, l->last_lease_end_ms);
-    else
-        ent_pg_p_null(&p);
+    ent_pg_p_time(&p, l->last_lease_end_ms);
     ent_pg_p_int(&p, l->created_ms);
     ent_pg_p_id(&p, l->created_by);
     ent_pg_p_int(&p, l->updated_ms);
@@ -39,10 +36,7 @@ ent_pg_lease_update(struct ent_store_session *base, const struct ent_lease *l)
     ent_pg_p_int(&p, l->lease_count);
     ent_pg_p_int(&p, l->valid_from_ms);
     ent_pg_p_int(&p, l->valid_until_ms);
-    if (l->last_lease_end_ms != ENT_TIME_NONE)
-        ent_pg_p_int(&p, l->last_lease_end_ms);
-    else
-        ent_pg_p_null(&p);
+    ent_pg_p_time(&p, l->last_lease_end_ms);
     ent_pg_p_int(&p, l->updated_ms);
     ent_pg_p_id(&p, l->updated_by);
     return ent_pg_exec_one((struct pg_session *)base,

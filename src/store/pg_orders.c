@@ -43,10 +43,7 @@ ent_pg_order_insert(struct ent_store_session *base, const struct ent_order *o)
     ent_pg_p_text(&p, o->attributes ? o->attributes : "{}");
     ent_pg_p_int(&p, o->created_ms);
     ent_pg_p_int(&p, o->updated_ms);
-    if (o->activated_ms != ENT_TIME_NONE)
-        ent_pg_p_int(&p, o->activated_ms);
-    else
-        ent_pg_p_null(&p);
+    ent_pg_p_time(&p, o->activated_ms);
     int code = ent_pg_exec_done(s,
                                 "INSERT INTO orders (id, account_id, status, attributes,"
                                 " created_ms, updated_ms, activated_ms)"
@@ -65,7 +62,7 @@ ent_pg_order_insert(struct ent_store_session *base, const struct ent_order *o)
         ent_pg_p_int(&q, li->quantity);
         ent_pg_p_int(&q, li->quantity_per_copy);
         ent_pg_p_int(&q, li->start_ms);
-        ent_pg_p_end(&q, li->permanent, li->end_ms);
+        ent_pg_p_time(&q, li->permanent ? ENT_TIME_NONE : li->end_ms);
         ent_pg_p_text(&q, ent_order_type_name(li->order_type));
         ent_pg_p_text(&q, li->activation_id);
         ent_pg_p_text(&q, li->parent_activation_id);

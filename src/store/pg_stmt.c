@@ -69,12 +69,12 @@ ent_pg_p_bytes(struct pg_params *p, const void *v, size_t len)
 }
 
 void
-ent_pg_p_end(struct pg_params *p, bool permanent, int64_t end_ms)
+ent_pg_p_time(struct pg_params *p, int64_t ms)
 {
-    if (permanent || end_ms == ENT_TIME_NONE)
+    if (ms == ENT_TIME_NONE)
         ent_pg_p_null(p);
     else
-        ent_pg_p_int(p, end_ms);
+        ent_pg_p_int(p, ms);
 }
 
 void

@@ -169,7 +169,8 @@ ent_rows_key(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->created_ms = integer(r, 5);
     /* api_keys.revoked_ms is 0 while the key is valid (NOT NULL since schema 0001): a
      * revocation's time is the clock's, never the epoch. */
-    out->revoked_ms = integer(r, 6) != 0 ? integer(r, 6) : ENT_TIME_NONE;
+    int64_t revoked_ms = integer(r, 6);
+    out->revoked_ms = revoked_ms != 0 ? revoked_ms : ENT_TIME_NONE;
     return (out->name && out->prefix) ? ENT_OK : ENT_ENOMEM;
 }
 

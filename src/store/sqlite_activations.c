@@ -43,10 +43,7 @@ bind_activation(sqlite3_stmt *st, const struct ent_activation *act)
     sqlite3_bind_int64(st, 9, act->last_heartbeat_ms);
     sqlite3_bind_int64(st, 10, act->created_ms);
     sqlite3_bind_int64(st, 11, act->updated_ms);
-    if (act->deactivated_ms != ENT_TIME_NONE)
-        sqlite3_bind_int64(st, 12, act->deactivated_ms);
-    else
-        sqlite3_bind_null(st, 12);
+    ent_sqlite_bind_time(st, 12, act->deactivated_ms);
 }
 
 /*

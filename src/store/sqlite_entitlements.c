@@ -24,7 +24,7 @@ bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
     sqlite3_bind_int64(st, 12, e->quantity);
     sqlite3_bind_int64(st, 13, e->quantity_per_copy);
     sqlite3_bind_int64(st, 14, e->start_ms);
-    ent_sqlite_bind_end(st, 15, e->permanent, e->end_ms);
+    ent_sqlite_bind_time(st, 15, e->permanent ? ENT_TIME_NONE : e->end_ms);
     ent_sqlite_bind_text(st, 16, ent_order_type_name(e->order_type));
     ent_sqlite_bind_text(st, 17, ent_rows_entitlement_status(e));
     ent_sqlite_bind_text(st, 18, e->attributes ? e->attributes : "{}");

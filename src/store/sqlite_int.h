@@ -52,8 +52,8 @@ int ent_sqlite_exec_one(struct sqlite_session *s, sqlite3_stmt *st, const char *
 /* Binds a string, or NULL. */
 void ent_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 
-/* Binds an end time: NULL when permanent or ENT_TIME_NONE. */
-void ent_sqlite_bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms);
+/* Binds a time, or NULL for ENT_TIME_NONE (no date: no end, not revoked, not yet). */
+void ent_sqlite_bind_time(sqlite3_stmt *st, int i, int64_t ms);
 
 /* A copy of column i in the arena, or NULL for a NULL column. */
 const char *ent_sqlite_col_text(struct ent_arena *a, sqlite3_stmt *st, int i);

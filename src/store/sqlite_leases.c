@@ -15,8 +15,7 @@ bind_lease(sqlite3_stmt *st, const struct ent_lease *l)
     sqlite3_bind_int64(st, 4, l->lease_count);
     sqlite3_bind_int64(st, 5, l->valid_from_ms);
     sqlite3_bind_int64(st, 6, l->valid_until_ms);
-    if (l->last_lease_end_ms != ENT_TIME_NONE)
-        sqlite3_bind_int64(st, 7, l->last_lease_end_ms);
+    ent_sqlite_bind_time(st, 7, l->last_lease_end_ms);
     sqlite3_bind_int64(st, 8, l->created_ms);
     ent_sqlite_bind_text(st, 9, ent_sqlite_opt_id(l->created_by));
     sqlite3_bind_int64(st, 10, l->updated_ms);

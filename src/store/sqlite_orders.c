@@ -34,16 +34,6 @@ ent_sqlite_register_activation_id(struct sqlite_session *s, const char *activati
     return ent_sqlite_exec_done(s, st, "register activation id");
 }
 
-/* Binds an optional end time: NULL when permanent. */
-void
-ent_sqlite_bind_end(sqlite3_stmt *st, int i, bool permanent, int64_t end_ms)
-{
-    if (permanent || end_ms == ENT_TIME_NONE)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, end_ms);
-}
-
 int
 ent_sqlite_order_insert(struct ent_store_session *base, const struct ent_order *o)
 {
@@ -59,8 +49,7 @@ ent_sqlite_order_insert(struct ent_store_session *base, const struct ent_order *
     ent_sqlite_bind_text(st, 4, o->attributes ? o->attributes : "{}");
     sqlite3_bind_int64(st, 5, o->created_ms);
     sqlite3_bind_int64(st, 6, o->updated_ms);
-    if (o->activated_ms != ENT_TIME_NONE)
-        sqlite3_bind_int64(st, 7, o->activated_ms);
+    ent_sqlite_bind_time(st, 7, o->activated_ms);
     int code = ent_sqlite_exec_done(s, st, "insert order");
     for (size_t i = 0; code == ENT_OK && i < o->n_items; i++) {
         const struct ent_line_item *li = &o->items[i];
@@ -81,7 +70,7 @@ ent_sqlite_order_insert(struct ent_store_session *base, const struct ent_order *
         sqlite3_bind_int64(st, 5, li->quantity);
         sqlite3_bind_int64(st, 6, li->quantity_per_copy);
         sqlite3_bind_int64(st, 7, li->start_ms);
-        ent_sqlite_bind_end(st, 8, li->permanent, li->end_ms);
+        ent_sqlite_bind_time(st, 8, li->permanent ? ENT_TIME_NONE : li->end_ms);
         ent_sqlite_bind_text(st, 9, ent_order_type_name(li->order_type));
         ent_sqlite_bind_text(st, 10, li->activation_id);
         ent_sqlite_bind_text(st, 11, li->parent_activation_id);

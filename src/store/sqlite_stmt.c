@@ -98,6 +98,15 @@ ent_sqlite_exec_done(struct sqlite_session *s, sqlite3_stmt *st, const char *wha
 }
 
 /* Binds a string, or NULL. */
+void
+ent_sqlite_bind_time(sqlite3_stmt *st, int i, int64_t ms)
+{
+    if (ms == ENT_TIME_NONE)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, ms);
+}
+
 int
 ent_sqlite_exec_one(struct sqlite_session *s, sqlite3_stmt *st, const char *what)
 {

@@ -234,7 +234,8 @@ sqlite_release(struct ent_store_session *base)
  * next start opens what the path holds, and every write acknowledged meanwhile is gone. So once
  * either has moved (SQLITE_FCNTL_HAS_MOVED: the inode of the open file against stat() of its
  * path, two system calls), the store refuses every write and fails its ping (/readyz) until a
- * restart. Returns ENT_OK, or ENT_EUNAVAILABLE (logged once).
+ * restart. Checked once per write transaction, before its COMMIT (what decides whether it is
+ * acknowledged), and in ping. Returns ENT_OK, or ENT_EUNAVAILABLE (logged once).
  */
 static int
 check_unmoved(struct sqlite_session *s)
@@ -263,8 +264,6 @@ static int
 sqlite_begin(struct ent_store_session *base, bool write)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    if (write && check_unmoved(s) < 0)
-        return ENT_EUNAVAILABLE;
     sqlite3_stmt *st = ent_sqlite_prep(s, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     if (!st)
         return ENT_ESTORE;
@@ -277,8 +276,9 @@ static int
 sqlite_commit(struct ent_store_session *base)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    /* Checked again before the commit: the file may have gone since BEGIN. A transaction that
-     * wrote nothing (sqlite3_txn_state) commits nothing, so it needs no check. */
+    /* Checked here, not at BEGIN: the file may go while the transaction runs, and only what
+     * reaches the file the next start opens may be acknowledged. A read transaction commits
+     * nothing, so it needs no check. */
     int code = sqlite3_txn_state(s->db, "main") == SQLITE_TXN_WRITE ? check_unmoved(s) : ENT_OK;
     sqlite3_stmt *st = code == ENT_OK ? ent_sqlite_prep(s, "COMMIT") : NULL;
     if (!st && code == ENT_OK)
