@@ -34,6 +34,8 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -66,6 +68,7 @@ struct server {
     struct ent_app *app;
     struct ent_ratelimit *limits;  /* NULL when no class is limited */
     struct ent_watchdog *watchdog; /* the connections' deadlines */
+    atomic_uint_fast64_t opened;   /* connections libmicrohttpd has taken, ever */
     bool quiet;
 };
 
@@ -629,6 +632,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
         *socket_context = NULL;
         return;
     }
+    atomic_fetch_add(&srv->opened, 1);
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (!info)
@@ -717,25 +721,61 @@ parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
 }
 
 /*
+ * Takes over the connections the kernel accepted before the drain began but no thread had taken
+ * yet (every thread busy with a long request, say): their clients have sent their requests, which
+ * are answered like any other. Then shuts the listening socket, so a connection that comes later
+ * is refused at once. Returns how many connections libmicrohttpd took.
+ */
+static uint64_t
+adopt_backlog(struct MHD_Daemon *d, MHD_socket listen_fd)
+{
+    uint64_t adopted = 0;
+    int fl = fcntl(listen_fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK);
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t peer_len = sizeof(peer);
+        int fd =
+            accept4(listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            break; /* EAGAIN: the backlog is empty */
+        }
+        /* libmicrohttpd closes fd itself when it refuses it (a limit reached). */
+        if (MHD_add_connection(d, fd, (struct sockaddr *)&peer, peer_len) == MHD_YES)
+            adopted++;
+    }
+    shutdown(listen_fd, SHUT_RDWR);
+    return adopted;
+}
+
+/*
  * Stops the daemon gracefully: closes the listening socket, so that new connections are refused
  * at once, and waits until every connection has closed before stopping libmicrohttpd: a request
- * that has started (its request line came) is read, handled and answered, with
- * "Connection: close"; idle connections are closed by the watchdog, slow ones at their
- * deadlines. libmicrohttpd may not stop with a connection suspended, and would close those
- * whose handler is running without sending their answers.
+ * that has started (its request line came, or it waited in the kernel's backlog) is read, handled
+ * and answered, with "Connection: close"; idle connections are closed by the watchdog, slow ones
+ * at their deadlines. libmicrohttpd may not stop with a connection suspended, and would close
+ * those whose handler is running without sending their answers.
  */
 static void
-drain(struct MHD_Daemon *d, struct ent_watchdog *watchdog)
+drain(struct MHD_Daemon *d, struct server *srv, int64_t timeout_ns)
 {
     atomic_store(&draining, true);
+    uint64_t opened_before = atomic_load(&srv->opened);
     MHD_socket listen_fd = MHD_quiesce_daemon(d); /* no longer polled; ours to close */
-    if (listen_fd != MHD_INVALID_SOCKET)
-        shutdown(listen_fd, SHUT_RDWR); /* refuses new connections and those not yet accepted */
-    ent_watchdog_drain(watchdog);
+    uint64_t adopted = listen_fd != MHD_INVALID_SOCKET ? adopt_backlog(d, listen_fd) : 0;
+    ent_watchdog_drain(srv->watchdog);
+    /* An adopted connection reaches its thread a little later: wait until every one is counted
+     * (or its deadline passed, had a thread dropped it). */
+    int64_t until = ent_watchdog_now_ns() + timeout_ns;
+    while (atomic_load(&srv->opened) - opened_before < adopted && ent_watchdog_now_ns() < until)
+        usleep(1000);
     /* Zero twice, 10 ms apart: a connection being accepted as the socket closed is counted. */
     for (int zero = 0; zero < 2;) {
         usleep(10000);
-        zero = ent_watchdog_count(watchdog) == 0 ? zero + 1 : 0;
+        zero = ent_watchdog_count(srv->watchdog) == 0 ? zero + 1 : 0;
     }
     MHD_stop_daemon(d);
     if (listen_fd != MHD_INVALID_SOCKET)
@@ -811,7 +851,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     sigwait(&stop, &sig);
     fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    drain(d, srv.watchdog);
+    drain(d, &srv, (int64_t)timeout_s * 1000000000);
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");

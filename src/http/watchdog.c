@@ -37,10 +37,11 @@ struct ent_watchdog_conn {
     atomic_uint gen;             /* phase changes so far */
     /* The watchdog's thread's own notes, under the mutex. */
     struct ent_watchdog_conn *prev, *next;
-    unsigned seen_gen; /* gen when the notes below were started */
-    bool extended;     /* given its one more timeout for bytes waiting unread */
-    bool shut;         /* shut down already */
-    int send_queue;    /* bytes in the send queue at the last look; -1: not looked yet */
+    unsigned seen_gen;  /* gen when the notes below were started */
+    bool extended;      /* given its one more timeout for bytes waiting unread */
+    bool idle_draining; /* seen waiting, with nothing unread, since the drain began */
+    bool shut;          /* shut down already */
+    int send_queue;     /* bytes in the send queue at the last look; -1: not looked yet */
 };
 
 struct ent_watchdog {
@@ -105,10 +106,15 @@ look(struct ent_watchdog *wd, struct ent_watchdog_conn *c, int64_t now_ns)
     if (gen != c->seen_gen) {
         c->seen_gen = gen;
         c->extended = false;
+        c->idle_draining = false;
         c->send_queue = -1;
     }
+    /* Idle while draining: closed at the second look in a row that finds it so (a tick apart),
+     * since its thread may have read a request line already and not yet told its phase. */
     if (phase == ENT_WATCHDOG_WAIT && wd->draining && !has_input(c->fd)) {
-        shut(c);
+        if (c->idle_draining)
+            shut(c);
+        c->idle_draining = true;
         return;
     }
     if (phase == ENT_WATCHDOG_SEND) {

@@ -185,12 +185,15 @@ def raw_post(d, admin_key, path, body):
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
 
 
-def test_91_10_sigterm_answers_every_write_it_commits(new_daemon):
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_91_10_sigterm_answers_every_write_it_commits(new_daemon, threads):
     """Batches of 1000 events, account creations and single events sent a few ms before
     SIGTERM (the batches wait on the write lock for each other): each gets its answer, and each
-    answered write is stored (before: the connections were closed with no answer)."""
+    answered write is stored (before: the connections were closed with no answer). With one
+    thread, or two both busy with batches, the later connections are still in the kernel's
+    backlog when the signal comes: they are taken and answered too (before: reset)."""
     for attempt in range(3):
-        d, api = start(new_daemon)
+        d, api = start(new_daemon, "--threads", threads)
         acc, f = quota(api)
         event = {"account": acc["id"], "feature": f["key"], "amount": 1}
         requests_ = [raw_post(d, api.key, "/v1/usage/batch", {"events": [event] * 1000})
