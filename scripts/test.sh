@@ -9,7 +9,8 @@
 # side, each a row of stages (docs/TESTING.md); the tests spend much of their time waiting (on
 # sleeps, on the other end of a socket), so two cores run them in about a third of the time they
 # take one after another:
-#   1. API tests on PostgreSQL (the longest stage)
+#   1. API tests on PostgreSQL (the longest stage), then the Node client suites
+#      (scripts/node-tests.sh: third-party clients such as OpenFeature's SDKs against real daemons)
 #   2. unit tests, API tests on SQLite, concurrency tests under TSan on SQLite, then on PostgreSQL
 #   3. at a lower priority (nice 10), so that it takes the CPU the tests leave over and does not
 #      slow their timings: OpenAPI lint, unit tests under valgrind, fuzzing
@@ -97,6 +98,9 @@ outcome() {
     api | api-pg | tsan | tsan-pg)
         counts "$log"
         ;;
+    node)
+        grep -E '^node: ' "$log" | sed 's/^node: //'
+        ;;
     fuzz) # the line of each target too: how much fuzzing the time bought
         grep -E '^fuzz: [0-9]+ targets' "$log"
         grep -E '^fuzz_[a-z0-9_]+ +replay' "$log" | sed 's/^/    /'
@@ -131,6 +135,10 @@ api_pg() {
     ENTITLED_TEST_PG_URL=$pgurl /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs tests/api
 }
 
+node_suites() {
+    ENTITLED_TEST_PG_URL=$pgurl scripts/node-tests.sh
+}
+
 tsan_sqlite() {
     scripts/tsan.sh build-tsan
 }
@@ -160,7 +168,8 @@ valgrind_unit() {
 
 # The three lanes (see the top of this file); a lane stops at its first failing stage.
 lane_postgresql() {
-    stage api-pg "API tests on PostgreSQL" api_pg
+    stage api-pg "API tests on PostgreSQL" api_pg &&
+        stage node "Node client suites (tests/node: third-party clients as judges)" node_suites
 }
 
 lane_sqlite() {
@@ -210,8 +219,8 @@ scripts/pg.sh stop "$pgdir"
 
 # The summary: the time of every stage (they overlap: the total is less than their sum); the
 # logs of those that failed.
-names=(build checks unit api api-pg tsan tsan-pg lint valgrind fuzz)
-titles=("build" "source checks" "unit" "API SQLite" "API PostgreSQL" "TSan SQLite"
+names=(build checks unit api api-pg node tsan tsan-pg lint valgrind fuzz)
+titles=("build" "source checks" "unit" "API SQLite" "API PostgreSQL" "Node clients" "TSan SQLite"
     "TSan PostgreSQL" "OpenAPI lint" "valgrind" "fuzz")
 times="" failed="" not_run=""
 for i in "${!names[@]}"; do
@@ -239,6 +248,7 @@ if [ -n "$failed" ]; then
 fi
 units=$(grep -c '^ *[0-9]*/[0-9]* .* OK' "$dir/unit.log" || true)
 echo "make test: OK: $units unit suites, API tests on SQLite $(counts "$dir/api.log")," \
-    "on PostgreSQL $(counts "$dir/api-pg.log"), under TSan $(counts "$dir/tsan.log") on SQLite" \
+    "on PostgreSQL $(counts "$dir/api-pg.log"), Node client suites $(outcome node)," \
+    "under TSan $(counts "$dir/tsan.log") on SQLite" \
     "and $(counts "$dir/tsan-pg.log") on PostgreSQL, OpenAPI lint clean, fuzz corpora and brief" \
     "runs clean; $times; $total s in all"
