@@ -12,9 +12,10 @@ of req/s when other work shares the machine)
 """
 import sys
 
-ITEMS = {"evaluate_1": 1, "evaluate_10": 10, "evaluate_100": 100, "bulk_100x100": 10000,
+ITEMS = {"evaluate_1": 1, "evaluate_1_log": 1, "evaluate_10": 10, "evaluate_100": 100, "bulk_100x100": 10000,
          "usage_1": 1, "usage_batch_100": 100, "churn": 1}
-UNIT = {"evaluate_1": "evaluations", "evaluate_10": "evaluations", "evaluate_100": "evaluations",
+UNIT = {"evaluate_1": "evaluations", "evaluate_1_log": "evaluations",
+        "evaluate_10": "evaluations", "evaluate_100": "evaluations",
         "bulk_100x100": "evaluations", "usage_1": "events", "usage_batch_100": "events",
         "churn": "seat changes"}
 
@@ -52,7 +53,7 @@ def main():
             lines.append("\t".join(str(x) for x in [
                 scen, conns, server, f"{r[0]:.0f}", f"{r[1]:.3f}", f"{r[2]:.3f}",
                 f"{ratio:.3f}" if server == "entitled" else "1.000", f"{items:.0f}",
-                UNIT[scen] if server == "entitled" else "requests", size.get(scen, ""),
+                UNIT[scen] if server == "entitled" else "requests", size.get(scen, size.get(scen.removesuffix("_log"), "")),
                 r[3], r[4], f"{r[5]:.2f}", f"{cratio:.3f}" if server == "entitled" else "1.000"]))
         if e and n:
             print(f"{scen:<17}{conns:>6}{e[0]:>16.0f}{e[1]:>9.2f}{e[2]:>9.2f}{n[0]:>13.0f}"

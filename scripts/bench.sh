@@ -18,10 +18,12 @@ ROOT=$PWD
 BUILD=${BENCH_BUILD:-build-bench}
 DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-"32 128"}
-SCENARIOS=${BENCH_SCENARIOS:-"evaluate_1 evaluate_10 evaluate_100 bulk_100x100 usage_1 usage_batch_100 churn"}
+SCENARIOS=${BENCH_SCENARIOS:-"evaluate_1 evaluate_1_log evaluate_10 evaluate_100 bulk_100x100 usage_1 usage_batch_100 churn"}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 NGINX_PORT=$(free_port)
+LOG_PORT=$(free_port)       # the daemon with its request log on (evaluate_1_log)
+NGINX_LOG_PORT=$(free_port) # nginx with its access log on
 TMP=$ROOT/bench/results/tmp
 STAMP=$(date -u +%Y%m%d-%H%M%S)-$(git describe --always --dirty 2>/dev/null || echo nogit)
 OUT=$ROOT/bench/results/$STAMP
@@ -129,7 +131,7 @@ ENTITLED_ADMIN_KEY=$KEY taskset -c 0 "$BUILD/entitled" serve --listen "127.0.0.1
     >"$TMP/daemon.log" 2>&1 &
 dpid=$!
 pids="$pids $dpid"
-sed "s/@PORT@/$NGINX_PORT/" bench/nginx.conf >"$TMP/nginx.conf"
+sed "s/@PORT@/$NGINX_PORT/; s/@LOG_PORT@/$NGINX_LOG_PORT/" bench/nginx.conf >"$TMP/nginx.conf"
 "$NGINX" -p "$TMP/" -c "$TMP/nginx.conf" >"$TMP/nginx.out" 2>&1 &
 npid=$!
 pids="$pids $npid"
@@ -149,6 +151,20 @@ curl -sf "http://127.0.0.1:$NGINX_PORT/evaluate_1.json" >/dev/null || {
 }
 curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics.before"
 
+# evaluate_1_log: a second daemon, on a copy of the prepared store, with its request log on (the
+# default: JSON lines) written to a file, as an operator runs it.
+cp "$TMP/entitled.db" "$TMP/logged.db"
+cp "$TMP/entitled.db.key" "$TMP/logged.db.key" 2>/dev/null || true
+ENTITLED_ADMIN_KEY=$KEY taskset -c 0 "$BUILD/entitled" serve --listen "127.0.0.1:$LOG_PORT" \
+    --store "sqlite:$TMP/logged.db" --threads 1 --rate-usage 0 --rate-admin 0 \
+    >"$TMP/logged.log" 2>"$TMP/logged.err" &
+lpid=$!
+pids="$pids $lpid"
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$LOG_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
 say "load (wrk: 1 thread on core 1, ${DUR}s per run)"
 : >"$TMP/raw.tsv"
 # CPU time (user + system, clock ticks) the server's processes used so far: the CPU cost per
@@ -162,6 +178,7 @@ run() { # run SCENARIO CONNS SERVER SCRIPT URL [ENV=VALUE...]
     scen=$1 conns=$2 server=$3 script=$4 url=$5
     shift 5
     if [ "$server" = nginx ]; then spids=$(pgrep -P "$npid" | tr '\n' ' '); else spids=$dpid; fi
+    case $scen in *_log) [ "$server" = nginx ] || spids=$lpid ;; esac
     # shellcheck disable=SC2086
     t0=$(cpu_ticks $spids)
     line=$(env "$@" taskset -c 1 wrk -t1 -c"$conns" -d"${DUR}s" --timeout 10s \
@@ -182,6 +199,7 @@ E=http://127.0.0.1:$PORT
 for scen in $SCENARIOS; do
     case $scen in
     evaluate_1) set -- evaluate.lua BENCH_FEATURES=1 ;;
+    evaluate_1_log) set -- evaluate.lua BENCH_FEATURES=1 ;;
     evaluate_10) set -- evaluate.lua BENCH_FEATURES=10 ;;
     evaluate_100) set -- evaluate.lua BENCH_FEATURES=100 ;;
     bulk_100x100) set -- bulk.lua X=1 ;;
@@ -193,8 +211,17 @@ for scen in $SCENARIOS; do
     cl=$CONNS
     [ "$scen" = bulk_100x100 ] && cl="1 $CONNS"
     for c in $cl; do
-        run "$scen" "$c" entitled "$1" "$E" "$2"
-        run "$scen" "$c" nginx static.lua "http://127.0.0.1:$NGINX_PORT/$scen.json" "$2"
+        case $scen in
+        *_log) # both with their logs on; the same answer bytes as the scenario without
+            run "$scen" "$c" entitled "$1" "http://127.0.0.1:$LOG_PORT" "$2"
+            run "$scen" "$c" nginx static.lua \
+                "http://127.0.0.1:$NGINX_LOG_PORT/${scen%_log}.json" "$2"
+            ;;
+        *)
+            run "$scen" "$c" entitled "$1" "$E" "$2"
+            run "$scen" "$c" nginx static.lua "http://127.0.0.1:$NGINX_PORT/$scen.json" "$2"
+            ;;
+        esac
     done
 done
 curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics.after"

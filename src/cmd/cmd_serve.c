@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
+#include "http/log.h"
 #include "http/server.h"
 #include <entitled.h>
 
@@ -27,6 +28,8 @@ static const char serve_usage[] =
     "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"
     "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
+    "  --log-format F       json (JSON lines), text (one readable line), or auto: text on a\n"
+    "                       terminal, json otherwise (ENTITLED_LOG_FORMAT, default auto)\n"
     "\n"
     "Limits. Rates are requests per second per API key, 0 = no limit; a key may burst to\n"
     "twice its rate. A request over its rate is answered 429 with Retry-After.\n"
@@ -49,7 +52,9 @@ static const char serve_usage[] =
     "ENTITLED_ADMIN_KEY (32 characters or more), when set, is accepted as an admin key.\n"
     "On first start with an empty store and no ENTITLED_ADMIN_KEY, an admin key is created\n"
     "and printed once.\n"
-    "The daemon logs one line per request and stops cleanly on SIGTERM and SIGINT.\n";
+    "The daemon logs one line per request on standard output (time, X-Request-Id, method,\n"
+    "route, path, status, duration, bytes in and out, key id, account, problem type) and its\n"
+    "own messages on standard error, and stops cleanly on SIGTERM and SIGINT.\n";
 
 static const char migrate_usage[] =
     "Usage: entitled migrate [--store URL] [--key-file PATH]\n"
@@ -79,11 +84,14 @@ open_app(const struct ent_opts *o)
     struct ent_app *app = NULL;
     struct ent_error err;
     if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message[0] ? err.message : ent_error_title(err.code));
+        ent_log_message(ENT_LOG_ERROR, "%s",
+                        err.message[0] ? err.message : ent_error_title(err.code));
         return NULL;
     }
     return app;
 }
+
+static int serve(const struct ent_opts *o);
 
 int
 ent_cmd_serve(int argc, char **argv)
@@ -92,14 +100,32 @@ ent_cmd_serve(int argc, char **argv)
     int rc = ent_opts_parse(&o, argc, argv, 2,
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
-                            "max-connections");
+                            "max-connections log-format");
     if (rc)
         return rc;
     if (o.help) {
         fputs(serve_usage, stdout);
         return 0;
     }
-    struct ent_app *app = open_app(&o);
+    enum ent_log_format format = ENT_LOG_AUTO;
+    if (o.log_format && o.log_format[0] && !ent_log_format_parse(o.log_format, &format)) {
+        fprintf(stderr, "entitled: --log-format must be json, text or auto\n");
+        return 2;
+    }
+    if (ent_log_start(format) < 0) {
+        fprintf(stderr, "entitled: out of memory\n");
+        return 1;
+    }
+    rc = serve(&o);
+    ent_log_stop();
+    return rc;
+}
+
+/* Serves with the log started: opens the store, makes the first admin key, runs the server. */
+static int
+serve(const struct ent_opts *o)
+{
+    struct ent_app *app = open_app(o);
     if (!app)
         return 1;
     const char *admin = getenv("ENTITLED_ADMIN_KEY");
@@ -107,29 +133,29 @@ ent_cmd_serve(int argc, char **argv)
         char secret[128];
         struct ent_error err;
         if (ent_keys_bootstrap(app, now_ms(), secret, sizeof(secret), &err) < 0) {
-            fprintf(stderr, "entitled: cannot create the first admin key\n");
+            ent_log_message(ENT_LOG_ERROR, "cannot create the first admin key");
             ent_app_close(app);
             return 1;
         }
         if (secret[0]) {
-            printf("entitled: the store had no API key; created an admin key.\n"
-                   "entitled: it is shown this once, keep it:\n\n    %s\n\n",
-                   secret);
-            fflush(stdout);
+            ent_log_message(ENT_LOG_WARN,
+                            "the store had no API key; created an admin key, shown this once, "
+                            "keep it: %s",
+                            secret);
         }
     }
     struct ent_server_config cfg = {
-        .listen = o.listen,
-        .threads = o.threads,
-        .per_ip_limit = o.per_ip_connections,
-        .connection_limit = o.max_connections,
-        .timeout_s = o.timeout_s,
-        .rate_evaluate = o.rate_evaluate,
-        .rate_usage = o.rate_usage,
-        .rate_admin = o.rate_admin,
-        .quiet = o.quiet,
+        .listen = o->listen,
+        .threads = o->threads,
+        .per_ip_limit = o->per_ip_connections,
+        .connection_limit = o->max_connections,
+        .timeout_s = o->timeout_s,
+        .rate_evaluate = o->rate_evaluate,
+        .rate_usage = o->rate_usage,
+        .rate_admin = o->rate_admin,
+        .quiet = o->quiet,
     };
-    rc = ent_server_run(app, &cfg);
+    int rc = ent_server_run(app, &cfg);
     ent_app_close(app);
     return rc;
 }

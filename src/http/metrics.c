@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 
+#include "http/log.h"
 #include "http/routes.h"
 
 #define MAX_ROUTES 128
@@ -98,5 +99,12 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
             "# TYPE entitled_usage_grouped_total counter\n"
             "entitled_usage_grouped_total %llu\n",
             (unsigned long long)st.usage_groups, (unsigned long long)st.usage_grouped);
+    if (rc == 0)
+        rc = ent_buf_printf(b,
+                            "# HELP entitled_log_lines_dropped_total Log lines dropped because "
+                            "the log's output did not keep up.\n"
+                            "# TYPE entitled_log_lines_dropped_total counter\n"
+                            "entitled_log_lines_dropped_total %llu\n",
+                            (unsigned long long)ent_log_dropped());
     return rc;
 }

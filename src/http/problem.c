@@ -69,6 +69,7 @@ ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
     if (code >= 0)
         code = ENT_EINTERNAL;
     int status = ent_error_status(code);
+    req->problem = ent_error_type(code);
     json_t *doc = json_object();
     json_object_set_new(doc, "type", json_string(ent_error_type(code)));
     json_object_set_new(doc, "title", json_string(ent_error_title(code)));

@@ -53,6 +53,8 @@ struct ent_request {
     json_t *json;                    /* the parsed body, when the route takes JSON */
     struct ent_ctx *ctx;
     int64_t start_ns;
+    char request_id[129]; /* X-Request-Id: the client's when sane, else made (log.h) */
+    const char *problem;  /* the problem type of an error answer (static), for the log */
     /* The answer. */
     int status;
     char *answer; /* heap (ent_alloc) */

@@ -54,6 +54,7 @@
 #include "http/api.h"
 #include "http/framing.h"
 #include "http/json.h"
+#include "http/log.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
@@ -401,6 +402,8 @@ queue_answer(struct ent_request *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     if (req->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+    if (req->request_id[0])
+        MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     if (req->replayed)
         MHD_add_response_header(resp, "Idempotent-Replayed", "true");
     if (req->status == 401)
@@ -468,6 +471,8 @@ start_request(struct server *srv, struct MHD_Connection *conn, struct ent_reques
     }
     req->first_call_done = true;
     req->conn = conn;
+    ent_log_request_id(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+                       req->request_id);
     req->app = srv->app;
     req->method = parse_method(method);
     req->method_name = ent_routes_method_name(req->method);
@@ -642,18 +647,44 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
         shutdown(info->connect_fd, SHUT_RDWR);
 }
 
+/* The account a request is about, when known: the key's own, or the route's {account}. */
+static const char *
+request_account(const struct ent_request *req)
+{
+    const struct ent_principal *who = req->ctx ? ent_ctx_principal(req->ctx) : NULL;
+    if (who && who->account_id[0])
+        return who->account_id;
+    if (!req->route)
+        return NULL;
+    size_t n = 0;
+    for (const char *p = req->route->pattern; (p = strchr(p, '{')) != NULL; p++, n++) {
+        if (n >= ENT_PATH_PARAMS)
+            break;
+        if (strncmp(p, "{account}", 9) == 0)
+            return req->params[n];
+    }
+    return NULL;
+}
+
 /* Writes the request's log line: one per request. */
 static void
 log_request(const struct ent_request *req, int64_t duration_ns)
 {
-    char line[2300];
-    int n = snprintf(line, sizeof(line), "%s %s %d %.3fms\n", req->method_name,
-                     req->url ? req->url : "-", req->status, (double)duration_ns / 1e6);
-    if (n > 0) {
-        size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-        ssize_t w = write(STDOUT_FILENO, line, len);
-        (void)w;
-    }
+    const struct ent_principal *who = req->ctx ? ent_ctx_principal(req->ctx) : NULL;
+    struct ent_log_request line = {
+        .request_id = req->request_id,
+        .method = req->method_name,
+        .route = req->route ? req->route->pattern : NULL,
+        .path = req->url,
+        .status = req->status,
+        .duration_us = duration_ns / 1000,
+        .bytes_in = req->body.len,
+        .bytes_out = req->answer_len,
+        .key_id = who ? who->key_id : NULL,
+        .account = request_account(req),
+        .problem = req->status >= 400 ? req->problem : NULL,
+    };
+    ent_log_request(&line);
 }
 
 static void
@@ -789,7 +820,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
     if (parse_listen(listen, &addr, &addr_len) < 0) {
-        fprintf(stderr, "entitled: cannot listen on '%s': expected HOST:PORT\n", listen);
+        ent_log_message(ENT_LOG_ERROR, "cannot listen on '%s': expected HOST:PORT", listen);
         return 1;
     }
     unsigned threads = cfg->threads ? cfg->threads : 2;
@@ -802,7 +833,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
                                                   [ENT_RATE_ADMIN] = cfg->rate_admin,
                                               }};
         if (ent_ratelimit_new(&limits, &srv.limits) < 0) {
-            fprintf(stderr, "entitled: out of memory\n");
+            ent_log_message(ENT_LOG_ERROR, "out of memory");
             return 1;
         }
     }
@@ -815,16 +846,16 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (ent_watchdog_start((int64_t)timeout_s * 1000000000, &srv.watchdog) < 0) {
-        fprintf(stderr, "entitled: out of memory\n");
+        ent_log_message(ENT_LOG_ERROR, "out of memory");
         ent_ratelimit_free(srv.limits);
         return 1;
     }
 
     /* Said before the socket listens: a client that can connect can read it already. */
-    fprintf(stderr,
-            "entitled: rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
-            "admin %u\n",
-            cfg->rate_evaluate, cfg->rate_usage, cfg->rate_admin);
+    ent_log_message(ENT_LOG_INFO,
+                    "rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
+                    "admin %u",
+                    cfg->rate_evaluate, cfg->rate_usage, cfg->rate_admin);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | (threads == 1 ? MHD_USE_POLL : MHD_USE_EPOLL);
@@ -839,21 +870,22 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv, MHD_OPTION_URI_LOG_CALLBACK,
         on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
-                listen);
+        ent_log_message(ENT_LOG_ERROR,
+                        "cannot listen on %s (in use, or not an address of this host)", listen);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         return 1;
     }
-    fprintf(stderr, "entitled: serving on http://%s with %u threads\n", listen, threads);
+    ent_log_message(ENT_LOG_INFO, "serving on http://%s with %u threads (log format %s)", listen,
+                    threads, ent_log_format_name());
 
     int sig = 0;
     sigwait(&stop, &sig);
-    fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    ent_log_message(ENT_LOG_INFO, "%s received, finishing requests in flight",
+                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
-    fprintf(stderr, "entitled: stopped\n");
+    ent_log_message(ENT_LOG_INFO, "stopped");
     return 0;
 }

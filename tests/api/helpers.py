@@ -93,3 +93,29 @@ def granting_product(api, *features, value="true", **fields):
     fs = features or (api.make_feature(type="switch"),)
     return api.make_product(entitlements=[{"feature": f["key"], "value": value} for f in fs],
                             **fields)
+
+
+def log_lines(text):
+    """The JSON lines of a daemon's output (its request log and messages), parsed; other lines
+    (none in the JSON format) are left out."""
+    import json
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                pass
+    return lines
+
+
+def log_messages(text):
+    """The daemon's messages in its output ("msg" of each JSON line that has one)."""
+    return [line["msg"] for line in log_lines(text) if "msg" in line]
+
+
+def printed_admin_keys(text):
+    """The admin keys a daemon printed on first start."""
+    import re
+    return re.findall(r"ent_admin_[A-Za-z0-9_\-]+", text)
+

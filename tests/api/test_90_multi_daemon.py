@@ -30,6 +30,7 @@ import pytest
 import requests
 
 from client import Client, unique
+from helpers import printed_admin_keys
 from conftest import ON_PG, PG_URL, Daemon, pg_drop_database, pg_new_database, psql, store_sql
 
 pytestmark = pytest.mark.skipif(
@@ -603,8 +604,7 @@ def test_90_10_daemons_started_at_once_on_an_empty_store_print_one_admin_key(clu
     """As test_80_07 on one daemon: three daemons started at the same moment on an empty
     database without ENTITLED_ADMIN_KEY make one admin key between them, printed once, and it
     works on all three."""
-    printed = [w for d in cluster.daemons for w in d.output().split()
-               if w.startswith("ent_admin_")]
+    printed = [k for d in cluster.daemons for k in printed_admin_keys(d.output())]
     assert len(printed) == 1, printed
     for d in cluster.daemons:
         assert Client(d.url, printed[0]).get("/v1/features").status_code == 200
