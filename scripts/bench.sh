@@ -164,6 +164,8 @@ for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$LOG_PORT/healthz" >/dev/null 2>&1 && break
     sleep 0.1
 done
+mkdir -p "$TMP/html-logged"
+python3 bench/prepare.py "http://127.0.0.1:$LOG_PORT" "$KEY" "$TMP/html-logged" >/dev/null # warm
 
 say "load (wrk: 1 thread on core 1, ${DUR}s per run)"
 : >"$TMP/raw.tsv"

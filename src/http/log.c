@@ -237,6 +237,19 @@ puts_(struct line *l, const char *s)
     put(l, s, strlen(s));
 }
 
+/* Appends v in decimal. */
+static void
+put_number(struct line *l, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(l, digits + sizeof(digits) - n, n);
+}
+
 static void putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
@@ -258,6 +271,13 @@ put_json_text(struct line *l, const char *s)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *end = (const unsigned char *)s + strnlen(s, FIELD_MAX_BYTES);
     for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
+        const unsigned char *run = p;
+        while (p < end && *p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            put(l, (const char *)run, (size_t)(p - run));
+        if (p == end)
+            break;
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
             put(l, esc, 2);
@@ -323,7 +343,9 @@ put_field(struct line *l, bool json, const char *name, const char *value)
     if (!value || !value[0])
         return;
     if (json) {
-        putf(l, ",\"%s\":\"", name);
+        put(l, ",\"", 2);
+        puts_(l, name);
+        put(l, "\":\"", 3);
         put_json_text(l, value);
         put(l, "\"", 1);
     } else {
@@ -347,19 +369,27 @@ finish(struct line *l, bool json)
 void
 ent_log_request(const struct ent_log_request *r)
 {
-    struct line l = {.len = 0};
+    struct line l;
+    l.len = 0;
     char now[25];
     format_now(now);
     bool json = log_state.format != ENT_LOG_TEXT;
     if (json) {
-        putf(&l, "{\"time\":\"%s\",\"level\":\"info\"", now);
+        put(&l, "{\"time\":\"", 9);
+        put(&l, now, 24);
+        put(&l, "\",\"level\":\"info\"", 16);
         put_field(&l, true, "request_id", r->request_id);
         put_field(&l, true, "method", r->method);
         put_field(&l, true, "route", r->route);
         put_field(&l, true, "path", r->path);
-        putf(&l, ",\"status\":%d,\"duration_us\":%lld,\"bytes_in\":%llu,\"bytes_out\":%llu",
-             r->status, (long long)r->duration_us, (unsigned long long)r->bytes_in,
-             (unsigned long long)r->bytes_out);
+        put(&l, ",\"status\":", 10);
+        put_number(&l, (uint64_t)(r->status > 0 ? r->status : 0));
+        put(&l, ",\"duration_us\":", 15);
+        put_number(&l, (uint64_t)(r->duration_us > 0 ? r->duration_us : 0));
+        put(&l, ",\"bytes_in\":", 12);
+        put_number(&l, r->bytes_in);
+        put(&l, ",\"bytes_out\":", 13);
+        put_number(&l, r->bytes_out);
         put_field(&l, true, "key", r->key_id);
         put_field(&l, true, "account", r->account);
         put_field(&l, true, "problem", r->problem);
@@ -385,7 +415,8 @@ ent_log_message(enum ent_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    struct line l = {.len = 0};
+    struct line l;
+    l.len = 0;
     char now[25];
     format_now(now);
     bool json = log_state.format != ENT_LOG_TEXT;
@@ -427,7 +458,10 @@ ent_log_request_id(const char *given, char *out)
             return;
         }
     }
+    static const char hex[] = "0123456789abcdef";
     uint64_t seq = atomic_fetch_add(&log_state.next_id, 1);
-    snprintf(out, 129, "%s%012llx", log_state.id_prefix[0] ? log_state.id_prefix : "000000000000",
-             (unsigned long long)seq);
+    memcpy(out, log_state.id_prefix[0] ? log_state.id_prefix : "000000000000", 12);
+    for (int i = 23; i >= 12; i--, seq >>= 4)
+        out[i] = hex[seq & 15];
+    out[24] = '\0';
 }
