@@ -6,13 +6,19 @@
 #   make build  leave the daemon at build/entitled
 #   make bench  benchmark an optimised daemon against nginx (docs/PERFORMANCE.md; ~6 minutes;
 #               BENCH_SECONDS=3 for a quick try)
+#   make install  install under PREFIX (default /usr/local; PREFIX=/usr for Debian's layout) and
+#               DESTDIR: the binary, entitled(8), the systemd unit, /etc/default/entitled, the
+#               library and its header (docs/deploy.md, "Installing")
 #   make bench-scale  1,000,000 accounts and 5,000,000 entitlements (20-30 minutes, ~9 GB disk)
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: all build run test tsan check format deps clean fuzz bench bench-scale
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+.PHONY: all build run test install tsan check format deps clean fuzz bench bench-scale
 
 all: build
 
@@ -23,6 +29,11 @@ build:
 
 run: build
 	./$(BUILD)/entitled serve
+
+install: build
+	@meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	@ninja -C $(BUILD)
+	@DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 test:
 	@scripts/deps.sh test

@@ -40,11 +40,13 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -752,6 +754,31 @@ parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
 }
 
 /*
+ * Tells the service manager the daemon's state (sd_notify(3)'s protocol: one datagram to the
+ * socket named by NOTIFY_SOCKET, "@" for an abstract one), when it runs under one that asked
+ * (a systemd unit of Type=notify): "READY=1" once it listens, "STOPPING=1" when it drains.
+ */
+static void
+notify_service_manager(const char *state)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= 108)
+        return;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    size_t len = strlen(path);
+    memcpy(addr.sun_path, path, len);
+    if (addr.sun_path[0] == '@')
+        addr.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&addr, addr_len) < 0)
+        ent_log_message(ENT_LOG_WARN, "cannot tell the service manager %s", state);
+    close(fd);
+}
+
+/*
  * Takes over the connections the kernel accepted before the drain began but no thread had taken
  * yet (every thread busy with a long request, say): their clients have sent their requests, which
  * are answered like any other. Then shuts the listening socket, so a connection that comes later
@@ -794,6 +821,7 @@ static void
 drain(struct MHD_Daemon *d, struct server *srv, int64_t timeout_ns)
 {
     atomic_store(&draining, true);
+    notify_service_manager("STOPPING=1");
     uint64_t opened_before = atomic_load(&srv->opened);
     MHD_socket listen_fd = MHD_quiesce_daemon(d); /* no longer polled; ours to close */
     uint64_t adopted = listen_fd != MHD_INVALID_SOCKET ? adopt_backlog(d, listen_fd) : 0;
@@ -878,6 +906,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     }
     ent_log_message(ENT_LOG_INFO, "serving on http://%s with %u threads (log format %s)", listen,
                     threads, ent_log_format_name());
+    notify_service_manager("READY=1");
 
     int sig = 0;
     sigwait(&stop, &sig);
