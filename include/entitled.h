@@ -174,6 +174,24 @@ ENT_API int64_t ent_app_now(struct ent_app *app);
 /* The schema version the store is at after ent_app_open(). */
 ENT_API int ent_app_schema_version(struct ent_app *app);
 
+/* What ent_app_backup() wrote. */
+struct ent_backup {
+    int64_t bytes;            /* the copy's size */
+    int schema_version;       /* the schema the copy is at */
+    char key_fingerprint[65]; /* of the key file the copy needs (hex; empty when none yet) */
+};
+
+/*
+ * Writes a consistent copy of the store, as of one moment, to the new file path while the store
+ * goes on serving (other processes included); the copy is checked (integrity_check) and flushed
+ * to disk before it takes path's name. A daemon started on the copy, with the same key file,
+ * serves what the store held at that moment. SQLite only: a PostgreSQL store is backed up with
+ * pg_dump or point-in-time recovery (docs/deploy.md).
+ * Errors: ENT_ECONFLICT (path exists), ENT_EINVAL (PostgreSQL; a path too long), ENT_ESTORE.
+ */
+ENT_API int ent_app_backup(struct ent_app *app, const char *path, struct ent_backup *out,
+                           struct ent_error *err);
+
 /*
  * Counters of the application, for /metrics. store_calls counts every statement sent to the
  * store, so a test can prove that a path ran none.

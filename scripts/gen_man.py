@@ -9,7 +9,7 @@ Usage: scripts/gen_man.py ENTITLED_BINARY OUT.8 VERSION
 import subprocess
 import sys
 
-COMMANDS = ["serve", "migrate", "keys", "import"]
+COMMANDS = ["serve", "migrate", "keys", "import", "backup"]
 
 
 def help_text(binary, *args):

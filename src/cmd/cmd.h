@@ -14,5 +14,6 @@ int ent_cmd_serve(int argc, char **argv);
 int ent_cmd_migrate(int argc, char **argv);
 int ent_cmd_keys(int argc, char **argv);
 int ent_cmd_import(int argc, char **argv);
+int ent_cmd_backup(int argc, char **argv);
 
 #endif /* ENT_CMD_CMD_H */

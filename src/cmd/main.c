@@ -18,6 +18,7 @@ static const char usage[] =
     "  migrate       apply pending schema migrations to the store and exit\n"
     "  keys create   create an API key and print its secret once\n"
     "  import FILE   load features, products, accounts and entitlements from JSON lines\n"
+    "  backup --to FILE  write a consistent copy of a SQLite store while it serves\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --store URL (ENTITLED_STORE, default sqlite:entitled.db).\n"
@@ -40,6 +41,8 @@ main(int argc, char **argv)
         return ent_cmd_keys(argc, argv);
     if (strcmp(cmd, "import") == 0)
         return ent_cmd_import(argc, argv);
+    if (strcmp(cmd, "backup") == 0)
+        return ent_cmd_backup(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("entitled %s\n", ENT_VERSION);
         return 0;

@@ -39,6 +39,20 @@ parse_threads(const char *s)
  * Matches arg against --name and --name=VALUE. Returns 0 when arg is another option; 1 when it
  * is this one, with OUT value set (NULL when missing) and *i moved past a separate value.
  */
+/* True when the space-separated list allowed names the option name (a whole word). */
+static bool
+allows(const char *allowed, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = allowed; (p = strstr(p, name)) != NULL; p += n) {
+        bool starts = p == allowed || p[-1] == ' ';
+        bool ends = p[n] == '\0' || p[n] == ' ';
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
 static int
 match_option(const char *arg, const char *name, int argc, char **argv, int *i, const char **value)
 {
@@ -92,7 +106,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
     const size_t n_numbers = sizeof(numbers) / sizeof(numbers[0]);
     for (size_t k = 0; k < n_numbers; k++) {
         const char *env = getenv(numbers[k].env);
-        if (!env || !env[0] || !strstr(allowed, numbers[k].name))
+        if (!env || !env[0] || !allows(allowed, numbers[k].name))
             continue;
         int rc = parse_number(numbers[k].env, env, numbers[k].min, numbers[k].max, numbers[k].slot);
         if (rc)
@@ -110,7 +124,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         }
     }
     o->cache_accounts_text = getenv("ENTITLED_CACHE_ACCOUNTS");
-    if (strstr(allowed, "log-format"))
+    if (allows(allowed, "log-format"))
         o->log_format = getenv("ENTITLED_LOG_FORMAT");
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
@@ -120,22 +134,22 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             o->help = true;
             continue;
         }
-        if (strcmp(arg, "--quiet") == 0 && strstr(allowed, "quiet")) {
+        if (strcmp(arg, "--quiet") == 0 && allows(allowed, "quiet")) {
             o->quiet = true;
             continue;
         }
-        static const char *const names[] = {"listen",  "store",          "key-file",
-                                            "threads", "scope",          "account",
-                                            "name",    "cache-accounts", "log-format"};
-        const char **slots[] = {&o->listen,    &o->store,   &o->key_file, NULL,
-                                &o->scope,     &o->account, &o->name,     &o->cache_accounts_text,
-                                &o->log_format};
+        static const char *const names[] = {"listen",     "store",   "key-file", "threads",
+                                            "scope",      "account", "name",     "cache-accounts",
+                                            "log-format", "to"};
+        const char **slots[] = {&o->listen,     &o->store,   &o->key_file, NULL,
+                                &o->scope,      &o->account, &o->name,     &o->cache_accounts_text,
+                                &o->log_format, &o->to};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;
             if (!match_option(arg, names[k], argc, argv, &i, &value))
                 continue;
-            if (!strstr(allowed, names[k]) || !value) {
+            if (!allows(allowed, names[k]) || !value) {
                 fprintf(stderr, "entitled: option --%s %s\n", names[k],
                         value ? "is not taken by this command" : "needs a value");
                 return 2;
@@ -155,7 +169,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             const char *value = NULL;
             if (!match_option(arg, numbers[k].name, argc, argv, &i, &value))
                 continue;
-            if (!strstr(allowed, numbers[k].name) || !value) {
+            if (!allows(allowed, numbers[k].name) || !value) {
                 fprintf(stderr, "entitled: option --%s %s\n", numbers[k].name,
                         value ? "is not taken by this command" : "needs a value");
                 return 2;

@@ -27,6 +27,7 @@ struct ent_opts {
                                         default 1024 */
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
+    const char *to;                  /* backup --to */
     const char *log_format;          /* --log-format (ENTITLED_LOG_FORMAT): json, text, auto */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     bool help;                       /* --help */

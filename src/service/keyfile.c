@@ -141,9 +141,8 @@ fingerprint(const unsigned char *secret, char out[2 * 32 + 1])
     sodium_bin2hex(out, 2 * 32 + 1, digest, sizeof(digest));
 }
 
-/* The fingerprint the store keeps, copied into stored (cap bytes; empty when there is none). */
-static int
-read_fingerprint(struct ent_store_session *sess, char *stored, size_t cap)
+int
+ent_keyfile_stored_fingerprint(struct ent_store_session *sess, char *stored, size_t cap)
 {
     struct ent_arena a;
     ent_arena_init(&a, 256);
@@ -166,7 +165,7 @@ read_store(struct ent_store_session *sess, bool *has_keys, char *stored, size_t 
     if (rc < 0)
         return rc;
     *has_keys = n > 0;
-    return read_fingerprint(sess, stored, cap);
+    return ent_keyfile_stored_fingerprint(sess, stored, cap);
 }
 
 /* Checks the secret against the store's fingerprint, writing it when the store has none. */
@@ -183,7 +182,7 @@ bind_to_store(struct ent_store_session *sess, const char *path, const unsigned c
                           : ENT_OK;
         /* Another daemon recorded its key file's first: compare with that one. */
         char theirs[ENT_STORE_SETTING_MAX];
-        rc = read_fingerprint(sess, theirs, sizeof(theirs));
+        rc = ent_keyfile_stored_fingerprint(sess, theirs, sizeof(theirs));
         if (rc < 0 || !theirs[0])
             return ent_error_set(err, rc < 0 ? rc : ENT_ESTORE,
                                  "cannot read the key file's fingerprint");

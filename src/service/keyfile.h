@@ -29,4 +29,10 @@
 int ent_keyfile_load(struct ent_store *store, const char *path,
                      unsigned char secret[ENT_KEYFILE_SECRET_BYTES], struct ent_error *err);
 
+/*
+ * The fingerprint of its key file the store keeps (hex), copied into out (cap bytes; empty when
+ * none was written yet). Errors: ENT_ESTORE.
+ */
+int ent_keyfile_stored_fingerprint(struct ent_store_session *sess, char *out, size_t cap);
+
 #endif /* ENT_SERVICE_KEYFILE_H */

@@ -100,6 +100,9 @@ int ent_sqlite_register_activation_id(struct sqlite_session *s, const char *acti
  * The ops each concept file fills (the store's ops table is in sqlite_store.c), named
  * ent_sqlite_<op> after their slot in struct ent_store_ops; store.h gives their contracts.
  */
+/* sqlite_backup.c */
+int ent_sqlite_backup(struct ent_store_session *sess, const char *path, int64_t *bytes);
+
 /* sqlite_accounts.c */
 int ent_sqlite_account_insert(struct ent_store_session *sess, const struct ent_account *acc);
 int ent_sqlite_account_update(struct ent_store_session *sess, const struct ent_account *acc);

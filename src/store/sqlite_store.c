@@ -367,6 +367,7 @@ static const struct ent_store_ops sqlite_ops = {
     .rollback = sqlite_rollback,
     .ping = sqlite_ping,
     .schema_version = sqlite_schema_version,
+    .backup = ent_sqlite_backup,
     .list = ent_sqlite_list,
     .feature_insert = ent_sqlite_feature_insert,
     .feature_update = ent_sqlite_feature_update,

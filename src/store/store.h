@@ -153,6 +153,14 @@ struct ent_store_ops {
     void (*rollback)(struct ent_store_session *sess);
     int (*ping)(struct ent_store_session *sess);
     int (*schema_version)(struct ent_store_session *sess, int *version);
+    /*
+     * Writes a copy of the whole store, as of one moment, to the new file path while others go on
+     * reading and writing; the copy is checked and flushed to disk before it takes path's name.
+     * OUT bytes, the copy's size. NULL for a backend backed up by its own tools (PostgreSQL:
+     * pg_dump, point-in-time recovery). Errors: ENT_ECONFLICT (path exists), ENT_EINVAL,
+     * ENT_ESTORE.
+     */
+    int (*backup)(struct ent_store_session *sess, const char *path, int64_t *bytes);
 
     /* Generic paging: the ids of one page, in order, and the total matching count. */
     int (*list)(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
