@@ -7,10 +7,10 @@
  *
  * Messages are rare and written at once (one write each, so that the last ones before a
  * crash are not lost). A request's line is copied into an in-memory buffer under a short lock
- * and written by the log's own thread, at least every 100 ms, at once when the buffer is half full, and at ent_log_stop(): a
- * request never waits on a slow pipe or disk. When the buffer is full (the reader of the output
- * does not keep up) the line is dropped and counted (ent_log_dropped(), in /metrics).
- * Before ent_log_start() and after ent_log_stop(), request lines are written at once.
+ * and written by the log's own thread, at least every 100 ms, at once when the buffer is half full,
+ * and at ent_log_stop(): a request never waits on a slow pipe or disk. When the buffer is full (the
+ * reader of the output does not keep up) the line is dropped and counted (ent_log_dropped(), in
+ * /metrics). Before ent_log_start() and after ent_log_stop(), request lines are written at once.
  */
 #ifndef ENT_HTTP_LOG_H
 #define ENT_HTTP_LOG_H
