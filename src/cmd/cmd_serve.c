@@ -28,6 +28,10 @@ static const char serve_usage[] =
     "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"
     "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
+    "  --tls-cert PATH      serve HTTPS with this PEM certificate chain (the server's\n"
+    "                       certificate first; ENTITLED_TLS_CERT) and --tls-key PATH, its\n"
+    "                       PEM private key (ENTITLED_TLS_KEY); SIGHUP reads both again:\n"
+    "                       new connections get the new certificate, open ones stay\n"
     "  --log-format F       json (JSON lines), text (one readable line), or auto: text on a\n"
     "                       terminal, json otherwise (ENTITLED_LOG_FORMAT, default auto)\n"
     "\n"
@@ -100,7 +104,7 @@ ent_cmd_serve(int argc, char **argv)
     int rc = ent_opts_parse(&o, argc, argv, 2,
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
-                            "max-connections log-format");
+                            "max-connections log-format tls-cert tls-key");
     if (rc)
         return rc;
     if (o.help) {
@@ -154,6 +158,8 @@ serve(const struct ent_opts *o)
         .rate_usage = o->rate_usage,
         .rate_admin = o->rate_admin,
         .quiet = o->quiet,
+        .tls_cert = o->tls_cert && o->tls_cert[0] ? o->tls_cert : NULL,
+        .tls_key = o->tls_key && o->tls_key[0] ? o->tls_key : NULL,
     };
     int rc = ent_server_run(app, &cfg);
     ent_app_close(app);

@@ -126,6 +126,10 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
     o->cache_accounts_text = getenv("ENTITLED_CACHE_ACCOUNTS");
     if (allows(allowed, "log-format"))
         o->log_format = getenv("ENTITLED_LOG_FORMAT");
+    if (allows(allowed, "tls-cert")) {
+        o->tls_cert = getenv("ENTITLED_TLS_CERT");
+        o->tls_key = getenv("ENTITLED_TLS_KEY");
+    }
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
     for (int i = first; i < argc; i++) {
@@ -140,10 +144,10 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         }
         static const char *const names[] = {"listen",     "store",   "key-file", "threads",
                                             "scope",      "account", "name",     "cache-accounts",
-                                            "log-format", "to"};
+                                            "log-format", "to",      "tls-cert", "tls-key"};
         const char **slots[] = {&o->listen,     &o->store,   &o->key_file, NULL,
                                 &o->scope,      &o->account, &o->name,     &o->cache_accounts_text,
-                                &o->log_format, &o->to};
+                                &o->log_format, &o->to,      &o->tls_cert, &o->tls_key};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;

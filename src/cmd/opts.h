@@ -28,6 +28,8 @@ struct ent_opts {
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
     const char *to;                  /* backup --to */
+    const char *tls_cert;            /* --tls-cert (ENTITLED_TLS_CERT) */
+    const char *tls_key;             /* --tls-key (ENTITLED_TLS_KEY) */
     const char *log_format;          /* --log-format (ENTITLED_LOG_FORMAT): json, text, auto */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     bool help;                       /* --help */

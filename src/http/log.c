@@ -410,11 +410,20 @@ ent_log_request(const struct ent_log_request *r)
 void
 ent_log_message(enum ent_log_level level, const char *fmt, ...)
 {
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    ent_log_vmessage(level, fmt, ap);
     va_end(ap);
+}
+
+void
+ent_log_vmessage(enum ent_log_level level, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
     struct line l;
     l.len = 0;
     char now[25];

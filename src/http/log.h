@@ -15,6 +15,7 @@
 #ifndef ENT_HTTP_LOG_H
 #define ENT_HTTP_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +64,11 @@ void ent_log_request(const struct ent_log_request *r);
 /* Logs a daemon message at a level (printf format). */
 void ent_log_message(enum ent_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* As ent_log_message, with a va_list (libmicrohttpd's own messages come through this). A
+ * trailing newline is left out. */
+void ent_log_vmessage(enum ent_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Lines dropped so far because the buffer was full. */
 uint64_t ent_log_dropped(void);

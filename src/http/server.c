@@ -61,6 +61,7 @@
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "http/tls.h"
 #include "http/watchdog.h"
 
 /* The longest request target (path and query, as sent) and header section answered normally. */
@@ -753,6 +754,14 @@ parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
     return 0;
 }
 
+/* MHD_OPTION_EXTERNAL_LOGGER: libmicrohttpd's own messages, through the daemon's log. */
+static void
+log_library_message(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    ent_log_vmessage(ENT_LOG_WARN, fmt, ap);
+}
+
 /*
  * Tells the service manager the daemon's state (sd_notify(3)'s protocol: one datagram to the
  * socket named by NOTIFY_SOCKET, "@" for an abstract one), when it runs under one that asked
@@ -866,16 +875,34 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         }
     }
 
+    struct ent_tls *tls = NULL;
+    if (cfg->tls_cert || cfg->tls_key) {
+        char why[512];
+        if (!cfg->tls_cert || !cfg->tls_key) {
+            ent_log_message(ENT_LOG_ERROR, "TLS needs both --tls-cert and --tls-key");
+            ent_ratelimit_free(srv.limits);
+            return 1;
+        }
+        if (ent_tls_new(cfg->tls_cert, cfg->tls_key, &tls, why, sizeof(why)) < 0) {
+            ent_log_message(ENT_LOG_ERROR, "TLS: %s", why);
+            ent_ratelimit_free(srv.limits);
+            return 1;
+        }
+        ent_tls_serve(tls);
+    }
+
     /* The pool's threads inherit this mask, so only sigwait() below sees these signals. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (ent_watchdog_start((int64_t)timeout_s * 1000000000, &srv.watchdog) < 0) {
         ent_log_message(ENT_LOG_ERROR, "out of memory");
         ent_ratelimit_free(srv.limits);
+        ent_tls_free(tls);
         return 1;
     }
 
@@ -889,32 +916,58 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
                      MHD_ALLOW_SUSPEND_RESUME | (threads == 1 ? MHD_USE_POLL : MHD_USE_EPOLL);
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* HTTPS: the certificate is asked for at each handshake, so SIGHUP can replace it. */
+    gnutls_certificate_retrieve_function2 *certificate = ent_tls_certificate;
+    void *certificate_arg; /* libmicrohttpd takes the function as an option's pointer */
+    memcpy(&certificate_arg, &certificate, sizeof(certificate_arg));
+    struct MHD_OptionItem tls_options[] = {
+        {tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, 0, certificate_arg},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tls)
+        flags |= MHD_USE_TLS;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads == 1 ? 0u : threads, MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, log_library_message,
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        threads == 1 ? 0u : threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit ? cfg->connection_limit : 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->per_ip_limit ? cfg->per_ip_limit : 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv, MHD_OPTION_URI_LOG_CALLBACK,
-        on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        on_request_line, &srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     if (!d) {
         ent_log_message(ENT_LOG_ERROR,
                         "cannot listen on %s (in use, or not an address of this host)", listen);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
+        ent_tls_free(tls);
         return 1;
     }
-    ent_log_message(ENT_LOG_INFO, "serving on http://%s with %u threads (log format %s)", listen,
-                    threads, ent_log_format_name());
+    ent_log_message(ENT_LOG_INFO, "serving on %s://%s with %u threads (log format %s)",
+                    tls ? "https" : "http", listen, threads, ent_log_format_name());
     notify_service_manager("READY=1");
 
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
+        char why[512];
+        if (!tls)
+            ent_log_message(ENT_LOG_INFO, "SIGHUP received: no TLS certificate to read again");
+        else if (ent_tls_reload(tls, why, sizeof(why)) < 0)
+            ent_log_message(ENT_LOG_ERROR, "SIGHUP received: TLS certificate kept: %s", why);
+        else
+            ent_log_message(ENT_LOG_INFO,
+                            "SIGHUP received: TLS certificate and key read again "
+                            "from %s and %s; new connections use them",
+                            cfg->tls_cert, cfg->tls_key);
+    }
     ent_log_message(ENT_LOG_INFO, "%s received, finishing requests in flight",
                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
+    ent_tls_serve(NULL);
+    ent_tls_free(tls);
     ent_log_message(ENT_LOG_INFO, "stopped");
     return 0;
 }

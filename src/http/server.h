@@ -22,11 +22,14 @@ struct ent_server_config {
     unsigned rate_usage;       /* the same for the usage class (usage, activations) */
     unsigned rate_admin;       /* the same for every other /v1 route */
     bool quiet;                /* no request log */
+    const char *tls_cert;      /* PEM certificate chain: serve HTTPS (with tls_key); NULL: HTTP */
+    const char *tls_key;       /* PEM private key of tls_cert */
 };
 
 /*
- * Serves app until SIGTERM or SIGINT. Returns 0 after a clean stop, 1 when the daemon cannot
- * start (the reason is printed on stderr). A zeroed cfg serves on 127.0.0.1:8080 with the
+ * Serves app until SIGTERM or SIGINT; SIGHUP reads the TLS certificate and key again (the next
+ * handshakes use them; open connections stay). Returns 0 after a clean stop, 1 when the daemon
+ * cannot start (the reason is printed on stderr). A zeroed cfg serves on 127.0.0.1:8080 with the
  * default connection limits and no rate limits (the command line's defaults are in cmd/).
  */
 int ent_server_run(struct ent_app *app, const struct ent_server_config *cfg);
