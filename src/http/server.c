@@ -755,6 +755,9 @@ parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
 }
 
 /* MHD_OPTION_EXTERNAL_LOGGER: libmicrohttpd's own messages, through the daemon's log. */
+static void log_library_message(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_library_message(void *cls, const char *fmt, va_list ap)
 {
