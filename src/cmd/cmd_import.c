@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd/cmd.h"
 #include "cmd/opts.h"
+#include "cmd/progress.h"
 #include "core/alloc.h"
 #include "http/api.h"
 #include "http/json.h"
@@ -33,10 +35,12 @@ static const char import_usage[] =
     "\n"
     "The first line that fails is reported with its number and the import stops there: every\n"
     "line before it is kept (committed), nothing from that line on is imported. Fix the line and\n"
-    "import the rest. At the end the number of objects and the rate (objects/s) are printed.\n"
+    "import the rest. Progress is shown on standard error (on a terminal, one line kept up to\n"
+    "date with the share of FILE read and the time left; otherwise a line every 5 seconds); at\n"
+    "the end the number of objects and the rate (objects/s) are printed.\n"
     "\n"
-    "A daemon serving the same SQLite store meanwhile does not see the catalog change until it\n"
-    "restarts: import before serving, or restart the daemon after the import.\n";
+    "A daemon serving the same store meanwhile picks up each committed batch by itself (within\n"
+    "a second on SQLite; at once on PostgreSQL): no restart is needed.\n";
 
 /* The kinds a line may have, and the create handler and route of each. */
 static const struct {
@@ -260,6 +264,13 @@ ent_cmd_import(int argc, char **argv)
     ent_ctx_set_encoder(ctx, ent_api_encode);
 
     double t0 = mono_s();
+    struct ent_progress progress;
+    ent_progress_start(&progress, "objects");
+    uint64_t total_bytes = 0;
+    struct stat sb;
+    if (in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode))
+        total_bytes = (uint64_t)sb.st_size;
+    uint64_t read_bytes = 0;
     size_t counts[N_KINDS] = {0};
     size_t committed = 0; /* objects committed */
     struct held held = {0};
@@ -271,6 +282,8 @@ ent_cmd_import(int argc, char **argv)
     ssize_t got;
     while ((got = getline(&text, &text_cap, in)) >= 0) {
         lineno++;
+        read_bytes += (uint64_t)got;
+        ent_progress_update(&progress, committed + held.n, read_bytes, total_bytes);
         size_t len = (size_t)got;
         while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
             len--;
@@ -325,6 +338,7 @@ ent_cmd_import(int argc, char **argv)
         }
     }
     ent_ctx_batch_end(ctx);
+    ent_progress_end(&progress);
     held_clear(&held);
     ent_free(held.lines);
     ent_free(held.lens);

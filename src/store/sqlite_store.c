@@ -40,9 +40,18 @@ struct sqlite_store {
     struct ent_store_pool pool;
     atomic_bool moved; /* the file or its WAL is no longer at path: writes are refused */
     ino_t wal_ino;     /* the inode of path-wal, held open by the pool's sessions (0: none) */
+    /* The watcher of catalog changes made by other processes (sqlite_listen). */
+    char instance[17]; /* this process's store, in the catalog_version it writes (hex) */
+    void (*changed)(void *arg, enum ent_store_change what, const char *id);
+    void *changed_arg;
+    pthread_t watcher;
+    bool watching, watch_quit;
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake;
 };
 
 static const struct ent_store_ops sqlite_ops;
+static void stop_watching(struct sqlite_store *st);
 
 /* The inode of the store's WAL file, or 0 when there is none. */
 static ino_t
@@ -176,6 +185,14 @@ ent_store_sqlite_open(const char *path, unsigned connections, struct ent_store *
     if (sqlite3_threadsafe() == 0)
         return ent_error_set(err, ENT_ESTORE, "SQLite was built without thread support");
     struct sqlite_store *st = ent_calloc(1, sizeof(*st));
+    if (st) {
+        pthread_mutex_init(&st->watch_lock, NULL);
+        pthread_cond_init(&st->watch_wake, NULL);
+        unsigned char random[8];
+        sqlite3_randomness(sizeof(random), random);
+        for (size_t i = 0; i < sizeof(random); i++)
+            snprintf(st->instance + 2 * i, 3, "%02x", random[i]);
+    }
     if (!st)
         return ENT_ENOMEM;
     if (ent_pool_init(&st->pool, &st->base, connections, BUSY_TIMEOUT_MS, open_session,
@@ -208,7 +225,10 @@ static void
 sqlite_close(struct ent_store *base)
 {
     struct sqlite_store *st = (struct sqlite_store *)base;
+    stop_watching(st);
     ent_pool_destroy(&st->pool);
+    pthread_cond_destroy(&st->watch_wake);
+    pthread_mutex_destroy(&st->watch_lock);
     ent_free(st);
 }
 
@@ -338,18 +358,138 @@ sqlite_now_ms(struct ent_store *base)
 }
 
 /* No other process shares the store, so there is no one to tell: does nothing. */
+/*
+ * Another process on the same SQLite file is a command (`entitled import`, `entitled keys
+ * create`) beside a daemon: what it changes in accounts reaches the daemon on its next read of
+ * them, but a catalog change must make the daemon drop its catalog and snapshots. So a change of
+ * the catalog (a batch of an import announces one too) raises the setting catalog_version in its
+ * transaction, and every process watches that setting (sqlite_listen). Its value is a counter
+ * and the writer's instance ("7 3f2a…"): a process's own catalog writes drop its caches at their
+ * commit (writes.c), together with whatever another process changed before them, so the watcher
+ * ignores a value this process wrote. Other announcements concern the daemon's own caches,
+ * already dropped at commit: nothing to write.
+ */
+#define CATALOG_VERSION_SQL "SELECT value FROM settings WHERE name = 'catalog_version'"
+#define WATCH_NS 250000000L /* how often the setting is read */
+
 static int
 sqlite_announce(struct ent_store_session *base, enum ent_store_change what, const char *id)
 {
-    return ENT_OK;
+    (void)id;
+    if (what != ENT_STORE_CHANGE_CATALOG)
+        return ENT_OK;
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    struct sqlite_store *store = (struct sqlite_store *)base->store;
+    sqlite3_stmt *st = ent_sqlite_prep(
+        s, "INSERT INTO settings (name, value) VALUES ('catalog_version', '1 ' || ?1) "
+           "ON CONFLICT (name) DO UPDATE SET value = (CAST(value AS INTEGER) + 1) || ' ' || ?1");
+    if (!st)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(st, 1, store->instance);
+    return ent_sqlite_exec_done(s, st, "announce a catalog change");
 }
 
-/* Nothing is ever announced by another process: starts nothing, never calls fn. */
+/* Reads catalog_version on db into out (cap bytes; empty when never set). SQLITE_OK or a code. */
+static int
+read_catalog_version(sqlite3 *db, char *out, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, CATALOG_VERSION_SQL, -1, &st, NULL);
+    out[0] = '\0';
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * The watcher's thread: reads catalog_version every 250 ms on a connection of its own and tells
+ * the listener when it changed (a catalog change, this process's own included: dropping a
+ * catalog twice is harmless). While it cannot read it, changes may go unseen: it says so
+ * (ENT_STORE_CHANGE_ALL), and ENT_STORE_LISTENING once it reads again.
+ */
+static void *
+watch_catalog(void *arg)
+{
+    struct sqlite_store *st = arg;
+    sqlite3 *db = NULL;
+    char seen[64] = "", now[64];
+    bool reading = false;
+    pthread_mutex_lock(&st->watch_lock);
+    while (!st->watch_quit) {
+        pthread_mutex_unlock(&st->watch_lock);
+        if (!db && sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                   NULL) != SQLITE_OK) {
+            sqlite3_close(db);
+            db = NULL;
+        }
+        if (db)
+            sqlite3_busy_timeout(db, 100);
+        int rc = db ? read_catalog_version(db, now, sizeof(now)) : SQLITE_CANTOPEN;
+        if (rc == SQLITE_OK && !reading) {
+            reading = true;
+            snprintf(seen, sizeof(seen), "%s", now);
+            st->changed(st->changed_arg, ENT_STORE_LISTENING, NULL);
+        } else if (rc == SQLITE_OK && strcmp(now, seen) != 0) {
+            snprintf(seen, sizeof(seen), "%s", now);
+            const char *writer = strchr(now, ' ');
+            if (!writer || strcmp(writer + 1, st->instance) != 0)
+                st->changed(st->changed_arg, ENT_STORE_CHANGE_CATALOG, NULL);
+        } else if (rc != SQLITE_OK && rc != SQLITE_BUSY && reading) {
+            reading = false;
+            st->changed(st->changed_arg, ENT_STORE_CHANGE_ALL, NULL);
+            sqlite3_close(db);
+            db = NULL;
+        }
+        pthread_mutex_lock(&st->watch_lock);
+        if (st->watch_quit)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += WATCH_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&st->watch_wake, &st->watch_lock, &until);
+    }
+    pthread_mutex_unlock(&st->watch_lock);
+    sqlite3_close(db);
+    return NULL;
+}
+
 static int
 sqlite_listen(struct ent_store *base,
               void (*fn)(void *arg, enum ent_store_change what, const char *id), void *arg)
 {
+    struct sqlite_store *st = (struct sqlite_store *)base;
+    st->changed = fn;
+    st->changed_arg = arg;
+
+    fn(arg, ENT_STORE_CHANGE_ALL, NULL); /* until the watcher has read the setting once */
+    st->watch_quit = false;
+    if (pthread_create(&st->watcher, NULL, watch_catalog, st) != 0)
+        return ENT_ENOMEM;
+    st->watching = true;
     return ENT_OK;
+}
+
+/* Stops the watcher (at close). */
+static void
+stop_watching(struct sqlite_store *st)
+{
+    if (!st->watching)
+        return;
+    pthread_mutex_lock(&st->watch_lock);
+    st->watch_quit = true;
+    pthread_cond_signal(&st->watch_wake);
+    pthread_mutex_unlock(&st->watch_lock);
+    pthread_join(st->watcher, NULL);
+    st->watching = false;
 }
 
 /* ------------------------------------------------------------------------------------------ */

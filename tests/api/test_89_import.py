@@ -4,9 +4,11 @@ an import answers evaluate as if each object had been created through the API; a
 reported with its number, and the lines before it are kept."""
 import json
 import os
+import re
 import secrets
 import subprocess
 import tempfile
+import time
 
 from client import Client
 from conftest import BIN, Daemon, store_for
@@ -107,3 +109,54 @@ def test_89_04_help_says_what_a_failure_keeps():
     r = subprocess.run([BIN, "import", "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0
     assert "every\nline before it is kept" in r.stdout or "line before it is kept" in r.stdout
+
+
+def test_89_05_a_serving_daemon_picks_up_an_import_without_a_restart(workdir):
+    """Issue 19: a daemon serving the store while `entitled import` commits sees the imported
+    catalog and grants by itself: an account it had evaluated (its snapshot cached) is granted
+    the imported product, and an imported feature is known, within a second (SQLite: the
+    catalog_version setting the daemon watches; PostgreSQL: the announcement)."""
+    d = tempfile.mkdtemp(dir=workdir)
+    daemon = serve(d)
+    try:
+        api = Client(daemon.url, daemon.admin_key)
+        assert api.post("/v1/accounts", {"key": "early", "name": "Early"}).status_code == 201
+        before = api.post("/v1/evaluate", {"account": "early", "features": ["sso"]}).json()
+        assert before["entitlements"][0]["reason"] == "unknown_feature"
+        r = run_import(d, LINES[:5] + [{"kind": "entitlement", "account": "early",
+                                        "product": "team"}])
+        assert r.returncode == 0, r.stderr
+        deadline = time.monotonic() + 3
+        while True:
+            got = api.post("/v1/evaluate", {"account": "early", "features": ["sso", "seats"]})
+            answers = {e["feature"]: e for e in got.json()["entitlements"]}
+            if answers["sso"].get("value") is True:
+                break
+            assert time.monotonic() < deadline, got.text
+            time.sleep(0.05)
+        assert answers["seats"]["level"] == "5"
+        assert time.monotonic() < deadline
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_89_06_progress_is_shown_every_few_seconds_off_a_terminal(workdir):
+    """Off a terminal the import writes a progress line every 5 s (ENTITLED_PROGRESS_SECONDS:
+    0.05 here): objects done, rate, share of the file read, time left; a short import shows
+    none and ends with its summary."""
+    d = tempfile.mkdtemp(dir=workdir)
+    r = run_import(d, LINES)
+    assert r.returncode == 0 and "objects, " not in r.stderr, r.stderr
+    lines = [{"kind": "account", "key": f"acc{i:06d}", "name": "A"} for i in range(3000)]
+    os.environ["ENTITLED_PROGRESS_SECONDS"] = "0.05"
+    try:
+        r = run_import(tempfile.mkdtemp(dir=workdir), lines, "--batch", "100")
+    finally:
+        del os.environ["ENTITLED_PROGRESS_SECONDS"]
+    assert r.returncode == 0 and "imported 3000 objects" in r.stdout, r.stderr
+    progress = [x for x in r.stderr.splitlines() if " objects, " in x]
+    assert progress, r.stderr
+    for x in progress:
+        assert re.match(r"entitled: \d+ objects, \d+/s, \d+%, about \d+ s left$", x), x
+    done = [int(x.split()[1]) for x in progress]
+    assert done == sorted(done)
