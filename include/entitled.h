@@ -174,6 +174,79 @@ ENT_API int64_t ent_app_now(struct ent_app *app);
 /* The schema version the store is at after ent_app_open(). */
 ENT_API int ent_app_schema_version(struct ent_app *app);
 
+/* ------------------------------------------------------------------------------------------ */
+/* The portable form of a store: export, import, copy between SQLite and PostgreSQL            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A value of a row in the portable form: an integer, text or NULL. */
+enum ent_value_type {
+    ENT_VALUE_NULL,
+    ENT_VALUE_INT,
+    ENT_VALUE_TEXT,
+};
+
+struct ent_value {
+    enum ent_value_type type;
+    int64_t i;        /* ENT_VALUE_INT */
+    const char *text; /* ENT_VALUE_TEXT: NUL-terminated */
+};
+
+/* The tables of the portable form, parents first (0 .. count-1). */
+ENT_API size_t ent_portable_count(void);
+ENT_API const char *ent_portable_name(size_t table);
+/* The columns of table, in order; returns how many. */
+ENT_API size_t ent_portable_columns(size_t table, const char *const **names);
+/* The index of the table named name, or -1. */
+ENT_API int ent_portable_find(const char *name);
+
+/*
+ * Reads every row of the store as it is at one moment (one read transaction), table by table
+ * in the portable order: fn(arg, table, values) for each, whose non-zero answer stops the dump
+ * and is returned. since_ms (ENT_TIME_NONE: everything): only the rows changed since then, for
+ * the tables whose rows tell (the others whole). Errors: ENT_ESTORE.
+ */
+ENT_API int ent_app_dump(struct ent_app *app, int64_t since_ms,
+                         int (*fn)(void *arg, size_t table, const struct ent_value *values),
+                         void *arg, struct ent_error *err);
+
+/*
+ * Loads rows of the portable form into the store in one write transaction: each inserted, or
+ * updated when a row with its key is there (rows of the audit log and usage events are never
+ * changed). ent_load_commit() commits and tells every process serving the store to drop what
+ * it caches; ent_load_abort() leaves the store as it was.
+ */
+struct ent_load;
+ENT_API int ent_app_load_begin(struct ent_app *app, struct ent_load **out, struct ent_error *err);
+ENT_API int ent_load_row(struct ent_load *l, size_t table, const struct ent_value *values,
+                         struct ent_error *err);
+ENT_API int ent_load_commit(struct ent_load *l, struct ent_error *err);
+ENT_API void ent_load_abort(struct ent_load *l);
+
+/* What ent_app_copy() copied and checked, per table. */
+struct ent_copy_table {
+    const char *name;
+    uint64_t rows;     /* rows copied (and found in the target) */
+    char checksum[65]; /* SHA-256 of the table's rows in the portable form, hex */
+};
+
+struct ent_copy_report {
+    struct ent_copy_table tables[32];
+    size_t n_tables;
+    uint64_t rows;
+};
+
+/*
+ * Copies every row of the store from (as of one moment) into the store to, which must hold no
+ * data (only its settings), in one write transaction; then reads the target back and checks
+ * each table's row count and checksum against the source's. progress(arg, rows) is called now
+ * and then (NULL: none). The key file of to must be from's (the same fingerprint).
+ * Errors: ENT_ECONFLICT (to holds data, or another key file), ENT_ESTORE (a failure, or the
+ * check found a difference: to is then left as copied, and err says which table).
+ */
+ENT_API int ent_app_copy(struct ent_app *from, struct ent_app *to,
+                         void (*progress)(void *arg, uint64_t rows), void *arg,
+                         struct ent_copy_report *out, struct ent_error *err);
+
 /* What ent_app_backup() wrote. */
 struct ent_backup {
     int64_t bytes;            /* the copy's size */

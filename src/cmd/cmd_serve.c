@@ -3,6 +3,8 @@
  * cmd_serve.c: `entitled serve` and `entitled migrate`: open the store (migrating it), make the
  * first admin key of an empty store, and serve until SIGTERM or SIGINT.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -111,6 +113,15 @@ ent_cmd_serve(int argc, char **argv)
         fputs(serve_usage, stdout);
         return 0;
     }
+    /* Before any thread starts (the log's, the store's listener): every thread inherits the
+     * mask, so SIGTERM, SIGINT and SIGHUP reach the server's sigwait() alone, also when one
+     * comes before it waits (it would otherwise end the process through another thread). */
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &handled, NULL);
     enum ent_log_format format = ENT_LOG_AUTO;
     if (o.log_format && o.log_format[0] && !ent_log_format_parse(o.log_format, &format)) {
         fprintf(stderr, "entitled: --log-format must be json, text or auto\n");

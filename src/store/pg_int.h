@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "core/arena.h"
+#include "store/portable.h"
 #include "store/rows.h"
 #include "store/store.h"
 
@@ -164,6 +165,15 @@ int ent_pg_register_activation_id(struct pg_session *s, const char *activation_i
  * ent_pg_<op> after their slot in struct ent_store_ops; store.h gives their contracts.
  */
 /* pg_accounts.c */
+/* pg_portable.c (portable.h) */
+int ent_pg_snapshot(struct ent_store_session *sess);
+int ent_pg_dump(struct ent_store_session *sess, const struct ent_portable_table *t,
+                int64_t since_ms, ent_portable_row_fn fn, void *arg);
+int ent_pg_load_begin(struct ent_store_session *sess);
+int ent_pg_load(struct ent_store_session *sess, const struct ent_portable_table *t,
+                const struct ent_value *values);
+int ent_pg_load_finish(struct ent_store_session *sess);
+
 int ent_pg_account_insert(struct ent_store_session *sess, const struct ent_account *acc);
 int ent_pg_account_update(struct ent_store_session *sess, const struct ent_account *acc);
 int ent_pg_account_delete(struct ent_store_session *sess, const char *id);

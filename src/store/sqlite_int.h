@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "store/portable.h"
 #include "store/rows.h"
 #include "store/store.h"
 
@@ -29,6 +30,10 @@ struct sqlite_session {
     sqlite3 *db;
     struct cached_stmt cache[STMT_CACHE];
     size_t n_cached;
+    /* The statements of the portable load of one table (sqlite_portable.c), kept while rows of
+     * that table come; finalized for the next table and at close. */
+    const void *load_table;
+    sqlite3_stmt *load_stmt[2];
 };
 
 /* Maps an SQLite result code to the store's codes. */
@@ -100,6 +105,16 @@ int ent_sqlite_register_activation_id(struct sqlite_session *s, const char *acti
  * The ops each concept file fills (the store's ops table is in sqlite_store.c), named
  * ent_sqlite_<op> after their slot in struct ent_store_ops; store.h gives their contracts.
  */
+/* sqlite_portable.c (portable.h) */
+int ent_sqlite_snapshot(struct ent_store_session *sess);
+int ent_sqlite_dump(struct ent_store_session *sess, const struct ent_portable_table *t,
+                    int64_t since_ms, ent_portable_row_fn fn, void *arg);
+int ent_sqlite_load_begin(struct ent_store_session *sess);
+int ent_sqlite_load(struct ent_store_session *sess, const struct ent_portable_table *t,
+                    const struct ent_value *values);
+int ent_sqlite_load_finish(struct ent_store_session *sess);
+void ent_sqlite_load_forget(struct sqlite_session *s);
+
 /* sqlite_backup.c */
 int ent_sqlite_backup(struct ent_store_session *sess, const char *path, int64_t *bytes);
 

@@ -120,6 +120,7 @@ close_session(struct ent_store_session *sess)
     struct sqlite_session *s = (struct sqlite_session *)sess;
     for (size_t i = 0; i < s->n_cached; i++)
         sqlite3_finalize(s->cache[i].stmt);
+    ent_sqlite_load_forget(s);
     sqlite3_close(s->db);
     ent_free(s);
 }
@@ -508,6 +509,11 @@ static const struct ent_store_ops sqlite_ops = {
     .ping = sqlite_ping,
     .schema_version = sqlite_schema_version,
     .backup = ent_sqlite_backup,
+    .snapshot = ent_sqlite_snapshot,
+    .dump = ent_sqlite_dump,
+    .load_begin = ent_sqlite_load_begin,
+    .load = ent_sqlite_load,
+    .load_finish = ent_sqlite_load_finish,
     .list = ent_sqlite_list,
     .feature_insert = ent_sqlite_feature_insert,
     .feature_update = ent_sqlite_feature_update,

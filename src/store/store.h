@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "store/portable.h"
 #include <entitled.h>
 
 struct ent_store;
@@ -161,6 +162,24 @@ struct ent_store_ops {
      * ENT_ESTORE.
      */
     int (*backup)(struct ent_store_session *sess, const char *path, int64_t *bytes);
+
+    /*
+     * The portable form (portable.h: export, import, copy between backends). snapshot: right
+     * after begin(false), makes the transaction read one moment throughout (PostgreSQL:
+     * REPEATABLE READ; a SQLite read transaction is one already). dump: calls fn with every row
+     * of t (since_ms: only rows changed since then, for tables that know; ENT_TIME_NONE: all),
+     * in t's order; fn's non-zero answer stops it and is returned. load_begin, then load for
+     * each row (inserted, or updated when its key is there; append-only tables keep theirs),
+     * then load_finish, all inside one write transaction.
+     * Errors: ENT_EINVAL (SQL too long), ENT_ECONFLICT, ENT_ESTORE.
+     */
+    int (*snapshot)(struct ent_store_session *sess);
+    int (*dump)(struct ent_store_session *sess, const struct ent_portable_table *t,
+                int64_t since_ms, ent_portable_row_fn fn, void *arg);
+    int (*load_begin)(struct ent_store_session *sess);
+    int (*load)(struct ent_store_session *sess, const struct ent_portable_table *t,
+                const struct ent_value *values);
+    int (*load_finish)(struct ent_store_session *sess);
 
     /* Generic paging: the ids of one page, in order, and the total matching count. */
     int (*list)(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,

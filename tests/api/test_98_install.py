@@ -73,6 +73,7 @@ def test_98_03_the_unit_is_hardened_and_verified(destdir, tmp_path):
     text = open(unit).read()
     d, prefix = destdir
     assert f"ExecStart={prefix}/bin/entitled serve" in text
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in text
     for line in ("Type=notify", "DynamicUser=yes", "StateDirectory=entitled",
                  "ProtectSystem=strict", "NoNewPrivileges=yes"):
         assert line in text.splitlines(), line
@@ -85,6 +86,11 @@ def test_98_03_the_unit_is_hardened_and_verified(destdir, tmp_path):
     if not (root / "usr" / "lib" / "systemd" / "system" / "sysinit.target").exists():
         shutil.copytree("/usr/lib/systemd/system", str(root / "usr/lib/systemd/system"),
                         symlinks=True, dirs_exist_ok=True)
+    # merged /usr, as on Debian 12: /bin is usr/bin, where kill (ExecReload) is
+    os.makedirs(root / "usr" / "bin", exist_ok=True)
+    if not (root / "bin").exists():
+        os.symlink("usr/bin", root / "bin")
+    shutil.copy(shutil.which("kill") or "/bin/kill", root / "usr" / "bin" / "kill")
     rel = "/" + os.path.relpath(unit, str(d))
     r = subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={root}", rel],
                        capture_output=True, text=True, timeout=120)
