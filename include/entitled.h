@@ -171,6 +171,9 @@ ENT_API int ent_app_ping(struct ent_app *app);
  */
 ENT_API int64_t ent_app_now(struct ent_app *app);
 
+/* The path of the key file the application read (given, or the store's default place). */
+ENT_API const char *ent_app_key_file(const struct ent_app *app);
+
 /* The schema version the store is at after ent_app_open(). */
 ENT_API int ent_app_schema_version(struct ent_app *app);
 

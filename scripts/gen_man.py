@@ -9,7 +9,7 @@ Usage: scripts/gen_man.py ENTITLED_BINARY OUT.8 VERSION
 import subprocess
 import sys
 
-COMMANDS = ["serve", "migrate", "keys", "import", "backup"]
+COMMANDS = ["serve", "migrate", "keys", "import", "backup", "export", "copy"]
 
 
 def help_text(binary, *args):

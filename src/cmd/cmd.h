@@ -15,5 +15,7 @@ int ent_cmd_migrate(int argc, char **argv);
 int ent_cmd_keys(int argc, char **argv);
 int ent_cmd_import(int argc, char **argv);
 int ent_cmd_backup(int argc, char **argv);
+int ent_cmd_export(int argc, char **argv);
+int ent_cmd_copy(int argc, char **argv);
 
 #endif /* ENT_CMD_CMD_H */

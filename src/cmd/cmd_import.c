@@ -39,6 +39,10 @@ static const char import_usage[] =
     "date with the share of FILE read and the time left; otherwise a line every 5 seconds); at\n"
     "the end the number of objects and the rate (objects/s) are printed.\n"
     "\n"
+    "FILE may also be the output of `entitled export` (its first line says so): its rows are\n"
+    "loaded as they are, ids and times kept, each inserted or updated by its key, all in one\n"
+    "transaction (every row or none), into a store of either backend.\n"
+    "\n"
     "A daemon serving the same store meanwhile picks up each committed batch by itself (within\n"
     "a second on SQLite; at once on PostgreSQL): no restart is needed.\n";
 
@@ -178,6 +182,122 @@ held_clear(struct held *h)
     h->n = 0;
 }
 
+/* True when the line is the first line of `entitled export`'s format. */
+static bool
+is_export_header(const char *text, size_t len)
+{
+    json_t *head = json_loadb(text, len, 0, NULL);
+    const char *format = json_string_value(json_object_get(head, "format"));
+    bool yes = format && strcmp(format, "entitled-export") == 0;
+    json_decref(head);
+    return yes;
+}
+
+/* Reads one line of the export format into values (their text in the line's JSON). */
+static int
+export_row(json_t *line, size_t *table, struct ent_value *values, char *msg, size_t cap)
+{
+    const char *name = json_string_value(json_object_get(line, "table"));
+    json_t *row = json_object_get(line, "row");
+    int t = name ? ent_portable_find(name) : -1;
+    if (t < 0 || !json_is_object(row)) {
+        snprintf(msg, cap,
+                 "not a row of the export format (\"table\": a table's name, "
+                 "\"row\": an object)");
+        return -1;
+    }
+    const char *const *columns = NULL;
+    size_t n = ent_portable_columns((size_t)t, &columns);
+    if (json_object_size(row) != n) {
+        snprintf(msg, cap, "a row of %s has %zu columns, not %zu", name, json_object_size(row), n);
+        return -1;
+    }
+    for (size_t c = 0; c < n; c++) {
+        json_t *v = json_object_get(row, columns[c]);
+        if (!v) {
+            snprintf(msg, cap, "a row of %s has no %s", name, columns[c]);
+            return -1;
+        }
+        values[c].type = json_is_integer(v)  ? ENT_VALUE_INT
+                         : json_is_string(v) ? ENT_VALUE_TEXT
+                                             : ENT_VALUE_NULL;
+        if (values[c].type == ENT_VALUE_NULL && !json_is_null(v)) {
+            snprintf(msg, cap, "%s.%s must be an integer, a string or null", name, columns[c]);
+            return -1;
+        }
+        values[c].i = json_is_integer(v) ? json_integer_value(v) : 0;
+        values[c].text = json_string_value(v);
+    }
+    *table = (size_t)t;
+    return 0;
+}
+
+/*
+ * Imports the rest of in, in the export format (its header was line 1), in one transaction:
+ * every row or none. Returns the exit code.
+ */
+static int
+import_export(struct ent_app *app, FILE *in, uint64_t total_bytes, uint64_t read_bytes)
+{
+    struct ent_error err;
+    struct ent_load *load = NULL;
+    if (ent_app_load_begin(app, &load, &err) < 0) {
+        fprintf(stderr, "entitled: %s\n", err.message);
+        return 1;
+    }
+    struct ent_progress progress;
+    ent_progress_start(&progress, "rows");
+    double t0 = mono_s();
+    char *text = NULL;
+    size_t text_cap = 0;
+    ssize_t got;
+    long lineno = 1;
+    uint64_t rows = 0;
+    char msg[512] = "";
+    int status = 0;
+    while ((got = getline(&text, &text_cap, in)) >= 0) {
+        lineno++;
+        read_bytes += (uint64_t)got;
+        if (strspn(text, " \t\r\n") == (size_t)got)
+            continue;
+        json_error_t jerr;
+        json_t *line = json_loadb(text, (size_t)got, 0, &jerr);
+        size_t table = 0;
+        struct ent_value values[32];
+        if (!line) {
+            snprintf(msg, sizeof(msg), "invalid_json: %s", jerr.text);
+            status = 1;
+        } else if (export_row(line, &table, values, msg, sizeof(msg)) < 0) {
+            status = 1;
+        } else if (ent_load_row(load, table, values, &err) < 0) {
+            snprintf(msg, sizeof(msg), "%s", err.message);
+            status = 1;
+        }
+        json_decref(line);
+        if (status)
+            break;
+        rows++;
+        ent_progress_update(&progress, rows, read_bytes, total_bytes);
+    }
+    free(text); /* getline's own allocation */
+    ent_progress_end(&progress);
+    if (status) {
+        ent_load_abort(load);
+        fprintf(stderr, "entitled: line %ld: %s\n", lineno, msg);
+        fprintf(stderr, "entitled: nothing was imported (an export is imported whole or not "
+                        "at all)\n");
+        return 1;
+    }
+    if (ent_load_commit(load, &err) < 0) {
+        fprintf(stderr, "entitled: %s\n", err.message);
+        return 1;
+    }
+    double secs = mono_s() - t0;
+    printf("entitled: imported %llu rows of an export in %.2f s: %.0f rows/s\n",
+           (unsigned long long)rows, secs, secs > 0 ? (double)rows / secs : 0.0);
+    return 0;
+}
+
 /* Splits argv into the options ent_opts_parse() takes, --batch and FILE. 0, or 2 on misuse. */
 static int
 split_args(int argc, char **argv, char **rest, int *n_rest, long *batch, const char **file)
@@ -290,6 +410,16 @@ ent_cmd_import(int argc, char **argv)
         size_t lead = strspn(text, " \t");
         if (lead >= len)
             continue; /* blank */
+        if (lineno == 1 && is_export_header(text, len)) {
+            ent_ctx_batch_end(ctx);
+            ent_ctx_free(ctx);
+            status = import_export(app, in, total_bytes, read_bytes);
+            free(text); /* getline's own allocation */
+            if (in != stdin)
+                fclose(in);
+            ent_app_close(app);
+            return status;
+        }
         size_t discarded = ent_ctx_batch_discarded(ctx);
         int k = import_line(app, ctx, text, len, msg, sizeof(msg));
         if (k < 0) {

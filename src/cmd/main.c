@@ -19,6 +19,8 @@ static const char usage[] =
     "  keys create   create an API key and print its secret once\n"
     "  import FILE   load features, products, accounts and entitlements from JSON lines\n"
     "  backup --to FILE  write a consistent copy of a SQLite store while it serves\n"
+    "  export        write the whole store as JSON lines (import reads them back)\n"
+    "  copy --from URL --to URL  copy a store into an empty one, SQLite or PostgreSQL\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --store URL (ENTITLED_STORE, default sqlite:entitled.db).\n"
@@ -43,6 +45,10 @@ main(int argc, char **argv)
         return ent_cmd_import(argc, argv);
     if (strcmp(cmd, "backup") == 0)
         return ent_cmd_backup(argc, argv);
+    if (strcmp(cmd, "export") == 0)
+        return ent_cmd_export(argc, argv);
+    if (strcmp(cmd, "copy") == 0)
+        return ent_cmd_copy(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("entitled %s\n", ENT_VERSION);
         return 0;

@@ -142,12 +142,13 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             o->quiet = true;
             continue;
         }
-        static const char *const names[] = {"listen",     "store",   "key-file", "threads",
-                                            "scope",      "account", "name",     "cache-accounts",
-                                            "log-format", "to",      "tls-cert", "tls-key"};
+        static const char *const names[] = {
+            "listen",         "store",      "key-file", "threads",  "scope",   "account", "name",
+            "cache-accounts", "log-format", "to",       "tls-cert", "tls-key", "from",    "since"};
         const char **slots[] = {&o->listen,     &o->store,   &o->key_file, NULL,
                                 &o->scope,      &o->account, &o->name,     &o->cache_accounts_text,
-                                &o->log_format, &o->to,      &o->tls_cert, &o->tls_key};
+                                &o->log_format, &o->to,      &o->tls_cert, &o->tls_key,
+                                &o->from,       &o->since};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;

@@ -27,7 +27,9 @@ struct ent_opts {
                                         default 1024 */
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
-    const char *to;                  /* backup --to */
+    const char *to;                  /* backup --to, copy --to */
+    const char *from;                /* copy --from */
+    const char *since;               /* export --since */
     const char *tls_cert;            /* --tls-cert (ENTITLED_TLS_CERT) */
     const char *tls_key;             /* --tls-key (ENTITLED_TLS_KEY) */
     const char *log_format;          /* --log-format (ENTITLED_LOG_FORMAT): json, text, auto */

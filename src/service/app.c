@@ -83,7 +83,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     if (rc == ENT_OK)
         rc = ent_store_open(cfg->store_url, cfg->connections, &app->store, err);
     if (rc == ENT_OK)
-        rc = ent_keyfile_load(app->store, cfg->key_file, app->hash_key, err);
+        rc = ent_keyfile_load(app->store, cfg->key_file, app->hash_key, app->key_file,
+                              sizeof(app->key_file), err);
     if (rc == ENT_OK)
         rc = ent_usage_committer_new(app, &app->usage_committer);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
@@ -127,6 +128,12 @@ ent_app_ping(struct ent_app *app)
     rc = sess->ops->ping(sess);
     sess->ops->release(sess);
     return rc < 0 ? ENT_EUNAVAILABLE : ENT_OK;
+}
+
+const char *
+ent_app_key_file(const struct ent_app *app)
+{
+    return app->key_file;
 }
 
 int

@@ -32,6 +32,7 @@ struct ent_usage_committer;
 struct ent_app {
     struct ent_store *store;
     unsigned char hash_key[ENT_HASH_KEY_BYTES];  /* keys API-key hashes; kept outside the store */
+    char key_file[4200];                         /* the file hash_key was read from */
     struct ent_key_cache *keys;                  /* authenticated keys, by hash */
     struct ent_inflight *inflight;               /* Idempotency-Keys being served now */
     struct ent_cache *cache;                     /* the catalog and account snapshots */

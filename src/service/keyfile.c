@@ -199,7 +199,8 @@ bind_to_store(struct ent_store_session *sess, const char *path, const unsigned c
 
 int
 ent_keyfile_load(struct ent_store *store, const char *path,
-                 unsigned char secret[ENT_KEYFILE_SECRET_BYTES], struct ent_error *err)
+                 unsigned char secret[ENT_KEYFILE_SECRET_BYTES], char *used, size_t used_cap,
+                 struct ent_error *err)
 {
     char where[4200];
     int rc = ENT_OK;
@@ -209,6 +210,7 @@ ent_keyfile_load(struct ent_store *store, const char *path,
         rc = default_path(store, where, sizeof(where), err);
     if (rc < 0)
         return rc;
+    snprintf(used, used_cap, "%s", where);
     struct ent_store_session *sess;
     rc = store->ops->acquire(store, &sess);
     if (rc < 0)

@@ -23,11 +23,13 @@
  * keys yet. The store keeps a fingerprint of the secret (settings.key_fingerprint), written at
  * the first start, so that a missing key file, or one that is not the store's, is refused with
  * a message saying which file and what to do, instead of every existing key answering 401.
+ * OUT used: the path of the file (used_cap bytes).
  * Errors: ENT_EINVAL (refused: missing, unreadable or not the store's), ENT_ESTORE,
  * ENT_ENOMEM.
  */
 int ent_keyfile_load(struct ent_store *store, const char *path,
-                     unsigned char secret[ENT_KEYFILE_SECRET_BYTES], struct ent_error *err);
+                     unsigned char secret[ENT_KEYFILE_SECRET_BYTES], char *used, size_t used_cap,
+                     struct ent_error *err);
 
 /*
  * The fingerprint of its key file the store keeps (hex), copied into out (cap bytes; empty when

@@ -38,9 +38,11 @@ ent_pg_dump(struct ent_store_session *sess, const struct ent_portable_table *t, 
     if (ent_portable_dump_sql(t, since, literal, query, sizeof(query)) < 0)
         return ENT_EINVAL;
     snprintf(sql, sizeof(sql), "DECLARE ent_dump NO SCROLL CURSOR FOR %s", query);
-    int code = ent_pg_exec_done(s, sql, NULL, NULL, "dump");
-    if (code < 0)
+    int code;
+    PGresult *declared = ent_pg_exec_dynamic(s, sql, NULL, &code, "dump"); /* not cached */
+    if (!declared)
         return code;
+    PQclear(declared);
     size_t width = ent_portable_width(t);
     struct ent_value values[ENT_PORTABLE_COLUMNS_MAX];
     for (;;) {
