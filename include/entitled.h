@@ -171,6 +171,20 @@ ENT_API int ent_app_ping(struct ent_app *app);
  */
 ENT_API int64_t ent_app_now(struct ent_app *app);
 
+/* The level of a message of the library. */
+enum ent_log_level {
+    ENT_LOG_INFO,
+    ENT_LOG_WARN,
+    ENT_LOG_ERROR,
+};
+
+/*
+ * Where the library's own messages go (a database error, a lost connection, a reconnection):
+ * fn(level, message), a message of one line without its end; NULL (the default): standard
+ * error, as "entitled: message". THREAD SAFETY: fn is called from any thread.
+ */
+ENT_API void ent_set_log_handler(void (*fn)(enum ent_log_level level, const char *message));
+
 /* The path of the key file the application read (given, or the store's default place). */
 ENT_API const char *ent_app_key_file(const struct ent_app *app);
 

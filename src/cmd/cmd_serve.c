@@ -99,6 +99,13 @@ open_app(const struct ent_opts *o)
 
 static int serve(const struct ent_opts *o);
 
+/* The library's messages (the store's errors), in the daemon's log. */
+static void
+log_library(enum ent_log_level level, const char *message)
+{
+    ent_log_message(level, "%s", message);
+}
+
 int
 ent_cmd_serve(int argc, char **argv)
 {
@@ -131,7 +138,9 @@ ent_cmd_serve(int argc, char **argv)
         fprintf(stderr, "entitled: out of memory\n");
         return 1;
     }
+    ent_set_log_handler(log_library);
     rc = serve(&o);
+    ent_set_log_handler(NULL);
     ent_log_stop();
     return rc;
 }

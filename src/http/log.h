@@ -20,17 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <entitled.h>
+
 enum ent_log_format {
     ENT_LOG_AUTO = 0, /* JSON, or text when the output is a terminal */
     ENT_LOG_JSON,
     ENT_LOG_TEXT,
 };
 
-enum ent_log_level {
-    ENT_LOG_INFO,
-    ENT_LOG_WARN,
-    ENT_LOG_ERROR,
-};
+/* The levels are entitled.h's enum ent_log_level. */
 
 /* Parses "json", "text" or "auto"; false for anything else. */
 bool ent_log_format_parse(const char *s, enum ent_log_format *out);

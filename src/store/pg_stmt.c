@@ -158,7 +158,7 @@ setup_connection(PGconn *conn)
     PGresult *r = PQexec(conn, session_setup);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
-        fprintf(stderr, "entitled: postgresql: session settings: %s", PQerrorMessage(conn));
+        ent_store_log(ENT_LOG_ERROR, "postgresql: session settings: %s", PQerrorMessage(conn));
     PQclear(r);
     return ok;
 }
@@ -167,7 +167,7 @@ setup_connection(PGconn *conn)
 static void
 log_notice(void *arg, const char *message)
 {
-    fprintf(stderr, "entitled: postgresql: %s", message);
+    ent_store_log(ENT_LOG_ERROR, "postgresql: %s", message);
 }
 
 /* Opens a connection to url with the session settings; NULL (logged) when it fails. */
@@ -190,7 +190,7 @@ ent_pg_connect(const char *url, bool quiet)
         return NULL;
     if (PQstatus(conn) != CONNECTION_OK) {
         if (!quiet)
-            fprintf(stderr, "entitled: postgresql: cannot connect: %s", PQerrorMessage(conn));
+            ent_store_log(ENT_LOG_ERROR, "postgresql: cannot connect: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
@@ -216,13 +216,13 @@ reconnect(struct pg_session *s)
     for (int i = 0; i < RECONNECT_TRIES; i++) {
         PQreset(s->conn);
         if (PQstatus(s->conn) == CONNECTION_OK && setup_connection(s->conn)) {
-            fprintf(stderr, "entitled: postgresql: reconnected\n");
+            ent_store_log(ENT_LOG_WARN, "postgresql: reconnected\n");
             return true;
         }
         ent_pg_sleep_ms(delay);
         delay *= 2;
     }
-    fprintf(stderr, "entitled: postgresql: cannot reconnect: %s", PQerrorMessage(s->conn));
+    ent_store_log(ENT_LOG_ERROR, "postgresql: cannot reconnect: %s", PQerrorMessage(s->conn));
     return false;
 }
 
@@ -245,7 +245,7 @@ prepared_name(struct pg_session *s, const char *sql, int *code, bool *failed)
         *code = ent_pg_map_result(r);
         *failed = true;
         if (PQstatus(s->conn) != CONNECTION_BAD)
-            fprintf(stderr, "entitled: postgresql: prepare: %s", PQerrorMessage(s->conn));
+            ent_store_log(ENT_LOG_ERROR, "postgresql: prepare: %s", PQerrorMessage(s->conn));
         PQclear(r);
         return NULL;
     }
@@ -304,8 +304,8 @@ run(struct pg_session *s, const char *sql, const struct pg_params *p, bool prepa
         }
         *code = r ? ent_pg_map_result(r) : prep_code;
         if (*code == ENT_ESTORE || *code == ENT_ENOMEM)
-            fprintf(stderr, "entitled: postgresql: %s: %s", what,
-                    r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+            ent_store_log(ENT_LOG_ERROR, "postgresql: %s: %s", what,
+                          r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
         PQclear(r);
         if (s->in_tx)
             s->tx_error = *code;

@@ -133,7 +133,7 @@ exec_script(PGconn *conn, const char *sql, const char *what)
     int code = ENT_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         code = ent_pg_map_result(r);
-        fprintf(stderr, "entitled: postgresql: %s: %s", what, PQerrorMessage(conn));
+        ent_store_log(ENT_LOG_ERROR, "postgresql: %s: %s", what, PQerrorMessage(conn));
     }
     PQclear(r);
     return code;
@@ -190,7 +190,7 @@ migrate(PGconn *conn)
         }
         if (code < 0) {
             exec_script(conn, "ROLLBACK", "rollback migration");
-            fprintf(stderr, "entitled: migration %s failed\n", m->name);
+            ent_store_log(ENT_LOG_ERROR, "migration %s failed\n", m->name);
             return code;
         }
         code = exec_script(conn, "COMMIT", "commit migration");
@@ -478,7 +478,7 @@ listener_main(void *arg)
         if (ok)
             deliver_notifications(st, conn);
         if (!ok || PQstatus(conn) == CONNECTION_BAD) {
-            fprintf(stderr, "entitled: postgresql: the listening connection was lost\n");
+            ent_store_log(ENT_LOG_ERROR, "postgresql: the listening connection was lost\n");
             PQfinish(conn);
             conn = NULL;
             st->on_change(st->on_change_arg, ENT_STORE_CHANGE_ALL, NULL);

@@ -55,8 +55,8 @@ check_copy(const char *path)
              sqlite3_step(st) == SQLITE_DONE;
     }
     if (!ok)
-        fprintf(stderr, "entitled: sqlite: the copy %s fails its integrity check: %s\n", path,
-                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: the copy %s fails its integrity check: %s\n", path,
+                      db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_finalize(st);
     sqlite3_close(db);
     return ok ? ENT_OK : ENT_ESTORE;

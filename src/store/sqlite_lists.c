@@ -19,7 +19,7 @@ prep_list(struct sqlite_session *s, const char *sql, const struct ent_list_sql *
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "entitled: sqlite: prepare: %s\n", sqlite3_errmsg(s->db));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: prepare: %s\n", sqlite3_errmsg(s->db));
         sqlite3_finalize(st);
         return NULL;
     }

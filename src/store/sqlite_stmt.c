@@ -45,7 +45,7 @@ ent_sqlite_fail(struct sqlite_session *s, int rc, const char *what)
 {
     int code = ent_sqlite_map_rc(rc);
     if (code == ENT_ESTORE || code == ENT_ENOMEM)
-        fprintf(stderr, "entitled: sqlite: %s: %s\n", what, sqlite3_errmsg(s->db));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: %s: %s\n", what, sqlite3_errmsg(s->db));
     return code;
 }
 
@@ -68,7 +68,7 @@ ent_sqlite_prep(struct sqlite_session *s, const char *sql)
     unsigned flags = s->n_cached < STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0;
     int rc = sqlite3_prepare_v3(s->db, sql, -1, flags, &st, NULL);
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "entitled: sqlite: prepare: %s\n", sqlite3_errmsg(s->db));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: prepare: %s\n", sqlite3_errmsg(s->db));
         return NULL;
     }
     if (s->n_cached < STMT_CACHE) {

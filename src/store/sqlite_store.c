@@ -74,7 +74,7 @@ exec_script(sqlite3 *db, const char *sql)
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "entitled: sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: %s\n", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return ent_sqlite_map_rc(rc);
     }
@@ -94,8 +94,8 @@ open_session(struct ent_store *store, struct ent_store_session **out)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(st->path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "entitled: sqlite: cannot open %s: %s\n", st->path,
-                s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        ent_store_log(ENT_LOG_ERROR, "sqlite: cannot open %s: %s\n", st->path,
+                      s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         sqlite3_close(s->db);
         ent_free(s);
         return ENT_ESTORE;
@@ -167,7 +167,7 @@ migrate(struct sqlite_session *s)
         }
         if (code < 0) {
             exec_script(s->db, "ROLLBACK");
-            fprintf(stderr, "entitled: migration %s failed\n", m->name);
+            ent_store_log(ENT_LOG_ERROR, "migration %s failed\n", m->name);
             return code;
         }
         code = exec_script(s->db, "COMMIT");
@@ -274,10 +274,10 @@ check_unmoved(struct sqlite_session *s)
     if (!moved)
         return ENT_OK;
     if (!atomic_exchange(&st->moved, true))
-        fprintf(stderr,
-                "entitled: sqlite: the store %s (or its -wal) was deleted or replaced while"
-                " open: every write is refused from now on; restore it and restart\n",
-                st->path);
+        ent_store_log(ENT_LOG_ERROR,
+                      "sqlite: the store %s (or its -wal) was deleted or replaced while"
+                      " open: every write is refused from now on; restore it and restart\n",
+                      st->path);
     return ENT_EUNAVAILABLE;
 }
 

@@ -6,6 +6,8 @@
  */
 #include "store/store.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,4 +44,31 @@ ent_store_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The application's log handler (ent_set_log_handler), or NULL: standard error. */
+static void (*_Atomic log_handler)(enum ent_log_level level, const char *message);
+
+void
+ent_set_log_handler(void (*fn)(enum ent_log_level level, const char *message))
+{
+    log_handler = fn;
+}
+
+void
+ent_store_log(enum ent_log_level level, const char *fmt, ...)
+{
+    char message[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    size_t n = strlen(message);
+    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+        message[--n] = '\0';
+    void (*fn)(enum ent_log_level, const char *) = log_handler;
+    if (fn)
+        fn(level, message);
+    else
+        fprintf(stderr, "entitled: %s\n", message);
 }

@@ -379,6 +379,11 @@ int ent_store_sqlite_open(const char *path, unsigned connections, struct ent_sto
 int ent_store_pg_open(const char *url, unsigned connections, struct ent_store **out,
                       struct ent_error *err);
 
+/* Logs a message of the store (an error of the database, a reconnection) through the
+ * application's handler (ent_set_log_handler), or on standard error. */
+void ent_store_log(enum ent_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* The wall clock, in ms since the epoch (CLOCK_REALTIME). */
 int64_t ent_store_wall_ms(void);
 
