@@ -1089,6 +1089,7 @@ ENT_API void ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms);
 
 /* A signing key as the API shows it: never its private half, which never leaves the store. */
 struct ent_signing_key {
+    char id[37];
     char kid[64];           /* the RFC 7638 thumbprint of its public JWK (base64url) */
     const char *public_key; /* base64url of the 32-byte Ed25519 public key (the JWK's "x") */
     int64_t created_ms;

@@ -18,6 +18,8 @@ static const char usage[] =
     "  migrate       apply pending schema migrations to the store and exit\n"
     "  keys create   create an API key and print its secret once\n"
     "  import FILE   load features, products, accounts and entitlements from JSON lines\n"
+    "  license verify FILE   verify a signed license offline (exit code per verdict)\n"
+    "  signing-keys rotate|list   make a new license signing key, or list them\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --store URL (ENTITLED_STORE, default sqlite:entitled.db).\n"
@@ -40,6 +42,10 @@ main(int argc, char **argv)
         return ent_cmd_keys(argc, argv);
     if (strcmp(cmd, "import") == 0)
         return ent_cmd_import(argc, argv);
+    if (strcmp(cmd, "license") == 0) /* issue 13 */
+        return ent_cmd_license(argc, argv);
+    if (strcmp(cmd, "signing-keys") == 0)
+        return ent_cmd_signing_keys(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("entitled %s\n", ENT_VERSION);
         return 0;

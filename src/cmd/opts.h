@@ -28,7 +28,11 @@ struct ent_opts {
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
-    bool help;                       /* --help */
+    /* Signed licenses (issue 13) */
+    const char *license_issuer; /* --license-issuer (ENTITLED_LICENSE_ISSUER) */
+    unsigned license_ttl_s;     /* --license-ttl (ENTITLED_LICENSE_TTL), 0: the default */
+    unsigned license_ttl_max_s; /* --license-ttl-max (ENTITLED_LICENSE_TTL_MAX), 0: default */
+    bool help;                  /* --help */
 };
 
 /*

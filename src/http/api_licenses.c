@@ -61,6 +61,7 @@ json_t *
 ent_api_licenses_encode_signing_key(const struct ent_signing_key *k)
 {
     json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(k->id));
     json_object_set_new(o, "kid", json_string(k->kid));
     json_object_set_new(o, "kty", json_string("OKP"));
     json_object_set_new(o, "crv", json_string("Ed25519"));

@@ -347,6 +347,16 @@ bind_seat(struct ent_ctx *ctx, const struct ent_license_input *in, const char *a
     }
     if (!in->fingerprint)
         return ENT_OK;
+    if (in->activation_id) { /* the entitlement must be the account's before a seat is taken */
+        struct ent_entitlement e;
+        int rc = ent_entitlements_get(ctx, in->activation_id, &e, err);
+        if (rc == ENT_ENOTFOUND || (rc == ENT_OK && strcmp(e.account_id, account_id) != 0)) {
+            ent_error_clear(err);
+            return ent_error_field(err, "activation_id", "is not an entitlement of the account");
+        }
+        if (rc < 0)
+            return rc;
+    }
     struct ent_activation_input ai = {.account = in->feature ? account_id : NULL,
                                       .feature = in->feature,
                                       .activation_id = in->activation_id,

@@ -71,6 +71,7 @@ make_key(struct ent_ctx *ctx, int64_t now_ms, struct ent_signing_key *out)
                                               .published = true,
                                               .published_until_ms = ENT_TIME_NONE}};
     b64url(digest, sizeof(digest), k.key.kid, sizeof(k.key.kid));
+    ent_ctx_new_id(ctx, k.key.id);
     k.key.public_key = ent_ctx_strndup(ctx, x, strlen(x));
     k.sealed = ent_ctx_strndup(ctx, sealed_text, strlen(sealed_text));
     if (!k.key.public_key || !k.sealed)
@@ -155,7 +156,7 @@ ent_signing_keys_rotate(struct ent_ctx *ctx, struct ent_signing_key *out, struct
     if (rc == ENT_OK)
         rc = make_key(ctx, ctx->now_ms, &made);
     if (rc == ENT_OK)
-        rc = ent_events_record(ctx, "signing_key.rotated", NULL, made.kid, ENT_KIND_SIGNING_KEY,
+        rc = ent_events_record(ctx, "signing_key.rotated", NULL, made.id, ENT_KIND_SIGNING_KEY,
                                NULL, &made);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 201, ENT_KIND_SIGNING_KEY, &made);

@@ -28,9 +28,10 @@ ent_pg_signing_key_insert(struct ent_store_session *sess, const struct ent_store
     ent_pg_p_text(&q, k->key.public_key);
     ent_pg_p_text(&q, k->sealed);
     ent_pg_p_int(&q, k->key.created_ms);
+    ent_pg_p_text(&q, k->key.id);
     return ent_pg_exec_done(s,
-                            "INSERT INTO signing_keys (kid, public_key, sealed_key, created_ms)"
-                            " VALUES ($1, $2, $3, $4)",
+                            "INSERT INTO signing_keys (kid, public_key, sealed_key, created_ms, id)"
+                            " VALUES ($1, $2, $3, $4, $5)",
                             &q, NULL, "insert signing key");
 }
 

@@ -388,6 +388,7 @@ ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->key.retired_ms = time_or_none(r, 4);
     out->key.current = out->key.retired_ms == ENT_TIME_NONE;
     out->key.published_until_ms = time_or_none(r, 5);
+    id(r, 6, out->key.id);
     return (out->key.public_key && out->sealed) ? ENT_OK : ENT_ENOMEM;
 }
 

@@ -133,7 +133,7 @@ int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, voi
  * expiry of the licenses each signed (published_until_ms). */
 #define ENT_ROWS_SIGNING_KEY_COLUMNS                                                               \
     "k.kid, k.public_key, k.sealed_key, k.created_ms, k.retired_ms,"                               \
-    " (SELECT max(l.expires_ms) FROM licenses l WHERE l.kid = k.kid)"
+    " (SELECT max(l.expires_ms) FROM licenses l WHERE l.kid = k.kid), k.id"
 int ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* licenses (struct ent_license; its status is the service's to derive). */

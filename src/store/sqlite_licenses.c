@@ -29,14 +29,15 @@ ent_sqlite_signing_key_insert(struct ent_store_session *sess, const struct ent_s
     int code = ent_sqlite_exec_done(s, st, "retire signing keys");
     if (code < 0)
         return code;
-    st = ent_sqlite_prep(s, "INSERT INTO signing_keys (kid, public_key, sealed_key, created_ms)"
-                            " VALUES (?1, ?2, ?3, ?4)");
+    st = ent_sqlite_prep(s, "INSERT INTO signing_keys (kid, public_key, sealed_key, created_ms, id)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, k->key.kid);
     ent_sqlite_bind_text(st, 2, k->key.public_key);
     ent_sqlite_bind_text(st, 3, k->sealed);
     sqlite3_bind_int64(st, 4, k->key.created_ms);
+    ent_sqlite_bind_text(st, 5, k->key.id);
     return ent_sqlite_exec_done(s, st, "insert signing key");
 }
 
@@ -64,7 +65,7 @@ ent_sqlite_signing_keys_all(struct ent_store_session *sess, struct ent_arena *a,
                                                       " FROM signing_keys k ORDER BY k.seq DESC");
     if (!st)
         return ENT_ESTORE;
-    return ent_sqlite_get_all(s, st, 6, ent_rows_signing_key, sizeof(**keys), a, (void **)keys, n,
+    return ent_sqlite_get_all(s, st, 7, ent_rows_signing_key, sizeof(**keys), a, (void **)keys, n,
                               "signing keys");
 }
 

@@ -9,6 +9,7 @@
 -- the others, which stay published while a license they signed is unexpired.
 CREATE TABLE signing_keys (
     seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,   -- a UUIDv7, as every object has (audit events)
     kid        TEXT NOT NULL UNIQUE,   -- the RFC 7638 thumbprint of the public JWK
     public_key TEXT NOT NULL,          -- base64url of the 32-byte Ed25519 public key
     sealed_key TEXT NOT NULL,          -- base64url of nonce || secretbox(seed)
