@@ -1199,8 +1199,10 @@ ENT_API int ent_licenses_renew(struct ent_ctx *ctx, const char *id, struct ent_l
 /*
  * Checks a token as an online product would: its signature against the store's keys, whether
  * it is revoked, its times at the context's time, and when fingerprint is given whether it is
- * bound to it. An account key checks its own account's licenses alone (others: ENT_ENOTFOUND).
- * Errors: ENT_EINVAL (no token), ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM.
+ * bound to it. The license is found by the token's jti, read before the signature is checked;
+ * a token that does not parse or names no license the key may see (an account key: its own
+ * account's alone) answers ENT_ENOTFOUND. Errors: ENT_EINVAL (no token), ENT_ENOTFOUND,
+ * ENT_ESTORE, ENT_ENOMEM.
  */
 ENT_API int ent_licenses_validate(struct ent_ctx *ctx, const char *token, const char *fingerprint,
                                   struct ent_license_check *out, struct ent_error *err);

@@ -116,13 +116,17 @@ int ent_license_keyset_from_jwks(struct ent_license_keyset *ks, const char *text
 
 /*
  * Splits and decodes a token without checking its signature (for display, or to read its kid).
- * OUT out: the token, to free with ent_license_free(), set when the verdict is VALID.
- * Verdicts: VALID, MALFORMED, BAD_ALGORITHM, NO_MEMORY.
+ * OUT out: the token, to free with ent_license_free(), set when the verdict is VALID, and also
+ * when it is BAD_ALGORITHM (its claims may be shown, never trusted: every check of its signature
+ * answers BAD_ALGORITHM). Verdicts: VALID, MALFORMED, BAD_ALGORITHM, NO_MEMORY.
  */
 enum ent_license_verdict ent_license_parse(const char *token, size_t len,
                                            struct ent_license_token **out);
 
-/* Checks the signature of a parsed token with the key of its kid. UNKNOWN_KEY, BAD_SIGNATURE. */
+/*
+ * Checks the signature of a parsed token with the key of its kid: VALID, BAD_ALGORITHM (not
+ * EdDSA), UNKNOWN_KEY, BAD_SIGNATURE.
+ */
 enum ent_license_verdict ent_license_check_signature(const struct ent_license_token *t,
                                                      const struct ent_license_keyset *ks);
 

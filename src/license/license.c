@@ -19,6 +19,7 @@ struct ent_license_token {
     json_t *header;
     json_t *claims;
     const char *kid; /* in header */
+    bool alg_ok;     /* the header names EdDSA and nothing critical */
     unsigned char signature[crypto_sign_BYTES];
     char *signed_part; /* "<header>.<claims>" as in the token */
     size_t signed_len;
@@ -225,11 +226,10 @@ ent_license_parse(const char *token, size_t len, struct ent_license_token **out)
     size_t sig_len = len - (size_t)(dot2 + 1 - token);
     if (!t->header || !t->claims)
         goto out;
-    if (!header_acceptable(t->header)) {
-        v = ENT_VERDICT_BAD_ALGORITHM;
-        goto out;
-    }
-    if (b64url_decode(dot2 + 1, sig_len, t->signature, sizeof(t->signature)) != crypto_sign_BYTES)
+    t->alg_ok = header_acceptable(t->header);
+    /* Another algorithm's signature may have any length: only EdDSA's is decoded. */
+    if (t->alg_ok &&
+        b64url_decode(dot2 + 1, sig_len, t->signature, sizeof(t->signature)) != crypto_sign_BYTES)
         goto out;
     if (!json_is_integer(json_object_get(t->claims, "exp")) || !optional_int(t->claims, "nbf") ||
         !optional_int(t->claims, "iat"))
@@ -245,9 +245,9 @@ ent_license_parse(const char *token, size_t len, struct ent_license_token **out)
         goto out;
     }
     memcpy(t->signed_part, token, t->signed_len);
-    v = ENT_VERDICT_VALID;
+    v = t->alg_ok ? ENT_VERDICT_VALID : ENT_VERDICT_BAD_ALGORITHM;
 out:
-    if (v != ENT_VERDICT_VALID) {
+    if (v != ENT_VERDICT_VALID && v != ENT_VERDICT_BAD_ALGORITHM) {
         ent_license_free(t);
         return v;
     }
@@ -258,6 +258,8 @@ out:
 enum ent_license_verdict
 ent_license_check_signature(const struct ent_license_token *t, const struct ent_license_keyset *ks)
 {
+    if (!t->alg_ok)
+        return ENT_VERDICT_BAD_ALGORITHM;
     const char *kid = t->kid ? t->kid : "";
     bool known = false;
     for (size_t i = 0; i < ks->n; i++) {

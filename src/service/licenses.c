@@ -763,26 +763,41 @@ verdict_status(enum ent_license_verdict v)
 }
 
 /*
- * The checks after the signature: the stored record of the jti (revocation), the times at the
+ * Finds the license a token names by its jti (read before the signature is checked: the token
+ * only chooses which record to look at), as the caller may see it: a token that does not parse,
+ * names no jti or names a license that is not there, or is another account's for an account
+ * key, answers ENT_ENOTFOUND alike. OUT out->license, out->found.
+ * Errors: ENT_ENOTFOUND (recorded in err), ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+find_named(struct ent_ctx *ctx, const struct ent_license_token *t, struct ent_license_check *out,
+           struct ent_error *err)
+{
+    const char *jti = t ? ent_license_claim_string(t, "jti") : NULL;
+    int rc = ENT_ENOTFOUND;
+    if (jti && jti[0])
+        rc = ctx->sess->ops->license_get(ctx->sess, &ctx->arena, jti, &out->license);
+    if (rc == ENT_OK && ctx->principal.scope == ENT_SCOPE_ACCOUNT &&
+        strcmp(out->license.account_id, ctx->principal.account_id) != 0)
+        rc = ENT_ENOTFOUND;
+    if (rc == ENT_ENOTFOUND)
+        return ent_error_set(err, ENT_ENOTFOUND, "the token names no license");
+    if (rc < 0)
+        return rc;
+    derive(&out->license, ctx->now_ms);
+    out->found = true;
+    return ENT_OK;
+}
+
+/*
+ * The checks of a token whose signature holds: revocation (the stored record), the times at the
  * context's time (no skew: the server's clock is the reference), the fingerprint when given.
+ * OUT out->status, out->claims. Errors: ENT_ENOMEM.
  */
 static int
 check_signed(struct ent_ctx *ctx, struct ent_license_token *t, const char *fingerprint,
-             struct ent_license_check *out, struct ent_error *err)
+             struct ent_license_check *out)
 {
-    const char *jti = ent_license_claim_string(t, "jti");
-    struct ent_license l;
-    int rc = jti ? ctx->sess->ops->license_get(ctx->sess, &ctx->arena, jti, &l) : ENT_ENOTFOUND;
-    if (rc == ENT_ENOTFOUND) {
-        out->status = "malformed";
-        return ENT_OK;
-    }
-    rc = ent_ctx_found(ctx, rc, l.account_id, "license", jti, err);
-    if (rc < 0)
-        return rc;
-    derive(&l, ctx->now_ms);
-    out->found = true;
-    out->license = l;
     const char *claims = ent_license_claims_json(t, false);
     out->claims = claims ? ent_ctx_strndup(ctx, claims, strlen(claims)) : NULL;
     if (!out->claims)
@@ -790,7 +805,7 @@ check_signed(struct ent_ctx *ctx, struct ent_license_token *t, const char *finge
     enum ent_license_verdict v = ent_license_check_time(t, ctx->now_ms / 1000, 0);
     if (v == ENT_VERDICT_VALID && fingerprint)
         v = ent_license_check_fingerprint(t, fingerprint);
-    out->status = l.status == ENT_LICENSE_REVOKED ? "revoked" : verdict_status(v);
+    out->status = out->license.status == ENT_LICENSE_REVOKED ? "revoked" : verdict_status(v);
     return ENT_OK;
 }
 
@@ -816,11 +831,12 @@ ent_licenses_validate(struct ent_ctx *ctx, const char *token, const char *finger
         return ent_ctx_store_error(rc, err);
     struct ent_license_token *t = NULL;
     enum ent_license_verdict v = ent_license_parse(token, strlen(token), &t);
-    if (v == ENT_VERDICT_VALID)
+    rc = find_named(ctx, t, out, err);
+    if (rc == ENT_OK && v == ENT_VERDICT_VALID)
         v = ent_license_check_signature(t, &ks);
     out->status = verdict_status(v);
-    if (v == ENT_VERDICT_VALID)
-        rc = check_signed(ctx, t, fingerprint, out, err);
+    if (rc == ENT_OK && v == ENT_VERDICT_VALID)
+        rc = check_signed(ctx, t, fingerprint, out);
     ent_license_free(t);
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
