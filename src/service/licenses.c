@@ -35,7 +35,6 @@
 #define FINGERPRINT_MAX 256
 #define SERIAL_DRAWS 4
 #define SERIAL_PREFIX_DEFAULT "LIC"
-#define FEATURES_TEXT_MAX 4096
 
 /* What a license is built from, gathered before its write. */
 struct license_basis {
@@ -422,14 +421,22 @@ features_text(struct ent_ctx *ctx, const struct ent_license_input *in)
 {
     if (!in->features)
         return NULL;
-    char buf[FEATURES_TEXT_MAX];
+    size_t cap = 1;
+    for (size_t i = 0; i < in->n_features; i++)
+        cap += strlen(in->features[i]) + 1;
+    char *buf = ent_ctx_alloc(ctx, cap);
+    if (!buf)
+        return NULL;
     size_t pos = 0;
-    for (size_t i = 0; i < in->n_features && pos < sizeof(buf); i++)
-        pos +=
-            (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%s", i ? "," : "", in->features[i]);
-    if (pos >= sizeof(buf))
-        pos = sizeof(buf) - 1;
-    return ent_ctx_strndup(ctx, buf, pos);
+    for (size_t i = 0; i < in->n_features; i++) {
+        size_t n = strlen(in->features[i]);
+        if (i > 0)
+            buf[pos++] = ',';
+        memcpy(buf + pos, in->features[i], n);
+        pos += n;
+    }
+    buf[pos] = '\0';
+    return buf;
 }
 
 /*
@@ -726,15 +733,21 @@ ent_licenses_renew(struct ent_ctx *ctx, const char *id, struct ent_license *out,
 /* Validate                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The keys of the store as a verifier's keyset. Errors: ENT_ESTORE, ENT_ENOMEM. */
+/*
+ * The store's key of kid (every key the store has ever had, retired ones too: a token they
+ * signed is judged on its times, not refused as unknown) as a verifier's keyset.
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
 static int
-store_keyset(struct ent_ctx *ctx, struct ent_license_keyset *ks)
+store_keyset(struct ent_ctx *ctx, const char *kid, struct ent_license_keyset *ks)
 {
     struct ent_store_signing_key *keys = NULL;
     size_t n = 0;
     int rc = ctx->sess->ops->signing_keys_all(ctx->sess, &ctx->arena, &keys, &n);
-    for (size_t i = 0; rc == ENT_OK && i < n && ks->n < ENT_LICENSE_MAX_KEYS; i++)
-        ent_license_keyset_add_base64(ks, keys[i].key.kid, keys[i].key.public_key);
+    for (size_t i = 0; rc == ENT_OK && kid && i < n; i++) {
+        if (strcmp(keys[i].key.kid, kid) == 0)
+            ent_license_keyset_add_base64(ks, keys[i].key.kid, keys[i].key.public_key);
+    }
     return rc;
 }
 
@@ -824,14 +837,14 @@ ent_licenses_validate(struct ent_ctx *ctx, const char *token, const char *finger
         return ent_error_field(err, "token", "is required");
     struct ent_store_session *sess;
     int rc = ent_ctx_session(ctx, &sess);
-    struct ent_license_keyset ks = {.n = 0};
-    if (rc == ENT_OK)
-        rc = store_keyset(ctx, &ks);
     if (rc < 0)
         return ent_ctx_store_error(rc, err);
     struct ent_license_token *t = NULL;
     enum ent_license_verdict v = ent_license_parse(token, strlen(token), &t);
+    struct ent_license_keyset ks = {.n = 0};
     rc = find_named(ctx, t, out, err);
+    if (rc == ENT_OK && v == ENT_VERDICT_VALID)
+        rc = store_keyset(ctx, ent_license_kid(t), &ks);
     if (rc == ENT_OK && v == ENT_VERDICT_VALID)
         v = ent_license_check_signature(t, &ks);
     out->status = verdict_status(v);
