@@ -605,3 +605,46 @@ def test_96_47_tokens_that_name_no_license_are_404(api):
     forged = jwt.encode({"jti": "LIC-0000-0000-0000", "exp": int(time.time()) + 60}, rogue,
                         algorithm="EdDSA", headers={"kid": "x"})
     problem(api.post("/v1/licenses/validate", {"token": forged}), 404, "not_found")
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line: signing-keys rotate|list, license verify --key
+
+
+def test_96_50_cli_rotate_list_and_verify_with_a_key(new_daemon, tmp_path):
+    from client import Client
+    d = new_daemon(admin_key="test-admin-" + os.urandom(20).hex())
+    api, anon = Client(d.url, d.admin_key), Client(d.url, None)
+    before = jwks(anon)["keys"][0]["kid"]
+    acc = api.make_account()
+    lic = issue(api, account=acc["id"])
+    run = lambda *a: subprocess.run([BIN, *a, "--store", d.store], capture_output=True,  # noqa
+                                    text=True, timeout=60, cwd=d.workdir)
+    r = run("signing-keys", "rotate")
+    assert r.returncode == 0, r.stderr
+    new_kid = r.stdout.strip()
+    assert new_kid and new_kid != before
+    r = run("signing-keys", "list")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(new_kid) and "current" in lines[0]
+    assert lines[1].startswith(before) and "retired, published" in lines[1]
+    # The daemon signs with the key the command made; both verify from the published set.
+    lic2 = issue(api, account=acc["id"])
+    assert lic2["kid"] == new_kid
+    assert {k["kid"] for k in jwks(anon)["keys"]} == {before, new_kid}
+    x = next(k["x"] for k in jwks(anon)["keys"] if k["kid"] == new_kid)
+    f = tmp_path / "l.lic"
+    f.write_text(lic2["token"])
+    r = subprocess.run([BIN, "license", "verify", str(f), "--key", x], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0 and "verdict: valid" in r.stdout, r.stdout + r.stderr
+    f.write_text(lic["token"])  # signed by the old key: not this one
+    r = subprocess.run([BIN, "license", "verify", str(f), "--key", x, "--kid", new_kid],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 12, r.stdout + r.stderr  # unknown_key
+    r = subprocess.run([BIN, "license", "verify", str(f), "--key", x], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 13, r.stdout + r.stderr  # the kid trusted, the signature not
+    r = subprocess.run([BIN, "license", "verify"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
