@@ -648,3 +648,41 @@ def test_96_50_cli_rotate_list_and_verify_with_a_key(new_daemon, tmp_path):
     assert r.returncode == 13, r.stdout + r.stderr  # the kid trusted, the signature not
     r = subprocess.run([BIN, "license", "verify"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# two daemons on one store: serials unique, node-locked seats exact
+
+
+def test_96_60_two_daemons_unique_serials_and_exact_seats(new_daemon):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from client import Client
+    admin = "test-admin-" + os.urandom(20).hex()
+    d1 = new_daemon(admin_key=admin)
+    d2 = new_daemon(admin_key=admin, store=d1.store)
+    a1, a2 = Client(d1.url, admin), Client(d2.url, admin)
+    acc = a1.make_account()
+    seat = a1.make_feature(type="quantity", unit="user", activations_enabled=True,
+                           levels=[{"value": "3"}, {"value": "5"}])
+    r = a1.post("/v1/entitlements", {"account": acc["id"], "feature": seat["key"], "value": "3"})
+    assert r.status_code == 201, r.text
+
+    def node_locked(i):
+        c = (a1, a2)[i % 2]
+        return c.post("/v1/licenses", {"account": acc["id"], "fingerprint": f"host-{i}",
+                                       "feature": seat["key"]}, check=False)
+
+    def floating(i):
+        return (a1, a2)[i % 2].post("/v1/licenses", {"account": acc["id"]}, check=False)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        locked = list(pool.map(node_locked, range(12)))
+        free = list(pool.map(floating, range(40)))
+    codes = sorted(r.status_code for r in locked)
+    assert codes.count(201) == 3 and codes.count(409) == 9, [r.text for r in locked]
+    assert all(r.status_code == 201 for r in free), [r.text for r in free if r.status_code != 201]
+    serials = [r.json()["serial_number"] for r in locked + free if r.status_code == 201]
+    assert len(set(serials)) == len(serials) == 43
+    live = a2.get(f"/v1/activations?account={acc['id']}&status=active").json()
+    assert live["count"] == 3
