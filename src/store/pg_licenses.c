@@ -93,6 +93,17 @@ ent_pg_license_insert(struct ent_store_session *sess, const struct ent_license *
 int
 ent_pg_license_update(struct ent_store_session *sess, const struct ent_license *l)
 {
+    struct pg_params k = {0};
+    ent_pg_p_text(&k, l->id);
+    ent_pg_p_text(&k, l->kid);
+    int code = ent_pg_exec_done(
+        (struct pg_session *)sess,
+        "UPDATE signing_keys SET published_until_ms = GREATEST(COALESCE(published_until_ms, 0),"
+        " (SELECT expires_ms FROM licenses WHERE id = $1)) WHERE kid = (SELECT kid FROM"
+        " licenses WHERE id = $1) AND kid <> $2",
+        &k, NULL, "keep the old token's key");
+    if (code < 0)
+        return code;
     struct pg_params p = {0};
     ent_pg_p_text(&p, l->id);
     ent_pg_p_text(&p, l->kid);

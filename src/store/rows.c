@@ -389,6 +389,9 @@ ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->key.current = out->key.retired_ms == ENT_TIME_NONE;
     out->key.published_until_ms = time_or_none(r, 5);
     id(r, 6, out->key.id);
+    int64_t replaced = time_or_none(r, 7);
+    if (replaced != ENT_TIME_NONE && replaced > out->key.published_until_ms)
+        out->key.published_until_ms = replaced;
     return (out->key.public_key && out->sealed) ? ENT_OK : ENT_ENOMEM;
 }
 

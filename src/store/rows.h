@@ -130,10 +130,11 @@ int ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *i
 int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* Signed licenses (issue 13). signing_keys k (struct ent_store_signing_key), with the latest
- * expiry of the licenses each signed (published_until_ms). */
+ * expiry of the licenses each signed and of the tokens it signed that renewals replaced
+ * (published_until_ms: the later of the two). */
 #define ENT_ROWS_SIGNING_KEY_COLUMNS                                                               \
     "k.kid, k.public_key, k.sealed_key, k.created_ms, k.retired_ms,"                               \
-    " (SELECT max(l.expires_ms) FROM licenses l WHERE l.kid = k.kid), k.id"
+    " (SELECT max(l.expires_ms) FROM licenses l WHERE l.kid = k.kid), k.id, k.published_until_ms"
 int ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* licenses (struct ent_license; its status is the service's to derive). */

@@ -65,7 +65,7 @@ ent_sqlite_signing_keys_all(struct ent_store_session *sess, struct ent_arena *a,
                                                       " FROM signing_keys k ORDER BY k.seq DESC");
     if (!st)
         return ENT_ESTORE;
-    return ent_sqlite_get_all(s, st, 7, ent_rows_signing_key, sizeof(**keys), a, (void **)keys, n,
+    return ent_sqlite_get_all(s, st, 8, ent_rows_signing_key, sizeof(**keys), a, (void **)keys, n,
                               "signing keys");
 }
 
@@ -106,12 +106,25 @@ ent_sqlite_license_insert(struct ent_store_session *sess, const struct ent_licen
 
 /*
  * Writes what may change of a license: kid, token, issued and expiry times, revocation, renewal
- * count and update time. Errors: ENT_ENOTFOUND, ENT_ESTORE.
+ * count and update time. When the new token is signed by another key (a renewal after a
+ * rotation), the key of the old token keeps its expiry (signing_keys.published_until_ms), so it
+ * stays published while that token is valid. Errors: ENT_ENOTFOUND, ENT_ESTORE.
  */
 int
 ent_sqlite_license_update(struct ent_store_session *sess, const struct ent_license *l)
 {
     struct sqlite_session *s = (struct sqlite_session *)sess;
+    sqlite3_stmt *keep = ent_sqlite_prep(
+        s, "UPDATE signing_keys SET published_until_ms = max(coalesce(published_until_ms, 0),"
+           " (SELECT expires_ms FROM licenses WHERE id = ?1)) WHERE kid = (SELECT kid FROM"
+           " licenses WHERE id = ?1) AND kid <> ?2");
+    if (!keep)
+        return ENT_ESTORE;
+    ent_sqlite_bind_text(keep, 1, l->id);
+    ent_sqlite_bind_text(keep, 2, l->kid);
+    int code = ent_sqlite_exec_done(s, keep, "keep the old token's key");
+    if (code < 0)
+        return code;
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "UPDATE licenses SET kid = ?4, token = ?9, issued_ms = ?10, expires_ms = ?11,"
            " revoked_ms = ?12, renew_count = ?13, updated_ms = ?15 WHERE id = ?1"

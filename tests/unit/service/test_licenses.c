@@ -360,6 +360,41 @@ licenses__signing_keys__rotate_and_publish_while_needed(void **state)
     drop(&l);
 }
 
+/* How many keys the JWK Set publishes at now_ms. */
+static size_t
+published_at(struct fixture *fx, int64_t now_ms)
+{
+    struct ent_ctx *ctx = admin_at(fx, now_ms);
+    const char *jwks = NULL;
+    size_t len = 0;
+    struct ent_error err;
+    assert_int_equal(ent_signing_keys_jwks(ctx, &jwks, &len, &err), ENT_OK);
+    struct ent_license_keyset ks = {.n = 0};
+    int n = ent_license_keyset_from_jwks(&ks, jwks, len);
+    ent_ctx_free(ctx);
+    return (size_t)n;
+}
+
+static void
+licenses__renewal_after_rotation__keeps_the_old_key_while_its_token_lives(void **state)
+{
+    struct fixture *fx = *state;
+    struct ent_license l, r;
+    struct ent_error err;
+    assert_int_equal(issue_at(fx, fx->t0, "acme", 3600, &l, &err), ENT_OK);
+    struct ent_ctx *ctx = admin_at(fx, fx->t0 + 1000);
+    struct ent_signing_key k;
+    assert_int_equal(ent_signing_keys_rotate(ctx, &k, &err), ENT_OK);
+    assert_int_equal(ent_licenses_renew(ctx, l.id, &r, &err), ENT_OK);
+    assert_string_equal(r.kid, k.kid); /* the license now names the new key alone */
+    ent_ctx_free(ctx);
+    /* The old token (old key) is valid until t0 + 1 h: its key stays published until then. */
+    assert_int_equal(published_at(fx, fx->t0 + 2000), 2);
+    expect_status(fx, fx->t0 + 2000, l.token, "valid");
+    assert_int_equal(published_at(fx, fx->t0 + HOUR_MS + 1000), 1);
+    drop(&l);
+}
+
 int
 main(void)
 {
@@ -376,6 +411,9 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(licenses__signing_keys__rotate_and_publish_while_needed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            licenses__renewal_after_rotation__keeps_the_old_key_while_its_token_lives, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ CREATE TABLE signing_keys (
     public_key TEXT COLLATE "C" NOT NULL,
     sealed_key TEXT COLLATE "C" NOT NULL,
     created_ms BIGINT NOT NULL,
-    retired_ms BIGINT
+    retired_ms BIGINT,
+    published_until_ms BIGINT
 );
 
 CREATE TABLE licenses (

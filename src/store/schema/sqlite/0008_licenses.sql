@@ -14,7 +14,10 @@ CREATE TABLE signing_keys (
     public_key TEXT NOT NULL,          -- base64url of the 32-byte Ed25519 public key
     sealed_key TEXT NOT NULL,          -- base64url of nonce || secretbox(seed)
     created_ms INTEGER NOT NULL,
-    retired_ms INTEGER                 -- NULL: current (the newest such row)
+    retired_ms INTEGER,                -- NULL: current (the newest such row)
+    -- the expiry of tokens it signed that a renewal re-signed with another key since (their
+    -- licenses no longer name it, but the tokens stay valid until then); NULL: none
+    published_until_ms INTEGER
 );
 
 -- One row per license. serial is the JWS's jti, readable and unique (a unique constraint, so
