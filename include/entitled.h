@@ -145,6 +145,14 @@ struct ent_config {
     unsigned connections;  /* store connections kept open (default 4) */
     size_t cache_accounts; /* evaluation snapshots kept in memory (default 100000) */
     const char *admin_key; /* ENTITLED_ADMIN_KEY: accepted as an admin key when set */
+    /* Signed licenses (issue 13) */
+    const char *license_issuer;    /* `iss` of a license whose product names none
+                                      (default "entitled") */
+    int64_t license_ttl_default_s; /* lifetime of a license asked without one (default 30 days) */
+    int64_t license_ttl_max_s;     /* the longest lifetime that may be asked (default 365 days) */
+    /* Opens the store without making what a serving daemon needs (the first signing key): for
+     * commands that read or fill a store whole (copy, export). */
+    bool passive;
 };
 
 /*
@@ -315,6 +323,9 @@ enum ent_kind {
     ENT_KIND_LEASE,
     ENT_KIND_USAGE,
     ENT_KIND_ACTIVATION,
+    /* Signed licenses (issue 13) */
+    ENT_KIND_LICENSE,     /* struct ent_license */
+    ENT_KIND_SIGNING_KEY, /* struct ent_signing_key */
 };
 
 /*
@@ -571,6 +582,10 @@ struct ent_license_model {
     const char *issuer; /* each NULL when not given */
     const char *vendor_string;
     const char *notice;
+    /* Signed licenses (issue 13) */
+    const char *name;          /* the model's name (seed 004) */
+    const char *serial_prefix; /* serial numbers "<prefix>-XXXX-XXXX-XXXX"; NULL: "LIC" */
+    bool self_service;         /* account keys may issue their own account's licenses */
 };
 
 enum {
@@ -1169,6 +1184,142 @@ ENT_API size_t ent_ctx_batch_discarded(const struct ent_ctx *ctx);
  * For a program that makes many changes through one context. Call between changes.
  */
 ENT_API void ent_ctx_reset(struct ent_ctx *ctx, int64_t now_ms);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Signed licenses (issue 13): signing keys, the JWK Set, licenses                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * A license is a compact JWS (RFC 7515) signed with Ed25519 (alg EdDSA, RFC 8037) whose claims
+ * carry what evaluation answered for the account when it was issued (docs: README "Offline
+ * licenses", SECURITY.md). Any JOSE library verifies it with the keys of the JWK Set; so does
+ * the small library of include/entitled_license.h, which links none of this one.
+ */
+
+#define ENT_LICENSE_TTL_MIN_S 3600 /* a lifetime asked for is at least one hour */
+
+/* A signing key as the API shows it: never its private half, which never leaves the store. */
+struct ent_signing_key {
+    char id[37];
+    char kid[64];           /* the RFC 7638 thumbprint of its public JWK (base64url) */
+    const char *public_key; /* base64url of the 32-byte Ed25519 public key (the JWK's "x") */
+    int64_t created_ms;
+    int64_t retired_ms; /* when a newer key replaced it; ENT_TIME_NONE for the current one */
+    bool current;       /* the key that signs new licenses */
+    bool published;     /* in the JWK Set: current, or a license it signed is unexpired */
+    int64_t published_until_ms; /* retired: the expiry of the last license it signed */
+};
+
+enum ent_license_status {
+    ENT_LICENSE_ACTIVE = 1,
+    ENT_LICENSE_EXPIRED, /* derived: its exp has passed */
+    ENT_LICENSE_REVOKED,
+};
+
+struct ent_license {
+    char id[37];
+    const char *serial; /* the JWS's jti: "<prefix>-XXXX-XXXX-XXXX" */
+    char account_id[37];
+    const char *kid;         /* the key that signed the current token */
+    char activation_id[37];  /* the activation (seat) it is bound to, or empty */
+    const char *fingerprint; /* the fingerprint it is bound to, or NULL */
+    const char *features;    /* feature keys asked for, comma separated; NULL: every granted */
+    int64_t ttl_s;           /* the lifetime asked for; renewals use it again */
+    const char *token;       /* the compact JWS, as issued (never re-signed on read) */
+    int64_t issued_ms;       /* iat (and nbf) of the current token */
+    int64_t expires_ms;      /* its exp */
+    int64_t revoked_ms;      /* ENT_TIME_NONE while not revoked */
+    int64_t renew_count;
+    int64_t created_ms;
+    int64_t updated_ms;
+    enum ent_license_status status; /* derived at the context's time */
+};
+
+struct ent_license_input {
+    const char *account;         /* id or key; an account key may leave it out (itself) */
+    const char *const *features; /* feature keys; NULL: every feature granted now */
+    size_t n_features;           /* 1 to ENT_EVALUATE_MAX_FEATURES when features is set */
+    const char *fingerprint;     /* node-locked: the machine, holding a seat (see below) */
+    const char *feature;         /* with fingerprint: the seat is one of this feature's */
+    const char *activation_id;   /* with fingerprint: the seat is one of this entitlement's */
+    const char *activation;      /* or: an existing, active activation (its id) */
+    int64_t ttl_s;               /* 0: the default lifetime */
+    int64_t expires_ms;          /* or an end; ENT_TIME_NONE: from ttl_s */
+};
+
+/* What ent_licenses_validate() found. */
+struct ent_license_check {
+    const char *status; /* "valid", "expired", "revoked", "not_yet_valid", "bad_signature",
+                           "unknown_key", "fingerprint_mismatch", "malformed" */
+    bool valid;
+    bool found;                 /* license is set (the token is ours, whatever its state) */
+    struct ent_license license; /* the stored record of the token's jti */
+    const char *claims;         /* the token's claims (JSON text) when its signature holds */
+};
+
+/*
+ * Makes a new current signing key; the others are retired (published while a license they
+ * signed is unexpired). Admin keys. OUT key. Errors: ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_signing_keys_rotate(struct ent_ctx *ctx, struct ent_signing_key *out,
+                                    struct ent_error *err);
+
+/* Lists every signing key, newest first. Admin and read keys. OUT keys (arena), n. */
+ENT_API int ent_signing_keys_list(struct ent_ctx *ctx, struct ent_signing_key **keys, size_t *n,
+                                  struct ent_error *err);
+
+/*
+ * The JWK Set (RFC 7517) of the published keys (OKP, crv Ed25519, RFC 8037), as JSON text in
+ * the arena. No principal needed. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_signing_keys_jwks(struct ent_ctx *ctx, const char **json, size_t *len,
+                                  struct ent_error *err);
+
+/*
+ * Issues a license. Admin keys for any account; a key bound to an account for its own, when a
+ * product it holds now has a license model with self_service. Node-locking: with fingerprint
+ * and feature (or activation_id) the fingerprint's seat is taken exactly as
+ * ent_activations_activate() does (found when it holds one, taken when one is free, else
+ * ENT_ESEATS); with activation the license is bound to that activation and its fingerprint.
+ * The lifetime is capped by the grants' own end dates and by the configured maximum.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESEATS, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_licenses_issue(struct ent_ctx *ctx, const struct ent_license_input *in,
+                               struct ent_license *out, struct ent_error *err);
+
+/* Reads a license by id or serial; an account key reads its own account's alone. */
+ENT_API int ent_licenses_get(struct ent_ctx *ctx, const char *id, struct ent_license *out,
+                             struct ent_error *err);
+
+/* Lists licenses (filters: account, status), newest first by default. */
+ENT_API int ent_licenses_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                              struct ent_list *list, struct ent_error *err);
+
+/* Revokes a license ("license.revoked"); twice: the same answer. Admin keys, and its account's. */
+ENT_API int ent_licenses_revoke(struct ent_ctx *ctx, const char *id, struct ent_license *out,
+                                struct ent_error *err);
+
+/*
+ * Re-issues a license for the same account, features and binding with fresh claims and a new
+ * lifetime ("license.renewed"). A revoked license, or one whose activation was deactivated:
+ * ENT_ECONFLICT. Admin keys, and its account's. Errors: as ent_licenses_issue().
+ */
+ENT_API int ent_licenses_renew(struct ent_ctx *ctx, const char *id, struct ent_license *out,
+                               struct ent_error *err);
+
+/*
+ * Checks a token as an online product would: its signature against the store's keys, whether
+ * it is revoked, its times at the context's time, and when fingerprint is given whether it is
+ * bound to it. The license is found by the token's jti, read before the signature is checked;
+ * a token that does not parse or names no license the key may see (an account key: its own
+ * account's alone) answers ENT_ENOTFOUND. Errors: ENT_EINVAL (no token), ENT_ENOTFOUND,
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_licenses_validate(struct ent_ctx *ctx, const char *token, const char *fingerprint,
+                                  struct ent_license_check *out, struct ent_error *err);
+
+ENT_API const char *ent_license_status_name(enum ent_license_status s);
+ENT_API enum ent_license_status ent_license_status_parse(const char *s);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Utilities the daemon shares with the library                                                */

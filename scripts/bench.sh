@@ -82,6 +82,9 @@ say "in-process (ns per operation through libentitled)"
 : >"$OUT-inprocess.tsv"
 "$BUILD/bench/bench_evaluate" "sqlite:$TMP/entitled.db" 1000000 | tee -a "$OUT-inprocess.tsv"
 "$BUILD/bench/bench_usage" "sqlite:$TMP/usage.db" 5000 | tee -a "$OUT-inprocess.tsv"
+# issue 13 (signed licenses): issue from a warm snapshot, and verify in C; a store of its own.
+mkdir -p "$TMP/license" && rm -f "$TMP/license/"bench_license.db*
+"$BUILD/bench/bench_license" "$TMP/license" 3000 50000 | tee -a "$OUT-inprocess.tsv"
 sed -n 's/^entitled: imported \([0-9]*\) objects.*: \([0-9]*\) objects\/s$/import\t\2\tobjects\/s (\1 objects)/p' \
     "$TMP/import.txt" >>"$OUT-inprocess.tsv"
 

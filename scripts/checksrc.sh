@@ -19,6 +19,8 @@ raw=$(grep -nE '\b(malloc|calloc|realloc|free)[[:space:]]*\(' $files | grep -v '
     | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*)' )
 # jansson hands out memory from malloc: those few free() calls are its own.
 raw=$(printf '%s\n' "$raw" | grep -vE '^src/http/' || true)
+# The offline license verifier (issue 13) links no part of entitled, its allocator included.
+raw=$(printf '%s\n' "$raw" | grep -vE '^src/license/' || true)
 if [ -n "$raw" ]; then
     printf '%s\n' "$raw"
     echo "checksrc: raw allocation outside src/core/alloc.c" >&2

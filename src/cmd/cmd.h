@@ -17,5 +17,8 @@ int ent_cmd_import(int argc, char **argv);
 int ent_cmd_backup(int argc, char **argv);
 int ent_cmd_export(int argc, char **argv);
 int ent_cmd_copy(int argc, char **argv);
+/* cmd_licenses.c (issue 13: signed licenses) */
+int ent_cmd_license(int argc, char **argv);
+int ent_cmd_signing_keys(int argc, char **argv);
 
 #endif /* ENT_CMD_CMD_H */

@@ -96,7 +96,8 @@ ent_cmd_export(int argc, char **argv)
         fprintf(stderr, "entitled: --since must be an RFC 3339 time\n");
         return 2;
     }
-    struct ent_config cfg = {.store_url = o.store, .key_file = o.key_file, .connections = 1};
+    struct ent_config cfg = {
+        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
     struct ent_app *app = NULL;
     struct ent_error err;
     if (ent_app_open(&cfg, &app, &err) < 0) {
@@ -146,7 +147,8 @@ ent_cmd_copy(int argc, char **argv)
         fprintf(stderr, "entitled: copy needs --from URL and --to URL (see --help)\n");
         return 2;
     }
-    struct ent_config from_cfg = {.store_url = o.from, .key_file = o.key_file, .connections = 1};
+    struct ent_config from_cfg = {
+        .store_url = o.from, .key_file = o.key_file, .connections = 1, .passive = true};
     struct ent_app *from = NULL, *to = NULL;
     struct ent_error err;
     if (ent_app_open(&from_cfg, &from, &err) < 0) {
@@ -154,7 +156,7 @@ ent_cmd_copy(int argc, char **argv)
         return 1;
     }
     struct ent_config to_cfg = {
-        .store_url = o.to, .key_file = ent_app_key_file(from), .connections = 1};
+        .store_url = o.to, .key_file = ent_app_key_file(from), .connections = 1, .passive = true};
     if (ent_app_open(&to_cfg, &to, &err) < 0) {
         fprintf(stderr, "entitled: the target: %s\n", err.message);
         ent_app_close(from);

@@ -361,7 +361,8 @@ ent_cmd_import(int argc, char **argv)
         fprintf(stderr, "entitled: cannot open %s\n", file);
         return 1;
     }
-    struct ent_config cfg = {.store_url = o.store, .key_file = o.key_file, .connections = 1};
+    struct ent_config cfg = {
+        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
     struct ent_app *app = NULL;
     struct ent_error err;
     if (ent_app_open(&cfg, &app, &err) < 0) {

@@ -41,7 +41,8 @@ ent_cmd_keys(int argc, char **argv)
         fprintf(stderr, "entitled: --scope must be admin, read or account\n");
         return 2;
     }
-    struct ent_config cfg = {.store_url = o.store, .key_file = o.key_file, .connections = 1};
+    struct ent_config cfg = {
+        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
     struct ent_app *app = NULL;
     struct ent_error err;
     if (ent_app_open(&cfg, &app, &err) < 0) {

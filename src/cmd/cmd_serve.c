@@ -37,6 +37,14 @@ static const char serve_usage[] =
     "  --log-format F       json (JSON lines), text (one readable line), or auto: text on a\n"
     "                       terminal, json otherwise (ENTITLED_LOG_FORMAT, default auto)\n"
     "\n"
+    "Signed licenses (README \"Offline licenses\"):\n"
+    "  --license-issuer S   `iss` of licenses whose product's license model names no issuer\n"
+    "                       (ENTITLED_LICENSE_ISSUER, default entitled)\n"
+    "  --license-ttl N      lifetime in seconds of a license asked without one\n"
+    "                       (ENTITLED_LICENSE_TTL, default 2592000: 30 days)\n"
+    "  --license-ttl-max N  the longest lifetime that may be asked, seconds\n"
+    "                       (ENTITLED_LICENSE_TTL_MAX, default 31536000: 365 days)\n"
+    "\n"
     "Limits. Rates are requests per second per API key, 0 = no limit; a key may burst to\n"
     "twice its rate. A request over its rate is answered 429 with Retry-After.\n"
     "  --rate-evaluate N    POST /v1/evaluate, /v1/evaluate/bulk and GET\n"
@@ -86,6 +94,10 @@ open_app(const struct ent_opts *o)
         .connections = o->threads + 2,
         .cache_accounts = o->cache_accounts,
         .admin_key = getenv("ENTITLED_ADMIN_KEY"),
+        /* Signed licenses (issue 13) */
+        .license_issuer = o->license_issuer,
+        .license_ttl_default_s = o->license_ttl_s,
+        .license_ttl_max_s = o->license_ttl_max_s,
     };
     struct ent_app *app = NULL;
     struct ent_error err;
@@ -113,7 +125,8 @@ ent_cmd_serve(int argc, char **argv)
     int rc = ent_opts_parse(&o, argc, argv, 2,
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
-                            "max-connections log-format tls-cert tls-key");
+                            "max-connections log-format tls-cert tls-key license-issuer "
+                            "license-ttl license-ttl-max");
     if (rc)
         return rc;
     if (o.help) {

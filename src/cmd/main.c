@@ -21,6 +21,8 @@ static const char usage[] =
     "  backup --to FILE  write a consistent copy of a SQLite store while it serves\n"
     "  export        write the whole store as JSON lines (import reads them back)\n"
     "  copy --from URL --to URL  copy a store into an empty one, SQLite or PostgreSQL\n"
+    "  license verify FILE   verify a signed license offline (exit code per verdict)\n"
+    "  signing-keys rotate|list   make a new license signing key, or list them\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --store URL (ENTITLED_STORE, default sqlite:entitled.db).\n"
@@ -49,6 +51,10 @@ main(int argc, char **argv)
         return ent_cmd_export(argc, argv);
     if (strcmp(cmd, "copy") == 0)
         return ent_cmd_copy(argc, argv);
+    if (strcmp(cmd, "license") == 0) /* issue 13 */
+        return ent_cmd_license(argc, argv);
+    if (strcmp(cmd, "signing-keys") == 0)
+        return ent_cmd_signing_keys(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("entitled %s\n", ENT_VERSION);
         return 0;

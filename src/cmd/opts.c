@@ -102,6 +102,9 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         {"timeout-seconds", "ENTITLED_TIMEOUT_SECONDS", 1, 86400, &o->timeout_s},
         {"per-ip-connections", "ENTITLED_PER_IP_CONNECTIONS", 1, 65535, &o->per_ip_connections},
         {"max-connections", "ENTITLED_MAX_CONNECTIONS", 1, 65535, &o->max_connections},
+        /* Signed licenses (issue 13): lifetimes in seconds, 1 hour to 10 years */
+        {"license-ttl-max", "ENTITLED_LICENSE_TTL_MAX", 3600, 315360000, &o->license_ttl_max_s},
+        {"license-ttl", "ENTITLED_LICENSE_TTL", 3600, 315360000, &o->license_ttl_s},
     };
     const size_t n_numbers = sizeof(numbers) / sizeof(numbers[0]);
     for (size_t k = 0; k < n_numbers; k++) {
@@ -115,6 +118,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
     o->listen = getenv("ENTITLED_LISTEN");
     o->store = getenv("ENTITLED_STORE");
     o->key_file = getenv("ENTITLED_KEY_FILE");
+    o->license_issuer = getenv("ENTITLED_LICENSE_ISSUER"); /* issue 13 */
     const char *t = getenv("ENTITLED_THREADS");
     if (t && t[0]) {
         o->threads = parse_threads(t);
@@ -143,12 +147,14 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             continue;
         }
         static const char *const names[] = {
-            "listen",         "store",      "key-file", "threads",  "scope",   "account", "name",
-            "cache-accounts", "log-format", "to",       "tls-cert", "tls-key", "from",    "since"};
-        const char **slots[] = {&o->listen,     &o->store,   &o->key_file, NULL,
-                                &o->scope,      &o->account, &o->name,     &o->cache_accounts_text,
-                                &o->log_format, &o->to,      &o->tls_cert, &o->tls_key,
-                                &o->from,       &o->since};
+            "listen",   "store",   "key-file",       "threads",    "scope",
+            "account",  "name",    "cache-accounts", "log-format", "to",
+            "tls-cert", "tls-key", "from",           "since",      "license-issuer"};
+        const char **slots[] = {
+            &o->listen,     &o->store,   &o->key_file,      NULL,
+            &o->scope,      &o->account, &o->name,          &o->cache_accounts_text,
+            &o->log_format, &o->to,      &o->tls_cert,      &o->tls_key,
+            &o->from,       &o->since,   &o->license_issuer};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;

@@ -34,7 +34,11 @@ struct ent_opts {
     const char *tls_key;             /* --tls-key (ENTITLED_TLS_KEY) */
     const char *log_format;          /* --log-format (ENTITLED_LOG_FORMAT): json, text, auto */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
-    bool help;                       /* --help */
+    /* Signed licenses (issue 13) */
+    const char *license_issuer; /* --license-issuer (ENTITLED_LICENSE_ISSUER) */
+    unsigned license_ttl_s;     /* --license-ttl (ENTITLED_LICENSE_TTL), 0: the default */
+    unsigned license_ttl_max_s; /* --license-ttl-max (ENTITLED_LICENSE_TTL_MAX), 0: default */
+    bool help;                  /* --help */
 };
 
 /*

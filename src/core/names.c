@@ -53,3 +53,6 @@ NAME_TABLE(ent_lease_status_name, ent_lease_status_parse, enum ent_lease_status,
            "expired")
 NAME_TABLE(ent_activation_status_name, ent_activation_status_parse, enum ent_activation_status,
            NULL, "active", "expired", "deactivated")
+/* Signed licenses (issue 13) */
+NAME_TABLE(ent_license_status_name, ent_license_status_parse, enum ent_license_status, NULL,
+           "active", "expired", "revoked")

@@ -98,6 +98,19 @@ json_t *ent_api_usage_encode(const struct ent_usage_result *u);
 /* api_events.c */
 void ent_api_events_list(struct ent_request *req);
 
+/* api_licenses.c (issue 13: signed licenses) */
+void ent_api_licenses_issue(struct ent_request *req);
+void ent_api_licenses_list(struct ent_request *req);
+void ent_api_licenses_get(struct ent_request *req);
+void ent_api_licenses_revoke(struct ent_request *req);
+void ent_api_licenses_renew(struct ent_request *req);
+void ent_api_licenses_validate(struct ent_request *req);
+void ent_api_licenses_keys_list(struct ent_request *req);
+void ent_api_licenses_keys_rotate(struct ent_request *req);
+void ent_api_licenses_jwks(struct ent_request *req);
+json_t *ent_api_licenses_encode(const struct ent_license *l);
+json_t *ent_api_licenses_encode_signing_key(const struct ent_signing_key *k);
+
 /* encode.c: the library's encoder (ent_encode_fn) over the encoders above. */
 int ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text,
                    size_t *text_len);

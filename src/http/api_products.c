@@ -59,6 +59,11 @@ ent_api_products_encode(const struct ent_product *p)
         json_object_set_new(lm, "vendor_string",
                             ent_json_str_or_null(p->license_model.vendor_string));
         json_object_set_new(lm, "notice", ent_json_str_or_null(p->license_model.notice));
+        /* Signed licenses (issue 13) */
+        json_object_set_new(lm, "name", ent_json_str_or_null(p->license_model.name));
+        json_object_set_new(lm, "serial_number_prefix",
+                            ent_json_str_or_null(p->license_model.serial_prefix));
+        json_object_set_new(lm, "self_service", json_boolean(p->license_model.self_service));
     }
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(p->id));
@@ -148,13 +153,19 @@ read_license_model(struct ent_jreader *r, struct ent_product *p)
     json_t *obj = NULL;
     if (!ent_json_object(r, "license_model", ENT_J_NULLABLE, &obj))
         return;
-    static const char *const fields[] = {"issuer", "vendor_string", "notice", NULL};
+    static const char *const fields[] = {
+        "issuer", "vendor_string", "notice", "name", "serial_number_prefix", "self_service", NULL};
     struct ent_jreader child = ent_json_child(r, "license_model", -1, obj);
     ent_json_only(&child, fields);
     p->license_model.present = true;
     ent_json_string(&child, "issuer", ENT_J_NULLABLE, &p->license_model.issuer);
     ent_json_string(&child, "vendor_string", ENT_J_NULLABLE, &p->license_model.vendor_string);
     ent_json_string(&child, "notice", ENT_J_NULLABLE, &p->license_model.notice);
+    /* Signed licenses (issue 13) */
+    ent_json_string(&child, "name", ENT_J_NULLABLE, &p->license_model.name);
+    ent_json_string(&child, "serial_number_prefix", ENT_J_NULLABLE,
+                    &p->license_model.serial_prefix);
+    ent_json_bool(&child, "self_service", ENT_J_NULLABLE, &p->license_model.self_service);
 }
 
 /* Reads max_leases or max_lease_days: a whole number >= 1, or null for none. */

@@ -44,6 +44,13 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_ACTIVATION:
         v = ent_api_activations_encode(object);
         break;
+    /* Signed licenses (issue 13) */
+    case ENT_KIND_LICENSE:
+        v = ent_api_licenses_encode(object);
+        break;
+    case ENT_KIND_SIGNING_KEY:
+        v = ent_api_licenses_encode_signing_key(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

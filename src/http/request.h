@@ -64,6 +64,9 @@ struct ent_request {
     bool replayed;  /* Idempotent-Replayed: true */
     const char *retry_after;
     bool close; /* Connection: close */
+    /* Signed licenses (issue 13): a cacheable answer (the JWK Set), a file to download. */
+    const char *cache_control;     /* replaces "no-store" when set */
+    char content_disposition[160]; /* empty: none */
     /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
     void (*finish)(struct ent_request *req, void *data);
     void *finish_data;

@@ -72,6 +72,17 @@ const struct ent_route ent_routes[] = {
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+
+    /* Signed licenses (issue 13) */
+    {ENT_GET,    "/.well-known/jwks.json",       ent_api_licenses_jwks,        0,                                   ENT_BODY_NONE,     false, ENT_RATE_NONE},
+    {ENT_GET,    "/v1/signing-keys",             ent_api_licenses_keys_list,   ENT_ALLOW_READERS,                   ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/signing-keys",             ent_api_licenses_keys_rotate, ENT_ALLOW_ADMIN,                     ENT_BODY_OPTIONAL, true,  ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/licenses",                 ent_api_licenses_issue,       ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON,     true,  ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/licenses",                 ent_api_licenses_list,        ENT_ALLOW_ANY_KEY,                   ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/licenses/validate",        ent_api_licenses_validate,    ENT_ALLOW_ANY_KEY,                   ENT_BODY_JSON,     false, ENT_RATE_USAGE},
+    {ENT_GET,    "/v1/licenses/{license}",       ent_api_licenses_get,         ENT_ALLOW_ANY_KEY,                   ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_DELETE, "/v1/licenses/{license}",       ent_api_licenses_revoke,      ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/licenses/{license}/renew", ent_api_licenses_renew,       ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_OPTIONAL, true,  ENT_RATE_USAGE},
 };
 /* clang-format on */
 

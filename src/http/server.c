@@ -413,8 +413,13 @@ queue_answer(struct ent_request *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (req->retry_after)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
-    if (req->url && strncmp(req->url, "/v1/", 4) == 0)
+    if (req->cache_control) /* issue 13: the JWK Set */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, req->cache_control);
+    else if (req->url && strncmp(req->url, "/v1/", 4) == 0)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->content_disposition[0]) /* issue 13: a license as a file */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                                req->content_disposition);
     if (req->close || atomic_load(&draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);

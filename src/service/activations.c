@@ -31,6 +31,7 @@
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
+#include "service/licenses.h"
 #include "service/lists.h"
 #include "service/writes.h"
 #include <entitled.h>
@@ -564,6 +565,8 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "activation.deactivated", act.account_id, act.id,
                                ENT_KIND_ACTIVATION, &before, &act);
+    if (rc == ENT_OK) /* issue 13: the licenses bound to the seat go with it */
+        rc = ent_licenses_revoke_bound(ctx, act.id);
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)

@@ -17,6 +17,7 @@
 #include "service/inflight.h"
 #include "service/keyfile.h"
 #include "service/keys.h"
+#include "service/signing_keys.h"
 #include "service/usage.h"
 
 /*
@@ -85,6 +86,16 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     if (rc == ENT_OK)
         rc = ent_keyfile_load(app->store, cfg->key_file, app->hash_key, app->key_file,
                               sizeof(app->key_file), err);
+    /* Signed licenses (issue 13): the configuration, and the first signing key. */
+    snprintf(app->license_issuer, sizeof(app->license_issuer), "%s",
+             cfg->license_issuer && cfg->license_issuer[0] ? cfg->license_issuer : "entitled");
+    app->license_ttl_default_s =
+        cfg->license_ttl_default_s > 0 ? cfg->license_ttl_default_s : 30LL * 86400;
+    app->license_ttl_max_s = cfg->license_ttl_max_s > 0 ? cfg->license_ttl_max_s : 365LL * 86400;
+    if (app->license_ttl_default_s > app->license_ttl_max_s)
+        app->license_ttl_default_s = app->license_ttl_max_s;
+    if (rc == ENT_OK && !cfg->passive)
+        rc = ent_signing_keys_start(app, ent_app_now(app), err);
     if (rc == ENT_OK)
         rc = ent_usage_committer_new(app, &app->usage_committer);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
@@ -115,6 +126,7 @@ ent_app_close(struct ent_app *app)
     ent_inflight_free(app->inflight);
     ent_cache_free(app->cache);
     sodium_memzero(app->hash_key, sizeof(app->hash_key));
+    sodium_memzero(app->seal_key, sizeof(app->seal_key));
     ent_free(app);
 }
 

@@ -39,6 +39,11 @@ struct ent_app {
     struct ent_usage_committer *usage_committer; /* group commit of single usage events */
     atomic_uint_fast64_t idempotent_writes;
     atomic_uint_fast64_t id_clock; /* (ms << 12 | counter) of the last id made */
+    /* Signed licenses (issue 13): signing_keys.c, licenses.c */
+    unsigned char seal_key[32]; /* derived from hash_key: seals signing keys' private halves */
+    char license_issuer[256];   /* `iss` when the product's license model names none */
+    int64_t license_ttl_default_s;
+    int64_t license_ttl_max_s;
 };
 
 /* An account the open write changes (ent_ctx_touch_account), in the context's arena. */

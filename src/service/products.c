@@ -127,6 +127,20 @@ load_feature(struct ent_ctx *ctx, const char *id_or_key, struct ent_feature *out
     return ent_ctx_found(ctx, rc, NULL, "feature", id_or_key, err);
 }
 
+/* True when prefix is 1 to 16 of A-Z and 0-9 (issue 13: a license serial number's prefix). */
+static bool
+serial_prefix_valid(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (n < 1 || n > 16)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!((prefix[i] >= 'A' && prefix[i] <= 'Z') || (prefix[i] >= '0' && prefix[i] <= '9')))
+            return false;
+    }
+    return true;
+}
+
 /*
  * Checks a license model and normalises it: an absent model keeps no strings. Records field
  * errors ("license_model.issuer", …) in err.
@@ -136,11 +150,18 @@ check_license_model(struct ent_license_model *lm, struct ent_error *err)
 {
     if (!lm->present) {
         lm->issuer = lm->vendor_string = lm->notice = NULL;
+        lm->name = lm->serial_prefix = NULL; /* issue 13 */
+        lm->self_service = false;
         return;
     }
     ent_fields_text(err, "license_model.issuer", lm->issuer, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.vendor_string", lm->vendor_string, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.notice", lm->notice, LICENSE_TEXT_MAX);
+    /* Signed licenses (issue 13): serial numbers read "<prefix>-XXXX-XXXX-XXXX". */
+    ent_fields_text(err, "license_model.name", lm->name, LICENSE_TEXT_MAX);
+    if (lm->serial_prefix && !serial_prefix_valid(lm->serial_prefix))
+        ent_error_field(err, "license_model.serial_number_prefix",
+                        "must be 1 to 16 capital letters (A-Z) and digits");
 }
 
 /*

@@ -116,6 +116,17 @@ static const struct table_desc tables[] = {
                                           {"dead_before", "(ttl_seconds IS NOT NULL AND"
                                                           " last_heartbeat_ms + ttl_seconds *"
                                                           " 1000 <= CAST({p} AS {int}))"}}},
+    /* Signed licenses (issue 13) */
+    [ENT_TABLE_LICENSES] = {.table = "licenses",
+                            .search = {"serial", "fingerprint"},
+                            .sort = {{"created_at", "created_ms"},
+                                     {"updated_at", "updated_ms"},
+                                     {"expires_at", "expires_ms"},
+                                     {"serial", "serial"}},
+                            .filter = {{"account", "account_id"},
+                                       {"activation", "activation_id"},
+                                       {"revoked", "revoked_ms"},
+                                       {"expires", "expires_ms"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */

@@ -287,4 +287,18 @@ int ent_pg_setting_get(struct ent_store_session *sess, struct ent_arena *a, cons
                        const char **value);
 int ent_pg_setting_insert(struct ent_store_session *sess, const char *name, const char *value);
 
+/* Signed licenses (issue 13): pg_licenses.c */
+int ent_pg_signing_key_insert(struct ent_store_session *sess,
+                              const struct ent_store_signing_key *k);
+int ent_pg_signing_key_current(struct ent_store_session *sess, struct ent_arena *a,
+                               struct ent_store_signing_key *out);
+int ent_pg_signing_keys_all(struct ent_store_session *sess, struct ent_arena *a,
+                            struct ent_store_signing_key **keys, size_t *n);
+int ent_pg_license_insert(struct ent_store_session *sess, const struct ent_license *l);
+int ent_pg_license_update(struct ent_store_session *sess, const struct ent_license *l);
+int ent_pg_license_get(struct ent_store_session *sess, struct ent_arena *a,
+                       const char *id_or_serial, struct ent_license *out);
+int ent_pg_licenses_of_activation(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *activation_id, struct ent_license **out, size_t *n);
+
 #endif /* ENT_STORE_PG_INT_H */

@@ -583,4 +583,12 @@ static const struct ent_store_ops pg_ops = {
     .idempotency_purge = ent_pg_idempotency_purge,
     .setting_get = ent_pg_setting_get,
     .setting_insert = ent_pg_setting_insert,
+    /* Signed licenses (issue 13) */
+    .signing_key_insert = ent_pg_signing_key_insert,
+    .signing_key_current = ent_pg_signing_key_current,
+    .signing_keys_all = ent_pg_signing_keys_all,
+    .license_insert = ent_pg_license_insert,
+    .license_update = ent_pg_license_update,
+    .license_get = ent_pg_license_get,
+    .licenses_of_activation = ent_pg_licenses_of_activation,
 };

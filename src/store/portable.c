@@ -21,7 +21,7 @@ const struct ent_portable_table ent_portable_tables[] = {
     {"products",
      T("id", "key", "name", "category", "description", "has_license_model", "lm_issuer",
        "lm_vendor_string", "lm_notice", "max_leases", "max_lease_days", "status", "attributes",
-       "created_ms", "updated_ms"),
+       "created_ms", "updated_ms", "lm_name", "lm_serial_prefix", "lm_self_service"),
      "id", "id", "updated_ms", false, NULL},
     {"product_entitlements", T("product_id", "feature_id", "position", "value", "name"),
      "product_id, feature_id", "product_id, feature_id", NULL, false, NULL},
@@ -69,6 +69,16 @@ const struct ent_portable_table ent_portable_tables[] = {
     {"activations",
      T("seq", "id", "account_id", "feature_id", "entitlement_id", "fingerprint", "name", "metadata",
        "ttl_seconds", "last_heartbeat_ms", "created_ms", "updated_ms", "deactivated_ms"),
+     "id", "seq", "updated_ms", false, NULL},
+    /* Signed licenses: the signing keys (sealed with the key file's secret) and the licenses. */
+    {"signing_keys",
+     T("seq", "id", "kid", "public_key", "sealed_key", "created_ms", "retired_ms",
+       "published_until_ms"),
+     "id", "seq", "coalesce(retired_ms, created_ms)", false, NULL},
+    {"licenses",
+     T("seq", "id", "serial", "account_id", "kid", "activation_id", "fingerprint", "features",
+       "ttl_seconds", "token", "issued_ms", "expires_ms", "revoked_ms", "renew_count", "created_ms",
+       "updated_ms"),
      "id", "seq", "updated_ms", false, NULL},
     /* Not catalog_version: it tells processes sharing a SQLite file about changes, and a copy
      * is a new store of its own. */

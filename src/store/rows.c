@@ -113,6 +113,12 @@ ent_rows_product(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->attributes = text(r, a, 12);
     out->created_ms = integer(r, 13);
     out->updated_ms = integer(r, 14);
+    /* Signed licenses (issue 13) */
+    out->license_model.name = text(r, a, 15);
+    out->license_model.serial_prefix = text(r, a, 16);
+    out->license_model.self_service = integer(r, 17) != 0;
+    if (lost(r, 15, out->license_model.name) || lost(r, 16, out->license_model.serial_prefix))
+        return ENT_ENOMEM;
     return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -365,4 +371,51 @@ ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t ho
     (*buckets)[*n].usage = usage;
     (*n)++;
     return true;
+}
+
+/* Signed licenses (issue 13) */
+
+int
+ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_store_signing_key *out = item;
+    memset(out, 0, sizeof(*out));
+    const char *kid = raw(r, 0);
+    snprintf(out->key.kid, sizeof(out->key.kid), "%s", kid ? kid : "");
+    out->key.public_key = text(r, a, 1);
+    out->sealed = text(r, a, 2);
+    out->key.created_ms = integer(r, 3);
+    out->key.retired_ms = time_or_none(r, 4);
+    out->key.current = out->key.retired_ms == ENT_TIME_NONE;
+    out->key.published_until_ms = time_or_none(r, 5);
+    id(r, 6, out->key.id);
+    int64_t replaced = time_or_none(r, 7);
+    if (replaced != ENT_TIME_NONE && replaced > out->key.published_until_ms)
+        out->key.published_until_ms = replaced;
+    return (out->key.public_key && out->sealed) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_license(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_license *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->serial = text(r, a, 1);
+    id(r, 2, out->account_id);
+    out->kid = text(r, a, 3);
+    id(r, 4, out->activation_id);
+    out->fingerprint = text(r, a, 5);
+    out->features = text(r, a, 6);
+    out->ttl_s = integer(r, 7);
+    out->token = text(r, a, 8);
+    out->issued_ms = integer(r, 9);
+    out->expires_ms = integer(r, 10);
+    out->revoked_ms = time_or_none(r, 11);
+    out->renew_count = integer(r, 12);
+    out->created_ms = integer(r, 13);
+    out->updated_ms = integer(r, 14);
+    if (lost(r, 5, out->fingerprint) || lost(r, 6, out->features))
+        return ENT_ENOMEM;
+    return (out->serial && out->kid && out->token) ? ENT_OK : ENT_ENOMEM;
 }

@@ -52,7 +52,8 @@ int ent_rows_level(const struct ent_store_row *r, struct ent_arena *a, void *ite
 /* products: a product without its entitlements and components. */
 #define ENT_ROWS_PRODUCT_COLUMNS                                                                   \
     "id, key, name, category, description, has_license_model, lm_issuer, lm_vendor_string,"        \
-    " lm_notice, max_leases, max_lease_days, status, attributes, created_ms, updated_ms"
+    " lm_notice, max_leases, max_lease_days, status, attributes, created_ms, updated_ms,"          \
+    " lm_name, lm_serial_prefix, lm_self_service"
 int ent_rows_product(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* product_entitlements pe joined to features f (struct ent_product_entitlement). */
@@ -127,6 +128,20 @@ int ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *i
     "id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"                 \
     " window_end_ms, usage_after, limit_value, created_ms"
 int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* Signed licenses (issue 13). signing_keys k (struct ent_store_signing_key), with the latest
+ * expiry of the licenses each signed and of the tokens it signed that renewals replaced
+ * (published_until_ms: the later of the two). */
+#define ENT_ROWS_SIGNING_KEY_COLUMNS                                                               \
+    "k.kid, k.public_key, k.sealed_key, k.created_ms, k.retired_ms,"                               \
+    " (SELECT max(l.expires_ms) FROM licenses l WHERE l.kid = k.kid), k.id, k.published_until_ms"
+int ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* licenses (struct ent_license; its status is the service's to derive). */
+#define ENT_ROWS_LICENSE_COLUMNS                                                                   \
+    "id, serial, account_id, kid, activation_id, fingerprint, features, ttl_seconds, token,"       \
+    " issued_ms, expires_ms, revoked_ms, renew_count, created_ms, updated_ms"
+int ent_rows_license(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /*
  * Adds the usage of one UTC hour (a row of a series query, hours in time order) to a series of

@@ -240,4 +240,19 @@ int ent_sqlite_setting_get(struct ent_store_session *sess, struct ent_arena *a, 
                            const char **value);
 int ent_sqlite_setting_insert(struct ent_store_session *sess, const char *name, const char *value);
 
+/* Signed licenses (issue 13): sqlite_licenses.c */
+int ent_sqlite_signing_key_insert(struct ent_store_session *sess,
+                                  const struct ent_store_signing_key *k);
+int ent_sqlite_signing_key_current(struct ent_store_session *sess, struct ent_arena *a,
+                                   struct ent_store_signing_key *out);
+int ent_sqlite_signing_keys_all(struct ent_store_session *sess, struct ent_arena *a,
+                                struct ent_store_signing_key **keys, size_t *n);
+int ent_sqlite_license_insert(struct ent_store_session *sess, const struct ent_license *l);
+int ent_sqlite_license_update(struct ent_store_session *sess, const struct ent_license *l);
+int ent_sqlite_license_get(struct ent_store_session *sess, struct ent_arena *a,
+                           const char *id_or_serial, struct ent_license *out);
+int ent_sqlite_licenses_of_activation(struct ent_store_session *sess, struct ent_arena *a,
+                                      const char *activation_id, struct ent_license **out,
+                                      size_t *n);
+
 #endif /* ENT_STORE_SQLITE_INT_H */

@@ -568,4 +568,12 @@ static const struct ent_store_ops sqlite_ops = {
     .idempotency_purge = ent_sqlite_idempotency_purge,
     .setting_get = ent_sqlite_setting_get,
     .setting_insert = ent_sqlite_setting_insert,
+    /* Signed licenses (issue 13) */
+    .signing_key_insert = ent_sqlite_signing_key_insert,
+    .signing_key_current = ent_sqlite_signing_key_current,
+    .signing_keys_all = ent_sqlite_signing_keys_all,
+    .license_insert = ent_sqlite_license_insert,
+    .license_update = ent_sqlite_license_update,
+    .license_get = ent_sqlite_license_get,
+    .licenses_of_activation = ent_sqlite_licenses_of_activation,
 };

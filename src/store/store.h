@@ -41,6 +41,7 @@ enum ent_store_table {
     ENT_TABLE_ENTITLEMENTS,
     ENT_TABLE_LEASES,
     ENT_TABLE_ACTIVATIONS,
+    ENT_TABLE_LICENSES, /* issue 13 (signed licenses) */
 };
 
 enum ent_store_op {
@@ -101,6 +102,12 @@ struct ent_store_usage {
 struct ent_store_seat {
     char feature_id[37];
     int64_t expires_ms; /* INT64_MAX when not floating */
+};
+
+/* Signed licenses (issue 13): a signing key with its sealed private half (never in entitled.h). */
+struct ent_store_signing_key {
+    struct ent_signing_key key;
+    const char *sealed; /* base64url of nonce || secretbox(seed) (service/signing_keys.c) */
 };
 
 /* What a change message tells a listener (listen): which cached data is stale. */
@@ -330,6 +337,31 @@ struct ent_store_ops {
     int (*setting_get)(struct ent_store_session *sess, struct ent_arena *a, const char *name,
                        const char **value);
     int (*setting_insert)(struct ent_store_session *sess, const char *name, const char *value);
+
+    /*
+     * Signed licenses (issue 13).
+     * signing_key_insert adds a key and retires every other one not retired yet (retired_ms =
+     * its created_ms): the newest unretired key is the current one. signing_key_current reads
+     * it (ENT_ENOTFOUND when the store has none). signing_keys_all lists every key, newest
+     * first, each with published_until_ms (the latest expiry of the licenses it signed,
+     * ENT_TIME_NONE without any): the service decides what is published.
+     * license_insert: ENT_ECONFLICT when the serial or id is taken. license_update writes the
+     * token and its times, kid, revoked_ms, renew_count and updated_ms. license_get accepts an id
+     * or a serial. licenses_of_activation lists the licenses bound to an activation that are not
+     * revoked.
+     */
+    int (*signing_key_insert)(struct ent_store_session *sess,
+                              const struct ent_store_signing_key *k);
+    int (*signing_key_current)(struct ent_store_session *sess, struct ent_arena *a,
+                               struct ent_store_signing_key *out);
+    int (*signing_keys_all)(struct ent_store_session *sess, struct ent_arena *a,
+                            struct ent_store_signing_key **keys, size_t *n);
+    int (*license_insert)(struct ent_store_session *sess, const struct ent_license *l);
+    int (*license_update)(struct ent_store_session *sess, const struct ent_license *l);
+    int (*license_get)(struct ent_store_session *sess, struct ent_arena *a,
+                       const char *id_or_serial, struct ent_license *out);
+    int (*licenses_of_activation)(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *activation_id, struct ent_license **out, size_t *n);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */

@@ -322,10 +322,16 @@ def test_21_16_duplicate_key_is_409_conflict_and_changes_nothing(api):
     assert api.get(f"/v1/products/{p['key']}").json() == p
 
 
+# issue 13 (signed licenses): a license model also has a name, a serial number prefix and
+# self-service (test_96_licenses.py), none of them given here.
+NO_LICENSE_EXTRAS = {"name": None, "serial_number_prefix": None, "self_service": False}
+
+
 def test_21_17_license_model_and_lease_limits(api):
     p = api.make_product(license_model={"issuer": "Acme Inc.", "vendor_string": "v=1"},
                          max_leases=3, max_lease_days=30)
-    assert p["license_model"] == {"issuer": "Acme Inc.", "vendor_string": "v=1", "notice": None}
+    assert p["license_model"] == {"issuer": "Acme Inc.", "vendor_string": "v=1", "notice": None,
+                                  **NO_LICENSE_EXTRAS}
     assert p["max_leases"] == 3 and p["max_lease_days"] == 30
     r = api.patch(f"/v1/products/{p['id']}", {"max_leases": None})
     assert r.status_code == 200, r.text
@@ -341,7 +347,8 @@ def test_21_17_license_model_and_lease_limits(api):
                                               "max_lease_days": None, "max_leases": 1})
     assert r.status_code == 200, r.text
     q = r.json()
-    assert q["license_model"] == {"issuer": None, "vendor_string": None, "notice": "(c) Acme"}
+    assert q["license_model"] == {"issuer": None, "vendor_string": None, "notice": "(c) Acme",
+                                  **NO_LICENSE_EXTRAS}
     assert q["max_lease_days"] is None and q["max_leases"] == 1
     q = api.patch(f"/v1/products/{p['id']}", {"license_model": None}).json()
     assert q["license_model"] is None and q["max_leases"] == 1
@@ -479,7 +486,7 @@ def test_21_25_patch_changes_only_what_is_given(api):
                   {"entitlements": [], "description": None, "attributes": {"b": 2}}).json()
     assert q["entitlements"] == [] and q["description"] is None and q["attributes"] == {"b": 2}
     assert q["name"] == "Renamed" and q["license_model"] == {"issuer": "I", "vendor_string": None,
-                                                            "notice": None}
+                                                            "notice": None, **NO_LICENSE_EXTRAS}
 
 
 def test_21_26_patch_attributes_null_clears_them(api):

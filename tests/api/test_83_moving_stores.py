@@ -64,6 +64,8 @@ def populate(api):
     assert r.status_code == 201, r.text
     assert api.post("/v1/keys", {"name": "app", "scope": "account",
                                  "account": child["key"]}).status_code == 201
+    r = api.post("/v1/licenses", {"account": child["key"]})
+    assert r.status_code == 201, r.text
     return {"features": [sso, seats, calls, tier, seat], "accounts": [parent, child],
             "calls": calls}
 
@@ -88,7 +90,8 @@ def answers(url, objects):
             "/v1/leases", params={"account": acc["id"], "limit": 100}).json()
         out[f"orders {acc['key']}"] = api.get(
             "/v1/orders", params={"account": acc["id"], "limit": 100}).json()
-    for path in ("/v1/features", "/v1/products", "/v1/accounts", "/v1/keys", "/v1/events"):
+    for path in ("/v1/features", "/v1/products", "/v1/accounts", "/v1/keys", "/v1/events",
+                 "/v1/licenses", "/v1/signing-keys", "/.well-known/jwks.json"):
         out[path] = api.get(path, params={"limit": 100}).json()
     out["usage"] = api.get("/v1/usage", params={
         "account": objects["accounts"][0]["key"], "feature": objects["calls"]["key"],
@@ -127,7 +130,8 @@ def test_83_01_a_copy_through_every_backend_answers_alike(original, workdir):
             assert "matches its count and checksum" in r.stdout
             lines = {x.split()[1]: x for x in r.stdout.splitlines() if "sha256" in x}
             assert {"features", "accounts", "usage_events", "usage_counters", "events",
-                    "activations", "leases", "orders", "settings"} <= set(lines)
+                    "activations", "leases", "orders", "settings", "signing_keys",
+                    "licenses"} <= set(lines)
             hops.append(lines)
         # the same rows and checksums on every hop
         for table in hops[0]:

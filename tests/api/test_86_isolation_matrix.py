@@ -36,6 +36,8 @@ from routes_table import load_routes
 
 ROUTES = load_routes()
 NOWHERE = "0190a0b4-0000-7000-8000-0000000000ff"  # a well-formed id of nothing
+# issue 13: a well-formed license token (EdDSA, a 64-byte signature) naming no license.
+ABSENT_TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6Im5vbmUifQ.eyJqdGkiOiJMSUMtMDAwMC0wMDAwLTAwMDAiLCJleHAiOjF9." + "A" * 86
 
 # Callers. Every one that is not authenticated must get 401 on every keyed route.
 UNAUTHENTICATED = ["none", "bearer-x", "bearer-empty", "basic", "garbage", "revoked-admin",
@@ -69,10 +71,13 @@ class World:
                                      levels=[{"value": "5"}, {"value": "20"},
                                              {"value": "unlimited", "is_unlimited": True}])
         self.met = api.make_feature(type="metered", unit="call", reset_period="month")
+        # issue 13: its license model lets account keys issue their own account's licenses.
         self.prod = api.make_product(category="other",
-                                     entitlements=[{"feature": self.sw["key"], "value": "true"}])
+                                     entitlements=[{"feature": self.sw["key"], "value": "true"}],
+                                     license_model={"self_service": True})
         self.acc, self.ent, self.order, self.lease, self.act, self.key_obj = {}, {}, {}, {}, {}, {}
         self.child = {}
+        self.lic = {}  # issue 13
         for o in ("A", "B"):
             a = self.acc[o] = api.make_account()
             self.child[o] = api.make_account(parent=a["id"])
@@ -89,6 +94,7 @@ class World:
                                        "amount": 2})
             assert r.status_code == 201, r.text
             self.key_obj[o] = api.make_key("account", a["id"])
+            self.lic[o] = self._license(a)
         read = api.make_key("read")
         gone_admin = api.make_key("admin")
         gone_acc = api.make_key("account", self.acc["A"]["id"])
@@ -128,6 +134,11 @@ class World:
         assert r.status_code == 201, r.text
         return r.json()
 
+    def _license(self, account):  # issue 13
+        r = self.api.post("/v1/licenses", {"account": account["id"]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
     def call(self, caller, method, path, body=None, params=None):
         headers = {"Authorization": MALFORMED[caller]} if caller in MALFORMED else None
         return self.clients[caller].request(method, path, body, headers=headers, params=params)
@@ -156,6 +167,8 @@ class World:
             return self._activation(a)
         if kind == "key":
             return api.make_key("account", a["id"])
+        if kind == "license":  # issue 13
+            return self._license(a)
         raise AssertionError(kind)
 
 
@@ -406,6 +419,31 @@ MATRIX = {
 
     ("GET", "/v1/events"): Spec(READERS, OWNED, listing=("account", lambda w, o: {
         "account": account_ref(w, o)})),
+
+    # Signed licenses (issue 13)
+    ("GET", "/.well-known/jwks.json"): Spec(set()),
+    ("GET", "/v1/signing-keys"): Spec(READERS),
+    ("POST", "/v1/signing-keys"): Spec(ADMIN, ok=(201,)),
+    ("POST", "/v1/licenses"): Spec(ADMIN_ACCOUNT, OWNED, ok=(201,), absent=(404, 422),
+                                   make=body_only("/v1/licenses", lambda w, o: {
+                                       "account": account_ref(w, o)}),
+                                   check=answer_names_account()),
+    ("GET", "/v1/licenses"): Spec(ALL, OWNED, listing=("account", lambda w, o: {
+        "account": account_ref(w, o)}), foreign_filters=lambda w, o: [
+            {"account": w.acc[o]["key"]}, {"status": "active"},
+            {"search": w.lic[o]["serial_number"]}, {"sort": "-expires_at"}]),
+    ("POST", "/v1/licenses/validate"): Spec(
+        ALL, OWNED, make=lambda w, o, obj: ("/v1/licenses/validate", {
+            "token": w.lic[o]["token"] if o in ("A", "B") else ABSENT_TOKEN}, None),
+        check=lambda w, o, r: r.json()["license"]["account"] == w.acc[o]["id"] or (
+            pytest.fail(r.text)), mutating=False),
+    ("GET", "/v1/licenses/{license}"): Spec(ALL, OWNED, "license", check=answer_names_account(),
+                                            refs=lambda w, o: ["serial_number"]),
+    ("DELETE", "/v1/licenses/{license}"): Spec(ADMIN_ACCOUNT, OWNED, "license",
+                                               check=answer_names_account()),
+    ("POST", "/v1/licenses/{license}/renew"): Spec(
+        ADMIN_ACCOUNT, OWNED, "license", path_of("/v1/licenses/{}/renew"),
+        check=answer_names_account()),
 }
 
 # The world's own object of each kind, for the requests that change nothing (or must not).
@@ -418,6 +456,7 @@ STANDING = {
     "lease": by_owner("lease"),
     "activation": by_owner("act"),
     "key": by_owner("key_obj"),
+    "license": by_owner("lic"),  # issue 13
 }
 
 

@@ -500,7 +500,10 @@ routes__rate_classes__are_evaluate_usage_and_admin_as_documented(void **state)
                  {ENT_POST, "/v1/usage/batch"},
                  {ENT_POST, "/v1/activations"},
                  {ENT_DELETE, "/v1/activations/{activation}"},
-                 {ENT_POST, "/v1/activations/{activation}/heartbeat"}};
+                 {ENT_POST, "/v1/activations/{activation}/heartbeat"},
+                 /* issue 13: what a product calls of its license, as it sends heartbeats */
+                 {ENT_POST, "/v1/licenses/validate"},
+                 {ENT_POST, "/v1/licenses/{license}/renew"}};
     size_t n_evaluate = 0, n_usage = 0;
     for (size_t i = 0; i < ARRAY_LEN(evaluate); i++)
         assert_int_equal(rate_class_of(evaluate[i].method, evaluate[i].pattern), ENT_RATE_EVALUATE);
