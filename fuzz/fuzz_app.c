@@ -215,6 +215,11 @@ make_account(struct ent_ctx *ctx)
     if (ent_activations_activate(ctx, &act, &aact, &created, &err) < 0)
         die("ent_activations_activate", &err);
     memcpy(fixture.activation_id, aact.id, sizeof(aact.id));
+    struct ent_license_input li = {.account = "fz-acme", .expires_ms = ENT_TIME_NONE};
+    struct ent_license lic;
+    if (ent_licenses_issue(ctx, &li, &lic, &err) < 0)
+        die("ent_licenses_issue", &err);
+    memcpy(fixture.license_id, lic.id, sizeof(lic.id));
 }
 
 const struct ent_fuzz_app *

@@ -35,6 +35,7 @@ struct ent_fuzz_app {
     char entitlement_id[37]; /* a manual grant of the product */
     char lease_id[37];       /* a lease of the product */
     char activation_id[37];  /* a floating activation of the quantity feature */
+    char license_id[37];     /* a license of the account */
 };
 
 /*
