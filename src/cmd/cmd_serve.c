@@ -27,6 +27,8 @@ static const char serve_usage[] =
     "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"
     "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
+    "  --cors-origin LIST   Origins that browser pages may call /ofrep/ from, separated by\n"
+    "                       commas, or * for any (ENTITLED_CORS_ORIGINS, default: none)\n"
     "\n"
     "Limits. Rates are requests per second per API key, 0 = no limit; a key may burst to\n"
     "twice its rate. A request over its rate is answered 429 with Retry-After.\n"
@@ -92,7 +94,7 @@ ent_cmd_serve(int argc, char **argv)
     int rc = ent_opts_parse(&o, argc, argv, 2,
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
-                            "max-connections");
+                            "max-connections cors-origin");
     if (rc)
         return rc;
     if (o.help) {
@@ -128,6 +130,7 @@ ent_cmd_serve(int argc, char **argv)
         .rate_usage = o.rate_usage,
         .rate_admin = o.rate_admin,
         .quiet = o.quiet,
+        .cors_origins = o.cors_origins,
     };
     rc = ent_server_run(app, &cfg);
     ent_app_close(app);

@@ -110,6 +110,7 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         }
     }
     o->cache_accounts_text = getenv("ENTITLED_CACHE_ACCOUNTS");
+    o->cors_origins = getenv("ENTITLED_CORS_ORIGINS"); /* OFREP (issue 14) */
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
     for (int i = first; i < argc; i++) {
@@ -122,10 +123,12 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             o->quiet = true;
             continue;
         }
-        static const char *const names[] = {"listen", "store",   "key-file", "threads",
-                                            "scope",  "account", "name",     "cache-accounts"};
-        const char **slots[] = {&o->listen, &o->store,   &o->key_file, NULL,
-                                &o->scope,  &o->account, &o->name,     &o->cache_accounts_text};
+        static const char *const names[] = {"listen",  "store",          "key-file",
+                                            "threads", "scope",          "account",
+                                            "name",    "cache-accounts", "cors-origin"};
+        const char **slots[] = {&o->listen,      &o->store,   &o->key_file, NULL,
+                                &o->scope,       &o->account, &o->name,     &o->cache_accounts_text,
+                                &o->cors_origins};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;

@@ -27,6 +27,7 @@ struct ent_opts {
                                         default 1024 */
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
+    const char *cors_origins;        /* --cors-origin (ENTITLED_CORS_ORIGINS): OFREP's CORS */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     bool help;                       /* --help */
 };

@@ -62,6 +62,9 @@ struct ent_request {
     bool replayed;  /* Idempotent-Replayed: true */
     const char *retry_after;
     bool close; /* Connection: close */
+    /* OFREP (issue 14): its entity tag, and the allowed Origin it answers (CORS). */
+    const char *etag;        /* ETag header, or NULL */
+    const char *cors_origin; /* Access-Control-Allow-Origin, or NULL */
     /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
     void (*finish)(struct ent_request *req, void *data);
     void *finish_data;

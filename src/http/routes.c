@@ -72,6 +72,11 @@ const struct ent_route ent_routes[] = {
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+
+    /* OFREP (issue 14): OpenFeature's Remote Evaluation Protocol; errors in its own shape. */
+    {ENT_GET,    "/ofrep/v1/configuration",        ent_api_ofrep_configuration, ENT_ALLOW_ANY_KEY, ENT_BODY_NONE,     false, ENT_RATE_EVALUATE},
+    {ENT_POST,   "/ofrep/v1/evaluate/flags",       ent_api_ofrep_bulk,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
+    {ENT_POST,   "/ofrep/v1/evaluate/flags/{key}", ent_api_ofrep_flag,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
 };
 /* clang-format on */
 

@@ -52,6 +52,7 @@
 #include "core/alloc.h"
 #include "core/str.h"
 #include "http/api.h"
+#include "http/cors.h"
 #include "http/framing.h"
 #include "http/json.h"
 #include "http/metrics.h"
@@ -70,6 +71,7 @@ struct server {
     struct ent_watchdog *watchdog; /* the connections' deadlines */
     atomic_uint_fast64_t opened;   /* connections libmicrohttpd has taken, ever */
     bool quiet;
+    const char *cors_origins; /* OFREP: the Origins allowed (cors.h); NULL: none */
 };
 
 /* Set once SIGTERM or SIGINT came: every answer closes its connection. */
@@ -129,6 +131,15 @@ authenticate(struct ent_request *req)
     const char *h = ent_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
     struct ent_error err;
     ent_error_clear(&err);
+    /* OFREP's other scheme (ApiKeyAuth): the key alone in X-API-Key, on /ofrep/ routes. */
+    const char *api_key = ent_http_header(req, "X-API-Key");
+    if (!h && api_key && strncmp(req->url, ENT_CORS_PREFIX, strlen(ENT_CORS_PREFIX)) == 0) {
+        if (ent_keys_authenticate(req->ctx, api_key, strlen(api_key), &err) < 0) {
+            ent_http_reply_error(req, &err);
+            return false;
+        }
+        return true;
+    }
     if (!h) {
         ent_http_reply_code(req, ENT_EAUTH, "an API key is required: Authorization: Bearer <key>");
         return false;
@@ -262,12 +273,43 @@ check_idempotency(struct ent_request *req)
     return false;
 }
 
+/*
+ * CORS on the OFREP routes (cors.h): an allowed Origin is answered with its own
+ * Access-Control-Allow-Origin; the preflight (OPTIONS) is answered here, before any key is
+ * asked for (a browser sends none with it): 204 for an allowed Origin, 403 otherwise. Returns
+ * false when the request is answered.
+ */
+static bool
+cors(struct server *srv, struct ent_request *req, const char *url)
+{
+    if (strncmp(url, ENT_CORS_PREFIX, strlen(ENT_CORS_PREFIX)) != 0)
+        return true;
+    const char *origin = ent_http_header(req, "Origin");
+    bool allowed = ent_cors_allowed(srv->cors_origins, origin);
+    if (allowed)
+        req->cors_origin = origin; /* libmicrohttpd's, alive until the answer is sent */
+    if (req->method != ENT_OPTIONS)
+        return true;
+    unsigned allow = 0; /* the path's methods: no route is an OPTIONS one */
+    char path_copy[2048];
+    const char *params[ENT_PATH_PARAMS];
+    if (!ent_routes_match(ENT_OPTIONS, url, path_copy, sizeof(path_copy), params, &allow) && !allow)
+        ent_http_reply_code(req, ENT_ENOTFOUND, "no such route");
+    else if (allowed)
+        ent_http_reply_empty(req, 204);
+    else
+        ent_http_reply_code(req, ENT_EFORBIDDEN, "this Origin may not call this server");
+    return false;
+}
+
 /* Runs the shared checks and the handler of a fully received request. */
 static void
 dispatch(struct server *srv, struct ent_request *req, const char *url)
 {
     char path_copy[2048];
     unsigned allow = 0;
+    if (!cors(srv, req, url))
+        return;
     req->route =
         ent_routes_match(req->method, url, path_copy, sizeof(path_copy), req->params, &allow);
     if (!req->route) {
@@ -409,6 +451,20 @@ queue_answer(struct ent_request *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
     if (req->url && strncmp(req->url, "/v1/", 4) == 0)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* OFREP (issue 14): the entity tag of an answer, and CORS for an allowed Origin. */
+    if (req->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
+    if (req->cors_origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", req->cors_origin);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        if (req->method == ENT_OPTIONS) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", ENT_CORS_ALLOW_METHODS);
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers", ENT_CORS_ALLOW_HEADERS);
+            MHD_add_response_header(resp, "Access-Control-Max-Age", ENT_CORS_MAX_AGE);
+        } else {
+            MHD_add_response_header(resp, "Access-Control-Expose-Headers", ENT_CORS_EXPOSE_HEADERS);
+        }
+    }
     if (req->close || atomic_load(&draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
@@ -794,7 +850,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     }
     unsigned threads = cfg->threads ? cfg->threads : 2;
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : 30u;
-    struct server srv = {.app = app, .quiet = cfg->quiet};
+    struct server srv = {.app = app, .quiet = cfg->quiet, .cors_origins = cfg->cors_origins};
     if (cfg->rate_evaluate || cfg->rate_usage || cfg->rate_admin) {
         struct ent_ratelimit_config limits = {.rate_per_s = {
                                                   [ENT_RATE_EVALUATE] = cfg->rate_evaluate,

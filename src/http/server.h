@@ -22,6 +22,8 @@ struct ent_server_config {
     unsigned rate_usage;       /* the same for the usage class (usage, activations) */
     unsigned rate_admin;       /* the same for every other /v1 route */
     bool quiet;                /* no request log */
+    const char *cors_origins;  /* OFREP: Origins a browser may call /ofrep/ from, separated by
+                                  commas ("*": any); NULL: none */
 };
 
 /*
