@@ -324,8 +324,18 @@ ent_api_ofrep_error(struct ent_request *req, const struct ent_error *err)
     ent_ofrep_error(err, &status, &code);
     char details[400];
     error_details(err, status, details, sizeof(details));
-    /* The single flag's errors name the flag (evaluationFailure); the bulk's do not. */
-    bool single = req->route && req->route->handler == ent_api_ofrep_flag && req->params[0];
+    /* The single flag's errors name the flag (evaluationFailure); the bulk's do not. A request
+     * refused before its route was matched (a body too large) is recognised by its path. */
+    static const char single_prefix[] = "/ofrep/v1/evaluate/flags/";
+    const char *flag_key = NULL;
+    if (req->route && req->route->handler == ent_api_ofrep_flag)
+        flag_key = req->params[0];
+    else if (!req->route && req->url &&
+             strncmp(req->url, single_prefix, sizeof(single_prefix) - 1) == 0 &&
+             req->url[sizeof(single_prefix) - 1] &&
+             !strchr(req->url + sizeof(single_prefix) - 1, '/'))
+        flag_key = req->url + sizeof(single_prefix) - 1;
+    bool single = flag_key != NULL;
     yajl_gen g = yajl_gen_alloc(NULL);
     if (!g) {
         static const char fallback[] = "{\"errorDetails\":\"out of memory\"}\n";
@@ -341,7 +351,7 @@ ent_api_ofrep_error(struct ent_request *req, const struct ent_error *err)
     yajl_gen_map_open(g);
     if (code && single) {
         char quoted[201];
-        quote_key(req->params[0], quoted);
+        quote_key(flag_key, quoted);
         key(g, "key");
         string(g, quoted);
     }
