@@ -888,12 +888,16 @@ struct ent_ofrep_flag {
     const struct ent_feature_answer *answer; /* the answer behind it (metadata, object view) */
 };
 
+/* A change stream's token: "<account id>.<expiry, s>.<32 hex digits>". */
+#define ENT_OFREP_TOKEN_MAX 96
+
 /* The answer of a bulk evaluation: every view of every active feature, and its entity tag. */
 struct ent_ofrep_bulk {
     struct ent_eval_answer eval;
     struct ent_ofrep_flag *flags;
     size_t n_flags;
-    char etag[20]; /* "\"<16 hex digits>\"", quotes included */
+    char etag[20];                          /* "\"<16 hex digits>\"", quotes included */
+    char stream_token[ENT_OFREP_TOKEN_MAX]; /* the account's change stream (SSE) */
 };
 
 /*
@@ -939,10 +943,28 @@ ENT_API int ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account,
                                    struct ent_ofrep_bulk *out, struct ent_error *err);
 
 /*
- * The entity tag of an evaluation (ent_ofrep_evaluate_all()): a hash of the account and of every
- * field of every answer, which decide every view. OUT out: "\"<16 hex digits>\"" and a NUL.
+ * The entity tag of an evaluation (ent_ofrep_evaluate_all()): a hash of the account, of every
+ * field of every answer, which decide every view, and of extra (the stream token the answer
+ * carries; NULL: none). OUT out: "\"<16 hex digits>\"" and a NUL.
  */
-ENT_API void ent_ofrep_etag(const struct ent_eval_answer *eval, char out[20]);
+ENT_API void ent_ofrep_etag(const struct ent_eval_answer *eval, const char *extra, char out[20]);
+
+/*
+ * The token of an account's change stream (OFREP ADR 0008: server-sent events telling a web
+ * provider to fetch again): the account id, an expiry and a keyed hash of both (BLAKE2b under the
+ * key file's secret, so every daemon of a store makes and accepts the same tokens). It expires at
+ * the end of the day after today (UTC): the same all day, so a bulk answer's tag changes only
+ * once a day for it. It carries no API key and grants nothing but the stream, which says only
+ * that the account's answers changed. OUT out (ENT_OFREP_TOKEN_MAX bytes).
+ */
+ENT_API void ent_ofrep_stream_token(struct ent_ctx *ctx, const char *account_id, char *out);
+
+/*
+ * Checks a stream token and makes the context's principal an account principal (without a key)
+ * of its account, for ent_ofrep_evaluate_all(). Errors: ENT_EAUTH (malformed, forged or
+ * expired).
+ */
+ENT_API int ent_ofrep_stream_open(struct ent_ctx *ctx, const char *token, struct ent_error *err);
 
 /*
  * How OFREP answers a library error: OUT *status (400, 401, 403, 404, 405, 429, 500) and

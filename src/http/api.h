@@ -89,6 +89,7 @@ void ent_api_evaluate_write_answer(struct yajl_gen_t *g, const struct ent_featur
 void ent_api_ofrep_flag(struct ent_request *req);
 void ent_api_ofrep_bulk(struct ent_request *req);
 void ent_api_ofrep_configuration(struct ent_request *req);
+void ent_api_ofrep_events(struct ent_request *req);
 /* Answers err in the protocol's error shape (every answer under /ofrep/; called by problem.c). */
 void ent_api_ofrep_error(struct ent_request *req, const struct ent_error *err);
 

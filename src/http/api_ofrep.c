@@ -280,8 +280,44 @@ ent_api_ofrep_bulk(struct ent_request *req)
     for (size_t i = 0; i < bulk.n_flags; i++)
         write_flag(g, &bulk.flags[i]);
     yajl_gen_array_close(g);
+    /* ADR 0008: where the web provider hears that these flags changed (sse.h). */
+    key(g, "eventStreams");
+    yajl_gen_array_open(g);
+    yajl_gen_map_open(g);
+    key(g, "type");
+    string(g, "sse");
+    key(g, "endpoint");
+    yajl_gen_map_open(g);
+    key(g, "requestUri");
+    char uri[ENT_OFREP_TOKEN_MAX + 32];
+    snprintf(uri, sizeof(uri), "/ofrep/v1/events?token=%s", bulk.stream_token);
+    string(g, uri);
+    yajl_gen_map_close(g);
+    key(g, "inactivityDelaySec");
+    integer(g, 120);
+    yajl_gen_map_close(g);
+    yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     reply_written(req, 200, g);
+}
+
+void
+ent_api_ofrep_events(struct ent_request *req)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_ofrep_bulk bulk;
+    if (ent_ofrep_stream_open(req->ctx, ent_http_query(req, "token"), &err) == ENT_OK)
+        ent_ofrep_evaluate_all(req->ctx, NULL, &bulk, &err);
+    if (err.code != ENT_OK) {
+        ent_http_reply_error(req, &err);
+        return;
+    }
+    /* The answer is the stream itself: server.c makes it (ent_sse_response()). */
+    snprintf(req->stream_account, sizeof(req->stream_account), "%s", bulk.eval.account_id);
+    snprintf(req->stream_etag, sizeof(req->stream_etag), "%s", bulk.etag);
+    req->status = 200;
+    req->content_type = "text/event-stream";
 }
 
 /* The configuration: it changes only with the daemon's code, so its tag is a constant. */

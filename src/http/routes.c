@@ -77,6 +77,8 @@ const struct ent_route ent_routes[] = {
     {ENT_GET,    "/ofrep/v1/configuration",        ent_api_ofrep_configuration, ENT_ALLOW_ANY_KEY, ENT_BODY_NONE,     false, ENT_RATE_EVALUATE},
     {ENT_POST,   "/ofrep/v1/evaluate/flags",       ent_api_ofrep_bulk,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
     {ENT_POST,   "/ofrep/v1/evaluate/flags/{key}", ent_api_ofrep_flag,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
+    /* The change stream: no key (a browser's EventSource sends none); its token says whose. */
+    {ENT_GET,    "/ofrep/v1/events",               ent_api_ofrep_events,        0,                 ENT_BODY_NONE,     false, ENT_RATE_NONE},
 };
 /* clang-format on */
 

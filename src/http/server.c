@@ -59,6 +59,7 @@
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "http/sse.h"
 #include "http/watchdog.h"
 
 /* The longest request target (path and query, as sent) and header section answered normally. */
@@ -72,6 +73,7 @@ struct server {
     atomic_uint_fast64_t opened;   /* connections libmicrohttpd has taken, ever */
     bool quiet;
     const char *cors_origins; /* OFREP: the Origins allowed (cors.h); NULL: none */
+    struct ent_sse *sse;      /* OFREP: the change streams (sse.h) */
 };
 
 /* Set once SIGTERM or SIGINT came: every answer closes its connection. */
@@ -435,8 +437,13 @@ queue_answer(struct ent_request *req)
         ent_http_reply_code(req, ENT_EINTERNAL, NULL);
     if (req->watch)
         ent_watchdog_enter(req->watch, ENT_WATCHDOG_SEND);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = NULL;
+    if (req->stream_account[0] && req->status == 200) /* OFREP: a change stream (sse.h) */
+        resp = ent_sse_response(req->sse, req->conn, req->watch, req->stream_account,
+                                req->stream_etag);
+    else
+        resp = MHD_create_response_from_buffer(
+            req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     if (req->content_type)
@@ -452,6 +459,10 @@ queue_answer(struct ent_request *req)
     if (req->url && strncmp(req->url, "/v1/", 4) == 0)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     /* OFREP (issue 14): the entity tag of an answer, and CORS for an allowed Origin. */
+    if (req->stream_account[0] && req->status == 200) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies: pass it on */
+    }
     if (req->etag)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     if (req->cors_origin) {
@@ -525,6 +536,7 @@ start_request(struct server *srv, struct MHD_Connection *conn, struct ent_reques
     req->first_call_done = true;
     req->conn = conn;
     req->app = srv->app;
+    req->sse = srv->sse;
     req->method = parse_method(method);
     req->method_name = ent_routes_method_name(req->method);
     req->url = ent_strndup(url, strlen(url));
@@ -819,6 +831,7 @@ static void
 drain(struct MHD_Daemon *d, struct server *srv, int64_t timeout_ns)
 {
     atomic_store(&draining, true);
+    ent_sse_drain(srv->sse); /* OFREP's change streams end: their connections may close */
     uint64_t opened_before = atomic_load(&srv->opened);
     MHD_socket listen_fd = MHD_quiesce_daemon(d); /* no longer polled; ours to close */
     uint64_t adopted = listen_fd != MHD_INVALID_SOCKET ? adopt_backlog(d, listen_fd) : 0;
@@ -875,6 +888,12 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         ent_ratelimit_free(srv.limits);
         return 1;
     }
+    if (ent_sse_start(app, &srv.sse) < 0) { /* OFREP's change streams */
+        fprintf(stderr, "entitled: out of memory\n");
+        ent_watchdog_stop(srv.watchdog);
+        ent_ratelimit_free(srv.limits);
+        return 1;
+    }
 
     /* Said before the socket listens: a client that can connect can read it already. */
     fprintf(stderr,
@@ -897,6 +916,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     if (!d) {
         fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
                 listen);
+        ent_sse_stop(srv.sse);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         return 1;
@@ -908,6 +928,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
+    ent_sse_stop(srv.sse);
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "service/ctx.h"
 #include <entitled.h>
 
 /* The derived keys' suffixes, by view (ENT_OFREP_VALUE has none). */
@@ -228,7 +231,8 @@ ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofre
                 out->n_flags++;
         }
     }
-    ent_ofrep_etag(&out->eval, out->etag);
+    ent_ofrep_stream_token(ctx, out->eval.account_id, out->stream_token);
+    ent_ofrep_etag(&out->eval, out->stream_token, out->etag);
     return ENT_OK;
 }
 
@@ -259,11 +263,12 @@ fnv_int(uint64_t h, int64_t v)
 }
 
 void
-ent_ofrep_etag(const struct ent_eval_answer *eval, char out[20])
+ent_ofrep_etag(const struct ent_eval_answer *eval, const char *extra, char out[20])
 {
     /* The version of these views: a daemon that maps answers differently tags them apart. */
     uint64_t h = fnv_str(0xcbf29ce484222325ULL, "entitled-ofrep-1");
     h = fnv_str(h, eval->account_id);
+    h = fnv_str(h, extra);
     for (size_t i = 0; i < eval->n_features; i++) {
         const struct ent_feature_answer *a = &eval->features[i];
         h = fnv_str(h, a->feature);
@@ -306,4 +311,70 @@ ent_ofrep_error(const struct ent_error *err, int *status, const char **code)
     *status = ent_error_status(err->code < 0 ? err->code : ENT_EINTERNAL);
     if (*status == 404)
         *code = NULL; /* no such route (an unknown flag is answered by the handler) */
+}
+
+/* The day a stream token made at now_ms expires at: the end of tomorrow (UTC), in seconds. */
+static int64_t
+token_expiry_s(int64_t now_ms)
+{
+    int64_t day_s = 86400;
+    int64_t today = (now_ms / 1000) / day_s;
+    return (today + 2) * day_s;
+}
+
+/* The keyed hash of a token's account and expiry, in hex (33 bytes with the NUL). */
+static void
+token_mac(const struct ent_app *app, const char *account_id, int64_t expiry_s, char hex[33])
+{
+    char msg[128];
+    int n = snprintf(msg, sizeof(msg), "entitled-ofrep-stream-1|%s|%lld", account_id,
+                     (long long)expiry_s);
+    unsigned char mac[16];
+    crypto_generichash(mac, sizeof(mac), (const unsigned char *)msg, (size_t)n, app->hash_key,
+                       sizeof(app->hash_key));
+    sodium_bin2hex(hex, 33, mac, sizeof(mac));
+}
+
+void
+ent_ofrep_stream_token(struct ent_ctx *ctx, const char *account_id, char *out)
+{
+    int64_t expiry_s = token_expiry_s(ctx->now_ms);
+    char hex[33];
+    token_mac(ctx->app, account_id, expiry_s, hex);
+    snprintf(out, ENT_OFREP_TOKEN_MAX, "%s.%lld.%s", account_id, (long long)expiry_s, hex);
+}
+
+int
+ent_ofrep_stream_open(struct ent_ctx *ctx, const char *token, struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    /* <36-character id>.<digits>.<32 hex digits> */
+    size_t len = token ? strlen(token) : 0;
+    const char *dot1 = len == 0 ? NULL : strchr(token, '.');
+    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (!dot2 || dot1 - token != 36 || dot2 - dot1 < 2 || dot2 - dot1 > 13 ||
+        strlen(dot2 + 1) != 32)
+        return ent_error_set(err, ENT_EAUTH, "not a stream token");
+    int64_t expiry_s = 0;
+    for (const char *p = dot1 + 1; p < dot2; p++) {
+        if (*p < '0' || *p > '9')
+            return ent_error_set(err, ENT_EAUTH, "not a stream token");
+        expiry_s = expiry_s * 10 + (*p - '0');
+    }
+    char account_id[37];
+    memcpy(account_id, token, 36);
+    account_id[36] = '\0';
+    char hex[33];
+    token_mac(ctx->app, account_id, expiry_s, hex);
+    if (sodium_memcmp(hex, dot2 + 1, 32) != 0)
+        return ent_error_set(err, ENT_EAUTH, "not a stream token");
+    if (expiry_s * 1000 <= ctx->now_ms)
+        return ent_error_set(err, ENT_EAUTH, "the stream token expired: fetch the flags again");
+    struct ent_principal p = {.scope = ENT_SCOPE_ACCOUNT};
+    memcpy(p.account_id, account_id, sizeof(p.account_id));
+    ent_ctx_set_principal(ctx, &p);
+    return ENT_OK;
 }

@@ -6,6 +6,8 @@ F.level, F.details), reasons and variants; the protocol's error shapes for every
 /ofrep/ (never a problem document); account keys; X-API-Key; CORS; and that a refused request
 changes nothing. Every answer is checked against docs/openapi.json by the client."""
 import time
+
+import pytest
 from datetime import datetime, timedelta, timezone
 
 from client import Client, unique
@@ -410,3 +412,148 @@ def test_95_53_cors_origins_from_the_environment(new_daemon):
                      headers={"Origin": "https://any.example"})
     assert r.status_code == 204
     assert r.headers["Access-Control-Allow-Origin"] == "https://any.example"
+
+
+# --------------------------------------------------------------------------------------------
+# Change stream (ADR 0008: server-sent events)
+# --------------------------------------------------------------------------------------------
+
+class Stream:
+    """An open change stream over a socket of its own (HTTP/1.0: the body is the stream, with no
+    chunks), read line by line on a thread; close() shuts the socket at once."""
+
+    def __init__(self, url):
+        import queue
+        import socket
+        import threading
+        import urllib.parse
+        u = urllib.parse.urlsplit(url)
+        self.lines = queue.Queue()
+        self.sock = socket.create_connection((u.hostname, u.port), timeout=30)
+        target = u.path + ("?" + u.query if u.query else "")
+        self.sock.sendall(f"GET {target} HTTP/1.0\r\nHost: {u.netloc}\r\n\r\n".encode())
+        self.file = self.sock.makefile("rb")
+        status_line = self.file.readline().decode("latin-1")
+        self.status = int(status_line.split()[1])
+        self.headers = {}
+        while True:
+            line = self.file.readline().decode("latin-1").rstrip("\r\n")
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+
+        def pump():
+            try:
+                for raw in self.file:
+                    self.lines.put(raw.decode("utf-8").rstrip("\r\n"))
+            except (OSError, ValueError):  # closed by the test
+                pass
+            self.lines.put(None)
+
+        self.thread = threading.Thread(target=pump, daemon=True)
+        self.thread.start()
+
+    def next_event(self, timeout):
+        """The data of the next event (a dict), None at the end, or TimeoutError."""
+        import json
+        import queue
+        deadline = time.monotonic() + timeout
+        data = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                raise TimeoutError from None
+            if line is None:
+                return None
+            if line.startswith("data:"):
+                data = json.loads(line[5:].strip())
+            elif line == "" and data is not None:
+                return data
+
+    def close(self):
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def stream_uri(api, account):
+    r = bulk(api, account)
+    assert r.status_code == 200, r.text
+    streams = r.json()["eventStreams"]
+    assert streams[0]["type"] == "sse"
+    return streams[0]["endpoint"]["requestUri"], r.headers["ETag"]
+
+
+def test_95_60_a_grant_reaches_the_stream_within_a_second(api, daemon):
+    acc, sw = api.make_account(), api.make_feature(type="switch")
+    uri, tag = stream_uri(api, acc["key"])
+    s = Stream(daemon.url + uri)
+    try:
+        assert s.status == 200
+        assert s.headers["content-type"].startswith("text/event-stream")
+        with pytest.raises(TimeoutError):
+            s.next_event(0.6)  # nothing changed: no event
+        t0 = time.monotonic()
+        grant(api, acc, sw, "true")
+        event = s.next_event(5)
+        assert time.monotonic() - t0 < 1.0
+        assert event["type"] == "refetchEvaluation"
+        # The event's tag is the new bulk answer's.
+        r = bulk(api, acc["key"], etag=tag)
+        assert r.status_code == 200 and r.headers["ETag"] == event["etag"]
+        assert bulk(api, acc["key"], etag=event["etag"]).status_code == 304
+    finally:
+        s.close()
+
+
+def test_95_61_time_reaches_the_stream(api, daemon):
+    """A grant that starts later is announced when it starts, with no write."""
+    acc, sw = api.make_account(), api.make_feature(type="switch")
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    grant(api, acc, sw, "true", start_date=iso(start))
+    uri, tag = stream_uri(api, acc["key"])
+    s = Stream(daemon.url + uri)
+    try:
+        event = s.next_event(5)
+        assert datetime.now(timezone.utc) >= start
+        assert event["etag"] != tag
+    finally:
+        s.close()
+
+
+def test_95_62_bad_tokens_are_refused(api, daemon):
+    import requests
+    acc = api.make_account()
+    uri, _ = stream_uri(api, acc["key"])
+    token = uri.split("token=", 1)[1]
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+    other = api.make_account()
+    for bad in ("", "nope", forged, other["id"] + token[36:]):
+        r = requests.get(f"{daemon.url}/ofrep/v1/events", params={"token": bad}, timeout=10)
+        general_error(r, 401)
+    general_error(requests.get(f"{daemon.url}/ofrep/v1/events", timeout=10), 401)
+    # A deleted account's stream cannot open.
+    assert api.delete(f"/v1/accounts/{acc['id']}").status_code in (200, 204)
+    r = requests.get(daemon.url + uri, timeout=10)
+    assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_CONTEXT"
+
+
+def test_95_63_sigterm_ends_the_streams(new_daemon):
+    d = new_daemon(admin_key="test-admin-" + "s" * 40)
+    api = Client(d.url, d.admin_key)
+    acc = api.make_account()
+    uri, _ = stream_uri(api, acc["key"])
+    streams = [Stream(d.url + uri) for _ in range(3)]
+    t0 = time.monotonic()
+    assert d.stop() == 0
+    assert time.monotonic() - t0 < 10
+    for s in streams:
+        assert s.next_event(5) is None

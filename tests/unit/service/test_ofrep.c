@@ -201,7 +201,7 @@ tag_of(const struct ent_feature_answer *a, const char *account, char out[20])
     strncat(eval.account_id, account, sizeof(eval.account_id) - 1);
     eval.features = (struct ent_feature_answer *)a;
     eval.n_features = 1;
-    ent_ofrep_etag(&eval, out);
+    ent_ofrep_etag(&eval, NULL, out);
 }
 
 static void
