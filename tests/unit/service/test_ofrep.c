@@ -4,13 +4,17 @@
  * by hand: the split of flag keys, the boolean, number, string and object views and which exist
  * for which type, the OpenFeature reasons and variants, the unlimited rule, the entity tag (it
  * changes with every field of an answer, and only then) and how library errors read in the
- * protocol.
+ * protocol; then, through a library on a SQLite store of its own: one flag and every flag of an
+ * account, and the change stream's token (made, accepted, refused when altered or expired).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -279,6 +283,195 @@ ofrep__errors__read_in_the_protocol(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Through the library                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+#define DAY_MS (86400LL * 1000)
+
+struct fixture {
+    char dir[64];
+    struct ent_app *app;
+    char account_id[37];
+    int64_t now_ms;
+};
+
+/* A context of the fixture's app at now_ms, with the admin's principal. */
+static struct ent_ctx *
+ctx_at(struct fixture *fx, int64_t now_ms)
+{
+    struct ent_ctx *ctx = NULL;
+    assert_int_equal(ent_ctx_new(fx->app, now_ms, &ctx), ENT_OK);
+    struct ent_principal admin = {.scope = ENT_SCOPE_ADMIN};
+    ent_ctx_set_principal(ctx, &admin);
+    return ctx;
+}
+
+/* An app with seats (quantity 20 granted to acme) and sso (a switch, not granted). */
+static int
+setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/entitled-ofrep-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    char url[128];
+    snprintf(url, sizeof(url), "sqlite:%s/entitled.db", fx->dir);
+    struct ent_config cfg = {.store_url = url, .connections = 2};
+    struct ent_error err;
+    assert_int_equal(ent_app_open(&cfg, &fx->app, &err), ENT_OK);
+    fx->now_ms = (int64_t)time(NULL) * 1000;
+    struct ent_ctx *ctx = ctx_at(fx, fx->now_ms);
+    struct ent_level levels[] = {{.value = "20"}};
+    struct ent_feature seats = {.key = "seats",
+                                .name = "Seats",
+                                .type = ENT_FEATURE_QUANTITY,
+                                .unit = "user",
+                                .levels = levels,
+                                .n_levels = 1};
+    struct ent_feature sso = {.key = "sso", .name = "SSO", .type = ENT_FEATURE_SWITCH};
+    struct ent_feature made_f;
+    assert_int_equal(ent_features_create(ctx, &seats, &made_f, &err), ENT_OK);
+    assert_int_equal(ent_features_create(ctx, &sso, &made_f, &err), ENT_OK);
+    struct ent_account a = {.key = "acme", .name = "Acme"};
+    struct ent_account made_a;
+    assert_int_equal(ent_accounts_create(ctx, &a, &made_a, &err), ENT_OK);
+    memcpy(fx->account_id, made_a.id, sizeof(fx->account_id));
+    struct ent_entitlement e = {.account = "acme",
+                                .feature = "seats",
+                                .value = "20",
+                                .start_ms = ENT_TIME_NONE,
+                                .end_ms = ENT_TIME_NONE,
+                                .permanent = true};
+    struct ent_entitlement made_e;
+    assert_int_equal(ent_entitlements_create(ctx, &e, &made_e, &err), ENT_OK);
+    ent_ctx_free(ctx);
+    *state = fx;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *fx = *state;
+    ent_app_close(fx->app);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_ofrep: could not remove %s\n", fx->dir);
+    free(fx);
+    return 0;
+}
+
+static void
+ofrep__one_flag__by_whole_key_then_view(void **state)
+{
+    struct fixture *fx = *state;
+    struct ent_ctx *ctx = ctx_at(fx, fx->now_ms);
+    struct ent_ofrep_flag f;
+    bool found = false;
+    struct ent_error err;
+    assert_int_equal(ent_ofrep_evaluate(ctx, "acme", "seats.remaining", &f, &found, &err), ENT_OK);
+    assert_true(found);
+    assert_int_equal(f.type, ENT_OFREP_NUMBER);
+    assert_int_equal(f.number, 20);
+    assert_int_equal(ent_ofrep_evaluate(ctx, "acme", "sso", &f, &found, &err), ENT_OK);
+    assert_true(found);
+    assert_false(f.boolean);
+    assert_string_equal(f.reason, "DEFAULT");
+    assert_int_equal(ent_ofrep_evaluate(ctx, "acme", "sso.limit", &f, &found, &err), ENT_OK);
+    assert_false(found);
+    assert_int_equal(ent_ofrep_evaluate(ctx, "acme", "nope", &f, &found, &err), ENT_OK);
+    assert_false(found);
+    /* No account: the targeting key is required; an unknown one names no account. */
+    assert_int_equal(ent_ofrep_evaluate(ctx, NULL, "sso", &f, &found, &err), ENT_EINVAL);
+    assert_string_equal(err.fields[0].field, "context.targetingKey");
+    assert_string_equal(err.fields[0].message, "is required");
+    assert_int_equal(ent_ofrep_evaluate(ctx, "nobody", "sso", &f, &found, &err), ENT_EINVAL);
+    assert_string_equal(err.fields[0].message, "names no account");
+    ent_ctx_free(ctx);
+}
+
+static void
+ofrep__bulk__every_view_and_a_tag_that_follows_the_answers(void **state)
+{
+    struct fixture *fx = *state;
+    struct ent_ctx *ctx = ctx_at(fx, fx->now_ms);
+    struct ent_ofrep_bulk b1, b2;
+    struct ent_error err;
+    assert_int_equal(ent_ofrep_evaluate_all(ctx, "acme", &b1, &err), ENT_OK);
+    /* seats: value, limit, remaining, usage, level, details; sso: value, level, details */
+    assert_int_equal(b1.n_flags, 9);
+    assert_string_equal(b1.flags[0].key, "seats");
+    assert_string_equal(b1.flags[5].key, "seats.details");
+    assert_string_equal(b1.flags[6].key, "sso");
+    assert_int_equal(ent_ofrep_evaluate_all(ctx, fx->account_id, &b2, &err), ENT_OK);
+    assert_string_equal(b1.etag, b2.etag);
+    ent_ctx_free(ctx);
+    /* A grant changes the tag. */
+    ctx = ctx_at(fx, fx->now_ms);
+    struct ent_entitlement e = {.account = "acme",
+                                .feature = "sso",
+                                .value = "true",
+                                .start_ms = ENT_TIME_NONE,
+                                .end_ms = ENT_TIME_NONE,
+                                .permanent = true};
+    struct ent_entitlement made_e;
+    assert_int_equal(ent_entitlements_create(ctx, &e, &made_e, &err), ENT_OK);
+    ent_ctx_free(ctx);
+    ctx = ctx_at(fx, fx->now_ms);
+    assert_int_equal(ent_ofrep_evaluate_all(ctx, "acme", &b2, &err), ENT_OK);
+    assert_string_not_equal(b1.etag, b2.etag);
+    assert_true(b2.flags[6].boolean);
+    ent_ctx_free(ctx);
+}
+
+static void
+ofrep__stream_token__opens_only_unaltered_and_unexpired(void **state)
+{
+    struct fixture *fx = *state;
+    struct ent_ctx *ctx = ctx_at(fx, fx->now_ms);
+    char token[ENT_OFREP_TOKEN_MAX], again[ENT_OFREP_TOKEN_MAX];
+    ent_ofrep_stream_token(ctx, fx->account_id, token);
+    ent_ofrep_stream_token(ctx, fx->account_id, again);
+    assert_string_equal(token, again); /* the same all day */
+    assert_memory_equal(token, fx->account_id, 36);
+    ent_ctx_free(ctx);
+    struct ent_error err;
+    /* Accepted now and tomorrow; it makes the context an account principal. */
+    for (int64_t later = 0; later <= DAY_MS; later += DAY_MS) {
+        struct ent_ctx *c = NULL;
+        assert_int_equal(ent_ctx_new(fx->app, fx->now_ms + later, &c), ENT_OK);
+        assert_int_equal(ent_ofrep_stream_open(c, token, &err), ENT_OK);
+        assert_int_equal(ent_ctx_principal(c)->scope, ENT_SCOPE_ACCOUNT);
+        assert_string_equal(ent_ctx_principal(c)->account_id, fx->account_id);
+        struct ent_ofrep_bulk b;
+        assert_int_equal(ent_ofrep_evaluate_all(c, NULL, &b, &err), ENT_OK);
+        ent_ctx_free(c);
+    }
+    /* Expired two days on; altered, cut or empty: refused. */
+    struct ent_ctx *c = NULL;
+    assert_int_equal(ent_ctx_new(fx->app, fx->now_ms + 2 * DAY_MS, &c), ENT_OK);
+    assert_int_equal(ent_ofrep_stream_open(c, token, &err), ENT_EAUTH);
+    ent_ctx_free(c);
+    assert_int_equal(ent_ctx_new(fx->app, fx->now_ms, &c), ENT_OK);
+    char bad[ENT_OFREP_TOKEN_MAX];
+    memcpy(bad, token, sizeof(bad));
+    size_t len = strlen(bad);
+    bad[len - 1] = bad[len - 1] == '0' ? '1' : '0';
+    assert_int_equal(ent_ofrep_stream_open(c, bad, &err), ENT_EAUTH);
+    memcpy(bad, token, sizeof(bad));
+    bad[37] = bad[37] == '9' ? '8' : '9'; /* another expiry */
+    assert_int_equal(ent_ofrep_stream_open(c, bad, &err), ENT_EAUTH);
+    memcpy(bad, token, sizeof(bad));
+    bad[len - 2] = '\0';
+    assert_int_equal(ent_ofrep_stream_open(c, bad, &err), ENT_EAUTH);
+    assert_int_equal(ent_ofrep_stream_open(c, "", &err), ENT_EAUTH);
+    assert_int_equal(ent_ofrep_stream_open(c, NULL, &err), ENT_EAUTH);
+    assert_int_equal(ent_ctx_principal(c)->scope, ENT_SCOPE_NONE);
+    ent_ctx_free(c);
+}
+
 int
 main(void)
 {
@@ -292,6 +485,11 @@ main(void)
         cmocka_unit_test(ofrep__number_views__exist_only_for_numeric_types),
         cmocka_unit_test(ofrep__etag__changes_with_every_field_and_only_then),
         cmocka_unit_test(ofrep__errors__read_in_the_protocol),
+        cmocka_unit_test_setup_teardown(ofrep__one_flag__by_whole_key_then_view, setup, teardown),
+        cmocka_unit_test_setup_teardown(ofrep__bulk__every_view_and_a_tag_that_follows_the_answers,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(ofrep__stream_token__opens_only_unaltered_and_unexpired,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
