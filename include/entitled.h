@@ -933,14 +933,22 @@ ENT_API int ent_ofrep_evaluate(struct ent_ctx *ctx, const char *account, const c
                                struct ent_ofrep_flag *out, bool *found, struct ent_error *err);
 
 /*
- * Evaluates every view of every active feature for an account, now, and the entity tag of the
- * answer: a hash of every flag's value, reason, variant and metadata, and of the account, so it
- * changes exactly when an answer changes (evaluated at each call: a window that resets or a
- * grant that starts or ends changes it from that moment on). Memory in the context's arena.
+ * Evaluates every active feature for an account, now, and the entity tag of the answer: a hash
+ * of every field of every answer (which decide every flag), of the account and of its stream
+ * token, so it changes exactly when an answer changes (evaluated at each call: a window that
+ * resets or a grant that starts or ends changes it from that moment on). The flags are made
+ * apart (ent_ofrep_bulk_flags()), so that a 304 costs none. Memory in the context's arena.
  * Errors: as ent_ofrep_evaluate().
  */
 ENT_API int ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account,
                                    struct ent_ofrep_bulk *out, struct ent_error *err);
+
+/*
+ * Makes the flags of a bulk answer (out->flags, n_flags): every view of every feature, a
+ * feature's own key winning over another's derived key. Errors: ENT_ENOMEM.
+ */
+ENT_API int ent_ofrep_bulk_flags(struct ent_ctx *ctx, struct ent_ofrep_bulk *out,
+                                 struct ent_error *err);
 
 /*
  * The entity tag of an evaluation (ent_ofrep_evaluate_all()): a hash of the account, of every

@@ -266,7 +266,11 @@ ent_api_ofrep_bulk(struct ent_request *req)
     }
     req->etag = ent_ctx_strndup(req->ctx, bulk.etag, strlen(bulk.etag));
     if (none_match(ent_http_header(req, "If-None-Match"), bulk.etag)) {
-        ent_http_reply_empty(req, 304);
+        ent_http_reply_empty(req, 304); /* no flag made, nothing encoded */
+        return;
+    }
+    if (ent_ofrep_bulk_flags(req->ctx, &bulk, &err) < 0) {
+        ent_http_reply_error(req, &err);
         return;
     }
     yajl_gen g = yajl_gen_alloc(NULL);

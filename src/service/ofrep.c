@@ -211,6 +211,19 @@ ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofre
     int rc = ent_evaluation_all(ctx, account, &out->eval, err);
     if (rc < 0)
         return account_error(err, rc);
+    ent_ofrep_stream_token(ctx, out->eval.account_id, out->stream_token);
+    ent_ofrep_etag(&out->eval, out->stream_token, out->etag);
+    return ENT_OK;
+}
+
+int
+ent_ofrep_bulk_flags(struct ent_ctx *ctx, struct ent_ofrep_bulk *out, struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    out->n_flags = 0;
     size_t cap = out->eval.n_features * (N_SUFFIXES + 1);
     out->flags = ent_ctx_alloc(ctx, (cap ? cap : 1) * sizeof(*out->flags));
     if (!out->flags)
@@ -231,8 +244,6 @@ ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofre
                 out->n_flags++;
         }
     }
-    ent_ofrep_stream_token(ctx, out->eval.account_id, out->stream_token);
-    ent_ofrep_etag(&out->eval, out->stream_token, out->etag);
     return ENT_OK;
 }
 

@@ -400,6 +400,8 @@ ofrep__bulk__every_view_and_a_tag_that_follows_the_answers(void **state)
     struct ent_ofrep_bulk b1, b2;
     struct ent_error err;
     assert_int_equal(ent_ofrep_evaluate_all(ctx, "acme", &b1, &err), ENT_OK);
+    assert_int_equal(b1.n_flags, 0); /* made apart: a 304 needs none */
+    assert_int_equal(ent_ofrep_bulk_flags(ctx, &b1, &err), ENT_OK);
     /* seats: value, limit, remaining, usage, level, details; sso: value, level, details */
     assert_int_equal(b1.n_flags, 9);
     assert_string_equal(b1.flags[0].key, "seats");
@@ -421,6 +423,7 @@ ofrep__bulk__every_view_and_a_tag_that_follows_the_answers(void **state)
     ent_ctx_free(ctx);
     ctx = ctx_at(fx, fx->now_ms);
     assert_int_equal(ent_ofrep_evaluate_all(ctx, "acme", &b2, &err), ENT_OK);
+    assert_int_equal(ent_ofrep_bulk_flags(ctx, &b2, &err), ENT_OK);
     assert_string_not_equal(b1.etag, b2.etag);
     assert_true(b2.flags[6].boolean);
     ent_ctx_free(ctx);
