@@ -316,6 +316,7 @@ def test_95_40_bad_bodies(api):
     d = ofrep_error(api.post("/ofrep/v1/evaluate/flags", {}), 400, "TARGETING_KEY_MISSING")
     assert "key" not in d
     ofrep_error(api.post("/ofrep/v1/evaluate/flags", raw="{x"), 400, "PARSE_ERROR")
+    assert events_count(api) == before  # refused requests changed nothing
     # Other attributes of the context are the application's: ignored.
     acc = api.make_account()
     before = events_count(api)
