@@ -109,7 +109,7 @@ ir() { # ir OUTFILE CMD...: total instructions of a run
 if [ "${BENCH_CALLGRIND:-1}" = 0 ]; then
     echo "BENCH_CALLGRIND=0: skipped"
 elif command -v valgrind >/dev/null 2>&1; then
-    for c in evaluate_1 evaluate_10 evaluate_10_no_metered; do
+    for c in evaluate_1 evaluate_10 evaluate_10_no_metered ofrep_bulk_tag; do
         a=$(ir "$TMP/cg.$c.a" "$BUILD/bench/bench_evaluate" "sqlite:$TMP/entitled.db" 2000 "$c")
         b=$(ir "$TMP/cg.$c.b" "$BUILD/bench/bench_evaluate" "sqlite:$TMP/entitled.db" 12000 "$c")
         printf '%s_instructions\t%s\tinstructions/op\n' "$c" $(((b - a) / 10000)) | tee -a "$OUT-inprocess.tsv"
