@@ -5,6 +5,7 @@ account's snapshot (bulk evaluate of all accounts), and writes one real answer p
 OUTDIR/<scenario>.json, so that nginx serves files of the same sizes.
 
 Usage: bench/prepare.py URL KEY OUTDIR [ACCOUNTS]
+       bench/prepare.py etags URL KEY FILE   (the tags of OFREP's 304 path)
 """
 import json
 import sys
@@ -27,7 +28,23 @@ def features(n):
     return out[:n]
 
 
+def ofrep_etags(url, key, path, accounts=500):
+    """Writes "account<TAB>tag" of the OFREP bulk answer of the first accounts to path (for the
+    304 path: taken just before it runs, after the scenarios that change usage and seats)."""
+    with open(path, "w") as f:
+        for a in range(accounts):
+            req = urllib.request.Request(
+                url + "/ofrep/v1/evaluate/flags", method="POST",
+                data=json.dumps({"context": {"targetingKey": f"acct{a:05d}"}}).encode(),
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=60) as r:
+                f.write(f"acct{a:05d}\t{r.headers['ETag']}\n")
+
+
 def main():
+    if sys.argv[1] == "etags":  # bench/prepare.py etags URL KEY FILE
+        ofrep_etags(*sys.argv[2:5])
+        return
     url, key, outdir = sys.argv[1:4]
     accounts = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
     accs = [f"acct{a:05d}" for a in range(accounts)]
@@ -51,12 +68,20 @@ def main():
         "churn": ("POST", "/v1/activations", {"account": "acct00001", "feature": "qt01",
                                                "fingerprint": "bench-prepare"}),
     }
+    # OFREP (issue 14): one flag, and every flag.
+    answers["ofrep_1"] = ("POST", "/ofrep/v1/evaluate/flags/qt01",
+                          {"context": {"targetingKey": "acct00001"}})
+    answers["ofrep_bulk"] = ("POST", "/ofrep/v1/evaluate/flags",
+                             {"context": {"targetingKey": "acct00001"}})
     for name, (method, path, body) in answers.items():
         status, text = call(url, key, method, path, body)
         assert status in (200, 201), (name, status, text[:300])
         with open(f"{outdir}/{name}.json", "wb") as f:
             f.write(text)
         print(f"{name}\t{len(text)}")
+        if name == "ofrep_bulk":  # the nginx side of the 304 path: the same bytes
+            with open(f"{outdir}/ofrep_bulk_304.json", "wb") as f:
+                f.write(text)
         if name == "churn":
             call(url, key, "DELETE", "/v1/activations/" + json.loads(text)["id"])
 

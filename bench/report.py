@@ -12,12 +12,14 @@ of req/s when other work shares the machine)
 """
 import sys
 
-ITEMS = {"evaluate_1": 1, "evaluate_1_log": 1, "evaluate_10": 10, "evaluate_100": 100, "bulk_100x100": 10000,
-         "usage_1": 1, "usage_batch_100": 100, "churn": 1}
+ITEMS = {"evaluate_1": 1, "evaluate_1_log": 1, "evaluate_10": 10, "evaluate_100": 100,
+         "bulk_100x100": 10000, "usage_1": 1, "usage_batch_100": 100, "churn": 1,
+         "ofrep_1": 1, "ofrep_bulk": 100, "ofrep_bulk_304": 100}
 UNIT = {"evaluate_1": "evaluations", "evaluate_1_log": "evaluations",
         "evaluate_10": "evaluations", "evaluate_100": "evaluations",
         "bulk_100x100": "evaluations", "usage_1": "events", "usage_batch_100": "events",
-        "churn": "seat changes"}
+        "churn": "seat changes", "ofrep_1": "evaluations", "ofrep_bulk": "evaluations",
+        "ofrep_bulk_304": "evaluations"}
 
 
 def main():

@@ -934,6 +934,7 @@ struct ent_feature_answer {
     int64_t resets_at_ms;  /* metered: when the window ends; ENT_TIME_NONE: never */
     struct ent_eval_source *sources;
     size_t n_sources;
+    bool archived; /* the feature is archived (OFREP answers it as DISABLED) */
 };
 
 struct ent_eval_answer {
@@ -959,6 +960,149 @@ ENT_API int ent_evaluation_run(struct ent_ctx *ctx, const char *account,
  */
 ENT_API int ent_evaluation_account(struct ent_ctx *ctx, const char *account,
                                    struct ent_eval_answer *out, struct ent_error *err);
+
+/*
+ * Every active feature of the catalog for an account, now, in the catalog's order (archived
+ * features are left out); answered from memory like ent_evaluation_run(). Used by OFREP's bulk
+ * evaluation. Errors: as ent_evaluation_run().
+ */
+ENT_API int ent_evaluation_all(struct ent_ctx *ctx, const char *account,
+                               struct ent_eval_answer *out, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* OpenFeature Remote Evaluation Protocol (OFREP): the views of an evaluation (issue 14)      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * OpenFeature SDKs ask for a boolean, number, string or object. Each feature F answers under
+ * its own key ("seats": may the account use it now) and derived keys: "F.limit",
+ * "F.remaining", "F.usage" (numbers; features of type quantity, range and metered),
+ * "F.level" (string, every type) and "F.details" (object: the answer of /v1/evaluate).
+ */
+enum ent_ofrep_view {
+    ENT_OFREP_VALUE = 0, /* "F": boolean */
+    ENT_OFREP_LIMIT,     /* "F.limit": number */
+    ENT_OFREP_REMAINING, /* "F.remaining": number */
+    ENT_OFREP_USAGE,     /* "F.usage": number */
+    ENT_OFREP_LEVEL,     /* "F.level": string */
+    ENT_OFREP_DETAILS,   /* "F.details": object */
+};
+
+enum ent_ofrep_type {
+    ENT_OFREP_BOOLEAN = 1,
+    ENT_OFREP_NUMBER,
+    ENT_OFREP_STRING,
+    ENT_OFREP_OBJECT,
+};
+
+/* The number views give this for an unlimited grant: JSON's largest exact integer (2^53 - 1). */
+#define ENT_OFREP_UNLIMITED 9007199254740991LL
+
+/* One flag of OFREP: a view of one feature's answer. */
+struct ent_ofrep_flag {
+    const char *key; /* the flag key ("seats.limit") */
+    enum ent_ofrep_view view;
+    enum ent_ofrep_type type;
+    bool boolean;                            /* ENT_OFREP_BOOLEAN */
+    int64_t number;                          /* ENT_OFREP_NUMBER */
+    const char *string;                      /* ENT_OFREP_STRING */
+    const char *reason;                      /* "TARGETING_MATCH", "DEFAULT" or "DISABLED" */
+    const char *variant;                     /* the granted level; NULL when nothing is granted */
+    const struct ent_feature_answer *answer; /* the answer behind it (metadata, object view) */
+};
+
+/* A change stream's token: "<account id>.<expiry, s>.<32 hex digits>". */
+#define ENT_OFREP_TOKEN_MAX 96
+
+/* The answer of a bulk evaluation: every view of every active feature, and its entity tag. */
+struct ent_ofrep_bulk {
+    struct ent_eval_answer eval;
+    struct ent_ofrep_flag *flags;
+    size_t n_flags;
+    char etag[20];                          /* "\"<16 hex digits>\"", quotes included */
+    char stream_token[ENT_OFREP_TOKEN_MAX]; /* the account's change stream (SSE) */
+};
+
+/*
+ * Splits a flag key into its feature key (the first *feature_len bytes) and view. A key that is
+ * a feature key of the catalog is that feature's boolean view whatever its dots: the caller
+ * tries the whole key first. Returns false when the key has no view suffix (then the view is
+ * ENT_OFREP_VALUE and the feature is the whole key).
+ */
+ENT_API bool ent_ofrep_split_key(const char *flag_key, size_t *feature_len,
+                                 enum ent_ofrep_view *view);
+
+/*
+ * The view v of answer a as OFREP flag key. Rules: the boolean view is true when the feature is
+ * granted, not archived and, when it has a limit, not unlimited, something remains; reason
+ * TARGETING_MATCH when a grant decides (granted, limit reached), DEFAULT when nothing is granted
+ * (not granted, pending, expired), DISABLED when the grant is suspended or the feature archived
+ * (then the boolean view is false); variant: the granted level. Number views: the limit,
+ * remaining and usage of the answer, 0 when it has none, ENT_OFREP_UNLIMITED for the limit and
+ * remaining of an unlimited grant. The string view: the level, "" when nothing is granted.
+ * Returns false when the view does not exist for the feature's type (number views of switch and
+ * custom features) or the feature is unknown: FLAG_NOT_FOUND.
+ */
+ENT_API bool ent_ofrep_view_of(const struct ent_feature_answer *a, enum ent_ofrep_view v,
+                               const char *key, struct ent_ofrep_flag *out);
+
+/*
+ * Evaluates one flag for an account (NULL: an account key's own; the error names
+ * "targetingKey" when none is given). OUT *found false when no feature or view has that key.
+ * Errors: ENT_EINVAL (no account), ENT_ENOTFOUND (account), ENT_EFORBIDDEN, ENT_ESTORE,
+ * ENT_ENOMEM.
+ */
+ENT_API int ent_ofrep_evaluate(struct ent_ctx *ctx, const char *account, const char *flag_key,
+                               struct ent_ofrep_flag *out, bool *found, struct ent_error *err);
+
+/*
+ * Evaluates every active feature for an account, now, and the entity tag of the answer: a hash
+ * of every field of every answer (which decide every flag), of the account and of its stream
+ * token, so it changes exactly when an answer changes (evaluated at each call: a window that
+ * resets or a grant that starts or ends changes it from that moment on). The flags are made
+ * apart (ent_ofrep_bulk_flags()), so that a 304 costs none. Memory in the context's arena.
+ * Errors: as ent_ofrep_evaluate().
+ */
+ENT_API int ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account,
+                                   struct ent_ofrep_bulk *out, struct ent_error *err);
+
+/*
+ * Makes the flags of a bulk answer (out->flags, n_flags): every view of every feature, a
+ * feature's own key winning over another's derived key. Errors: ENT_ENOMEM.
+ */
+ENT_API int ent_ofrep_bulk_flags(struct ent_ctx *ctx, struct ent_ofrep_bulk *out,
+                                 struct ent_error *err);
+
+/*
+ * The entity tag of an evaluation (ent_ofrep_evaluate_all()): a hash of the account, of every
+ * field of every answer, which decide every view, and of extra (the stream token the answer
+ * carries; NULL: none). OUT out: "\"<16 hex digits>\"" and a NUL.
+ */
+ENT_API void ent_ofrep_etag(const struct ent_eval_answer *eval, const char *extra, char out[20]);
+
+/*
+ * The token of an account's change stream (OFREP ADR 0008: server-sent events telling a web
+ * provider to fetch again): the account id, an expiry and a keyed hash of both (BLAKE2b under the
+ * key file's secret, so every daemon of a store makes and accepts the same tokens). It expires at
+ * the end of the day after today (UTC): the same all day, so a bulk answer's tag changes only
+ * once a day for it. It carries no API key and grants nothing but the stream, which says only
+ * that the account's answers changed. OUT out (ENT_OFREP_TOKEN_MAX bytes).
+ */
+ENT_API void ent_ofrep_stream_token(struct ent_ctx *ctx, const char *account_id, char *out);
+
+/*
+ * Checks a stream token and makes the context's principal an account principal (without a key)
+ * of its account, for ent_ofrep_evaluate_all(). Errors: ENT_EAUTH (malformed, forged or
+ * expired).
+ */
+ENT_API int ent_ofrep_stream_open(struct ent_ctx *ctx, const char *token, struct ent_error *err);
+
+/*
+ * How OFREP answers a library error: OUT *status (400, 401, 403, 404, 405, 429, 500) and
+ * *code, the protocol's errorCode (PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT,
+ * FLAG_NOT_FOUND, GENERAL), or NULL for the statuses whose answer carries no errorCode.
+ */
+ENT_API void ent_ofrep_error(const struct ent_error *err, int *status, const char **code);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Metered usage                                                                               */

@@ -18,7 +18,7 @@ ROOT=$PWD
 BUILD=${BENCH_BUILD:-build-bench}
 DUR=${BENCH_SECONDS:-${BENCH_DURATION:-10}}
 CONNS=${BENCH_CONNECTIONS:-"32 128"}
-SCENARIOS=${BENCH_SCENARIOS:-"evaluate_1 evaluate_1_log evaluate_10 evaluate_100 bulk_100x100 usage_1 usage_batch_100 churn"}
+SCENARIOS=${BENCH_SCENARIOS:-"evaluate_1 evaluate_1_log evaluate_10 evaluate_100 bulk_100x100 usage_1 usage_batch_100 churn ofrep_1 ofrep_bulk ofrep_bulk_304"}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 NGINX_PORT=$(free_port)
@@ -114,7 +114,7 @@ ir() { # ir OUTFILE CMD...: total instructions of a run
 if [ "${BENCH_CALLGRIND:-1}" = 0 ]; then
     echo "BENCH_CALLGRIND=0: skipped"
 elif command -v valgrind >/dev/null 2>&1; then
-    for c in evaluate_1 evaluate_10 evaluate_10_no_metered; do
+    for c in evaluate_1 evaluate_10 evaluate_10_no_metered ofrep_bulk_tag; do
         a=$(ir "$TMP/cg.$c.a" "$BUILD/bench/bench_evaluate" "sqlite:$TMP/entitled.db" 2000 "$c")
         b=$(ir "$TMP/cg.$c.b" "$BUILD/bench/bench_evaluate" "sqlite:$TMP/entitled.db" 12000 "$c")
         printf '%s_instructions\t%s\tinstructions/op\n' "$c" $(((b - a) / 10000)) | tee -a "$OUT-inprocess.tsv"
@@ -201,6 +201,11 @@ run() { # run SCENARIO CONNS SERVER SCRIPT URL [ENV=VALUE...]
         '{printf "%-16s %4s %-9s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %7.1f us/req  non-2xx %d  errors %d\n", s, c, v, $2/$3, $4, $5, cpu, $6, $7}'
 }
 E=http://127.0.0.1:$PORT
+# OFREP's 304 path: the tags of the accounts (bench/prepare.py), and nginx's of the same bytes.
+export BENCH_ETAGS="$TMP/ofrep_etags.tsv"
+BENCH_NGINX_ETAG=$(curl -sI "http://127.0.0.1:$NGINX_PORT/ofrep_bulk_304.json" |
+    sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' | tr -d '\r')
+export BENCH_NGINX_ETAG
 for scen in $SCENARIOS; do
     case $scen in
     evaluate_1) set -- evaluate.lua BENCH_FEATURES=1 ;;
@@ -211,6 +216,12 @@ for scen in $SCENARIOS; do
     usage_1) set -- usage.lua BENCH_BATCH=1 ;;
     usage_batch_100) set -- usage.lua BENCH_BATCH=100 ;;
     churn) set -- churn.lua X=1 ;;
+    ofrep_1) set -- ofrep.lua BENCH_OFREP=one ;;
+    ofrep_bulk) set -- ofrep.lua BENCH_OFREP=bulk ;;
+    ofrep_bulk_304)
+        python3 bench/prepare.py etags "$E" "$KEY" "$BENCH_ETAGS"
+        set -- ofrep.lua BENCH_OFREP=bulk304
+        ;;
     *) echo "unknown scenario $scen" >&2; exit 2 ;;
     esac
     cl=$CONNS

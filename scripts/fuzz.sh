@@ -25,7 +25,7 @@ case "${1:-30}" in
 esac
 build="build-fuzz"
 all_targets="fuzz_json_body fuzz_query fuzz_rfc3339 fuzz_feature_value fuzz_auth fuzz_idempotency
-fuzz_route fuzz_framing fuzz_license"
+fuzz_route fuzz_framing fuzz_license fuzz_ofrep"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 command -v clang >/dev/null 2>&1 || {

@@ -3,3 +3,7 @@
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 wrk.headers["Authorization"] = nil
 wrk.headers["Content-Type"] = nil
+-- The nginx side of ofrep_bulk_304: a conditional GET of a file whose tag it holds (304).
+if os.getenv("BENCH_OFREP") == "bulk304" then
+   wrk.headers["If-None-Match"] = os.getenv("BENCH_NGINX_ETAG")
+end

@@ -30,6 +30,8 @@ static const char serve_usage[] =
     "  --cache-accounts N   account snapshots kept in memory for evaluate (LRU;\n"
     "                       ENTITLED_CACHE_ACCOUNTS, default 100000)\n"
     "  --quiet              no request log (ENTITLED_QUIET=1)\n"
+    "  --cors-origin LIST   Origins that browser pages may call /ofrep/ from, separated by\n"
+    "                       commas, or * for any (ENTITLED_CORS_ORIGINS, default: none)\n"
     "  --tls-cert PATH      serve HTTPS with this PEM certificate chain (the server's\n"
     "                       certificate first; ENTITLED_TLS_CERT) and --tls-key PATH, its\n"
     "                       PEM private key (ENTITLED_TLS_KEY); SIGHUP reads both again:\n"
@@ -126,7 +128,7 @@ ent_cmd_serve(int argc, char **argv)
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
                             "max-connections log-format tls-cert tls-key license-issuer "
-                            "license-ttl license-ttl-max");
+                            "license-ttl license-ttl-max cors-origin");
     if (rc)
         return rc;
     if (o.help) {
@@ -193,6 +195,7 @@ serve(const struct ent_opts *o)
         .quiet = o->quiet,
         .tls_cert = o->tls_cert && o->tls_cert[0] ? o->tls_cert : NULL,
         .tls_key = o->tls_key && o->tls_key[0] ? o->tls_key : NULL,
+        .cors_origins = o->cors_origins,
     };
     int rc = ent_server_run(app, &cfg);
     ent_app_close(app);

@@ -134,6 +134,8 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         o->tls_cert = getenv("ENTITLED_TLS_CERT");
         o->tls_key = getenv("ENTITLED_TLS_KEY");
     }
+    if (allows(allowed, "cors-origin"))
+        o->cors_origins = getenv("ENTITLED_CORS_ORIGINS"); /* OFREP (issue 14) */
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
     for (int i = first; i < argc; i++) {
@@ -147,14 +149,14 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
             continue;
         }
         static const char *const names[] = {
-            "listen",   "store",   "key-file",       "threads",    "scope",
-            "account",  "name",    "cache-accounts", "log-format", "to",
-            "tls-cert", "tls-key", "from",           "since",      "license-issuer"};
+            "listen", "store",          "key-file",       "threads",    "scope",    "account",
+            "name",   "cache-accounts", "log-format",     "to",         "tls-cert", "tls-key",
+            "from",   "since",          "license-issuer", "cors-origin"};
         const char **slots[] = {
-            &o->listen,     &o->store,   &o->key_file,      NULL,
-            &o->scope,      &o->account, &o->name,          &o->cache_accounts_text,
-            &o->log_format, &o->to,      &o->tls_cert,      &o->tls_key,
-            &o->from,       &o->since,   &o->license_issuer};
+            &o->listen,     &o->store,   &o->key_file,       NULL,
+            &o->scope,      &o->account, &o->name,           &o->cache_accounts_text,
+            &o->log_format, &o->to,      &o->tls_cert,       &o->tls_key,
+            &o->from,       &o->since,   &o->license_issuer, &o->cors_origins};
         bool matched = false;
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
             const char *value = NULL;

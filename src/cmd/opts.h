@@ -33,6 +33,7 @@ struct ent_opts {
     const char *tls_cert;            /* --tls-cert (ENTITLED_TLS_CERT) */
     const char *tls_key;             /* --tls-key (ENTITLED_TLS_KEY) */
     const char *log_format;          /* --log-format (ENTITLED_LOG_FORMAT): json, text, auto */
+    const char *cors_origins;        /* --cors-origin (ENTITLED_CORS_ORIGINS): OFREP's CORS */
     bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
     /* Signed licenses (issue 13) */
     const char *license_issuer; /* --license-issuer (ENTITLED_LICENSE_ISSUER) */

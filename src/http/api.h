@@ -81,6 +81,18 @@ void ent_api_evaluate_run(struct ent_request *req);
 void ent_api_evaluate_bulk(struct ent_request *req);
 void ent_api_evaluate_account(struct ent_request *req);
 
+/* Writes one feature's answer as /v1/evaluate does (g: a yajl_gen), without its sources. */
+struct yajl_gen_t;
+void ent_api_evaluate_write_answer(struct yajl_gen_t *g, const struct ent_feature_answer *a);
+
+/* api_ofrep.c: OpenFeature Remote Evaluation Protocol (issue 14). */
+void ent_api_ofrep_flag(struct ent_request *req);
+void ent_api_ofrep_bulk(struct ent_request *req);
+void ent_api_ofrep_configuration(struct ent_request *req);
+void ent_api_ofrep_events(struct ent_request *req);
+/* Answers err in the protocol's error shape (every answer under /ofrep/; called by problem.c). */
+void ent_api_ofrep_error(struct ent_request *req, const struct ent_error *err);
+
 /* api_activations.c */
 void ent_api_activations_activate(struct ent_request *req);
 void ent_api_activations_list(struct ent_request *req);

@@ -132,6 +132,12 @@ write_answer(yajl_gen g, const struct ent_feature_answer *a, bool explain)
     yajl_gen_map_close(g);
 }
 
+void
+ent_api_evaluate_write_answer(struct yajl_gen_t *g, const struct ent_feature_answer *a)
+{
+    write_answer(g, a, false);
+}
+
 /* Writes {"account", "entitlements": [...]} members of an answer (the map is open). */
 static void
 write_account_answers(yajl_gen g, const struct ent_eval_answer *ans, bool explain)

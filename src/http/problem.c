@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "http/api.h"
 #include "http/request.h"
 
 /*
@@ -65,6 +66,11 @@ ent_http_reply_empty(struct ent_request *req, int status)
 void
 ent_http_reply_error(struct ent_request *req, const struct ent_error *err)
 {
+    /* OFREP: every answer under /ofrep/ is in the protocol's error shape (api_ofrep.c). */
+    if (req->url && strncmp(req->url, "/ofrep/", 7) == 0) {
+        ent_api_ofrep_error(req, err);
+        return;
+    }
     int code = err->code;
     if (code >= 0)
         code = ENT_EINTERNAL;

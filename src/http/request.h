@@ -22,6 +22,7 @@
 #define ENT_PATH_PARAMS 3
 
 struct ent_route;
+struct ent_sse;
 struct ent_watchdog_conn;
 
 enum ent_method {
@@ -67,6 +68,12 @@ struct ent_request {
     /* Signed licenses (issue 13): a cacheable answer (the JWK Set), a file to download. */
     const char *cache_control;     /* replaces "no-store" when set */
     char content_disposition[160]; /* empty: none */
+    /* OFREP (issue 14): its entity tag, and the allowed Origin it answers (CORS). */
+    const char *etag;        /* ETag header, or NULL */
+    const char *cors_origin; /* Access-Control-Allow-Origin, or NULL */
+    struct ent_sse *sse;     /* the daemon's change streams (sse.h) */
+    char stream_account[37]; /* set by a handler: the answer is this account's change stream */
+    char stream_etag[20];    /* the tag of the flags its client holds */
     /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
     void (*finish)(struct ent_request *req, void *data);
     void *finish_data;

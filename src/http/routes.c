@@ -83,6 +83,12 @@ const struct ent_route ent_routes[] = {
     {ENT_GET,    "/v1/licenses/{license}",       ent_api_licenses_get,         ENT_ALLOW_ANY_KEY,                   ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
     {ENT_DELETE, "/v1/licenses/{license}",       ent_api_licenses_revoke,      ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
     {ENT_POST,   "/v1/licenses/{license}/renew", ent_api_licenses_renew,       ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_OPTIONAL, true,  ENT_RATE_USAGE},
+    /* OFREP (issue 14): OpenFeature's Remote Evaluation Protocol; errors in its own shape. */
+    {ENT_GET,    "/ofrep/v1/configuration",        ent_api_ofrep_configuration, ENT_ALLOW_ANY_KEY, ENT_BODY_NONE,     false, ENT_RATE_EVALUATE},
+    {ENT_POST,   "/ofrep/v1/evaluate/flags",       ent_api_ofrep_bulk,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
+    {ENT_POST,   "/ofrep/v1/evaluate/flags/{key}", ent_api_ofrep_flag,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
+    /* The change stream: no key (a browser's EventSource sends none); its token says whose. */
+    {ENT_GET,    "/ofrep/v1/events",               ent_api_ofrep_events,        0,                 ENT_BODY_NONE,     false, ENT_RATE_NONE},
 };
 /* clang-format on */
 

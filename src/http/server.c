@@ -54,6 +54,7 @@
 #include "core/alloc.h"
 #include "core/str.h"
 #include "http/api.h"
+#include "http/cors.h"
 #include "http/framing.h"
 #include "http/json.h"
 #include "http/log.h"
@@ -61,6 +62,7 @@
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "http/sse.h"
 #include "http/tls.h"
 #include "http/watchdog.h"
 
@@ -74,6 +76,8 @@ struct server {
     struct ent_watchdog *watchdog; /* the connections' deadlines */
     atomic_uint_fast64_t opened;   /* connections libmicrohttpd has taken, ever */
     bool quiet;
+    const char *cors_origins; /* OFREP: the Origins allowed (cors.h); NULL: none */
+    struct ent_sse *sse;      /* OFREP: the change streams (sse.h) */
 };
 
 /* Set once SIGTERM or SIGINT came: every answer closes its connection. */
@@ -133,6 +137,15 @@ authenticate(struct ent_request *req)
     const char *h = ent_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
     struct ent_error err;
     ent_error_clear(&err);
+    /* OFREP's other scheme (ApiKeyAuth): the key alone in X-API-Key, on /ofrep/ routes. */
+    const char *api_key = ent_http_header(req, "X-API-Key");
+    if (!h && api_key && strncmp(req->url, ENT_CORS_PREFIX, strlen(ENT_CORS_PREFIX)) == 0) {
+        if (ent_keys_authenticate(req->ctx, api_key, strlen(api_key), &err) < 0) {
+            ent_http_reply_error(req, &err);
+            return false;
+        }
+        return true;
+    }
     if (!h) {
         ent_http_reply_code(req, ENT_EAUTH, "an API key is required: Authorization: Bearer <key>");
         return false;
@@ -266,12 +279,43 @@ check_idempotency(struct ent_request *req)
     return false;
 }
 
+/*
+ * CORS on the OFREP routes (cors.h): an allowed Origin is answered with its own
+ * Access-Control-Allow-Origin; the preflight (OPTIONS) is answered here, before any key is
+ * asked for (a browser sends none with it): 204 for an allowed Origin, 403 otherwise. Returns
+ * false when the request is answered.
+ */
+static bool
+cors(struct server *srv, struct ent_request *req, const char *url)
+{
+    if (strncmp(url, ENT_CORS_PREFIX, strlen(ENT_CORS_PREFIX)) != 0)
+        return true;
+    const char *origin = ent_http_header(req, "Origin");
+    bool allowed = ent_cors_allowed(srv->cors_origins, origin);
+    if (allowed)
+        req->cors_origin = origin; /* libmicrohttpd's, alive until the answer is sent */
+    if (req->method != ENT_OPTIONS)
+        return true;
+    unsigned allow = 0; /* the path's methods: no route is an OPTIONS one */
+    char path_copy[2048];
+    const char *params[ENT_PATH_PARAMS];
+    if (!ent_routes_match(ENT_OPTIONS, url, path_copy, sizeof(path_copy), params, &allow) && !allow)
+        ent_http_reply_code(req, ENT_ENOTFOUND, "no such route");
+    else if (allowed)
+        ent_http_reply_empty(req, 204);
+    else
+        ent_http_reply_code(req, ENT_EFORBIDDEN, "this Origin may not call this server");
+    return false;
+}
+
 /* Runs the shared checks and the handler of a fully received request. */
 static void
 dispatch(struct server *srv, struct ent_request *req, const char *url)
 {
     char path_copy[2048];
     unsigned allow = 0;
+    if (!cors(srv, req, url))
+        return;
     req->route =
         ent_routes_match(req->method, url, path_copy, sizeof(path_copy), req->params, &allow);
     if (!req->route) {
@@ -397,8 +441,13 @@ queue_answer(struct ent_request *req)
         ent_http_reply_code(req, ENT_EINTERNAL, NULL);
     if (req->watch)
         ent_watchdog_enter(req->watch, ENT_WATCHDOG_SEND);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = NULL;
+    if (req->stream_account[0] && req->status == 200) /* OFREP: a change stream (sse.h) */
+        resp = ent_sse_response(req->sse, req->conn, req->watch, req->stream_account,
+                                req->stream_etag);
+    else
+        resp = MHD_create_response_from_buffer(
+            req->answer_len, req->answer ? req->answer : (void *)"", MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     if (req->content_type)
@@ -420,6 +469,24 @@ queue_answer(struct ent_request *req)
     if (req->content_disposition[0]) /* issue 13: a license as a file */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
                                 req->content_disposition);
+    /* OFREP (issue 14): the entity tag of an answer, and CORS for an allowed Origin. */
+    if (req->stream_account[0] && req->status == 200) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies: pass it on */
+    }
+    if (req->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
+    if (req->cors_origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", req->cors_origin);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        if (req->method == ENT_OPTIONS) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", ENT_CORS_ALLOW_METHODS);
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers", ENT_CORS_ALLOW_HEADERS);
+            MHD_add_response_header(resp, "Access-Control-Max-Age", ENT_CORS_MAX_AGE);
+        } else {
+            MHD_add_response_header(resp, "Access-Control-Expose-Headers", ENT_CORS_EXPOSE_HEADERS);
+        }
+    }
     if (req->close || atomic_load(&draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
@@ -482,6 +549,7 @@ start_request(struct server *srv, struct MHD_Connection *conn, struct ent_reques
     ent_log_request_id(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
                        req->request_id);
     req->app = srv->app;
+    req->sse = srv->sse;
     req->method = parse_method(method);
     req->method_name = ent_routes_method_name(req->method);
     req->url = ent_strndup(url, strlen(url));
@@ -839,6 +907,7 @@ drain(struct MHD_Daemon *d, struct server *srv, int64_t timeout_ns)
 {
     atomic_store(&draining, true);
     notify_service_manager("STOPPING=1");
+    ent_sse_drain(srv->sse); /* OFREP's change streams end: their connections may close */
     uint64_t opened_before = atomic_load(&srv->opened);
     MHD_socket listen_fd = MHD_quiesce_daemon(d); /* no longer polled; ours to close */
     uint64_t adopted = listen_fd != MHD_INVALID_SOCKET ? adopt_backlog(d, listen_fd) : 0;
@@ -870,7 +939,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     }
     unsigned threads = cfg->threads ? cfg->threads : 2;
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : 30u;
-    struct server srv = {.app = app, .quiet = cfg->quiet};
+    struct server srv = {.app = app, .quiet = cfg->quiet, .cors_origins = cfg->cors_origins};
     if (cfg->rate_evaluate || cfg->rate_usage || cfg->rate_admin) {
         struct ent_ratelimit_config limits = {.rate_per_s = {
                                                   [ENT_RATE_EVALUATE] = cfg->rate_evaluate,
@@ -913,6 +982,13 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         ent_tls_free(tls);
         return 1;
     }
+    if (ent_sse_start(app, &srv.sse) < 0) { /* OFREP's change streams */
+        ent_log_message(ENT_LOG_ERROR, "out of memory");
+        ent_watchdog_stop(srv.watchdog);
+        ent_ratelimit_free(srv.limits);
+        ent_tls_free(tls);
+        return 1;
+    }
 
     /* Said before the socket listens: a client that can connect can read it already. */
     ent_log_message(ENT_LOG_INFO,
@@ -947,6 +1023,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     if (!d) {
         ent_log_message(ENT_LOG_ERROR,
                         "cannot listen on %s (in use, or not an address of this host)", listen);
+        ent_sse_stop(srv.sse);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         ent_tls_free(tls);
@@ -972,6 +1049,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     ent_log_message(ENT_LOG_INFO, "%s received, finishing requests in flight",
                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
+    ent_sse_stop(srv.sse);
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     ent_tls_serve(NULL);

@@ -24,6 +24,8 @@ struct ent_server_config {
     bool quiet;                /* no request log */
     const char *tls_cert;      /* PEM certificate chain: serve HTTPS (with tls_key); NULL: HTTP */
     const char *tls_key;       /* PEM private key of tls_cert */
+    const char *cors_origins;  /* OFREP: Origins a browser may call /ofrep/ from, separated by
+                                  commas ("*": any); NULL: none */
 };
 
 /*

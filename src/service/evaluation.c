@@ -87,6 +87,7 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     ans->remaining = ev.remaining;
     ans->expires_at_ms = ev.expires_at_ms;
     ans->resets_at_ms = ENT_TIME_NONE;
+    ans->archived = f->status == ENT_STATUS_ARCHIVED;
     if (f->type == ENT_FEATURE_METERED && ev.granted && window_end != INT64_MAX)
         ans->resets_at_ms = window_end;
     if ((ev.level && !ans->level) || !ans->feature)
@@ -219,6 +220,39 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
         if (rc == ENT_OK && strcmp(ans->reason, "granted") == 0)
             out->n_features++;
         else if (rc == ENT_OK && strcmp(ans->reason, "limit_reached") == 0)
+            out->n_features++;
+    }
+    ent_cache_release(ctx->app, snap);
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+}
+
+int
+ent_evaluation_all(struct ent_ctx *ctx, const char *account, struct ent_eval_answer *out,
+                   struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    struct ent_catalog *cat = NULL;
+    struct ent_snapshot *snap = NULL;
+    int rc = acquire(ctx, account, false, &cat, &snap, err);
+    if (rc < 0)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
+    out->evaluated_at_ms = ctx->now_ms;
+    size_t n = cat->n_features;
+    out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
+    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        if (cat->features[i].feature.status != ENT_STATUS_ACTIVE)
+            continue;
+        struct ent_feature_answer *ans = &out->features[out->n_features];
+        memset(ans, 0, sizeof(*ans));
+        rc = answer_feature(ctx, cat, snap, (long)i, ctx->now_ms, false, ans);
+        if (rc == ENT_OK)
             out->n_features++;
     }
     ent_cache_release(ctx->app, snap);

@@ -200,7 +200,7 @@ def world(daemon):
 class Spec:
     def __init__(self, scopes, owners=("-",), kind=None, make=None, ok=(200,), absent=(404,),
                  pick=None, check=None, refs=None, listing=None, foreign_filters=None,
-                 mutating=None):
+                 mutating=None, ofrep=False):
         self.scopes = frozenset(scopes)
         self.owners = owners
         self.kind = kind
@@ -213,6 +213,7 @@ class Spec:
         self.listing = listing
         self.foreign_filters = foreign_filters
         self.mutating = mutating
+        self.ofrep = ofrep  # OFREP: errors in the protocol's shape (exercise_ofrep)
 
 
 ALL = {"admin", "read", "account"}
@@ -444,6 +445,21 @@ MATRIX = {
     ("POST", "/v1/licenses/{license}/renew"): Spec(
         ADMIN_ACCOUNT, OWNED, "license", path_of("/v1/licenses/{}/renew"),
         check=answer_names_account()),
+    # OFREP (issue 14): answers in the protocol's shape (spec.ofrep), not problem documents.
+    # An absent account, and for an account key another account, is a 400 INVALID_CONTEXT,
+    # the same for both. The change stream needs no key: its token is its credential, and a
+    # request without a valid one is refused whoever sends it.
+    ("GET", "/ofrep/v1/configuration"): Spec(ALL, ofrep=True),
+    ("POST", "/ofrep/v1/evaluate/flags"): Spec(
+        ALL, OWNED, absent=(400,), ofrep=True, mutating=False, make=body_only(
+            "/ofrep/v1/evaluate/flags",
+            lambda w, o: {"context": {"targetingKey": account_ref(w, o)}})),
+    ("POST", "/ofrep/v1/evaluate/flags/{key}"): Spec(
+        ALL, OWNED, absent=(400,), ofrep=True, mutating=False,
+        make=lambda w, o, obj: (f"/ofrep/v1/evaluate/flags/{w.sw['key']}",
+                                {"context": {"targetingKey": account_ref(w, o)}}, None)),
+    ("GET", "/ofrep/v1/events"): Spec(set(), ok=(401,), ofrep=True, make=lambda w, o, obj: (
+        "/ofrep/v1/events", None, {"token": "not-a-token"})),
 }
 
 # The world's own object of each kind, for the requests that change nothing (or must not).
@@ -563,6 +579,8 @@ def exercise(w, route, spec, caller, owner, want):
     """Sends the requests of one cell; answers what the foreign/absent comparison needs."""
     if spec.listing:
         return exercise_list(w, route, spec, caller, owner, want)
+    if spec.ofrep:
+        return exercise_ofrep(w, route, spec, caller, owner, want)
     method = route.method
     objs = [None]
     if spec.kind and owner != "absent":
@@ -614,6 +632,29 @@ def exercise(w, route, spec, caller, owner, want):
             assert doc.get("type") == "not_found", where
         shapes.append((status, shape(doc), r.headers.get("Content-Type"), where))
     return shapes
+
+
+def exercise_ofrep(w, route, spec, caller, owner, want):
+    """One cell of an OFREP route: the protocol's error shapes ({"errorDetails"} for 401 and
+    403; {"errorCode", ...} for a context naming no account this key may see, foreign or
+    absent alike), never problem documents."""
+    path, body, params = spec.make(w, owner, None) if spec.make else (route.pattern, None, None)
+    r = w.call(caller, route.method, path, body, params)
+    where = describe(caller, route.method, path, params, r)
+    assert r.status_code < 500, "5xx: " + where
+    doc = r.json() if r.content and "json" in r.headers.get("Content-Type", "") else None
+    if r.status_code >= 400:
+        assert isinstance(doc, dict) and "type" not in doc and "errorDetails" in doc, where
+    if want == "public":
+        assert r.status_code in spec.ok, where
+    elif want in ("401", "403"):
+        assert r.status_code == int(want) and set(doc) == {"errorDetails"}, where
+    elif want == "ok":
+        assert r.status_code in spec.ok, where
+    elif want in ("absent", "foreign"):
+        assert r.status_code == 400 and doc["errorCode"] == "INVALID_CONTEXT", where
+    return [(r.status_code, (sorted(doc), doc.get("errorCode"), doc.get("errorDetails"))
+             if isinstance(doc, dict) else doc, r.headers.get("Content-Type"), where)]
 
 
 def compare_foreign(got, absent):

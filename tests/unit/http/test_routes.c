@@ -495,7 +495,11 @@ routes__rate_classes__are_evaluate_usage_and_admin_as_documented(void **state)
         const char *pattern;
     } evaluate[] = {{ENT_POST, "/v1/evaluate"},
                     {ENT_POST, "/v1/evaluate/bulk"},
-                    {ENT_GET, "/v1/accounts/{account}/entitlements"}},
+                    {ENT_GET, "/v1/accounts/{account}/entitlements"},
+                    /* OFREP (issue 14) */
+                    {ENT_GET, "/ofrep/v1/configuration"},
+                    {ENT_POST, "/ofrep/v1/evaluate/flags"},
+                    {ENT_POST, "/ofrep/v1/evaluate/flags/{key}"}},
       usage[] = {{ENT_POST, "/v1/usage"},
                  {ENT_POST, "/v1/usage/batch"},
                  {ENT_POST, "/v1/activations"},
