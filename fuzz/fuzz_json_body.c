@@ -10,8 +10,8 @@
  * Invariants: a parse failure is ENT_EJSON and yields no value; every answer is 2xx or 4xx
  * (never 5xx: no body may make the service fail), and its body is one JSON value; a 4xx body is
  * a whole problem document (ent_fuzz_app_problem_error(): its status is the answer's, it has a
- * type, title and detail, and each of its errors a field and a message); nothing leaks
- * (LeakSanitizer).
+ * type, title and detail, and each of its errors a field and a message), and under /ofrep/ an
+ * error of OpenFeature's protocol (an object with its errorCode); nothing leaks (LeakSanitizer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +59,7 @@ param_value(const struct ent_fuzz_app *fa, const char *name, size_t len)
         {"activation", offsetof(struct ent_fuzz_app, activation_id), true},
         {"key_id", offsetof(struct ent_fuzz_app, revoked_key_id), true},
         {"license", offsetof(struct ent_fuzz_app, license_id), true},
+        {"key", offsetof(struct ent_fuzz_app, feature_key), false}, /* OFREP's flag */
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strlen(table[i].name) != len || memcmp(table[i].name, name, len) != 0)
@@ -116,7 +117,13 @@ check_answer(const struct ent_request *req)
     json_t *doc = json_loadb(req->answer, req->answer_len, JSON_DECODE_ANY, &jerr);
     if (!doc)
         fail(pattern, "answer body is not JSON", req);
-    if (req->status >= 400) {
+    if (req->status >= 400 && strncmp(pattern, "/ofrep/", 7) == 0) {
+        /* OpenFeature's routes answer errors in the protocol's shape, not problem documents */
+        const char *code = json_string_value(json_object_get(doc, "errorCode"));
+        json_t *details = json_object_get(doc, "errorDetails");
+        if (!json_is_object(doc) || !code || !code[0] || (details && !json_is_string(details)))
+            fail(pattern, "an OFREP error without its errorCode", req);
+    } else if (req->status >= 400) {
         const char *why = ent_fuzz_app_problem_error(req->status, req->answer, req->answer_len);
         if (why)
             fail(pattern, why, req);
