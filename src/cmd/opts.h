@@ -27,8 +27,17 @@ struct ent_opts {
                                         default 1024 */
     unsigned max_connections;        /* --max-connections (ENTITLED_MAX_CONNECTIONS),
                                         default 4096 */
-    bool quiet;                      /* --quiet (ENTITLED_QUIET=1) */
-    bool help;                       /* --help */
+    /* webhooks (issue 15) */
+    bool webhook_allow_private;     /* --webhook-allow-private (ENTITLED_WEBHOOK_ALLOW_PRIVATE=1) */
+    unsigned webhook_workers;       /* --webhook-workers (ENTITLED_WEBHOOK_WORKERS), default 2 */
+    unsigned webhook_retry_unit_ms; /* --webhook-retry-unit-ms (ENTITLED_WEBHOOK_RETRY_UNIT_MS),
+                                       default 1000: one second of the retry schedule */
+    unsigned webhook_max_attempts;  /* --webhook-max-attempts (ENTITLED_WEBHOOK_MAX_ATTEMPTS),
+                                       default 13 */
+    unsigned webhook_timeout_s;     /* --webhook-timeout-seconds (ENTITLED_WEBHOOK_TIMEOUT_SECONDS),
+                                       default 10 */
+    bool quiet;                     /* --quiet (ENTITLED_QUIET=1) */
+    bool help;                      /* --help */
 };
 
 /*

@@ -53,3 +53,6 @@ NAME_TABLE(ent_lease_status_name, ent_lease_status_parse, enum ent_lease_status,
            "expired")
 NAME_TABLE(ent_activation_status_name, ent_activation_status_parse, enum ent_activation_status,
            NULL, "active", "expired", "deactivated")
+/* webhooks (issue 15) */
+NAME_TABLE(ent_delivery_status_name, ent_delivery_status_parse, enum ent_delivery_status, NULL,
+           "pending", "delivered", "failed")

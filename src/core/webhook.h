@@ -22,8 +22,8 @@
  * first attempt failed), in ms: the schedule of Standard Webhooks senders (5 s, 5 min, 30 min,
  * 2 h, 5 h, then every 10 h) measured in units of unit_ms (1000 in production: the schedule's
  * seconds; smaller for tests), with jitter of up to +20 % taken from random (any 32-bit value),
- * so that the schedule is the least wait. It spans 3 days and 5 h in all. Returns -1 when no attempt is left (attempt >=
- * max_attempts or beyond the schedule).
+ * so that the schedule is the least wait. It spans 3 days and 5 h in all. Returns -1 when no
+ * attempt is left (attempt >= max_attempts or beyond the schedule).
  */
 int64_t ent_webhook_backoff_ms(int attempt, int max_attempts, int64_t unit_ms, uint32_t random);
 

@@ -44,6 +44,9 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_ACTIVATION:
         v = ent_api_activations_encode(object);
         break;
+    case ENT_KIND_WEBHOOK: /* webhooks (issue 15): never the secret */
+        v = ent_api_webhooks_encode(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

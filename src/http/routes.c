@@ -72,6 +72,17 @@ const struct ent_route ent_routes[] = {
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+
+    /* webhooks (issue 15) */
+    {ENT_POST,   "/v1/webhooks",                     ent_api_webhooks_create,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     true,  ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks",                     ent_api_webhooks_list,          ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks/{webhook}",           ent_api_webhooks_get,           ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_PATCH,  "/v1/webhooks/{webhook}",           ent_api_webhooks_update,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     false, ENT_RATE_ADMIN},
+    {ENT_DELETE, "/v1/webhooks/{webhook}",           ent_api_webhooks_delete,        ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/rotate-secret", ent_api_webhooks_rotate_secret, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks/{webhook}/deliveries", ent_api_webhooks_deliveries,   ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/messages/{message}/retry", ent_api_webhooks_retry, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/replay",    ent_api_webhooks_replay,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     false, ENT_RATE_ADMIN},
 };
 /* clang-format on */
 

@@ -820,6 +820,16 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         return 1;
     }
 
+    /* webhooks (issue 15): delivery and timed events run beside the API, never in its threads */
+    struct ent_webhook_config webhooks = cfg->webhooks;
+    webhooks.encode = ent_api_encode;
+    if (ent_webhooks_start(app, &webhooks) < 0) {
+        fprintf(stderr, "entitled: cannot start the webhook workers\n");
+        ent_watchdog_stop(srv.watchdog);
+        ent_ratelimit_free(srv.limits);
+        return 1;
+    }
+
     /* Said before the socket listens: a client that can connect can read it already. */
     fprintf(stderr,
             "entitled: rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
@@ -841,6 +851,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     if (!d) {
         fprintf(stderr, "entitled: cannot listen on %s (in use, or not an address of this host)\n",
                 listen);
+        ent_webhooks_stop(app);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         return 1;
@@ -852,6 +863,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
     fprintf(stderr, "entitled: %s received, finishing requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
+    ent_webhooks_stop(app); /* webhooks (issue 15): an attempt in flight is made again later */
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     fprintf(stderr, "entitled: stopped\n");

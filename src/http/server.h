@@ -22,6 +22,8 @@ struct ent_server_config {
     unsigned rate_usage;       /* the same for the usage class (usage, activations) */
     unsigned rate_admin;       /* the same for every other /v1 route */
     bool quiet;                /* no request log */
+    /* webhooks (issue 15): the delivery workers, started with the server, stopped after drain */
+    struct ent_webhook_config webhooks;
 };
 
 /*

@@ -116,6 +116,18 @@ static const struct table_desc tables[] = {
                                           {"dead_before", "(ttl_seconds IS NOT NULL AND"
                                                           " last_heartbeat_ms + ttl_seconds *"
                                                           " 1000 <= CAST({p} AS {int}))"}}},
+    /* webhooks (issue 15) */
+    [ENT_TABLE_WEBHOOKS] = {.table = "webhooks",
+                            .search = {"url", "description"},
+                            .sort = {{"created_at", "created_ms"}, {"url", "url"}},
+                            .filter = {{"account", "account_id"}, {"enabled", "enabled"}}},
+    [ENT_TABLE_WEBHOOK_MESSAGES] = {.table = "webhook_messages",
+                                    .search = {"type"},
+                                    .sort = {{"created_at", "created_ms"}},
+                                    .filter = {{"webhook", "webhook_id"},
+                                               {"status", "status"},
+                                               {"type", "type"},
+                                               {"account", "account_id"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */
