@@ -389,6 +389,19 @@ ent_outbox_usage(struct ent_ctx *ctx, const char *account_id, const char *featur
                            sizeof(fields) / sizeof(fields[0]), NULL);
 }
 
+bool
+ent_outbox_wants(struct ent_outbox *o, const char *type)
+{
+    if (!o)
+        return false;
+    bool any = false;
+    pthread_mutex_lock(&o->lock);
+    for (size_t i = 0; i < o->n_hooks && !any; i++)
+        any = wants(&o->hooks[i], type);
+    pthread_mutex_unlock(&o->lock);
+    return any;
+}
+
 size_t
 ent_outbox_lease_days(struct ent_outbox *o, int64_t *days, size_t cap)
 {

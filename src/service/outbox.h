@@ -75,6 +75,9 @@ int ent_outbox_usage(struct ent_ctx *ctx, const char *account_id, const char *fe
                      const char *feature_key, int64_t before, int64_t after, int64_t limit,
                      int64_t window_start_ms, int64_t window_end_ms);
 
+/* True when some enabled endpoint wants messages of type (no store call). */
+bool ent_outbox_wants(struct ent_outbox *o, const char *type);
+
 /*
  * The lease_expiring_days of the enabled endpoints that want lease.expiring, each once. OUT
  * days (cap entries). Returns how many.

@@ -468,6 +468,32 @@ def test_97_12_thresholds_crossed_upwards_and_the_window_reset(hapi, receiver):
     hapi.delete(f"/v1/webhooks/{h['id']}")
 
 
+def test_97_12b_seats_limit_reached_and_available(hapi, receiver):
+    seat = hapi.make_feature(type="quantity", unit="user", activations_enabled=True,
+                             levels=[{"value": "2"}, {"value": "5"}])
+    acc = hapi.make_account()
+    r = hapi.post("/v1/entitlements", {"account": acc["id"], "feature": seat["key"], "value": "2"})
+    assert r.status_code == 201, r.text
+    h = make_hook(hapi, receiver.url("/seats"), events=["seats.*"], account=acc["id"])
+    acts = []
+    for fp in ("fp-1", "fp-2"):
+        r = hapi.post("/v1/activations", {"account": acc["id"], "feature": seat["key"],
+                                          "fingerprint": fp})
+        assert r.status_code == 201, r.text
+        acts.append(r.json())
+    got = wait_for(lambda: receiver.on("/seats"))
+    assert [d["type"] for _, d in got] == ["seats.limit_reached"]
+    assert got[0][1]["data"]["limit"] == 2 and got[0][1]["data"]["feature"] == seat["key"]
+    # the same fingerprint again takes no seat and says nothing
+    hapi.post("/v1/activations", {"account": acc["id"], "feature": seat["key"],
+                                  "fingerprint": "fp-2"})
+    assert hapi.delete(f"/v1/activations/{acts[0]['id']}").status_code == 200
+    got = wait_for(lambda: len(receiver.on("/seats")) == 2 and receiver.on("/seats"))
+    assert [d["type"] for _, d in got] == ["seats.limit_reached", "seats.available"]
+    assert got[1][1]["data"]["used"] == 1
+    hapi.delete(f"/v1/webhooks/{h['id']}")
+
+
 def test_97_13_time_events_on_time_and_across_a_restart(new_daemon, receiver):
     d = new_daemon(admin_key="test-admin-" + secrets.token_hex(20), args=FAST)
     api = Client(d.url, d.admin_key)
