@@ -527,6 +527,38 @@ def test_97_13_time_events_on_time_and_across_a_restart(new_daemon, receiver):
         assert d2.stop() == 0
 
 
+def test_97_13b_lease_expiring_and_a_floating_activation_expired(hapi, receiver):
+    sw = hapi.make_feature(type="switch")
+    prod = hapi.make_product(category="other", entitlements=[{"feature": sw["key"],
+                                                              "value": "true"}])
+    seat = hapi.make_feature(type="quantity", unit="user", activations_enabled=True,
+                             levels=[{"value": "3"}])
+    acc = hapi.make_account()
+    r = hapi.post("/v1/entitlements", {"account": acc["id"], "feature": seat["key"], "value": "3"})
+    assert r.status_code == 201, r.text
+    h = make_hook(hapi, receiver.url("/expiring"), account=acc["id"], lease_expiring_days=1,
+                  events=["lease.expiring", "activation.expired", "seats.available"])
+    # a one-day lease is one day from its end at once
+    r = hapi.post("/v1/leases", {"account": acc["id"], "product": prod["key"],
+                                 "duration_days": 1, "accepted_terms": True})
+    assert r.status_code == 201, r.text
+    lease = r.json()
+    got = wait_for(lambda: receiver.on("/expiring"), 3)
+    assert [d["type"] for _, d in got] == ["lease.expiring"]
+    assert got[0][1]["data"]["lease"] == lease["id"] and got[0][1]["data"]["days"] == 1
+    # a floating seat whose heartbeats stop expires at last heartbeat + ttl
+    r = hapi.post("/v1/activations", {"account": acc["id"], "feature": seat["key"],
+                                      "fingerprint": "floating", "ttl_seconds": 10})
+    assert r.status_code == 201, r.text
+    act = r.json()
+    got = wait_for(lambda: len(receiver.on("/expiring")) >= 3 and receiver.on("/expiring"), 14)
+    assert sorted(d["type"] for _, d in got[1:]) == ["activation.expired", "seats.available"]
+    expired = [d for _, d in got if d["type"] == "activation.expired"][0]
+    assert expired["data"]["object"] == act["id"]
+    assert expired["data"]["after"]["status"] == "expired"
+    hapi.delete(f"/v1/webhooks/{h['id']}")
+
+
 def test_97_14_kill_9_loses_no_message(new_daemon):
     rec = Receiver(delay=0.01)
     d = new_daemon(admin_key="test-admin-" + secrets.token_hex(20), args=FAST)
