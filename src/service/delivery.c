@@ -76,6 +76,8 @@ struct target {
     unsigned char key[ENT_WEBHOOK_KEY_BYTES];
     unsigned char old_key[ENT_WEBHOOK_KEY_BYTES];
     bool has_old;
+    int health;       /* what the batch recorded of its health: 0 nothing, 1 answered, -1 failed */
+    int64_t since_ms; /* failing since, as recorded */
 };
 
 /* The outcome of one attempt. */
@@ -290,7 +292,7 @@ disable(struct ent_ctx *ctx, const char *id, int64_t since_ms, const char *last_
 /* Writes the outcome o of message m (in the open write). OUT disabled: an endpoint was. */
 static int
 record(struct ent_delivery *dl, struct ent_ctx *ctx, struct ent_webhook_message *m,
-       const struct outcome *o, int64_t lease_until, bool *disabled)
+       const struct outcome *o, int64_t lease_until, struct target *t, bool *disabled)
 {
     struct ent_store_session *sess = ctx->sess;
     if (!o->sent)
@@ -323,8 +325,16 @@ record(struct ent_delivery *dl, struct ent_ctx *ctx, struct ent_webhook_message 
     }
     int rc = sess->ops->webhook_attempted(sess, m, lease_until);
     int64_t since = ENT_TIME_NONE;
-    if (rc == ENT_OK)
+    int health = ok ? 1 : -1;
+    if (rc == ENT_OK && t && t->health == health) {
+        since = t->since_ms; /* recorded already by this batch */
+    } else if (rc == ENT_OK) {
         rc = sess->ops->webhook_health(sess, m->webhook_id, ok, ctx->now_ms, &since);
+        if (rc == ENT_OK && t) {
+            t->health = health;
+            t->since_ms = since;
+        }
+    }
     if (rc == ENT_ENOTFOUND)
         rc = ENT_OK; /* the endpoint was deleted meanwhile */
     int64_t days = ent_webhook_schedule_min_ms(dl->cfg.max_attempts, dl->cfg.retry_unit_ms);
@@ -405,7 +415,8 @@ run_batch(struct ent_delivery *dl, CURL *curl)
     bool disabled = false;
     rc = ent_writes_begin(ctx);
     for (size_t i = 0; rc == ENT_OK && i < n; i++)
-        rc = record(dl, ctx, &msgs[i], &outs[i], lease_until, &disabled);
+        rc = record(dl, ctx, &msgs[i], &outs[i], lease_until,
+                    target_of(ctx, targets, &n_targets, msgs[i].webhook_id), &disabled);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 200, ENT_KIND_WEBHOOK, NULL);
     if (rc < 0) {
@@ -428,7 +439,8 @@ worker_main(void *arg)
     struct ent_delivery *dl = arg;
     CURL *curl = curl_easy_init();
     while (curl && !atomic_load(&dl->stop)) {
-        size_t n = run_batch(dl, curl);
+        /* no enabled endpoint (reread every second): no message can be sent */
+        size_t n = ent_outbox_enabled(dl->app->outbox) ? run_batch(dl, curl) : 0;
         if (n < BATCH && !atomic_load(&dl->stop))
             ent_outbox_wait(dl->app->outbox, POLL_MS, &dl->stop);
     }

@@ -389,6 +389,17 @@ ent_outbox_usage(struct ent_ctx *ctx, const char *account_id, const char *featur
                            sizeof(fields) / sizeof(fields[0]), NULL);
 }
 
+size_t
+ent_outbox_enabled(struct ent_outbox *o)
+{
+    if (!o)
+        return 0;
+    pthread_mutex_lock(&o->lock);
+    size_t n = o->n_hooks;
+    pthread_mutex_unlock(&o->lock);
+    return n;
+}
+
 bool
 ent_outbox_wants(struct ent_outbox *o, const char *type)
 {

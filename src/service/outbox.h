@@ -75,6 +75,9 @@ int ent_outbox_usage(struct ent_ctx *ctx, const char *account_id, const char *fe
                      const char *feature_key, int64_t before, int64_t after, int64_t limit,
                      int64_t window_start_ms, int64_t window_end_ms);
 
+/* How many endpoints are enabled, as last read (no store call). */
+size_t ent_outbox_enabled(struct ent_outbox *o);
+
 /* True when some enabled endpoint wants messages of type (no store call). */
 bool ent_outbox_wants(struct ent_outbox *o, const char *type);
 

@@ -131,13 +131,19 @@ ent_timed_tick(struct ent_app *app, ent_encode_fn encode)
     if (rc == ENT_OK)
         rc = ctx->sess->ops->webhook_clock_take(ctx->sess, ctx->now_ms, &from);
     bool moved = rc == ENT_OK && from < ctx->now_ms;
-    if (moved)
+    /* Only what some endpoint wants is looked for; the mark moves on either way, so a new
+     * endpoint gets what happens after it, not a history. */
+    struct ent_outbox *o = app->outbox;
+    if (moved && ent_outbox_wants(o, "usage.window_reset"))
         rc = window_resets(ctx, from, ctx->now_ms);
-    if (moved && rc == ENT_OK)
+    if (moved && rc == ENT_OK &&
+        (ent_outbox_wants(o, "entitlement.started") || ent_outbox_wants(o, "entitlement.expired")))
         rc = entitlements(ctx, from, ctx->now_ms);
-    if (moved && rc == ENT_OK)
+    if (moved && rc == ENT_OK &&
+        (ent_outbox_wants(o, "lease.expired") || ent_outbox_wants(o, "lease.expiring")))
         rc = leases(ctx, from, ctx->now_ms);
-    if (moved && rc == ENT_OK)
+    if (moved && rc == ENT_OK &&
+        (ent_outbox_wants(o, "activation.expired") || ent_outbox_wants(o, "seats.available")))
         rc = activations(ctx, from, ctx->now_ms);
     if (moved && rc == ENT_OK)
         rc = ctx->sess->ops->webhook_clock_set(ctx->sess, ctx->now_ms);

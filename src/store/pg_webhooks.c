@@ -375,12 +375,11 @@ ent_pg_timed_leases(struct ent_store_session *base, struct ent_arena *a, int64_t
                     int64_t to_ms, int64_t lead_ms, struct ent_lease **out, size_t *n)
 {
     struct pg_params p = {0};
-    ent_pg_p_int(&p, from_ms);
-    ent_pg_p_int(&p, to_ms);
-    ent_pg_p_int(&p, lead_ms);
+    ent_pg_p_int(&p, from_ms + lead_ms); /* the moment is lead_ms before the end */
+    ent_pg_p_int(&p, to_ms + lead_ms);
     return ent_pg_get_all((struct pg_session *)base,
                           "SELECT " ENT_ROWS_LEASE_COLUMNS ENT_ROWS_LEASE_FROM
-                          " WHERE l.valid_until - $3 > $1 AND l.valid_until - $3 <= $2"
+                          " WHERE l.valid_until > $1 AND l.valid_until <= $2"
                           " ORDER BY l.valid_until",
                           &p, ent_rows_lease, sizeof(**out), a, (void **)out, n, "timed leases");
 }

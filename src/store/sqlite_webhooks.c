@@ -435,13 +435,12 @@ ent_sqlite_timed_leases(struct ent_store_session *base, struct ent_arena *a, int
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "SELECT " ENT_ROWS_LEASE_COLUMNS ", (SELECT count(*) FROM leases WHERE"
-           " valid_until - ?3 > ?1 AND valid_until - ?3 <= ?2)" ENT_ROWS_LEASE_FROM
-           " WHERE l.valid_until - ?3 > ?1 AND l.valid_until - ?3 <= ?2 ORDER BY l.valid_until");
+           " valid_until > ?1 AND valid_until <= ?2)" ENT_ROWS_LEASE_FROM
+           " WHERE l.valid_until > ?1 AND l.valid_until <= ?2 ORDER BY l.valid_until");
     if (!st)
         return ENT_ESTORE;
-    sqlite3_bind_int64(st, 1, from_ms);
-    sqlite3_bind_int64(st, 2, to_ms);
-    sqlite3_bind_int64(st, 3, lead_ms);
+    sqlite3_bind_int64(st, 1, from_ms + lead_ms); /* the moment is lead_ms before the end */
+    sqlite3_bind_int64(st, 2, to_ms + lead_ms);
     return ent_sqlite_get_all(s, st, 12, ent_rows_lease, sizeof(**out), a, (void **)out, n,
                               "timed leases");
 }
