@@ -18,7 +18,10 @@ ninja -C "$dir" entitled >/dev/null
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66:second_deadlock_stack=1}
 tests=(tests/api/test_00_meta.py::test_00_13_many_keep_alive_connections_are_all_answered
        tests/api/test_85_idempotency.py
-       tests/api/test_50_evaluate.py::test_50_33_no_stale_snapshot_survives_concurrent_evaluates)
+       tests/api/test_50_evaluate.py::test_50_33_no_stale_snapshot_survives_concurrent_evaluates
+       # webhooks (issue 15): delivery workers, retries and, on PostgreSQL, three daemons' claims
+       tests/api/test_97_webhooks.py::test_97_06_messages_of_an_account_arrive_in_order
+       tests/api/test_97_webhooks.py::test_97_16_several_daemons_send_each_message_once)
 for f in tests/api/test_61_usage_concurrency.py tests/api/test_71_activations_concurrency.py; do
     [ -f "$f" ] && tests+=("$f")
 done
