@@ -37,7 +37,8 @@ export ENTITLED_BENCH_KEY="$KEY"
 ENTITLED_ADMIN_KEY=$KEY taskset -c 0 "$BUILD/entitled" serve --listen "127.0.0.1:$PORT" \
     --store "sqlite:$TMP/e.db" --threads 1 --quiet --rate-usage 0 --rate-admin 0 \
     --webhook-allow-private --webhook-workers "${BENCH_WORKERS:-2}" >"$TMP/daemon.log" 2>&1 &
-pids="$pids $!"
+DPID=$!
+pids="$pids $DPID"
 taskset -c 1 node -e "require('http').createServer((q, s) => { q.resume(); q.on('end', () => {
   s.writeHead(204); s.end(); }); }).listen($RPORT, '127.0.0.1')" &
 pids="$pids $!"
@@ -49,9 +50,14 @@ api() { # api METHOD PATH [BODY]
     curl -sf -X "$1" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
         "http://127.0.0.1:$PORT$2" ${3:+-d "$3"}
 }
-usage_run() { # events/s of one wrk run
-    taskset -c 1 wrk -t1 -c32 -d"${DUR}s" -s bench/http/usage.lua "http://127.0.0.1:$PORT" |
-        awk -F'\t' '/^BENCH/ { printf "%.0f", $2 / $3 }'
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$DPID/stat"; }
+usage_run() { # "events/s (CPU µs per event)" of one wrk run; CPU: the daemon's user + system time
+    c0=$(cpu_ticks)
+    line=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" -s bench/http/usage.lua "http://127.0.0.1:$PORT" |
+        grep '^BENCH')
+    c1=$(cpu_ticks)
+    echo "$line" | awk -F'\t' -v t="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+        '{ printf "%.0f/s (%.1f µs CPU)", $2 / $3, t / hz * 1e6 / $2 }'
 }
 delivered() {
     curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^entitled_webhook_deliveries_total / { print $2 }'
