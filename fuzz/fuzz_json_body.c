@@ -58,6 +58,8 @@ param_value(const struct ent_fuzz_app *fa, const char *name, size_t len)
         {"lease", offsetof(struct ent_fuzz_app, lease_id), true},
         {"activation", offsetof(struct ent_fuzz_app, activation_id), true},
         {"key_id", offsetof(struct ent_fuzz_app, revoked_key_id), true},
+        {"webhook", offsetof(struct ent_fuzz_app, webhook_id), true}, /* issue 15 */
+        {"message", offsetof(struct ent_fuzz_app, message_id), true},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strlen(table[i].name) != len || memcmp(table[i].name, name, len) != 0)

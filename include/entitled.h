@@ -136,15 +136,17 @@ struct ent_ctx;
 
 /* What ent_app_open() needs. Zeroed fields take their defaults. */
 struct ent_config {
-    const char *store_url; /* "sqlite:PATH" (default "sqlite:entitled.db") */
-    const char *key_file;  /* the secret that keys API-key hashes; default: the store's file
-                              path with ".key" appended, or for a database server
-                              $XDG_STATE_HOME/entitled/<host>-<port>-<database>.key; created
-                              (mode 0600) when missing while the store holds no API keys, and
-                              refused when it is not the store's (service/keyfile.h) */
-    unsigned connections;  /* store connections kept open (default 4) */
-    size_t cache_accounts; /* evaluation snapshots kept in memory (default 100000) */
-    const char *admin_key; /* ENTITLED_ADMIN_KEY: accepted as an admin key when set */
+    const char *store_url;       /* "sqlite:PATH" (default "sqlite:entitled.db") */
+    const char *key_file;        /* the secret that keys API-key hashes; default: the store's file
+                                    path with ".key" appended, or for a database server
+                                    $XDG_STATE_HOME/entitled/<host>-<port>-<database>.key; created
+                                    (mode 0600) when missing while the store holds no API keys, and
+                                    refused when it is not the store's (service/keyfile.h) */
+    unsigned connections;        /* store connections kept open (default 4) */
+    size_t cache_accounts;       /* evaluation snapshots kept in memory (default 100000) */
+    const char *admin_key;       /* ENTITLED_ADMIN_KEY: accepted as an admin key when set */
+    bool webhooks_allow_private; /* webhooks (issue 15): endpoints may be on loopback, link-local
+                                    and private addresses (also set by ent_webhooks_start) */
 };
 
 /*

@@ -139,6 +139,17 @@ read_webhook(struct ent_request *req, struct ent_error *err, bool creating, stru
         w->set |= ENT_WEBHOOK_F_LEASE_DAYS;
 }
 
+/* A route that takes no fields (an empty body, or {}): every member is refused (422). */
+static void
+refuse_fields(struct ent_request *req, struct ent_error *err)
+{
+    if (!req->json || json_object_size(req->json) == 0)
+        return;
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = err};
+    static const char *const none[] = {NULL};
+    ent_json_only(&r, none);
+}
+
 /* Answers an endpoint with its secret (create, rotate-secret). */
 static void
 reply_with_secret(struct ent_request *req, int status, const struct ent_webhook *w)
@@ -213,11 +224,7 @@ ent_api_webhooks_rotate_secret(struct ent_request *req)
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_webhook w;
-    if (req->json && json_object_size(req->json) > 0) {
-        struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
-        static const char *const none[] = {NULL};
-        ent_json_only(&r, none);
-    }
+    refuse_fields(req, &err);
     if (err.code == ENT_OK)
         ent_webhooks_rotate_secret(req->ctx, req->params[0], &w, &err);
     if (err.code != ENT_OK)
@@ -247,7 +254,9 @@ ent_api_webhooks_retry(struct ent_request *req)
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_webhook_message m;
-    if (ent_webhooks_retry(req->ctx, req->params[0], req->params[1], &m, &err) < 0)
+    refuse_fields(req, &err);
+    if (err.code != ENT_OK ||
+        ent_webhooks_retry(req->ctx, req->params[0], req->params[1], &m, &err) < 0)
         ent_http_reply_error(req, &err);
     else
         ent_http_reply_json(req, 202, encode_message(&m));

@@ -93,6 +93,7 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     struct ent_app *app = ent_calloc(1, sizeof(*app));
     if (!app)
         return ENT_ENOMEM;
+    app->webhooks_allow_private = cfg->webhooks_allow_private; /* webhooks (issue 15) */
     app->keys = ent_keys_cache_new();
     app->inflight = ent_inflight_new();
     app->cache = ent_cache_new(cfg->cache_accounts);

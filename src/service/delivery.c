@@ -529,7 +529,8 @@ ent_webhooks_start(struct ent_app *app, const struct ent_webhook_config *cfg)
         dl->cfg.timeout_ms = 10000;
     if (dl->cfg.tick_ms <= 0)
         dl->cfg.tick_ms = 250;
-    app->webhooks_allow_private = dl->cfg.allow_private;
+    app->webhooks_allow_private = app->webhooks_allow_private || dl->cfg.allow_private;
+    dl->cfg.allow_private = app->webhooks_allow_private;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         ent_free(dl);
         return ENT_EINTERNAL;

@@ -227,6 +227,8 @@ def test_97_02b_bad_patches_and_bodies(hapi, receiver):
             "validation_failed", "after")
     problem(hapi.post(f"/v1/webhooks/{h['id']}/rotate-secret", {"x": 1}), 422,
             "validation_failed", "x")
+    problem(hapi.post(f"/v1/webhooks/{h['id']}/messages/01234567-89ab-7def-8123-456789abcdef"
+                      "/retry", {"x": 1}), 422, "validation_failed", "x")
     problem(hapi.get("/v1/webhooks/01234567-89ab-7def-8123-456789abcdef/deliveries"), 404,
             "not_found")
     problem(hapi.post(f"/v1/webhooks/{h['id']}/messages/01234567-89ab-7def-8123-456789abcdef"
