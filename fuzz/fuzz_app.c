@@ -222,6 +222,22 @@ make_account(struct ent_ctx *ctx)
     memcpy(fixture.license_id, lic.id, sizeof(lic.id));
 }
 
+/* Creates a webhook endpoint that subscribes to no type ever sent (issue 15). */
+static void
+make_webhook(struct ent_ctx *ctx)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_webhook w = {
+        .url = "http://127.0.0.1:9/fz", .events = {"nothing.sent"}, .n_events = 1};
+    struct ent_webhook out;
+    if (ent_webhooks_create(ctx, &w, &out, &err) < 0)
+        die("ent_webhooks_create", &err);
+    memcpy(fixture.webhook_id, out.id, sizeof(out.id));
+    snprintf(fixture.message_id, sizeof(fixture.message_id), "%s",
+             "0190a0b4-0000-7000-8000-0000000000ff");
+}
+
 const struct ent_fuzz_app *
 ent_fuzz_app_get(void)
 {
@@ -233,7 +249,8 @@ ent_fuzz_app_get(void)
     remove_store(); /* a file left by an earlier process with this pid */
     char url[600];
     snprintf(url, sizeof(url), "sqlite:%s", db_path);
-    struct ent_config cfg = {.store_url = url, .connections = 2};
+    /* webhooks: private addresses allowed, so that no fuzzed URL is looked up in the DNS */
+    struct ent_config cfg = {.store_url = url, .connections = 2, .webhooks_allow_private = true};
     struct ent_error err;
     ent_error_clear(&err);
     if (ent_app_open(&cfg, &fixture.app, &err) < 0)
@@ -247,6 +264,7 @@ ent_fuzz_app_get(void)
     struct ent_ctx *ctx = ent_fuzz_app_ctx();
     make_catalog(ctx);
     make_account(ctx);
+    make_webhook(ctx);
     ent_ctx_free(ctx);
     return &fixture;
 }

@@ -59,7 +59,9 @@ param_value(const struct ent_fuzz_app *fa, const char *name, size_t len)
         {"activation", offsetof(struct ent_fuzz_app, activation_id), true},
         {"key_id", offsetof(struct ent_fuzz_app, revoked_key_id), true},
         {"license", offsetof(struct ent_fuzz_app, license_id), true},
-        {"key", offsetof(struct ent_fuzz_app, feature_key), false}, /* OFREP's flag */
+        {"key", offsetof(struct ent_fuzz_app, feature_key), false},   /* OFREP's flag */
+        {"webhook", offsetof(struct ent_fuzz_app, webhook_id), true}, /* issue 15 */
+        {"message", offsetof(struct ent_fuzz_app, message_id), true},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strlen(table[i].name) != len || memcmp(table[i].name, name, len) != 0)

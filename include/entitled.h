@@ -153,6 +153,8 @@ struct ent_config {
     /* Opens the store without making what a serving daemon needs (the first signing key): for
      * commands that read or fill a store whole (copy, export). */
     bool passive;
+    bool webhooks_allow_private; /* webhooks (issue 15): endpoints may be on loopback, link-local
+                                    and private addresses (also set by ent_webhooks_start) */
 };
 
 /*
@@ -326,6 +328,7 @@ enum ent_kind {
     /* Signed licenses (issue 13) */
     ENT_KIND_LICENSE,     /* struct ent_license */
     ENT_KIND_SIGNING_KEY, /* struct ent_signing_key */
+    ENT_KIND_WEBHOOK,     /* webhooks (issue 15): struct ent_webhook, never its secret */
 };
 
 /*
@@ -1494,6 +1497,144 @@ ENT_API const char *ent_lease_status_name(enum ent_lease_status s);
 ENT_API enum ent_lease_status ent_lease_status_parse(const char *s);
 ENT_API const char *ent_activation_status_name(enum ent_activation_status s);
 ENT_API enum ent_activation_status ent_activation_status_parse(const char *s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Webhooks (issue 15): endpoints, their signing secrets, the outbox and its deliveries         */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ENT_WEBHOOK_MAX_EVENTS 32     /* event-type patterns of one endpoint */
+#define ENT_WEBHOOK_THRESHOLDS_MAX 10 /* usage thresholds (percentages) of one endpoint */
+
+enum {
+    ENT_WEBHOOK_F_URL = 1u << 0,
+    ENT_WEBHOOK_F_EVENTS = 1u << 1,
+    ENT_WEBHOOK_F_DESCRIPTION = 1u << 2,
+    ENT_WEBHOOK_F_ENABLED = 1u << 3,
+    ENT_WEBHOOK_F_ACCOUNT = 1u << 4,
+    ENT_WEBHOOK_F_THRESHOLDS = 1u << 5,
+    ENT_WEBHOOK_F_LEASE_DAYS = 1u << 6,
+};
+
+/* An endpoint that receives the messages of the event types it subscribes to. */
+struct ent_webhook {
+    char id[37];
+    const char *url;                            /* http:// or https:// */
+    const char *description;                    /* NULL when none */
+    const char *events[ENT_WEBHOOK_MAX_EVENTS]; /* patterns: types, "area.*" prefixes, "*" */
+    size_t n_events;                            /* 0: every type */
+    const char *account; /* input: id or key of the only account whose events it gets; NULL: all */
+    char account_id[37]; /* output: that account's id, or empty */
+    bool enabled;
+    int thresholds[ENT_WEBHOOK_THRESHOLDS_MAX]; /* usage.threshold_crossed, % of the limit */
+    size_t n_thresholds;                        /* input 0: 80 and 100 */
+    int64_t lease_expiring_days;                /* lease.expiring: days before the end (1..365) */
+    const char *secret;          /* "whsec_…": only in the answers of create and rotate */
+    const char *disabled_reason; /* why the service disabled it; NULL */
+    int64_t created_ms;
+    int64_t updated_ms;
+    unsigned set; /* input only: ENT_WEBHOOK_F_* bits given by a PATCH */
+};
+
+/*
+ * Creates an endpoint with a new signing secret ("whsec_" and the base64 of 32 random bytes),
+ * stored encrypted with the key file's secret and shown in this answer alone. A URL whose host
+ * resolves to a loopback, link-local or private address is refused unless the application
+ * allows private addresses (struct ent_webhook_config). Admin keys only.
+ * Errors: ENT_EINVAL, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_webhooks_create(struct ent_ctx *ctx, const struct ent_webhook *in,
+                                struct ent_webhook *out, struct ent_error *err);
+ENT_API int ent_webhooks_get(struct ent_ctx *ctx, const char *id, struct ent_webhook *out,
+                             struct ent_error *err);
+/* Changes the fields of patch->set. Enabling clears disabled_reason. */
+ENT_API int ent_webhooks_update(struct ent_ctx *ctx, const char *id,
+                                const struct ent_webhook *patch, struct ent_webhook *out,
+                                struct ent_error *err);
+/* Deletes an endpoint and its messages. */
+ENT_API int ent_webhooks_delete(struct ent_ctx *ctx, const char *id, struct ent_error *err);
+ENT_API int ent_webhooks_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                              struct ent_list *list, struct ent_error *err);
+/*
+ * Gives the endpoint a new secret (in out->secret, shown once); the old one stays valid for 24 h,
+ * and meanwhile every message carries a signature by each.
+ */
+ENT_API int ent_webhooks_rotate_secret(struct ent_ctx *ctx, const char *id, struct ent_webhook *out,
+                                       struct ent_error *err);
+
+enum ent_delivery_status {
+    ENT_DELIVERY_PENDING = 1, /* waiting for its next attempt */
+    ENT_DELIVERY_DELIVERED,   /* the endpoint answered 2xx */
+    ENT_DELIVERY_FAILED,      /* a 4xx other than 429, or every attempt failed */
+};
+
+/* One message to one endpoint, and how its delivery goes. */
+struct ent_webhook_message {
+    char id[37]; /* the webhook-id header: the same at every attempt */
+    char webhook_id[37];
+    const char *type;    /* "entitlement.created", "usage.threshold_crossed", … */
+    char event_id[37];   /* the audit event it carries, or empty */
+    char account_id[37]; /* the account it concerns, or empty */
+    const char *body;    /* the JSON body sent */
+    enum ent_delivery_status status;
+    int64_t attempts;
+    int last_response_code;  /* 0: none yet, or no answer (last_error says why) */
+    const char *last_error;  /* NULL when none */
+    int64_t last_attempt_ms; /* ENT_TIME_NONE: none yet */
+    int64_t next_attempt_ms; /* pending: when; else ENT_TIME_NONE */
+    int64_t created_ms;
+    int64_t delivered_ms; /* ENT_TIME_NONE until delivered */
+    int64_t seq;          /* private: its place in the outbox */
+};
+
+/* Lists the messages of an endpoint, oldest first (filters: status, type). */
+ENT_API int ent_webhooks_deliveries(struct ent_ctx *ctx, const char *webhook_id,
+                                    const struct ent_list_query *q, struct ent_list *list,
+                                    struct ent_error *err);
+/* Sends a message again now (whatever its status), keeping its id. */
+ENT_API int ent_webhooks_retry(struct ent_ctx *ctx, const char *webhook_id, const char *message_id,
+                               struct ent_webhook_message *out, struct ent_error *err);
+/*
+ * Sends again every message of the endpoint created at or after since_ms, or after the message
+ * or audit event after_id (either ENT_TIME_NONE / NULL), in their order. OUT n: how many.
+ */
+ENT_API int ent_webhooks_replay(struct ent_ctx *ctx, const char *webhook_id, int64_t since_ms,
+                                const char *after_id, int64_t *n, struct ent_error *err);
+
+/* How the delivery workers run (ent_webhooks_start). Zeroed fields take their defaults. */
+struct ent_webhook_config {
+    unsigned workers;      /* delivery threads (default 2) */
+    int64_t retry_unit_ms; /* one second of the retry schedule (default 1000; less for tests) */
+    int max_attempts;      /* attempts before a message fails (default 13: over three days) */
+    int64_t timeout_ms;    /* of one attempt, connecting included (default 10000) */
+    bool allow_private;    /* deliver to loopback, link-local and private addresses */
+    int64_t tick_ms;       /* how often timed events are looked for (default 250) */
+    ent_encode_fn encode;  /* the encoder of the objects of timed audit events */
+};
+
+/*
+ * Starts the delivery workers and the scheduler of timed events (threshold resets, entitlements
+ * starting and expiring, leases expiring and expired, floating activations expired). Stopped by
+ * ent_webhooks_stop() or ent_app_close(). Errors: ENT_ENOMEM, ENT_EINTERNAL.
+ */
+ENT_API int ent_webhooks_start(struct ent_app *app, const struct ent_webhook_config *cfg);
+
+/* Stops the workers (an attempt in flight is cut short and made again later); safe twice. */
+ENT_API void ent_webhooks_stop(struct ent_app *app);
+
+/* Counters of deliveries, for /metrics. */
+struct ent_webhook_stats {
+    uint64_t delivered;        /* attempts answered 2xx, by this daemon */
+    uint64_t failed_attempts;  /* attempts that failed, by this daemon */
+    uint64_t failed;           /* messages that failed for good, by this daemon */
+    int64_t pending;           /* messages waiting (all daemons), as last counted */
+    int64_t oldest_pending_ms; /* age of the oldest waiting message; 0 when none */
+};
+ENT_API void ent_webhooks_stats(struct ent_app *app, struct ent_webhook_stats *out);
+
+ENT_API const char *ent_delivery_status_name(enum ent_delivery_status s);
+ENT_API enum ent_delivery_status ent_delivery_status_parse(const char *s);
+
+/* ---- end of webhooks (issue 15) ---- */
 
 #ifdef __cplusplus
 }

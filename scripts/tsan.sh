@@ -21,7 +21,10 @@ tests=(tests/api/test_00_meta.py::test_00_13_many_keep_alive_connections_are_all
        tests/api/test_50_evaluate.py::test_50_33_no_stale_snapshot_survives_concurrent_evaluates
        # OFREP's change streams: their thread, suspended connections, SIGTERM with streams open
        tests/api/test_95_ofrep.py::test_95_60_a_grant_reaches_the_stream_within_a_second
-       tests/api/test_95_ofrep.py::test_95_63_sigterm_ends_the_streams)
+       tests/api/test_95_ofrep.py::test_95_63_sigterm_ends_the_streams
+       # webhooks (issue 15): delivery workers, retries and, on PostgreSQL, three daemons' claims
+       tests/api/test_97_webhooks.py::test_97_06_messages_of_an_account_arrive_in_order
+       tests/api/test_97_webhooks.py::test_97_16_several_daemons_send_each_message_once)
 for f in tests/api/test_61_usage_concurrency.py tests/api/test_71_activations_concurrency.py; do
     [ -f "$f" ] && tests+=("$f")
 done

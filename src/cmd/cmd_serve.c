@@ -47,6 +47,23 @@ static const char serve_usage[] =
     "  --license-ttl-max N  the longest lifetime that may be asked, seconds\n"
     "                       (ENTITLED_LICENSE_TTL_MAX, default 31536000: 365 days)\n"
     "\n"
+    "Webhooks (each also read from the environment variable shown):\n"
+    "  --webhook-allow-private  deliver to, and accept endpoints on, loopback, link-local and\n"
+    "                       private addresses (ENTITLED_WEBHOOK_ALLOW_PRIVATE=1; refused by\n"
+    "                       default)\n"
+    "  --webhook-workers N  delivery threads (ENTITLED_WEBHOOK_WORKERS, default 2)\n"
+    "  --webhook-timeout-seconds N  one attempt, connecting included\n"
+    "                       (ENTITLED_WEBHOOK_TIMEOUT_SECONDS, default 10)\n"
+    "  --webhook-retry-unit-ms N  the length of one second of the retry schedule (5 s, 5 min,\n"
+    "                       30 min, 2 h, 5 h, then 10 h: over three days in all), for tests and\n"
+    "                       operators who want it faster (ENTITLED_WEBHOOK_RETRY_UNIT_MS,\n"
+    "                       default 1000)\n"
+    "  --webhook-max-attempts N  attempts of a message before it fails, 1 to 13\n"
+    "                       (ENTITLED_WEBHOOK_MAX_ATTEMPTS, default 13)\n"
+    "\n";
+
+/* The rest of serve's help (a C string has at most 4,095 characters). */
+static const char serve_usage_limits[] =
     "Limits. Rates are requests per second per API key, 0 = no limit; a key may burst to\n"
     "twice its rate. A request over its rate is answered 429 with Retry-After.\n"
     "  --rate-evaluate N    POST /v1/evaluate, /v1/evaluate/bulk and GET\n"
@@ -93,7 +110,7 @@ open_app(const struct ent_opts *o)
     struct ent_config cfg = {
         .store_url = o->store,
         .key_file = o->key_file,
-        .connections = o->threads + 2,
+        .connections = o->threads + 2 + o->webhook_workers + 1, /* + webhooks (issue 15) */
         .cache_accounts = o->cache_accounts,
         .admin_key = getenv("ENTITLED_ADMIN_KEY"),
         /* Signed licenses (issue 13) */
@@ -128,11 +145,14 @@ ent_cmd_serve(int argc, char **argv)
                             "listen store key-file threads cache-accounts quiet rate-evaluate "
                             "rate-usage rate-admin timeout-seconds per-ip-connections "
                             "max-connections log-format tls-cert tls-key license-issuer "
-                            "license-ttl license-ttl-max cors-origin");
+                            "license-ttl license-ttl-max cors-origin webhook-allow-private "
+                            "webhook-workers webhook-retry-unit-ms webhook-max-attempts "
+                            "webhook-timeout-seconds");
     if (rc)
         return rc;
     if (o.help) {
         fputs(serve_usage, stdout);
+        fputs(serve_usage_limits, stdout);
         return 0;
     }
     /* Before any thread starts (the log's, the store's listener): every thread inherits the
@@ -196,6 +216,12 @@ serve(const struct ent_opts *o)
         .tls_cert = o->tls_cert && o->tls_cert[0] ? o->tls_cert : NULL,
         .tls_key = o->tls_key && o->tls_key[0] ? o->tls_key : NULL,
         .cors_origins = o->cors_origins,
+        /* webhooks (issue 15) */
+        .webhooks = {.workers = o->webhook_workers,
+                     .retry_unit_ms = o->webhook_retry_unit_ms,
+                     .max_attempts = (int)o->webhook_max_attempts,
+                     .timeout_ms = (int64_t)o->webhook_timeout_s * 1000,
+                     .allow_private = o->webhook_allow_private},
     };
     int rc = ent_server_run(app, &cfg);
     ent_app_close(app);

@@ -95,6 +95,10 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
     o->timeout_s = 30;
     o->per_ip_connections = 1024;
     o->max_connections = 4096;
+    o->webhook_workers = 2;
+    o->webhook_retry_unit_ms = 1000;
+    o->webhook_max_attempts = 13;
+    o->webhook_timeout_s = 10;
     const struct number_opt numbers[] = {
         {"rate-evaluate", "ENTITLED_RATE_EVALUATE", 0, 1000000, &o->rate_evaluate},
         {"rate-usage", "ENTITLED_RATE_USAGE", 0, 1000000, &o->rate_usage},
@@ -105,6 +109,13 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         /* Signed licenses (issue 13): lifetimes in seconds, 1 hour to 10 years */
         {"license-ttl-max", "ENTITLED_LICENSE_TTL_MAX", 3600, 315360000, &o->license_ttl_max_s},
         {"license-ttl", "ENTITLED_LICENSE_TTL", 3600, 315360000, &o->license_ttl_s},
+        /* webhooks (issue 15) */
+        {"webhook-workers", "ENTITLED_WEBHOOK_WORKERS", 1, 64, &o->webhook_workers},
+        {"webhook-retry-unit-ms", "ENTITLED_WEBHOOK_RETRY_UNIT_MS", 1, 1000,
+         &o->webhook_retry_unit_ms},
+        {"webhook-max-attempts", "ENTITLED_WEBHOOK_MAX_ATTEMPTS", 1, 13, &o->webhook_max_attempts},
+        {"webhook-timeout-seconds", "ENTITLED_WEBHOOK_TIMEOUT_SECONDS", 1, 60,
+         &o->webhook_timeout_s},
     };
     const size_t n_numbers = sizeof(numbers) / sizeof(numbers[0]);
     for (size_t k = 0; k < n_numbers; k++) {
@@ -138,6 +149,9 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         o->cors_origins = getenv("ENTITLED_CORS_ORIGINS"); /* OFREP (issue 14) */
     const char *q = getenv("ENTITLED_QUIET");
     o->quiet = q && strcmp(q, "1") == 0;
+    const char *wp = getenv("ENTITLED_WEBHOOK_ALLOW_PRIVATE"); /* webhooks (issue 15) */
+    o->webhook_allow_private =
+        wp && strcmp(wp, "1") == 0 && allows(allowed, "webhook-allow-private");
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -146,6 +160,11 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         }
         if (strcmp(arg, "--quiet") == 0 && allows(allowed, "quiet")) {
             o->quiet = true;
+            continue;
+        }
+        if (strcmp(arg, "--webhook-allow-private") == 0 &&
+            allows(allowed, "webhook-allow-private")) {
+            o->webhook_allow_private = true; /* webhooks (issue 15) */
             continue;
         }
         static const char *const names[] = {

@@ -39,7 +39,16 @@ struct ent_opts {
     const char *license_issuer; /* --license-issuer (ENTITLED_LICENSE_ISSUER) */
     unsigned license_ttl_s;     /* --license-ttl (ENTITLED_LICENSE_TTL), 0: the default */
     unsigned license_ttl_max_s; /* --license-ttl-max (ENTITLED_LICENSE_TTL_MAX), 0: default */
-    bool help;                  /* --help */
+    /* webhooks (issue 15) */
+    bool webhook_allow_private;     /* --webhook-allow-private (ENTITLED_WEBHOOK_ALLOW_PRIVATE=1) */
+    unsigned webhook_workers;       /* --webhook-workers (ENTITLED_WEBHOOK_WORKERS), default 2 */
+    unsigned webhook_retry_unit_ms; /* --webhook-retry-unit-ms (ENTITLED_WEBHOOK_RETRY_UNIT_MS),
+                                       default 1000: one second of the retry schedule */
+    unsigned webhook_max_attempts;  /* --webhook-max-attempts (ENTITLED_WEBHOOK_MAX_ATTEMPTS),
+                                       default 13 */
+    unsigned webhook_timeout_s;     /* --webhook-timeout-seconds (ENTITLED_WEBHOOK_TIMEOUT_SECONDS),
+                                       default 10 */
+    bool help;                      /* --help */
 };
 
 /*

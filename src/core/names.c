@@ -56,3 +56,6 @@ NAME_TABLE(ent_activation_status_name, ent_activation_status_parse, enum ent_act
 /* Signed licenses (issue 13) */
 NAME_TABLE(ent_license_status_name, ent_license_status_parse, enum ent_license_status, NULL,
            "active", "expired", "revoked")
+/* webhooks (issue 15) */
+NAME_TABLE(ent_delivery_status_name, ent_delivery_status_parse, enum ent_delivery_status, NULL,
+           "pending", "delivered", "failed")

@@ -127,4 +127,16 @@ json_t *ent_api_licenses_encode_signing_key(const struct ent_signing_key *k);
 int ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, const char **text,
                    size_t *text_len);
 
+/* api_webhooks.c (issue 15) */
+void ent_api_webhooks_create(struct ent_request *req);
+void ent_api_webhooks_list(struct ent_request *req);
+void ent_api_webhooks_get(struct ent_request *req);
+void ent_api_webhooks_update(struct ent_request *req);
+void ent_api_webhooks_delete(struct ent_request *req);
+void ent_api_webhooks_rotate_secret(struct ent_request *req);
+void ent_api_webhooks_deliveries(struct ent_request *req);
+void ent_api_webhooks_retry(struct ent_request *req);
+void ent_api_webhooks_replay(struct ent_request *req);
+json_t *ent_api_webhooks_encode(const struct ent_webhook *w);
+
 #endif /* ENT_HTTP_API_H */

@@ -51,6 +51,9 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_SIGNING_KEY:
         v = ent_api_licenses_encode_signing_key(object);
         break;
+    case ENT_KIND_WEBHOOK: /* webhooks (issue 15): never the secret */
+        v = ent_api_webhooks_encode(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

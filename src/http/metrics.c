@@ -106,5 +106,30 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
                             "# TYPE entitled_log_lines_dropped_total counter\n"
                             "entitled_log_lines_dropped_total %llu\n",
                             (unsigned long long)ent_log_dropped());
+    /* webhooks (issue 15) */
+    struct ent_webhook_stats wh;
+    ent_webhooks_stats(app, &wh);
+    if (rc == 0)
+        rc = ent_buf_printf(
+            b,
+            "# HELP entitled_webhook_messages_queued Webhook messages waiting to be delivered "
+            "(all daemons, counted every second).\n"
+            "# TYPE entitled_webhook_messages_queued gauge\n"
+            "entitled_webhook_messages_queued %lld\n"
+            "# HELP entitled_webhook_oldest_pending_seconds Age of the oldest waiting message.\n"
+            "# TYPE entitled_webhook_oldest_pending_seconds gauge\n"
+            "entitled_webhook_oldest_pending_seconds %.3f\n"
+            "# HELP entitled_webhook_deliveries_total Attempts answered 2xx by this daemon.\n"
+            "# TYPE entitled_webhook_deliveries_total counter\n"
+            "entitled_webhook_deliveries_total %llu\n"
+            "# HELP entitled_webhook_failed_attempts_total Attempts that failed, by this daemon.\n"
+            "# TYPE entitled_webhook_failed_attempts_total counter\n"
+            "entitled_webhook_failed_attempts_total %llu\n"
+            "# HELP entitled_webhook_failed_total Messages that failed for good, by this daemon.\n"
+            "# TYPE entitled_webhook_failed_total counter\n"
+            "entitled_webhook_failed_total %llu\n",
+            (long long)wh.pending, (double)wh.oldest_pending_ms / 1000.0,
+            (unsigned long long)wh.delivered, (unsigned long long)wh.failed_attempts,
+            (unsigned long long)wh.failed);
     return rc;
 }

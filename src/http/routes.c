@@ -89,6 +89,16 @@ const struct ent_route ent_routes[] = {
     {ENT_POST,   "/ofrep/v1/evaluate/flags/{key}", ent_api_ofrep_flag,          ENT_ALLOW_ANY_KEY, ENT_BODY_OPTIONAL, false, ENT_RATE_EVALUATE},
     /* The change stream: no key (a browser's EventSource sends none); its token says whose. */
     {ENT_GET,    "/ofrep/v1/events",               ent_api_ofrep_events,        0,                 ENT_BODY_NONE,     false, ENT_RATE_NONE},
+    /* webhooks (issue 15) */
+    {ENT_POST,   "/v1/webhooks",                     ent_api_webhooks_create,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     true,  ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks",                     ent_api_webhooks_list,          ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks/{webhook}",           ent_api_webhooks_get,           ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_PATCH,  "/v1/webhooks/{webhook}",           ent_api_webhooks_update,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     false, ENT_RATE_ADMIN},
+    {ENT_DELETE, "/v1/webhooks/{webhook}",           ent_api_webhooks_delete,        ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/rotate-secret", ent_api_webhooks_rotate_secret, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/webhooks/{webhook}/deliveries", ent_api_webhooks_deliveries,   ENT_ALLOW_ADMIN, ENT_BODY_NONE,     false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/messages/{message}/retry", ent_api_webhooks_retry, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/webhooks/{webhook}/replay",    ent_api_webhooks_replay,        ENT_ALLOW_ADMIN, ENT_BODY_JSON,     false, ENT_RATE_ADMIN},
 };
 /* clang-format on */
 

@@ -990,6 +990,16 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         return 1;
     }
 
+    /* webhooks (issue 15): delivery and timed events run beside the API, never in its threads */
+    struct ent_webhook_config webhooks = cfg->webhooks;
+    webhooks.encode = ent_api_encode;
+    if (ent_webhooks_start(app, &webhooks) < 0) {
+        fprintf(stderr, "entitled: cannot start the webhook workers\n");
+        ent_watchdog_stop(srv.watchdog);
+        ent_ratelimit_free(srv.limits);
+        return 1;
+    }
+
     /* Said before the socket listens: a client that can connect can read it already. */
     ent_log_message(ENT_LOG_INFO,
                     "rate limits per key (requests/s, 0 = none): evaluate %u, usage %u, "
@@ -1024,6 +1034,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
         ent_log_message(ENT_LOG_ERROR,
                         "cannot listen on %s (in use, or not an address of this host)", listen);
         ent_sse_stop(srv.sse);
+        ent_webhooks_stop(app);
         ent_watchdog_stop(srv.watchdog);
         ent_ratelimit_free(srv.limits);
         ent_tls_free(tls);
@@ -1050,6 +1061,7 @@ ent_server_run(struct ent_app *app, const struct ent_server_config *cfg)
                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
     drain(d, &srv, (int64_t)timeout_s * 1000000000);
     ent_sse_stop(srv.sse);
+    ent_webhooks_stop(app); /* webhooks (issue 15): an attempt in flight is made again later */
     ent_watchdog_stop(srv.watchdog);
     ent_ratelimit_free(srv.limits);
     ent_tls_serve(NULL);

@@ -26,6 +26,8 @@ struct ent_server_config {
     const char *tls_key;       /* PEM private key of tls_cert */
     const char *cors_origins;  /* OFREP: Origins a browser may call /ofrep/ from, separated by
                                   commas ("*": any); NULL: none */
+    /* webhooks (issue 15): the delivery workers, started with the server, stopped after drain */
+    struct ent_webhook_config webhooks;
 };
 
 /*

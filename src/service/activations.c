@@ -33,6 +33,7 @@
 #include "service/grants.h"
 #include "service/licenses.h"
 #include "service/lists.h"
+#include "service/outbox.h"
 #include "service/writes.h"
 #include <entitled.h>
 
@@ -72,6 +73,8 @@ static int resolve_scope(struct ent_ctx *ctx, const struct ent_activation_input 
                          struct seat_scope *sc, struct ent_error *err);
 static int check_free_seat(struct ent_ctx *ctx, const struct seat_scope *sc, int64_t at_ms,
                            struct ent_error *err);
+static int seats_event(struct ent_ctx *ctx, const struct seat_scope *sc, const char *type,
+                       int64_t at_ms, int64_t live_when);
 static int reuse(struct ent_ctx *ctx, const struct seat_scope *sc,
                  const struct ent_activation_input *in, int64_t at_ms, struct ent_activation *act,
                  struct ent_error *err);
@@ -391,6 +394,8 @@ reuse(struct ent_ctx *ctx, const struct seat_scope *sc, const struct ent_activat
     if (rc == ENT_OK && (revive || renamed || remeta))
         rc = ent_events_record(ctx, revive ? "activation.revived" : "activation.updated",
                                act->account_id, act->id, ENT_KIND_ACTIVATION, &before, act);
+    if (rc == ENT_OK && revive) /* webhooks (issue 15) */
+        rc = seats_event(ctx, sc, "seats.limit_reached", at_ms, sc->limit);
     return rc;
 }
 
@@ -435,8 +440,39 @@ take_seat(struct ent_ctx *ctx, const struct seat_scope *sc, const struct ent_act
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "activation.created", act->account_id, act->id,
                                ENT_KIND_ACTIVATION, NULL, act);
+    if (rc == ENT_OK) /* webhooks (issue 15): the last seat taken */
+        rc = seats_event(ctx, sc, "seats.limit_reached", at, sc->limit);
     *made = rc == ENT_OK;
     return rc;
+}
+
+/*
+ * webhooks (issue 15): inside the write, sends type (seats.limit_reached, seats.available) about
+ * the scope sc when some endpoint wants it and the seats live at at_ms are live_when. Errors:
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+seats_event(struct ent_ctx *ctx, const struct seat_scope *sc, const char *type, int64_t at_ms,
+            int64_t live_when)
+{
+    if (sc->limit == NO_LIMIT || !ent_outbox_wants(ctx->app->outbox, type))
+        return ENT_OK;
+    int64_t live = 0;
+    int rc = ctx->sess->ops->activation_count_live(ctx->sess, sc->account_id, sc->feature_id,
+                                                   sc->entitlement_id, at_ms, &live);
+    if (rc < 0 || live != live_when)
+        return rc;
+    const struct ent_outbox_field fields[] = {
+        {.name = "account", .kind = ENT_OUTBOX_STR, .s = sc->account_id},
+        {.name = "feature", .kind = ENT_OUTBOX_STR, .s = sc->feature_id[0] ? sc->feature : NULL},
+        {.name = "activation_id",
+         .kind = ENT_OUTBOX_STR,
+         .s = sc->entitlement_id[0] ? sc->activation_id : NULL},
+        {.name = "limit", .kind = ENT_OUTBOX_INT, .i = sc->limit},
+        {.name = "used", .kind = ENT_OUTBOX_INT, .i = live},
+    };
+    return ent_outbox_emit(ctx, type, sc->account_id, fields, sizeof(fields) / sizeof(fields[0]),
+                           NULL);
 }
 
 /*
@@ -546,7 +582,18 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
     ent_error_clear(err);
     if (ctx->principal.scope != ENT_SCOPE_ADMIN && ctx->principal.scope != ENT_SCOPE_ACCOUNT)
         return ent_error_set(err, ENT_EFORBIDDEN, "this key may not deactivate");
-    int rc = ent_writes_begin(ctx);
+    /* webhooks (issue 15): the scope's limit, read before the write (it needs the snapshot) */
+    struct seat_scope sc = {.limit = NO_LIMIT};
+    int rc = ENT_OK;
+    if (ent_outbox_wants(ctx->app->outbox, "seats.available")) {
+        struct ent_activation now_act;
+        rc = load_activation(ctx, id, &now_act, err);
+        if (rc == ENT_OK)
+            rc = scope_of(ctx, &now_act, &sc);
+        if (rc < 0)
+            return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    }
+    rc = ent_writes_begin(ctx);
     struct ent_activation before, act;
     if (rc == ENT_OK)
         rc = load_activation(ctx, id, &before, err);
@@ -567,6 +614,8 @@ ent_activations_deactivate(struct ent_ctx *ctx, const char *id, struct ent_activ
                                ENT_KIND_ACTIVATION, &before, &act);
     if (rc == ENT_OK) /* issue 13: the licenses bound to the seat go with it */
         rc = ent_licenses_revoke_bound(ctx, act.id);
+    if (rc == ENT_OK && before.status == ENT_ACTIVATION_ACTIVE) /* a full scope has a seat now */
+        rc = seats_event(ctx, &sc, "seats.available", seat_time(ctx), sc.limit - 1);
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, act.account_id);
     if (rc == ENT_OK)

@@ -17,6 +17,7 @@
 #include "service/inflight.h"
 #include "service/keyfile.h"
 #include "service/keys.h"
+#include "service/outbox.h"
 #include "service/signing_keys.h"
 #include "service/usage.h"
 
@@ -62,6 +63,22 @@ store_changed(void *arg, enum ent_store_change what, const char *id)
     }
 }
 
+/* webhooks (issue 15): the outbox, with the enabled endpoints of the store. */
+static int
+open_outbox(struct ent_app *app)
+{
+    app->outbox = ent_outbox_new();
+    if (!app->outbox)
+        return ENT_ENOMEM;
+    struct ent_store_session *sess = NULL;
+    int rc = app->store->ops->acquire(app->store, &sess);
+    if (rc < 0)
+        return rc;
+    rc = ent_outbox_refresh(app->outbox, sess);
+    sess->ops->release(sess);
+    return rc;
+}
+
 int64_t
 ent_app_now(struct ent_app *app)
 {
@@ -77,6 +94,7 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
     struct ent_app *app = ent_calloc(1, sizeof(*app));
     if (!app)
         return ENT_ENOMEM;
+    app->webhooks_allow_private = cfg->webhooks_allow_private; /* webhooks (issue 15) */
     app->keys = ent_keys_cache_new();
     app->inflight = ent_inflight_new();
     app->cache = ent_cache_new(cfg->cache_accounts);
@@ -98,6 +116,8 @@ ent_app_open(const struct ent_config *cfg, struct ent_app **out, struct ent_erro
         rc = ent_signing_keys_start(app, ent_app_now(app), err);
     if (rc == ENT_OK)
         rc = ent_usage_committer_new(app, &app->usage_committer);
+    if (rc == ENT_OK) /* webhooks (issue 15): the endpoints the outbox writes messages for */
+        rc = open_outbox(app);
     if (rc == ENT_OK && cfg->admin_key && cfg->admin_key[0])
         rc = ent_keys_register_admin(app, cfg->admin_key, ent_app_now(app), err);
     if (rc == ENT_OK) {
@@ -120,11 +140,13 @@ ent_app_close(struct ent_app *app)
 {
     if (!app)
         return;
+    ent_webhooks_stop(app); /* webhooks (issue 15): the workers need the store and the outbox */
     ent_usage_committer_free(app->usage_committer); /* answers what waits: it needs the store */
     ent_store_close(app->store);
     ent_keys_cache_free(app->keys);
     ent_inflight_free(app->inflight);
     ent_cache_free(app->cache);
+    ent_outbox_free(app->outbox);
     sodium_memzero(app->hash_key, sizeof(app->hash_key));
     sodium_memzero(app->seal_key, sizeof(app->seal_key));
     ent_free(app);

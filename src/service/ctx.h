@@ -28,6 +28,8 @@ struct ent_key_cache;
 struct ent_inflight;
 struct ent_cache;
 struct ent_usage_committer;
+struct ent_outbox;
+struct ent_delivery;
 
 struct ent_app {
     struct ent_store *store;
@@ -44,6 +46,10 @@ struct ent_app {
     char license_issuer[256];   /* `iss` when the product's license model names none */
     int64_t license_ttl_default_s;
     int64_t license_ttl_max_s;
+    /* webhooks (issue 15) */
+    struct ent_outbox *outbox;     /* the enabled endpoints; messages of changes (outbox.c) */
+    struct ent_delivery *delivery; /* the delivery workers and timed events (delivery.c) */
+    bool webhooks_allow_private;   /* endpoints may be on private addresses */
 };
 
 /* An account the open write changes (ent_ctx_touch_account), in the context's arena. */
@@ -69,6 +75,7 @@ struct ent_ctx {
     bool catalog_touched; /* the open write changes features or products */
     /* The accounts the open write changes: their snapshots go once it commits (writes.c). */
     struct ent_touched_account *touched;
+    bool outbox_wrote; /* the open write wrote webhook messages (outbox.c, writes.c) */
     /* Batch mode (imports.c, writes.c): changes share one transaction, committed in batches. */
     struct {
         bool on;          /* ent_ctx_batch_begin() was called */

@@ -2,6 +2,7 @@
 /*
  * events.c: the audit log (see events.h). The store keeps it append-only; this module writes
  * events and lists them. Secrets never reach an event: key objects are encoded without them.
+ * Every event also goes to the webhook outbox (outbox.c), in the event's own transaction.
  */
 #include "service/events.h"
 
@@ -11,6 +12,7 @@
 #include "core/uuid.h"
 #include "service/ctx.h"
 #include "service/lists.h"
+#include "service/outbox.h"
 
 int
 ent_events_record(struct ent_ctx *ctx, const char *type, const char *account_id,
@@ -26,7 +28,11 @@ ent_events_record(struct ent_ctx *ctx, const char *type, const char *account_id,
         rc = ent_ctx_encode(ctx, kind, after, &e.after);
     if (rc < 0)
         return rc;
-    return ctx->sess->ops->event_insert(ctx->sess, &e);
+    rc = ctx->sess->ops->event_insert(ctx->sess, &e);
+    /* webhooks (issue 15): the event's messages, in the same transaction as the event */
+    if (rc == ENT_OK)
+        rc = ent_outbox_event(ctx, &e);
+    return rc;
 }
 
 /* Loads one event for the generic list. */

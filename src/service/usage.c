@@ -42,6 +42,7 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/fields.h"
+#include "service/outbox.h"
 #include "service/writes.h"
 #include <entitled.h>
 
@@ -357,6 +358,11 @@ apply_event(struct ent_ctx *ctx, const struct ent_usage_input *in, const struct 
     out->recorded = true;
     memcpy(out->event_id, ev.id, sizeof(out->event_id));
     fill_result(p, after, out);
+    /* webhooks (issue 15): one atomic read unless an endpoint wants threshold crossings */
+    if (p->has_limit && ent_outbox_watches_usage(ctx->app->outbox))
+        return ent_outbox_usage(ctx, p->account_id, p->feature_id, p->feature_key,
+                                after - in->amount, after, p->limit, p->window_start_ms,
+                                p->window_end_ms);
     return ENT_OK;
 }
 
@@ -629,7 +635,10 @@ run_group(struct ent_usage_committer *c, struct usage_job *jobs)
         sess->ops->release(sess);
     }
     size_t n = 0;
+    bool wrote = false; /* webhooks (issue 15): messages to send once committed */
     for (struct usage_job *j = jobs; j; j = j->next, n++) {
+        wrote = wrote || (rc == ENT_OK && j->ctx->outbox_wrote);
+        j->ctx->outbox_wrote = false;
         if (rc < 0) { /* nothing of the group was recorded: no event may say it was */
             memset(j->out, 0, sizeof(*j->out));
             ent_error_clear(j->err);
@@ -638,6 +647,8 @@ run_group(struct ent_usage_committer *c, struct usage_job *jobs)
             usage_recorded(c->app, &j->p, j->out); /* before the answer is given */
         }
     }
+    if (wrote)
+        ent_outbox_nudge(c->app->outbox);
     atomic_fetch_add(&c->groups, 1);
     atomic_fetch_add(&c->events, n);
     for (struct usage_job *j = jobs, *next; j; j = next) {

@@ -16,6 +16,7 @@
 #include "service/cache.h"
 #include "service/ctx.h"
 #include "service/idempotency.h"
+#include "service/outbox.h"
 
 static int hold_in_batch(struct ent_ctx *ctx);
 static void drop_touched(struct ent_ctx *ctx);
@@ -80,6 +81,11 @@ ent_writes_commit(struct ent_ctx *ctx, int status, enum ent_kind kind, const voi
     if (rc == ENT_OK)
         drop_touched(ctx);
     ctx->touched = NULL;
+    /* webhooks (issue 15): the messages the change wrote are sent now */
+    if (rc == ENT_OK && ctx->outbox_wrote && !ctx->batch.on)
+        ent_outbox_nudge(ctx->app->outbox);
+    if (!ctx->batch.on)
+        ctx->outbox_wrote = false;
     return rc;
 }
 
@@ -131,4 +137,5 @@ ent_writes_abort(struct ent_ctx *ctx)
     ctx->in_write = false;
     ctx->catalog_touched = false;
     ctx->touched = NULL;
+    ctx->outbox_wrote = false;
 }

@@ -127,6 +127,18 @@ static const struct table_desc tables[] = {
                                        {"activation", "activation_id"},
                                        {"revoked", "revoked_ms"},
                                        {"expires", "expires_ms"}}},
+    /* webhooks (issue 15) */
+    [ENT_TABLE_WEBHOOKS] = {.table = "webhooks",
+                            .search = {"url", "description"},
+                            .sort = {{"created_at", "created_ms"}, {"url", "url"}},
+                            .filter = {{"account", "account_id"}, {"enabled", "enabled"}}},
+    [ENT_TABLE_WEBHOOK_MESSAGES] = {.table = "webhook_messages",
+                                    .search = {"type"},
+                                    .sort = {{"created_at", "created_ms"}},
+                                    .filter = {{"webhook", "webhook_id"},
+                                               {"status", "status"},
+                                               {"type", "type"},
+                                               {"account", "account_id"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */

@@ -23,7 +23,7 @@
 #include "store/rows.h"
 #include "store/store.h"
 
-#define PG_STMT_CACHE 128
+#define PG_STMT_CACHE 160 /* webhooks (issue 15) added about 25 */
 #define PG_MAX_PARAMS 24
 #define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
@@ -300,5 +300,49 @@ int ent_pg_license_get(struct ent_store_session *sess, struct ent_arena *a,
                        const char *id_or_serial, struct ent_license *out);
 int ent_pg_licenses_of_activation(struct ent_store_session *sess, struct ent_arena *a,
                                   const char *activation_id, struct ent_license **out, size_t *n);
+/* pg_webhooks.c (issue 15) */
+int ent_pg_webhook_insert(struct ent_store_session *sess, const struct ent_webhook *w,
+                          const char *secret_box);
+int ent_pg_webhook_update(struct ent_store_session *sess, const struct ent_webhook *w);
+int ent_pg_webhook_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_webhook_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                       struct ent_webhook *out);
+int ent_pg_webhooks_enabled(struct ent_store_session *sess, struct ent_arena *a,
+                            struct ent_webhook **out, size_t *n);
+int ent_pg_webhook_secrets(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                           const char **secret_box, const char **old_box, int64_t *old_until_ms);
+int ent_pg_webhook_set_secret(struct ent_store_session *sess, const char *id,
+                              const char *secret_box, const char *old_box, int64_t old_until_ms,
+                              int64_t now_ms);
+int ent_pg_webhook_health(struct ent_store_session *sess, const char *id, bool ok, int64_t now_ms,
+                          int64_t *since_ms);
+int ent_pg_webhook_message_insert(struct ent_store_session *sess,
+                                  const struct ent_webhook_message *m);
+int ent_pg_webhook_message_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                               struct ent_webhook_message *out);
+int ent_pg_webhook_claim(struct ent_store_session *sess, struct ent_arena *a, int64_t now_ms,
+                         int64_t until_ms, size_t max, struct ent_webhook_message **out, size_t *n);
+int ent_pg_webhook_attempted(struct ent_store_session *sess, const struct ent_webhook_message *m,
+                             int64_t until_ms);
+int ent_pg_webhook_unclaim(struct ent_store_session *sess, const char *id, int64_t until_ms);
+int ent_pg_webhook_resend(struct ent_store_session *sess, const char *webhook_id,
+                          const char *message_id, int64_t since_ms, const char *after_id,
+                          int64_t now_ms, int64_t *n);
+int ent_pg_webhook_backlog(struct ent_store_session *sess, int64_t *pending, int64_t *oldest_ms);
+int ent_pg_webhook_release_claims(struct ent_store_session *sess);
+int ent_pg_webhook_clock_take(struct ent_store_session *sess, int64_t now_ms, int64_t *at_ms);
+int ent_pg_webhook_clock_set(struct ent_store_session *sess, int64_t at_ms);
+int ent_pg_timed_entitlements(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                              int64_t to_ms, bool ends, struct ent_entitlement **out, size_t *n);
+int ent_pg_timed_leases(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                        int64_t to_ms, int64_t lead_ms, struct ent_lease **out, size_t *n);
+int ent_pg_timed_activations(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                             int64_t to_ms, struct ent_activation **out, size_t *n);
+int ent_pg_webhook_window_crossed(struct ent_store_session *sess, const char *account_id,
+                                  const char *feature_id, int64_t start_ms, int64_t end_ms,
+                                  int threshold);
+int ent_pg_webhook_windows_ended(struct ent_store_session *sess, struct ent_arena *a,
+                                 int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
+                                 size_t *n);
 
 #endif /* ENT_STORE_PG_INT_H */

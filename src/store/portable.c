@@ -80,6 +80,24 @@ const struct ent_portable_table ent_portable_tables[] = {
        "ttl_seconds", "token", "issued_ms", "expires_ms", "revoked_ms", "renew_count", "created_ms",
        "updated_ms"),
      "id", "seq", "updated_ms", false, NULL},
+    /* Webhooks: the endpoints (secrets sealed with the key file's secret), the outbox (pending
+     * messages go on being delivered from the copy), the thresholds crossed and the moments the
+     * timed events were looked for up to. */
+    {"webhooks",
+     T("id", "url", "description", "events", "account_id", "enabled", "thresholds",
+       "lease_expiring_days", "secret", "old_secret", "old_secret_until_ms", "disabled_reason",
+       "failing_since_ms", "created_ms", "updated_ms"),
+     "id", "id", "updated_ms", false, NULL},
+    {"webhook_messages",
+     T("seq", "id", "webhook_id", "type", "event_id", "account_id", "body", "status", "attempts",
+       "next_attempt_ms", "claimed_until_ms", "last_status", "last_error", "last_attempt_ms",
+       "created_ms", "delivered_ms"),
+     "id", "seq", "coalesce(last_attempt_ms, created_ms)", false, NULL},
+    {"webhook_windows",
+     T("account_id", "feature_id", "window_start_ms", "window_end_ms", "threshold"),
+     "account_id, feature_id, window_start_ms", "account_id, feature_id, window_start_ms", NULL,
+     false, NULL},
+    {"webhook_clock", T("name", "at_ms"), "name", "name", NULL, false, NULL},
     /* Not catalog_version: it tells processes sharing a SQLite file about changes, and a copy
      * is a new store of its own. */
     {"settings", T("name", "value"), "name", "name", NULL, false, "name <> 'catalog_version'"},

@@ -9,6 +9,7 @@
 #define SERIES_FIRST_CAP 32
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/window.h"
@@ -418,4 +419,132 @@ ent_rows_license(const struct ent_store_row *r, struct ent_arena *a, void *item)
     if (lost(r, 5, out->fingerprint) || lost(r, 6, out->features))
         return ENT_ENOMEM;
     return (out->serial && out->kid && out->token) ? ENT_OK : ENT_ENOMEM;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Webhooks (issue 15)                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Splits space-separated text into at most max words in the arena. Returns false on no memory. */
+static bool
+split_words(struct ent_arena *a, const char *s, const char **words, size_t max, size_t *n)
+{
+    *n = 0;
+    while (s && *s && *n < max) {
+        while (*s == ' ')
+            s++;
+        const char *end = strchr(s, ' ');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len == 0)
+            break;
+        words[*n] = ent_arena_strndup(a, s, len);
+        if (!words[*n])
+            return false;
+        (*n)++;
+        s += len;
+    }
+    return true;
+}
+
+int
+ent_rows_webhook(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_webhook *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->url = text(r, a, 1);
+    out->description = text(r, a, 2);
+    const char *events = raw(r, 3);
+    bool ok = true;
+    if (events && strcmp(events, "*") != 0)
+        ok = split_words(a, events, out->events, ENT_WEBHOOK_MAX_EVENTS, &out->n_events);
+    id(r, 4, out->account_id);
+    out->enabled = integer(r, 5) != 0;
+    const char *th = raw(r, 6);
+    for (const char *s = th; s && *s && out->n_thresholds < ENT_WEBHOOK_THRESHOLDS_MAX;) {
+        char *end = NULL;
+        long v = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        out->thresholds[out->n_thresholds++] = (int)v;
+        s = end;
+    }
+    out->lease_expiring_days = integer(r, 7);
+    out->disabled_reason = text(r, a, 8);
+    out->created_ms = integer(r, 9);
+    out->updated_ms = integer(r, 10);
+    return (ok && out->url && !lost(r, 2, out->description) && !lost(r, 8, out->disabled_reason))
+               ? ENT_OK
+               : ENT_ENOMEM;
+}
+
+int
+ent_rows_webhook_message(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_webhook_message *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->webhook_id);
+    out->type = text(r, a, 2);
+    id(r, 3, out->event_id);
+    id(r, 4, out->account_id);
+    out->body = text(r, a, 5);
+    out->status = ent_delivery_status_parse(raw(r, 6));
+    out->attempts = integer(r, 7);
+    out->last_response_code = (int)integer(r, 8);
+    out->last_error = text(r, a, 9);
+    out->last_attempt_ms = time_or_none(r, 10);
+    out->next_attempt_ms = time_or_none(r, 11);
+    out->created_ms = integer(r, 12);
+    out->delivered_ms = time_or_none(r, 13);
+    out->seq = integer(r, 14);
+    return (out->type && out->body && !lost(r, 9, out->last_error)) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_window(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    (void)a;
+    struct ent_store_window *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->account_id);
+    id(r, 1, out->feature_id);
+    out->start_ms = integer(r, 2);
+    out->end_ms = integer(r, 3);
+    out->threshold = (int)integer(r, 4);
+    return ENT_OK;
+}
+
+const char *
+ent_rows_webhook_events_text(struct ent_arena *a, const struct ent_webhook *w)
+{
+    if (w->n_events == 0)
+        return "*";
+    size_t len = 1;
+    for (size_t i = 0; i < w->n_events; i++)
+        len += strlen(w->events[i]) + 1;
+    char *s = ent_arena_alloc(a, len);
+    if (!s)
+        return NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < w->n_events; i++) {
+        size_t n = strlen(w->events[i]);
+        if (i)
+            s[at++] = ' ';
+        memcpy(s + at, w->events[i], n);
+        at += n;
+    }
+    s[at] = '\0';
+    return s;
+}
+
+const char *
+ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct ent_webhook *w)
+{
+    char buf[ENT_WEBHOOK_THRESHOLDS_MAX * 12 + 1];
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < w->n_thresholds; i++)
+        at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%d", i ? " " : "", w->thresholds[i]);
+    return ent_arena_strdup(a, buf);
 }

@@ -142,6 +142,32 @@ int ent_rows_signing_key(const struct ent_store_row *r, struct ent_arena *a, voi
     "id, serial, account_id, kid, activation_id, fingerprint, features, ttl_seconds, token,"       \
     " issued_ms, expires_ms, revoked_ms, renew_count, created_ms, updated_ms"
 int ent_rows_license(const struct ent_store_row *r, struct ent_arena *a, void *item);
+/* ---- webhooks (issue 15) ---- */
+
+/* webhooks: an endpoint without its secrets (struct ent_webhook). */
+#define ENT_ROWS_WEBHOOK_COLUMNS                                                                   \
+    "id, url, description, events, account_id, enabled, thresholds, lease_expiring_days,"          \
+    " disabled_reason, created_ms, updated_ms"
+int ent_rows_webhook(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* webhook_messages (struct ent_webhook_message). */
+#define ENT_ROWS_WEBHOOK_MESSAGE_COLUMNS                                                           \
+    "id, webhook_id, type, event_id, account_id, body, status, attempts, last_status,"             \
+    " last_error, last_attempt_ms, next_attempt_ms, created_ms, delivered_ms, seq"
+int ent_rows_webhook_message(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* webhook_windows (struct ent_store_window). */
+#define ENT_ROWS_WINDOW_COLUMNS "account_id, feature_id, window_start_ms, window_end_ms, threshold"
+int ent_rows_window(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/*
+ * The stored text of an endpoint's event patterns ("*" for every type) and thresholds ("80
+ * 100"), in the arena; NULL when out of memory.
+ */
+const char *ent_rows_webhook_events_text(struct ent_arena *a, const struct ent_webhook *w);
+const char *ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct ent_webhook *w);
+
+/* ---- end of webhooks ---- */
 
 /*
  * Adds the usage of one UTC hour (a row of a series query, hours in time order) to a series of

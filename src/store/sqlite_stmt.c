@@ -262,3 +262,11 @@ ent_sqlite_get_all(struct sqlite_session *s, sqlite3_stmt *st, int count_col, en
     *n = count;
     return code;
 }
+
+/* webhooks (issue 15): reads the row st stands on (a statement of several rows, or RETURNING). */
+int
+ent_sqlite_read_row(sqlite3_stmt *st, ent_rows_read_fn read, struct ent_arena *a, void *out)
+{
+    struct ent_store_row row = {.ops = &row_ops, .result = st};
+    return read(&row, a, out);
+}

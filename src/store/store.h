@@ -42,6 +42,9 @@ enum ent_store_table {
     ENT_TABLE_LEASES,
     ENT_TABLE_ACTIVATIONS,
     ENT_TABLE_LICENSES, /* issue 13 (signed licenses) */
+    /* webhooks (issue 15) */
+    ENT_TABLE_WEBHOOKS,
+    ENT_TABLE_WEBHOOK_MESSAGES,
 };
 
 enum ent_store_op {
@@ -108,6 +111,15 @@ struct ent_store_seat {
 struct ent_store_signing_key {
     struct ent_signing_key key;
     const char *sealed; /* base64url of nonce || secretbox(seed) (service/signing_keys.c) */
+};
+
+/* A usage window that crossed a webhook threshold (webhooks, issue 15). */
+struct ent_store_window {
+    char account_id[37];
+    char feature_id[37];
+    int64_t start_ms;
+    int64_t end_ms;
+    int threshold;
 };
 
 /* What a change message tells a listener (listen): which cached data is stale. */
@@ -362,6 +374,100 @@ struct ent_store_ops {
                        const char *id_or_serial, struct ent_license *out);
     int (*licenses_of_activation)(struct ent_store_session *sess, struct ent_arena *a,
                                   const char *activation_id, struct ent_license **out, size_t *n);
+    /* ---------------------------------------------------------------------------------------- */
+    /* Webhooks (issue 15): sqlite_webhooks.c, pg_webhooks.c                                     */
+    /* ---------------------------------------------------------------------------------------- */
+
+    /*
+     * Endpoints. insert stores the encrypted secret (secret_box) beside the row; get and
+     * webhooks_enabled never read a secret. update writes every field of w but the secrets
+     * (disabled_reason included). delete removes the endpoint and its messages.
+     */
+    int (*webhook_insert)(struct ent_store_session *sess, const struct ent_webhook *w,
+                          const char *secret_box);
+    int (*webhook_update)(struct ent_store_session *sess, const struct ent_webhook *w);
+    int (*webhook_delete)(struct ent_store_session *sess, const char *id);
+    int (*webhook_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                       struct ent_webhook *out);
+    /* Every enabled endpoint (for the outbox's set in memory). */
+    int (*webhooks_enabled)(struct ent_store_session *sess, struct ent_arena *a,
+                            struct ent_webhook **out, size_t *n);
+    /* The secret boxes of an endpoint: OUT old_box NULL and old_until_ms ENT_TIME_NONE: none. */
+    int (*webhook_secrets)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                           const char **secret_box, const char **old_box, int64_t *old_until_ms);
+    int (*webhook_set_secret)(struct ent_store_session *sess, const char *id,
+                              const char *secret_box, const char *old_box, int64_t old_until_ms,
+                              int64_t now_ms);
+    /*
+     * Records that an endpoint failed at now_ms (ok false: failing_since_ms is set unless it is
+     * already) or answered (ok true: cleared). OUT since_ms: failing since, or ENT_TIME_NONE.
+     */
+    int (*webhook_health)(struct ent_store_session *sess, const char *id, bool ok, int64_t now_ms,
+                          int64_t *since_ms);
+
+    /*
+     * The outbox. message_insert writes a pending message (attempts 0, due at
+     * next_attempt_ms). claim takes, in one statement, up to max due messages whose endpoint is
+     * enabled and that are first in their (endpoint, account) queue or follow only messages
+     * this claim takes, leased until until_ms, in queue order; on PostgreSQL claims of several
+     * daemons take turns (an advisory lock) and skip locked rows, so no message is taken twice
+     * at once. attempted writes the outcome of an attempt (status, attempts, last_*,
+     * next_attempt_ms, delivered_ms) and ends the lease; unclaim ends a lease untouched. Both
+     * do nothing when the message is no longer under the lease until_ms (a retry or replay
+     * took it back meanwhile: it is sent again).
+     */
+    int (*webhook_message_insert)(struct ent_store_session *sess,
+                                  const struct ent_webhook_message *m);
+    int (*webhook_message_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id,
+                               struct ent_webhook_message *out);
+    int (*webhook_claim)(struct ent_store_session *sess, struct ent_arena *a, int64_t now_ms,
+                         int64_t until_ms, size_t max, struct ent_webhook_message **out, size_t *n);
+    int (*webhook_attempted)(struct ent_store_session *sess, const struct ent_webhook_message *m,
+                             int64_t until_ms);
+    int (*webhook_unclaim)(struct ent_store_session *sess, const char *id, int64_t until_ms);
+    /*
+     * Makes messages of webhook_id pending again, due at now_ms, attempts 0, no lease: the message
+     * message_id alone (ENT_ENOTFOUND when it is not the endpoint's), or (message_id NULL) those
+     * created at or after since_ms and after the message or audit event after_id (either may be
+     * ENT_TIME_NONE / NULL). OUT n: how many.
+     */
+    int (*webhook_resend)(struct ent_store_session *sess, const char *webhook_id,
+                          const char *message_id, int64_t since_ms, const char *after_id,
+                          int64_t now_ms, int64_t *n);
+    /* Pending messages in all, and the creation time of the oldest (ENT_TIME_NONE: none). */
+    int (*webhook_backlog)(struct ent_store_session *sess, int64_t *pending, int64_t *oldest_ms);
+    /* Ends every lease (SQLite at start: no other daemon can hold one). */
+    int (*webhook_release_claims)(struct ent_store_session *sess);
+
+    /*
+     * Timed events. Inside a write transaction, clock_take reads (and on PostgreSQL locks, so
+     * daemons take turns) until when the scheduler looked: OUT at_ms, or now_ms when it never
+     * did (then recorded). clock_set records the new mark.
+     */
+    int (*webhook_clock_take)(struct ent_store_session *sess, int64_t now_ms, int64_t *at_ms);
+    int (*webhook_clock_set)(struct ent_store_session *sess, int64_t at_ms);
+    /*
+     * Objects whose moment fell in (from_ms, to_ms]: entitlements that started (start after
+     * their creation) or ended, leases that ended (valid_until) or whose valid_until - lead_ms
+     * fell in it, floating activations whose last heartbeat + ttl did (not deactivated).
+     */
+    int (*timed_entitlements)(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                              int64_t to_ms, bool ends, struct ent_entitlement **out, size_t *n);
+    int (*timed_leases)(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                        int64_t to_ms, int64_t lead_ms, struct ent_lease **out, size_t *n);
+    int (*timed_activations)(struct ent_store_session *sess, struct ent_arena *a, int64_t from_ms,
+                             int64_t to_ms, struct ent_activation **out, size_t *n);
+    /*
+     * Usage windows that crossed a threshold: window_crossed remembers (account, feature,
+     * window) with the highest threshold; windows_ended answers those whose end fell in
+     * (from_ms, to_ms] (OUT rows: struct ent_store_window).
+     */
+    int (*webhook_window_crossed)(struct ent_store_session *sess, const char *account_id,
+                                  const char *feature_id, int64_t start_ms, int64_t end_ms,
+                                  int threshold);
+    int (*webhook_windows_ended)(struct ent_store_session *sess, struct ent_arena *a,
+                                 int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
+                                 size_t *n);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */

@@ -95,6 +95,8 @@ class World:
             assert r.status_code == 201, r.text
             self.key_obj[o] = api.make_key("account", a["id"])
             self.lic[o] = self._license(a)
+        # webhooks (issue 15): an endpoint on a public address that subscribes to nothing sent
+        self.hook = self._hook()
         read = api.make_key("read")
         gone_admin = api.make_key("admin")
         gone_acc = api.make_key("account", self.acc["A"]["id"])
@@ -113,6 +115,12 @@ class World:
         }
         for name in MALFORMED:
             self.clients[name] = Client(self.url, None)
+
+    def _hook(self):
+        r = self.api.post("/v1/webhooks", {"url": "http://93.184.216.34/hook",
+                                           "events": ["nothing.sent"]})
+        assert r.status_code == 201, r.text
+        return r.json()
 
     def _grant(self, account, **body):
         r = self.api.post("/v1/entitlements", {"account": account["id"], **body})
@@ -153,6 +161,8 @@ class World:
                                     entitlements=[{"feature": self.sw["key"], "value": "true"}])
         if kind == "account":
             return api.make_account()
+        if kind == "webhook":
+            return self._hook()
         a = self.acc[owner]
         if kind == "order":
             r = api.post("/v1/orders", {"account": a["id"],
@@ -460,6 +470,22 @@ MATRIX = {
                                 {"context": {"targetingKey": account_ref(w, o)}}, None)),
     ("GET", "/ofrep/v1/events"): Spec(set(), ok=(401,), ofrep=True, make=lambda w, o, obj: (
         "/ofrep/v1/events", None, {"token": "not-a-token"})),
+    # webhooks (issue 15): admin keys only
+    ("POST", "/v1/webhooks"): Spec(ADMIN, ok=(201,), make=body_only(
+        "/v1/webhooks", lambda w, o: {"url": "http://93.184.216.34/hook",
+                                      "events": ["nothing.sent"]})),
+    ("GET", "/v1/webhooks"): Spec(ADMIN),
+    ("GET", "/v1/webhooks/{webhook}"): Spec(ADMIN, CATALOG, "webhook"),
+    ("PATCH", "/v1/webhooks/{webhook}"): Spec(ADMIN, CATALOG, "webhook", with_body(
+        "/v1/webhooks/{}", lambda w, o: {"description": "changed"})),
+    ("DELETE", "/v1/webhooks/{webhook}"): Spec(ADMIN, CATALOG, "webhook", ok=(204,)),
+    ("POST", "/v1/webhooks/{webhook}/rotate-secret"): Spec(ADMIN, CATALOG, "webhook"),
+    ("GET", "/v1/webhooks/{webhook}/deliveries"): Spec(ADMIN, CATALOG, "webhook"),
+    ("POST", "/v1/webhooks/{webhook}/messages/{message}/retry"): Spec(
+        ADMIN, ("absent",), make=lambda w, o, obj: (
+            f"/v1/webhooks/{w.hook['id']}/messages/{NOWHERE}/retry", None, None)),
+    ("POST", "/v1/webhooks/{webhook}/replay"): Spec(ADMIN, CATALOG, "webhook", with_body(
+        "/v1/webhooks/{}/replay", lambda w, o: {"since": "2020-01-01T00:00:00Z"}), ok=(202,)),
 }
 
 # The world's own object of each kind, for the requests that change nothing (or must not).
@@ -473,6 +499,7 @@ STANDING = {
     "activation": by_owner("act"),
     "key": by_owner("key_obj"),
     "license": by_owner("lic"),  # issue 13
+    "webhook": lambda w, o: w.hook if o == "existing" else None,  # issue 15
 }
 
 

@@ -300,6 +300,122 @@ test_usage_add_exact_under_concurrency(void **state)
     sess->ops->release(sess);
 }
 
+/* ---- webhooks (issue 15) ---- */
+
+/* A pending message of the outbox, due at 0. */
+static void
+make_message(struct ent_webhook_message *m, int n, const char *webhook, const char *account)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->id, sizeof(m->id), "00000000-0000-7000-a000-%012d", n);
+    snprintf(m->webhook_id, sizeof(m->webhook_id), "%s", webhook);
+    snprintf(m->account_id, sizeof(m->account_id), "%s", account);
+    m->type = "account.updated";
+    m->body = "{}";
+    m->next_attempt_ms = 0;
+    m->created_ms = n;
+}
+
+/* Claims in one write transaction. Returns how many; OUT the ids, in outbox order. */
+static size_t
+claim(struct ent_store_session *sess, struct ent_arena *a, int64_t now, int64_t until,
+      struct ent_webhook_message **out)
+{
+    size_t n = 0;
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->webhook_claim(sess, a, now, until, 10, out, &n), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    return n;
+}
+
+/*
+ * The outbox: a claim takes each (endpoint, account) queue in order and leases it; a message
+ * waiting for a retry holds up the rest of its queue, not the others; an outcome written under
+ * another lease changes nothing; a resend makes messages pending again.
+ */
+static void
+test_webhook_outbox_claims(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_webhook w = {.id = "00000000-0000-7000-b000-000000000001",
+                            .url = "http://127.0.0.1/x",
+                            .enabled = true,
+                            .thresholds = {80, 100},
+                            .n_thresholds = 2,
+                            .lease_expiring_days = 3};
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->webhook_insert(sess, &w, "00ff"), ENT_OK);
+    struct ent_webhook_message m;
+    const char *queue[] = {"X", "X", "Y"};
+    for (int i = 0; i < 3; i++) {
+        make_message(&m, i + 1, w.id, queue[i]);
+        assert_int_equal(sess->ops->webhook_message_insert(sess, &m), ENT_OK);
+    }
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+
+    struct ent_webhook_message *got = NULL;
+    assert_int_equal(claim(sess, &a, 1000, 5000, &got), 3);
+    assert_int_equal(claim(sess, &a, 1000, 5000, &got), 0); /* leased */
+    /* m1 fails (retry at 10000), m2 is left unsent, m3 is delivered */
+    struct ent_webhook_message out;
+    assert_int_equal(
+        sess->ops->webhook_message_get(sess, &a, "00000000-0000-7000-a000-000000000001", &out),
+        ENT_OK);
+    out.status = ENT_DELIVERY_PENDING;
+    out.attempts = 1;
+    out.last_response_code = 500;
+    out.last_attempt_ms = 1000;
+    out.next_attempt_ms = 10000;
+    out.delivered_ms = ENT_TIME_NONE;
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->webhook_attempted(sess, &out, 5000), ENT_OK);
+    assert_int_equal(sess->ops->webhook_unclaim(sess, "00000000-0000-7000-a000-000000000002", 5000),
+                     ENT_OK);
+    struct ent_webhook_message third;
+    assert_int_equal(
+        sess->ops->webhook_message_get(sess, &a, "00000000-0000-7000-a000-000000000003", &third),
+        ENT_OK);
+    third.status = ENT_DELIVERY_DELIVERED;
+    third.attempts = 1;
+    third.last_response_code = 200;
+    third.last_attempt_ms = 1000;
+    third.next_attempt_ms = ENT_TIME_NONE;
+    third.delivered_ms = 1000;
+    assert_int_equal(sess->ops->webhook_attempted(sess, &third, 4999), ENT_OK); /* not its lease */
+    assert_int_equal(sess->ops->webhook_attempted(sess, &third, 5000), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    /* m2 waits behind m1, which waits for 10000 */
+    assert_int_equal(claim(sess, &a, 2000, 6000, &got), 0);
+    assert_int_equal(claim(sess, &a, 10000, 20000, &got), 2);
+    assert_true((got[0].seq < got[1].seq) == (strcmp(got[0].id, got[1].id) < 0));
+    int64_t pending = 0, oldest = 0;
+    assert_int_equal(sess->ops->webhook_backlog(sess, &pending, &oldest), ENT_OK);
+    assert_int_equal(pending, 2);
+    assert_int_equal(oldest, 1);
+    /* a replay makes every message pending and takes back the leases */
+    int64_t n = 0;
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->webhook_resend(sess, w.id, NULL, ENT_TIME_NONE, NULL, 30000, &n),
+                     ENT_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(sess->ops->webhook_resend(sess, w.id, "00000000-0000-7000-a000-000000000009",
+                                               ENT_TIME_NONE, NULL, 30000, &n),
+                     ENT_ENOTFOUND);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    assert_int_equal(claim(sess, &a, 30000, 40000, &got), 3);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->webhook_delete(sess, w.id), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    assert_int_equal(sess->ops->webhook_backlog(sess, &pending, &oldest), ENT_OK);
+    assert_int_equal(pending, 0);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+}
+
 static void
 test_clock(void **state)
 {
@@ -653,6 +769,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_usage_add_cap_and_key),
         cmocka_unit_test(test_usage_add_exact_under_concurrency),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_webhook_outbox_claims), /* issue 15 */
     };
     const struct CMUnitTest pg_only[] = {
         cmocka_unit_test(test_pg_concurrent_open),
