@@ -34,14 +34,10 @@ ent_cmd_backup(int argc, char **argv)
         fprintf(stderr, "entitled: backup needs --to FILE (see --help)\n");
         return 2;
     }
-    struct ent_config cfg = {
-        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
-    struct ent_app *app = NULL;
-    struct ent_error err;
-    if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message);
+    struct ent_app *app = ent_opts_open_app(o.store, o.key_file, true);
+    if (!app)
         return 1;
-    }
+    struct ent_error err;
     struct ent_backup b;
     rc = ent_app_backup(app, o.to, &b, &err);
     ent_app_close(app);

@@ -96,14 +96,10 @@ ent_cmd_export(int argc, char **argv)
         fprintf(stderr, "entitled: --since must be an RFC 3339 time\n");
         return 2;
     }
-    struct ent_config cfg = {
-        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
-    struct ent_app *app = NULL;
-    struct ent_error err;
-    if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message);
+    struct ent_app *app = ent_opts_open_app(o.store, o.key_file, true);
+    if (!app)
         return 1;
-    }
+    struct ent_error err;
     json_t *head = json_object();
     json_object_set_new(head, "format", json_string("entitled-export"));
     json_object_set_new(head, "version", json_integer(1));

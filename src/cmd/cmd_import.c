@@ -361,16 +361,13 @@ ent_cmd_import(int argc, char **argv)
         fprintf(stderr, "entitled: cannot open %s\n", file);
         return 1;
     }
-    struct ent_config cfg = {
-        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
-    struct ent_app *app = NULL;
-    struct ent_error err;
-    if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message[0] ? err.message : ent_error_title(err.code));
+    struct ent_app *app = ent_opts_open_app(o.store, o.key_file, true);
+    if (!app) {
         if (in != stdin)
             fclose(in);
         return 1;
     }
+    struct ent_error err;
     struct ent_ctx *ctx = NULL;
     if (ent_ctx_new(app, wall_ms(), &ctx) < 0 || ent_ctx_batch_begin(ctx, &err) < 0) {
         fprintf(stderr, "entitled: cannot start the import\n");

@@ -41,14 +41,10 @@ ent_cmd_keys(int argc, char **argv)
         fprintf(stderr, "entitled: --scope must be admin, read or account\n");
         return 2;
     }
-    struct ent_config cfg = {
-        .store_url = o.store, .key_file = o.key_file, .connections = 1, .passive = true};
-    struct ent_app *app = NULL;
-    struct ent_error err;
-    if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message);
+    struct ent_app *app = ent_opts_open_app(o.store, o.key_file, true);
+    if (!app)
         return 1;
-    }
+    struct ent_error err;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct ent_ctx *ctx = NULL;

@@ -250,13 +250,10 @@ ent_cmd_signing_keys(int argc, char **argv)
         fputs(keys_usage, help ? stdout : stderr);
         return help ? 0 : 2;
     }
-    struct ent_config cfg = {.store_url = o.store, .key_file = o.key_file, .connections = 1};
-    struct ent_app *app = NULL;
-    struct ent_error err;
-    if (ent_app_open(&cfg, &app, &err) < 0) {
-        fprintf(stderr, "entitled: %s\n", err.message);
+    struct ent_app *app = ent_opts_open_app(o.store, o.key_file, false);
+    if (!app)
         return 1;
-    }
+    struct ent_error err;
     struct ent_ctx *ctx = NULL;
     rc = ent_ctx_new(app, ent_app_now(app), &ctx);
     if (rc == 0) {

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <entitled.h>
+
 /* A whole-number option of serve: its name, environment variable, range and place in o. */
 struct number_opt {
     const char *name; /* without the leading "--" */
@@ -237,4 +239,18 @@ ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char 
         o->threads = cores > 0 ? (unsigned)(cores > 256 ? 256 : cores) : 2;
     }
     return 0;
+}
+
+struct ent_app *
+ent_opts_open_app(const char *store, const char *key_file, bool passive)
+{
+    struct ent_config cfg = {
+        .store_url = store, .key_file = key_file, .connections = 1, .passive = passive};
+    struct ent_app *app = NULL;
+    struct ent_error err;
+    if (ent_app_open(&cfg, &app, &err) < 0) {
+        fprintf(stderr, "entitled: %s\n", err.message[0] ? err.message : ent_error_title(err.code));
+        return NULL;
+    }
+    return app;
 }

@@ -58,4 +58,11 @@ struct ent_opts {
  */
 int ent_opts_parse(struct ent_opts *o, int argc, char **argv, int first, const char *allowed);
 
+/*
+ * Opens the store a command works on (store and key_file as the options give them; NULL: the
+ * defaults), with one connection; passive: without making what only a serving daemon needs
+ * (ent_config.passive). Prints why not and answers NULL on failure.
+ */
+struct ent_app *ent_opts_open_app(const char *store, const char *key_file, bool passive);
+
 #endif /* ENT_CMD_OPTS_H */
