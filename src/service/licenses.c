@@ -329,9 +329,10 @@ gather(struct ent_ctx *ctx, const char *const *features, size_t n_features, stru
  */
 static int
 bind_seat(struct ent_ctx *ctx, const struct ent_license_input *in, const char *account_id,
-          struct ent_activation *act, struct ent_error *err)
+          struct ent_activation *act, bool *created, struct ent_error *err)
 {
     memset(act, 0, sizeof(*act));
+    *created = false;
     if (in->activation) {
         int rc = ent_activations_get(ctx, in->activation, act, err);
         if (rc == ENT_ENOTFOUND || (rc == ENT_OK && strcmp(act->account_id, account_id) != 0)) {
@@ -362,11 +363,28 @@ bind_seat(struct ent_ctx *ctx, const struct ent_license_input *in, const char *a
                                       .fingerprint = in->fingerprint};
     bool bound = ctx->idem_bound;
     ctx->idem_bound = false;
-    int rc = ent_activations_activate(ctx, &ai, act, NULL, err);
+    int rc = ent_activations_activate(ctx, &ai, act, created, err);
     ctx->idem_bound = bound;
     if (rc == ENT_OK && strcmp(act->account_id, account_id) != 0)
         return ent_error_field(err, "activation_id", "is not an entitlement of the account");
     return rc;
+}
+
+/*
+ * A seat this issue took for a license that then failed goes back, so that a refused issue
+ * leaves no seat taken (a seat the fingerprint held before is kept). Best effort: the failure
+ * being answered is the issue's, and a seat left taken by a crash in between is the
+ * fingerprint's own, found again by the next issue or activation.
+ */
+static void
+give_back_seat(struct ent_ctx *ctx, bool taken, const struct ent_activation *act)
+{
+    if (!taken || !act->id[0])
+        return;
+    struct ent_activation released;
+    struct ent_error ignored;
+    ent_error_clear(&ignored);
+    (void)ent_activations_deactivate(ctx, act->id, &released, &ignored);
 }
 
 /* When the license ends: asked for (or the default), capped by its grants' end. */
@@ -496,12 +514,15 @@ ent_licenses_issue(struct ent_ctx *ctx, const struct ent_license_input *in, stru
     if (rc == ENT_OK && b.model && b.model->serial_prefix && !prefix_valid(b.model->serial_prefix))
         rc = ENT_EINTERNAL;
     struct ent_activation act;
+    bool seat_taken = false;
     if (rc == ENT_OK)
-        rc = bind_seat(ctx, in, b.account.id, &act, err);
+        rc = bind_seat(ctx, in, b.account.id, &act, &seat_taken, err);
     if (rc == ENT_OK)
         rc = gather_entitlements(ctx, in->features, in->n_features, &b, err);
-    if (rc < 0)
+    if (rc < 0) {
+        give_back_seat(ctx, seat_taken, &act);
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
+    }
 
     struct ent_license l = {.revoked_ms = ENT_TIME_NONE};
     ent_ctx_new_id(ctx, l.id);
@@ -516,16 +537,21 @@ ent_licenses_issue(struct ent_ctx *ctx, const struct ent_license_input *in, stru
     l.expires_ms = expiry(ctx, l.ttl_s, in->expires_ms, &b);
     l.created_ms = ctx->now_ms;
     l.updated_ms = ctx->now_ms;
-    if (in->features && !l.features)
+    if (in->features && !l.features) {
+        give_back_seat(ctx, seat_taken, &act);
         return ent_ctx_store_error(ENT_ENOMEM, err);
+    }
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = insert_license(ctx, &b, &l);
     derive(&l, ctx->now_ms);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 201, ENT_KIND_LICENSE, &l);
-    if (rc < 0)
-        return ent_writes_fail(ctx, rc, err);
+    if (rc < 0) {
+        rc = ent_writes_fail(ctx, rc, err);
+        give_back_seat(ctx, seat_taken, &act);
+        return rc;
+    }
     *out = l;
     return ENT_OK;
 }

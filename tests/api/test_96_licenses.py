@@ -399,6 +399,24 @@ def test_96_21_node_locked_refused_when_no_seat_is_free(api):
     assert api.get(f"/v1/licenses?account={acc['id']}").json()["count"] == 1
 
 
+def test_96_21b_a_refused_issue_leaves_no_seat_taken(api):
+    """The seat is taken before the license's claims are gathered: when they are refused (a
+    feature asked that the account is not granted), the seat goes back, and the only seat of
+    the scope is free for the next machine (before: it stayed taken by the refused issue)."""
+    acc = api.make_account()
+    f = api.make_feature(type="quantity", unit="user", activations_enabled=True,
+                         levels=[{"value": "1"}, {"value": "5"}])
+    api.post("/v1/entitlements", {"account": acc["id"], "feature": f["key"], "value": "1"})
+    r = api.post("/v1/licenses", {"account": acc["id"], "fingerprint": "a", "feature": f["key"],
+                                  "features": ["no-such-feature-" + unique("x")]})
+    assert r.status_code == 422, r.text
+    live = [a for a in api.get(f"/v1/activations?account={acc['id']}").json()["data"]
+            if a["status"] == "active"]
+    assert live == [], live
+    lic = issue(api, account=acc["id"], fingerprint="b", feature=f["key"])
+    assert lic["fingerprint"] == "b"
+
+
 def test_96_22_entitlement_seat_by_activation_id(api):
     v = setup_vendor(api)
     ent = api.get(f"/v1/entitlements?account={v['account']['id']}&product="
