@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "app_fixture.h"
 #include "service/ctx.h"
 #include <entitled.h>
 
@@ -47,13 +48,8 @@ setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/entitled-cache-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    char url[128];
-    snprintf(url, sizeof(url), "sqlite:%s/entitled.db", fx->dir);
-    struct ent_config cfg = {.store_url = url, .connections = 2};
+    fx->app = ent_test_app_open("cache", fx->dir, (struct ent_config){.connections = 2});
     struct ent_error err;
-    assert_int_equal(ent_app_open(&cfg, &fx->app, &err), ENT_OK);
     int64_t now = (int64_t)time(NULL) * 1000;
     fx->hour = now - now % HOUR_MS - 48 * HOUR_MS;
 
@@ -85,11 +81,7 @@ static int
 teardown(void **state)
 {
     struct fixture *fx = *state;
-    ent_app_close(fx->app);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_cache: could not remove %s\n", fx->dir);
+    ent_test_app_close("test_cache", fx->app, fx->dir);
     free(fx);
     return 0;
 }

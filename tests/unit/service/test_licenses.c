@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "app_fixture.h"
 #include <entitled.h>
 
 #define HOUR_MS 3600000LL
@@ -60,14 +61,9 @@ setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/entitled-licenses-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    char url[128];
-    snprintf(url, sizeof(url), "sqlite:%s/entitled.db", fx->dir);
-    struct ent_config cfg = {
-        .store_url = url, .connections = 2, .license_issuer = "vendor.example"};
+    fx->app = ent_test_app_open("licenses", fx->dir,
+                                (struct ent_config){.license_issuer = "vendor.example"});
     struct ent_error err;
-    assert_int_equal(ent_app_open(&cfg, &fx->app, &err), ENT_OK);
     /* 2026-03-15T12:00:00Z */
     fx->t0 = 1773576000000LL;
     struct ent_ctx *ctx = admin_at(fx, fx->t0 - 2 * DAY_MS);
@@ -139,11 +135,7 @@ static int
 teardown(void **state)
 {
     struct fixture *fx = *state;
-    ent_app_close(fx->app);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_licenses: could not remove %s\n", fx->dir);
+    ent_test_app_close("test_licenses", fx->app, fx->dir);
     free(fx);
     return 0;
 }

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "app_fixture.h"
 #include <entitled.h>
 
 /* A granted quantity answer: 20 users, 3 in use. */
@@ -313,13 +314,8 @@ setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/entitled-ofrep-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    char url[128];
-    snprintf(url, sizeof(url), "sqlite:%s/entitled.db", fx->dir);
-    struct ent_config cfg = {.store_url = url, .connections = 2};
+    fx->app = ent_test_app_open("ofrep", fx->dir, (struct ent_config){.connections = 2});
     struct ent_error err;
-    assert_int_equal(ent_app_open(&cfg, &fx->app, &err), ENT_OK);
     fx->now_ms = (int64_t)time(NULL) * 1000;
     struct ent_ctx *ctx = ctx_at(fx, fx->now_ms);
     struct ent_level levels[] = {{.value = "20"}};
@@ -354,11 +350,7 @@ static int
 teardown(void **state)
 {
     struct fixture *fx = *state;
-    ent_app_close(fx->app);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_ofrep: could not remove %s\n", fx->dir);
+    ent_test_app_close("test_ofrep", fx->app, fx->dir);
     free(fx);
     return 0;
 }
