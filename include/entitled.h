@@ -1024,6 +1024,8 @@ struct ent_ofrep_bulk {
     size_t n_flags;
     char etag[20];                          /* "\"<16 hex digits>\"", quotes included */
     char stream_token[ENT_OFREP_TOKEN_MAX]; /* the account's change stream (SSE) */
+    bool evaluated; /* eval and stream_token are filled; false: the tag is a kept one (still
+                       the answers' tag) and ent_ofrep_bulk_flags() evaluates */
 };
 
 /*

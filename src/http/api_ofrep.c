@@ -273,6 +273,8 @@ ent_api_ofrep_bulk(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
+    /* The tag of the answers sent (a kept tag was made again with them). */
+    req->etag = ent_ctx_strndup(req->ctx, bulk.etag, strlen(bulk.etag));
     yajl_gen g = yajl_gen_alloc(NULL);
     if (!g) {
         ent_http_reply_code(req, ENT_ENOMEM, NULL);

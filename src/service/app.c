@@ -146,6 +146,7 @@ ent_app_close(struct ent_app *app)
     ent_keys_cache_free(app->keys);
     ent_inflight_free(app->inflight);
     ent_cache_free(app->cache);
+    ent_free(atomic_load(&app->ofrep_tags));
     ent_outbox_free(app->outbox);
     sodium_memzero(app->hash_key, sizeof(app->hash_key));
     sodium_memzero(app->seal_key, sizeof(app->seal_key));

@@ -918,7 +918,7 @@ snapshot_build(struct ent_ctx *ctx, const struct ent_catalog *cat, const char *a
         return ENT_ENOMEM;
     snap->usage_until_ms = until_ms;
     snap->catalog_gen_ = cat->gen_;
-    atomic_fetch_add(&c->builds, 1);
+    snap->serial = atomic_fetch_add(&c->builds, 1) + 1;
     *out = snap;
     return ENT_OK;
 }
@@ -1118,8 +1118,11 @@ ent_cache_usage_recorded(struct ent_app *app, const char *account_id, const char
             continue;
         if (u->window_start_ms == window_start_ms) { /* one feature, one period: one window */
             /* Writers hold the lock: a plain load and store cannot lose another's report. */
-            if (atomic_load_explicit(&u->used, memory_order_relaxed) < used)
+            if (atomic_load_explicit(&u->used, memory_order_relaxed) < used) {
                 atomic_store_explicit(&u->used, used, memory_order_relaxed);
+                /* After the counter: a reader that sees the new version sees the new count. */
+                atomic_fetch_add_explicit(&s->usage_version, 1, memory_order_release);
+            }
         } else if (u->window_start_ms < window_start_ms) {
             stale = true; /* the window it holds has passed: the next read builds the new one */
         }

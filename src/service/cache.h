@@ -103,6 +103,8 @@ struct ent_snapshot {
     int64_t built_ms;       /* the time usage windows and seats were read for */
     int64_t usage_until_ms; /* the end of the first usage window to pass: built again then */
     uint64_t catalog_gen_;
+    uint64_t serial; /* this build's number, unique in the process (ofrep.c keys tags by it) */
+    _Atomic uint64_t usage_version; /* raised after each raise of a usage counter in place */
     struct ent_snapshot *lru_prev_, *lru_next_, *hash_next_, *key_next_;
     uint32_t bytes_;
     uint32_t sources_len; /* bytes of the packed sources */

@@ -25,6 +25,7 @@
 #define ENT_HASH_KEY_BYTES 32
 
 struct ent_key_cache;
+struct ent_ofrep_tags;
 struct ent_inflight;
 struct ent_cache;
 struct ent_usage_committer;
@@ -50,6 +51,8 @@ struct ent_app {
     struct ent_outbox *outbox;     /* the enabled endpoints; messages of changes (outbox.c) */
     struct ent_delivery *delivery; /* the delivery workers and timed events (delivery.c) */
     bool webhooks_allow_private;   /* endpoints may be on private addresses */
+    /* OFREP (issue 14): each account's entity tag with the stamp it holds for (ofrep.c) */
+    struct ent_ofrep_tags *_Atomic ofrep_tags;
 };
 
 /* An account the open write changes (ent_ctx_touch_account), in the context's arena. */

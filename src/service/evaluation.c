@@ -4,6 +4,9 @@
  * in-memory catalog and the account's snapshot (cache.c), with the rules of core/evaluate.c.
  * A warm call touches no store: the key, the catalog and the snapshot all come from memory.
  */
+#include "service/evaluation.h"
+
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,9 +53,18 @@ explain(struct ent_ctx *ctx, const struct ent_snapshot *snap, const struct ent_g
 }
 
 /* Answers one feature (catalog index fi) for the snapshot at time at. */
+/* Lowers *until to t when t is after at and before *until. */
+static void
+changes_at(int64_t *until, int64_t at, int64_t t)
+{
+    if (t > at && t < *until)
+        *until = t;
+}
+
 static int
 answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct ent_snapshot *snap,
-               long fi, int64_t at, bool with_sources, struct ent_feature_answer *ans)
+               long fi, int64_t at, bool with_sources, struct ent_feature_answer *ans,
+               int64_t *until)
 {
     const struct ent_feature *f = &cat->features[fi].feature;
     struct ent_grant buf[16];
@@ -70,6 +82,19 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
             return rc;
     } else if (f->activations_enabled) {
         usage = ent_cache_seats(snap, fi, at);
+    }
+    if (until) { /* the moments this answer changes by the clock alone (evaluation.h) */
+        for (size_t i = 0; i < n; i++) {
+            changes_at(until, at, grants[i].start_ms);
+            if (grants[i].end_ms != ENT_TIME_NONE)
+                changes_at(until, at, grants[i].end_ms);
+        }
+        if (f->type == ENT_FEATURE_METERED && n > 0 && window_end != INT64_MAX)
+            changes_at(until, at, window_end);
+        const struct ent_snapshot_seat *seats = ent_snapshot_seats(snap);
+        for (size_t i = 0; f->activations_enabled && i < snap->n_seats; i++)
+            if (seats[i].feature == (uint32_t)fi && seats[i].expires_ms != INT64_MAX)
+                changes_at(until, at, seats[i].expires_ms);
     }
     struct ent_evaluation ev;
     ent_evaluate(f, grants, n, at, usage, &ev);
@@ -182,7 +207,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
             ans->reason = ent_reason_name(ENT_REASON_UNKNOWN_FEATURE);
             continue;
         }
-        rc = answer_feature(ctx, cat, snap, fi, at, with_sources, ans);
+        rc = answer_feature(ctx, cat, snap, fi, at, with_sources, ans, NULL);
     }
     out->n_features = n_features;
     ent_cache_release(ctx->app, snap);
@@ -215,7 +240,7 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
             continue; /* grants are sorted by feature: one answer each */
         struct ent_feature_answer *ans = &out->features[out->n_features];
         memset(ans, 0, sizeof(*ans));
-        rc = answer_feature(ctx, cat, snap, grants[i].feature, ctx->now_ms, false, ans);
+        rc = answer_feature(ctx, cat, snap, grants[i].feature, ctx->now_ms, false, ans, NULL);
         /* Only what the account holds now: grants that ended or start later are left out. */
         if (rc == ENT_OK && strcmp(ans->reason, "granted") == 0)
             out->n_features++;
@@ -227,9 +252,18 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
     return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
 }
 
+/* The stamp of snap: its usage version first (acquire), so that the counts read after it are
+ * at least as new as the stamp says. */
+static void
+stamp_of(const struct ent_snapshot *snap, struct ent_eval_stamp *out)
+{
+    out->usage_version = atomic_load_explicit(&snap->usage_version, memory_order_acquire);
+    out->serial = snap->serial;
+}
+
 int
-ent_evaluation_all(struct ent_ctx *ctx, const char *account, struct ent_eval_answer *out,
-                   struct ent_error *err)
+ent_evaluation_stamp(struct ent_ctx *ctx, const char *account, char account_id[37],
+                     struct ent_eval_stamp *out, struct ent_error *err)
 {
     struct ent_error local;
     if (!err)
@@ -240,6 +274,30 @@ ent_evaluation_all(struct ent_ctx *ctx, const char *account, struct ent_eval_ans
     int rc = acquire(ctx, account, false, &cat, &snap, err);
     if (rc < 0)
         return rc;
+    stamp_of(snap, out);
+    memcpy(account_id, snap->account_id, 37);
+    ent_cache_release(ctx->app, snap);
+    ent_cache_catalog_release(ctx->app, cat);
+    return ENT_OK;
+}
+
+int
+ent_evaluation_all_stamped(struct ent_ctx *ctx, const char *account, struct ent_eval_answer *out,
+                           struct ent_eval_stamp *stamp, int64_t *stable_until_ms,
+                           struct ent_error *err)
+{
+    struct ent_error local;
+    if (!err)
+        err = &local;
+    ent_error_clear(err);
+    struct ent_catalog *cat = NULL;
+    struct ent_snapshot *snap = NULL;
+    int rc = acquire(ctx, account, false, &cat, &snap, err);
+    if (rc < 0)
+        return rc;
+    if (stamp)
+        stamp_of(snap, stamp);
+    int64_t until = INT64_MAX;
     memset(out, 0, sizeof(*out));
     memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
     out->evaluated_at_ms = ctx->now_ms;
@@ -251,11 +309,22 @@ ent_evaluation_all(struct ent_ctx *ctx, const char *account, struct ent_eval_ans
             continue;
         struct ent_feature_answer *ans = &out->features[out->n_features];
         memset(ans, 0, sizeof(*ans));
-        rc = answer_feature(ctx, cat, snap, (long)i, ctx->now_ms, false, ans);
+        rc = answer_feature(ctx, cat, snap, (long)i, ctx->now_ms, false, ans, &until);
         if (rc == ENT_OK)
             out->n_features++;
     }
+    /* The snapshot is built again when a usage window it holds ends: a new stamp then. */
+    changes_at(&until, ctx->now_ms, snap->usage_until_ms);
+    if (stable_until_ms)
+        *stable_until_ms = until;
     ent_cache_release(ctx->app, snap);
     ent_cache_catalog_release(ctx->app, cat);
     return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+}
+
+int
+ent_evaluation_all(struct ent_ctx *ctx, const char *account, struct ent_eval_answer *out,
+                   struct ent_error *err)
+{
+    return ent_evaluation_all_stamped(ctx, account, out, NULL, NULL, err);
 }

@@ -8,12 +8,16 @@
  * second evaluator: the answers come from ent_evaluation_run() and ent_evaluation_all(), from
  * memory.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "core/alloc.h"
 #include "service/ctx.h"
+#include "service/evaluation.h"
 #include <entitled.h>
 
 /* The derived keys' suffixes, by view (ENT_OFREP_VALUE has none). */
@@ -199,6 +203,103 @@ is_feature_key(const struct ent_eval_answer *eval, const char *key)
     return false;
 }
 
+/*
+ * Each account's entity tag, kept with the stamp of the snapshot it was computed from and the
+ * moment it stops holding (evaluation.h: the first change by the clock, or the stream token's
+ * next day): a revalidation whose stamp is the same before that moment answers the kept tag
+ * without evaluating (the 304 path, and each change stream's look). One entry per slot, by a
+ * hash of the account's id; a slot another account took is computed again.
+ */
+#define TAG_SLOTS 4096u
+
+struct tag_entry {
+    char account_id[37];
+    struct ent_eval_stamp stamp;
+    int64_t until_ms;
+    char etag[20];
+};
+
+struct ent_ofrep_tags {
+    pthread_mutex_t lock; /* zeroed memory is an unlocked default mutex (glibc) */
+    struct tag_entry slots[TAG_SLOTS];
+};
+
+static struct ent_ofrep_tags *
+tags_of(struct ent_app *app)
+{
+    struct ent_ofrep_tags *t = atomic_load(&app->ofrep_tags);
+    if (t)
+        return t;
+    struct ent_ofrep_tags *made = ent_calloc(1, sizeof(*made));
+    if (!made)
+        return NULL;
+    pthread_mutex_init(&made->lock, NULL);
+    if (!atomic_compare_exchange_strong(&app->ofrep_tags, &t, made)) {
+        ent_free(made); /* another thread's is in place: t */
+        return t;
+    }
+    return made;
+}
+
+static struct tag_entry *
+slot_of(struct ent_ofrep_tags *t, const char *account_id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = account_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return &t->slots[h % TAG_SLOTS];
+}
+
+/* The kept tag of the account for stamp at now_ms, into etag; false when none holds. */
+static bool
+tag_kept(struct ent_ofrep_tags *t, const char *account_id, const struct ent_eval_stamp *stamp,
+         int64_t now_ms, char etag[20])
+{
+    pthread_mutex_lock(&t->lock);
+    const struct tag_entry *e = slot_of(t, account_id);
+    bool held = strcmp(e->account_id, account_id) == 0 && e->stamp.serial == stamp->serial &&
+                e->stamp.usage_version == stamp->usage_version && now_ms < e->until_ms;
+    if (held)
+        memcpy(etag, e->etag, 20);
+    pthread_mutex_unlock(&t->lock);
+    return held;
+}
+
+static void
+tag_keep(struct ent_ofrep_tags *t, const char *account_id, const struct ent_eval_stamp *stamp,
+         int64_t until_ms, const char etag[20])
+{
+    pthread_mutex_lock(&t->lock);
+    struct tag_entry *e = slot_of(t, account_id);
+    memcpy(e->account_id, account_id, sizeof(e->account_id));
+    e->stamp = *stamp;
+    e->until_ms = until_ms;
+    memcpy(e->etag, etag, 20);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Evaluates every feature of the account into out, with its stream token and tag, and keeps
+ * the tag (tags_of). */
+static int
+evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofrep_bulk *out,
+             struct ent_error *err)
+{
+    struct ent_eval_stamp stamp;
+    int64_t until = INT64_MAX;
+    int rc = ent_evaluation_all_stamped(ctx, account, &out->eval, &stamp, &until, err);
+    if (rc < 0)
+        return account_error(err, rc);
+    out->evaluated = true;
+    ent_ofrep_stream_token(ctx, out->eval.account_id, out->stream_token);
+    ent_ofrep_etag(&out->eval, out->stream_token, out->etag);
+    int64_t token_day_ends = (ctx->now_ms / 86400000 + 1) * 86400000; /* the token changes */
+    struct ent_ofrep_tags *t = tags_of(ctx->app);
+    if (t)
+        tag_keep(t, out->eval.account_id, &stamp, until < token_day_ends ? until : token_day_ends,
+                 out->etag);
+    return ENT_OK;
+}
+
 int
 ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofrep_bulk *out,
                        struct ent_error *err)
@@ -208,12 +309,17 @@ ent_ofrep_evaluate_all(struct ent_ctx *ctx, const char *account, struct ent_ofre
         err = &local;
     ent_error_clear(err);
     memset(out, 0, sizeof(*out));
-    int rc = ent_evaluation_all(ctx, account, &out->eval, err);
-    if (rc < 0)
-        return account_error(err, rc);
-    ent_ofrep_stream_token(ctx, out->eval.account_id, out->stream_token);
-    ent_ofrep_etag(&out->eval, out->stream_token, out->etag);
-    return ENT_OK;
+    struct ent_ofrep_tags *t = tags_of(ctx->app);
+    struct ent_eval_stamp stamp;
+    if (t) {
+        int rc = ent_evaluation_stamp(ctx, account, out->eval.account_id, &stamp, err);
+        if (rc < 0)
+            return account_error(err, rc);
+        if (tag_kept(t, out->eval.account_id, &stamp, ctx->now_ms, out->etag))
+            return ENT_OK; /* out->evaluated stays false: ent_ofrep_bulk_flags() evaluates */
+        ent_error_clear(err);
+    }
+    return evaluate_all(ctx, account, out, err);
 }
 
 int
@@ -223,6 +329,13 @@ ent_ofrep_bulk_flags(struct ent_ctx *ctx, struct ent_ofrep_bulk *out, struct ent
     if (!err)
         err = &local;
     ent_error_clear(err);
+    if (!out->evaluated) { /* the tag was a kept one: the answers (and their tag) now */
+        char account_id[37];
+        memcpy(account_id, out->eval.account_id, sizeof(account_id));
+        int rc = evaluate_all(ctx, account_id, out, err);
+        if (rc < 0)
+            return rc;
+    }
     out->n_flags = 0;
     size_t cap = out->eval.n_features * (N_SUFFIXES + 1);
     out->flags = ent_ctx_alloc(ctx, (cap ? cap : 1) * sizeof(*out->flags));

@@ -546,7 +546,10 @@ def store_calls(api):
 
 def test_50_28_a_warm_evaluate_runs_no_sql(api):
     """DESIGN.md "Architecture": the hot path reads an in-memory snapshot; include/entitled.h:
-    a warm call runs no SQL. (Tests run one at a time, so nothing else moves the counter.)"""
+    a warm call runs no SQL. Tests run one at a time, but the daemon's background work (the
+    webhook scheduler rereads its endpoints every second) may move the counter during a round:
+    a round of 10 warm calls with no statement at all, in a few tries, shows the path runs none
+    (a path that ran SQL would count at least 10 in every round)."""
     acc = api.make_account()
     seats, sso = feature(api, "quantity"), feature(api, "switch")
     grant(api, acc, product=product(api, {seats["key"]: "20", sso["key"]: "true"})["key"])
@@ -554,13 +557,18 @@ def test_50_28_a_warm_evaluate_runs_no_sql(api):
     names = [seats, sso, "nope"]
     ev(api, acc, names)           # warm-up: builds the snapshot
     ev(key, None, names)          # and caches the account key
-    before = store_calls(api)
-    for i in range(20):
-        got = ev(api, acc if i % 2 else acc["key"], names,
-                 at=None if i % 3 else "2027-01-01T00:00:00Z")
-        assert got[0]["level"] == "20"
-        assert ev(key, None, names)[1]["value"] is True
-    assert store_calls(api) == before
+    rounds = []
+    for attempt in range(8):
+        before = store_calls(api)
+        for i in range(5):
+            got = ev(api, acc if i % 2 else acc["key"], names,
+                     at=None if i % 3 else "2027-01-01T00:00:00Z")
+            assert got[0]["level"] == "20"
+            assert ev(key, None, names)[1]["value"] is True
+        rounds.append(store_calls(api) - before)
+        if rounds[-1] == 0:
+            break
+    assert rounds[-1] == 0, f"statements counted in each round of 10 warm calls: {rounds}"
     # The counter does count: a cold account is read from the store.
     cold = api.make_account()
     before = store_calls(api)

@@ -250,6 +250,43 @@ def test_95_23_usage_changes_the_tag(api):
     assert {f["key"]: f for f in r.json()["flags"]}[calls["key"] + ".usage"]["value"] == 1
 
 
+def test_95_24_revalidations_from_the_kept_tag_stay_exact(api):
+    """A 304 answers each account's kept tag (no evaluation) while its snapshot, its usage and
+    the clock leave its answers as they were; a grant that ends, usage and a write each change
+    the tag at that moment, however many 304s came before. (A floating seat's expiry bounds the
+    kept tag the same way; its shortest ttl, 10 s, is too long for this suite.)"""
+    acc, sw = api.make_account(), api.make_feature(type="switch")
+    calls = api.make_feature(type="metered", unit="call", reset_period="day")
+    end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    grant(api, acc, sw, "true", end_date=iso(end))
+    grant(api, acc, calls, "10")
+    first = bulk(api, acc["key"])
+    tag = first.headers["ETag"]
+    assert {f["key"]: f for f in first.json()["flags"]}[sw["key"]]["value"] is True
+    for _ in range(5):
+        assert bulk(api, acc["key"], etag=tag).status_code == 304
+    # usage raised in memory: a new tag at once
+    assert api.post("/v1/usage", {"account": acc["id"], "feature": calls["key"],
+                                  "amount": 1}).status_code == 201
+    r = bulk(api, acc["key"], etag=tag)
+    assert r.status_code == 200 and r.headers["ETag"] != tag
+    tag = r.headers["ETag"]
+    for _ in range(3):
+        assert bulk(api, acc["key"], etag=tag).status_code == 304
+    # the grant ends: the switch is off, a new tag
+    while datetime.now(timezone.utc) < end + timedelta(milliseconds=50):
+        time.sleep(0.1)
+    r = bulk(api, acc["key"], etag=tag)
+    assert r.status_code == 200 and r.headers["ETag"] != tag
+    assert {f["key"]: f for f in r.json()["flags"]}[sw["key"]]["value"] is False
+    tag = r.headers["ETag"]
+    assert bulk(api, acc["key"], etag=tag).status_code == 304
+    # a write: a new tag at once
+    grant(api, acc, calls, "20")
+    r = bulk(api, acc["key"], etag=tag)
+    assert r.status_code == 200 and r.headers["ETag"] != tag
+
+
 # --------------------------------------------------------------------------------------------
 # Keys and accounts
 # --------------------------------------------------------------------------------------------
