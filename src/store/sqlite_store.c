@@ -46,6 +46,9 @@ struct sqlite_store {
     void *changed_arg;
     pthread_t watcher;
     bool watching, watch_quit;
+    sqlite3 *watch_db;   /* the watcher's own connection, or NULL */
+    char watch_seen[64]; /* the value it read last */
+    bool watch_reading;  /* it could read the setting at its last look */
     pthread_mutex_t watch_lock;
     pthread_cond_t watch_wake;
 };
@@ -227,6 +230,7 @@ sqlite_close(struct ent_store *base)
 {
     struct sqlite_store *st = (struct sqlite_store *)base;
     stop_watching(st);
+    sqlite3_close(st->watch_db); /* open when the watcher's thread could not start */
     ent_pool_destroy(&st->pool);
     pthread_cond_destroy(&st->watch_wake);
     pthread_mutex_destroy(&st->watch_lock);
@@ -413,42 +417,49 @@ read_catalog_version(sqlite3 *db, char *out, size_t cap)
  * catalog twice is harmless). While it cannot read it, changes may go unseen: it says so
  * (ENT_STORE_CHANGE_ALL), and ENT_STORE_LISTENING once it reads again.
  */
+/* One look of the watcher at catalog_version (on its own connection, opened when needed). */
+static void
+watch_look(struct sqlite_store *st)
+{
+    if (!st->watch_db &&
+        sqlite3_open_v2(st->path, &st->watch_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(st->watch_db);
+        st->watch_db = NULL;
+    }
+    if (st->watch_db)
+        sqlite3_busy_timeout(st->watch_db, 100);
+    char now[64];
+    int rc = st->watch_db ? read_catalog_version(st->watch_db, now, sizeof(now)) : SQLITE_CANTOPEN;
+    if (rc == SQLITE_OK && !st->watch_reading) {
+        st->watch_reading = true;
+        snprintf(st->watch_seen, sizeof(st->watch_seen), "%s", now);
+        st->changed(st->changed_arg, ENT_STORE_LISTENING, NULL);
+    } else if (rc == SQLITE_OK && strcmp(now, st->watch_seen) != 0) {
+        snprintf(st->watch_seen, sizeof(st->watch_seen), "%s", now);
+        const char *writer = strchr(now, ' ');
+        if (!writer || strcmp(writer + 1, st->instance) != 0)
+            st->changed(st->changed_arg, ENT_STORE_CHANGE_CATALOG, NULL);
+    } else if (rc != SQLITE_OK && rc != SQLITE_BUSY && st->watch_reading) {
+        st->watch_reading = false;
+        st->changed(st->changed_arg, ENT_STORE_CHANGE_ALL, NULL);
+        sqlite3_close(st->watch_db);
+        st->watch_db = NULL;
+    }
+}
+
+/*
+ * The watcher's thread: looks at catalog_version every 250 ms and tells the listener when it
+ * changed (a catalog change of another process: this process's own dropped its caches at
+ * commit). While it cannot read it, changes may go unseen: it says so (ENT_STORE_CHANGE_ALL),
+ * and ENT_STORE_LISTENING once it reads again.
+ */
 static void *
 watch_catalog(void *arg)
 {
     struct sqlite_store *st = arg;
-    sqlite3 *db = NULL;
-    char seen[64] = "", now[64];
-    bool reading = false;
     pthread_mutex_lock(&st->watch_lock);
     while (!st->watch_quit) {
-        pthread_mutex_unlock(&st->watch_lock);
-        if (!db && sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                   NULL) != SQLITE_OK) {
-            sqlite3_close(db);
-            db = NULL;
-        }
-        if (db)
-            sqlite3_busy_timeout(db, 100);
-        int rc = db ? read_catalog_version(db, now, sizeof(now)) : SQLITE_CANTOPEN;
-        if (rc == SQLITE_OK && !reading) {
-            reading = true;
-            snprintf(seen, sizeof(seen), "%s", now);
-            st->changed(st->changed_arg, ENT_STORE_LISTENING, NULL);
-        } else if (rc == SQLITE_OK && strcmp(now, seen) != 0) {
-            snprintf(seen, sizeof(seen), "%s", now);
-            const char *writer = strchr(now, ' ');
-            if (!writer || strcmp(writer + 1, st->instance) != 0)
-                st->changed(st->changed_arg, ENT_STORE_CHANGE_CATALOG, NULL);
-        } else if (rc != SQLITE_OK && rc != SQLITE_BUSY && reading) {
-            reading = false;
-            st->changed(st->changed_arg, ENT_STORE_CHANGE_ALL, NULL);
-            sqlite3_close(db);
-            db = NULL;
-        }
-        pthread_mutex_lock(&st->watch_lock);
-        if (st->watch_quit)
-            break;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += WATCH_NS;
@@ -457,9 +468,13 @@ watch_catalog(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&st->watch_wake, &st->watch_lock, &until);
+        if (st->watch_quit)
+            break;
+        pthread_mutex_unlock(&st->watch_lock);
+        watch_look(st);
+        pthread_mutex_lock(&st->watch_lock);
     }
     pthread_mutex_unlock(&st->watch_lock);
-    sqlite3_close(db);
     return NULL;
 }
 
@@ -470,8 +485,10 @@ sqlite_listen(struct ent_store *base,
     struct sqlite_store *st = (struct sqlite_store *)base;
     st->changed = fn;
     st->changed_arg = arg;
-
-    fn(arg, ENT_STORE_CHANGE_ALL, NULL); /* until the watcher has read the setting once */
+    fn(arg, ENT_STORE_CHANGE_ALL, NULL); /* until the setting is read */
+    /* The first look here, so that caching is on when the store is open, not once a thread
+     * has run (a loaded machine may take a while to run it). */
+    watch_look(st);
     st->watch_quit = false;
     if (pthread_create(&st->watcher, NULL, watch_catalog, st) != 0)
         return ENT_ENOMEM;
@@ -491,6 +508,8 @@ stop_watching(struct sqlite_store *st)
     pthread_mutex_unlock(&st->watch_lock);
     pthread_join(st->watcher, NULL);
     st->watching = false;
+    sqlite3_close(st->watch_db);
+    st->watch_db = NULL;
 }
 
 /* ------------------------------------------------------------------------------------------ */
