@@ -948,8 +948,9 @@ struct ent_eval_answer {
 };
 
 /*
- * Evaluates features (1 to 100) for an account at at_ms (ENT_TIME_NONE: the context's time), from
- * the account's in-memory snapshot; a warm call runs no SQL. An account key may pass account NULL
+ * Evaluates features (0 to 100: none answers an empty list, as seed 003 allows) for an account at
+ * at_ms (ENT_TIME_NONE: the context's time), from the account's in-memory snapshot; a warm call
+ * runs no SQL. An account key may pass account NULL
  * to mean its own. With explain, each answer lists its sources.
  * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ESTORE, ENT_ENOMEM.
  */

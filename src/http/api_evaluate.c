@@ -269,6 +269,8 @@ ent_api_evaluate_bulk(struct ent_request *req)
     size_t n_accounts = accounts ? json_array_size(accounts) : 0;
     if (accounts && n_accounts == 0)
         ent_json_error(&r, "accounts", "must list 1 to 100 accounts");
+    if (names && n == 0) /* one evaluate answers an empty list; a bulk call asks for 1 to 100 */
+        ent_json_error(&r, "features", "must list 1 to 100 features");
     for (size_t i = 0; accounts && i < n_accounts; i++) {
         json_t *el = json_array_get(accounts, i);
         if (!json_is_string(el) || json_string_length(el) == 0 ||

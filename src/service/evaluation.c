@@ -124,8 +124,8 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
 static int
 check_features(const char *const *features, size_t n, struct ent_error *err)
 {
-    if (n < 1 || n > ENT_EVALUATE_MAX_FEATURES)
-        return ent_error_field(err, "features", "must list 1 to %d features",
+    if (n > ENT_EVALUATE_MAX_FEATURES) /* none: an empty answer (API.md, seed 003) */
+        return ent_error_field(err, "features", "must list at most %d features",
                                ENT_EVALUATE_MAX_FEATURES);
     for (size_t i = 0; i < n; i++) {
         if (!features[i] || !features[i][0] || strlen(features[i]) > FEATURE_NAME_MAX) {
@@ -196,7 +196,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
     memset(out, 0, sizeof(*out));
     memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
     out->evaluated_at_ms = at;
-    out->features = ent_ctx_alloc(ctx, n_features * sizeof(*out->features));
+    out->features = ent_ctx_alloc(ctx, (n_features ? n_features : 1) * sizeof(*out->features));
     rc = out->features ? ENT_OK : ENT_ENOMEM;
     for (size_t i = 0; rc == ENT_OK && i < n_features; i++) {
         struct ent_feature_answer *ans = &out->features[i];

@@ -161,7 +161,6 @@ def test_50_07_limit_reached(api):
 # --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body,field", [
-    ({"features": []}, "features"),
     ({"features": ["f"] * 101}, "features"),
     ({}, "features"),
     ({"features": "f"}, "features"),
@@ -716,3 +715,16 @@ def test_50_33_no_stale_snapshot_survives_concurrent_evaluates(new_daemon):
     assert alive and rc == 0, f"the daemon died or stopped badly ({rc}):\n{log[-6000:]}"
     assert not errors, errors[:3]
     assert not stale, f"stale answers after a write (quantity, level): {stale[:10]}"
+
+
+def test_50_45_an_empty_list_answers_an_empty_list(api):
+    """API.md "Evaluate": an empty list of features answers 200 with an empty list, as seed 003
+    allows (an account that does not exist is still a 404); a bulk call asks for 1 to 100."""
+    acc = api.make_account()
+    r = api.post("/v1/evaluate", {"account": acc["key"], "features": []})
+    assert r.status_code == 200, r.text
+    assert r.json()["entitlements"] == [] and r.json()["account"] == acc["id"]
+    problem(api.post("/v1/evaluate", {"account": "no-such-" + unique("a"), "features": []}),
+            404, "not_found")
+    problem(api.post("/v1/evaluate/bulk", {"accounts": [acc["key"]], "features": []}), 422,
+            "validation_failed", "features")
