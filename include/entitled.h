@@ -937,7 +937,8 @@ struct ent_feature_answer {
     int64_t resets_at_ms;  /* metered: when the window ends; ENT_TIME_NONE: never */
     struct ent_eval_source *sources;
     size_t n_sources;
-    bool archived; /* the feature is archived (OFREP answers it as DISABLED) */
+    bool archived;     /* the feature is archived (OFREP answers it as DISABLED) */
+    bool counts_usage; /* usage applies: a metered feature, or one with activations (seats) */
 };
 
 struct ent_eval_answer {

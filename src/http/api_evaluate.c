@@ -114,8 +114,8 @@ write_answer(yajl_gen g, const struct ent_feature_answer *a, bool explain)
         yajl_gen_bool(g, a->unlimited);
         key(g, "limit");
         number_or_null(g, a->has_limit, a->limit);
-        key(g, "usage");
-        number_or_null(g, numeric && a->level, a->usage);
+        key(g, "usage"); /* null where it does not apply (a feature that counts no usage) */
+        number_or_null(g, numeric && a->counts_usage && a->level, a->usage);
         key(g, "remaining");
         number_or_null(g, a->has_limit, a->remaining);
         key(g, "expires_at");

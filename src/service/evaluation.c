@@ -113,6 +113,7 @@ answer_feature(struct ent_ctx *ctx, const struct ent_catalog *cat, const struct 
     ans->expires_at_ms = ev.expires_at_ms;
     ans->resets_at_ms = ENT_TIME_NONE;
     ans->archived = f->status == ENT_STATUS_ARCHIVED;
+    ans->counts_usage = f->type == ENT_FEATURE_METERED || f->activations_enabled;
     if (f->type == ENT_FEATURE_METERED && ev.granted && window_end != INT64_MAX)
         ans->resets_at_ms = window_end;
     if ((ev.level && !ans->level) || !ans->feature)

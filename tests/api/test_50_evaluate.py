@@ -728,3 +728,24 @@ def test_50_45_an_empty_list_answers_an_empty_list(api):
             404, "not_found")
     problem(api.post("/v1/evaluate/bulk", {"accounts": [acc["key"]], "features": []}), 422,
             "validation_failed", "features")
+
+
+def test_50_46_usage_is_null_where_it_does_not_apply(api):
+    """docs/openapi.json (FeatureAnswer.usage): usage is the current window's for a metered
+    feature and the live activations for a feature with activations, and null for a feature
+    that counts no usage (a quantity without activations answered 0 before: a client could not
+    tell "none used" from "not counted"). remaining is then the whole limit."""
+    acc = api.make_account()
+    plain = api.make_feature(type="quantity", unit="user",
+                             levels=[{"value": "5"}, {"value": "20"}])
+    seats = api.make_feature(type="quantity", unit="seat", activations_enabled=True,
+                             levels=[{"value": "5"}, {"value": "20"}])
+    calls = api.make_feature(type="metered", unit="call", reset_period="month")
+    for f, v in ((plain, "5"), (seats, "5"), (calls, "100")):
+        assert api.post("/v1/entitlements", {"account": acc["id"], "feature": f["key"],
+                                             "value": v}).status_code == 201
+    got = {e["feature"]: e for e in ev(api, acc, [plain, seats, calls])}
+    assert got[plain["key"]]["usage"] is None
+    assert got[plain["key"]]["limit"] == 5 and got[plain["key"]]["remaining"] == 5
+    assert got[seats["key"]]["usage"] == 0 and got[seats["key"]]["remaining"] == 5
+    assert got[calls["key"]]["usage"] == 0 and got[calls["key"]]["remaining"] == 100
