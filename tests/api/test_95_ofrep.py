@@ -257,14 +257,18 @@ def test_95_24_revalidations_from_the_kept_tag_stay_exact(api):
     kept tag the same way; its shortest ttl, 10 s, is too long for this suite.)"""
     acc, sw = api.make_account(), api.make_feature(type="switch")
     calls = api.make_feature(type="metered", unit="call", reset_period="day")
-    end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    end = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=4)
+
+    def before_end():  # a 304 is owed only while the grant has not ended (a loaded machine)
+        return datetime.now(timezone.utc) < end - timedelta(milliseconds=300)
     grant(api, acc, sw, "true", end_date=iso(end))
     grant(api, acc, calls, "10")
     first = bulk(api, acc["key"])
     tag = first.headers["ETag"]
     assert {f["key"]: f for f in first.json()["flags"]}[sw["key"]]["value"] is True
     for _ in range(5):
-        assert bulk(api, acc["key"], etag=tag).status_code == 304
+        if before_end():
+            assert bulk(api, acc["key"], etag=tag).status_code == 304
     # usage raised in memory: a new tag at once
     assert api.post("/v1/usage", {"account": acc["id"], "feature": calls["key"],
                                   "amount": 1}).status_code == 201
@@ -272,7 +276,9 @@ def test_95_24_revalidations_from_the_kept_tag_stay_exact(api):
     assert r.status_code == 200 and r.headers["ETag"] != tag
     tag = r.headers["ETag"]
     for _ in range(3):
-        assert bulk(api, acc["key"], etag=tag).status_code == 304
+        if before_end():
+            r = bulk(api, acc["key"], etag=tag)
+            assert r.status_code == 304 or not before_end(), r.text
     # the grant ends: the switch is off, a new tag
     while datetime.now(timezone.utc) < end + timedelta(milliseconds=50):
         time.sleep(0.1)
