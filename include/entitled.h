@@ -447,8 +447,12 @@ ENT_API int ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_erro
 struct ent_list_query {
     int64_t limit;      /* 1..100 */
     int64_t offset;     /* >= 0 */
+    int64_t page;       /* 1, 2, …: the page of page_size items (offset (page - 1) × page_size);
+                           0: not asked (limit and offset say) */
+    int64_t page_size;  /* 1..100 with page (default 20); 0: not asked */
+    bool offset_given;  /* offset was asked for (it may not be with page) */
     const char *search; /* substring of names and keys; NULL: none */
-    const char *sort;   /* "field" or "-field"; NULL: the resource's default order */
+    const char *sort;   /* "field,-field,…" (up to 4; "-": descending); NULL: the default */
     size_t n_filters;
     struct {
         const char *name;  /* e.g. "type" */

@@ -36,6 +36,15 @@ ent_paging_argument(struct ent_list_query *q, const char *key, const char *value
         parse_number(err, key, value, &q->limit);
     } else if (strcmp(key, "offset") == 0) {
         parse_number(err, key, value, &q->offset);
+        q->offset_given = true;
+    } else if (strcmp(key, "page") == 0) {
+        parse_number(err, key, value, &q->page);
+        if (q->page == 0)
+            ent_error_field(err, key, "must be 1 or more"); /* pages count from 1 */
+    } else if (strcmp(key, "page_size") == 0) {
+        parse_number(err, key, value, &q->page_size);
+        if (q->page_size == 0)
+            ent_error_field(err, key, "must be between 1 and 100");
     } else if (strcmp(key, "search") == 0) {
         q->search = value ? value : "";
     } else if (strcmp(key, "sort") == 0) {
@@ -95,14 +104,29 @@ append_encoded(struct ent_buf *b, const char *s)
     }
 }
 
-/* The URL of the page at offset, with the request's other arguments. */
+/* The size and offset of the page q asks for (limit and offset, or page and page_size). */
+static void
+effective(const struct ent_list_query *q, int64_t *size, int64_t *offset)
+{
+    bool paged = q->page || q->page_size;
+    *size = q->page_size ? q->page_size : q->limit;
+    *offset = !paged ? q->offset : q->page > 0 ? (q->page - 1) * *size : 0;
+}
+
+/* The URL of the page at offset, with the request's other arguments (paged as it asked). */
 static json_t *
 page_url(struct ent_request *req, const struct ent_list_query *q, int64_t offset)
 {
     struct ent_buf b;
     ent_buf_init(&b, 8192);
     ent_buf_puts(&b, req->url);
-    ent_buf_printf(&b, "?limit=%lld&offset=%lld", (long long)q->limit, (long long)offset);
+    int64_t size, unused;
+    effective(q, &size, &unused);
+    if (q->page || q->page_size)
+        ent_buf_printf(&b, "?page=%lld&page_size=%lld", (long long)(offset / size + 1),
+                       (long long)size);
+    else
+        ent_buf_printf(&b, "?limit=%lld&offset=%lld", (long long)q->limit, (long long)offset);
     const char *names[] = {"search", "sort"};
     const char *values[] = {q->search, q->sort};
     for (size_t i = 0; i < 2; i++) {
@@ -134,12 +158,17 @@ ent_paging_reply(struct ent_request *req, const struct ent_list_query *q,
     json_object_set_new(env, "data", data);
     json_object_set_new(env, "count", json_integer((json_int_t)list->count));
     json_object_set_new(env, "total_count", json_integer(list->total_count));
-    bool has_next = q->offset + (int64_t)list->count < list->total_count && list->count > 0;
-    json_object_set_new(env, "next",
-                        has_next ? page_url(req, q, q->offset + q->limit) : json_null());
-    int64_t prev = q->offset - q->limit;
+    int64_t size, offset;
+    effective(q, &size, &offset);
+    /* Page numbers (seed 002's paging) beside limit and offset: the page this offset falls in. */
+    json_object_set_new(env, "page", json_integer(offset / size + 1));
+    json_object_set_new(env, "page_size", json_integer(size));
+    json_object_set_new(env, "total_pages", json_integer((list->total_count + size - 1) / size));
+    bool has_next = offset + (int64_t)list->count < list->total_count && list->count > 0;
+    json_object_set_new(env, "next", has_next ? page_url(req, q, offset + size) : json_null());
+    int64_t prev = offset - size;
     json_object_set_new(env, "previous",
-                        q->offset > 0 ? page_url(req, q, prev > 0 ? prev : 0) : json_null());
+                        offset > 0 ? page_url(req, q, prev > 0 ? prev : 0) : json_null());
     ent_http_reply_json(req, 200, env);
 }
 

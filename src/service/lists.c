@@ -196,29 +196,64 @@ find_filter(const struct ent_list_spec *spec, const char *name)
     return NULL;
 }
 
-/* Checks paging, sort and search of q into sq. */
+/*
+ * Checks paging, sort and search of q into sq: limit and offset, or page and page_size (not
+ * page with offset); sort by up to ENT_STORE_MAX_SORTS fields, each of the list's allow-list,
+ * "-" before one for descending (copied into the context's arena).
+ */
 static int
-check_paging(const struct ent_list_spec *spec, const struct ent_list_query *q,
+check_paging(struct ent_ctx *ctx, const struct ent_list_spec *spec, const struct ent_list_query *q,
              struct ent_store_query *sq, struct ent_error *err)
 {
-    if (q->limit < 1 || q->limit > ENT_LIST_LIMIT_MAX)
+    int64_t limit = q->limit, offset = q->offset;
+    if (q->page || q->page_size) {
+        int64_t size = q->page_size ? q->page_size : limit;
+        if (q->page_size && (q->page_size < 1 || q->page_size > ENT_LIST_LIMIT_MAX))
+            ent_error_field(err, "page_size", "must be between 1 and %d", ENT_LIST_LIMIT_MAX);
+        if (q->page < 0)
+            ent_error_field(err, "page", "must be 1 or more");
+        if (q->page && q->offset_given)
+            ent_error_field(err, "page", "asks for a page by number: give it without offset");
+        if (q->page > (INT64_MAX / ENT_LIST_LIMIT_MAX))
+            ent_error_field(err, "page", "is too large");
+        limit = size;
+        offset = q->page > 0 ? (q->page - 1) * size : 0;
+    }
+    if (limit < 1 || limit > ENT_LIST_LIMIT_MAX)
         ent_error_field(err, "limit", "must be between 1 and %d", ENT_LIST_LIMIT_MAX);
-    if (q->offset < 0)
+    if (offset < 0)
         ent_error_field(err, "offset", "must be 0 or more");
     if (q->search && strlen(q->search) > ENT_SEARCH_MAX)
         ent_error_field(err, "search", "is longer than %d characters", ENT_SEARCH_MAX);
-    sq->limit = q->limit;
-    sq->offset = q->offset;
+    sq->limit = limit;
+    sq->offset = offset;
     sq->search = q->search;
-    if (q->sort && q->sort[0]) {
-        const char *field = q->sort[0] == '-' ? q->sort + 1 : q->sort;
+    for (const char *p = q->sort; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        bool desc = len > 0 && p[0] == '-';
+        const char *field = ent_ctx_strndup(ctx, p + desc, len - desc);
+        if (!field)
+            return ent_error_set(err, ENT_ENOMEM, "%s", "");
         bool known = false;
         for (size_t i = 0; i < 8 && spec->sorts[i]; i++)
             known = known || strcmp(spec->sorts[i], field) == 0;
-        if (!known)
-            ent_error_field(err, "sort", "cannot sort by this field");
-        sq->sort = field;
-        sq->sort_desc = q->sort[0] == '-';
+        for (size_t i = 0; i < sq->n_sorts; i++)
+            known = known && strcmp(sq->sorts[i].field, field) != 0; /* each field once */
+        if (!known || sq->n_sorts == ENT_STORE_MAX_SORTS) {
+            ent_error_field(err, "sort",
+                            sq->n_sorts == ENT_STORE_MAX_SORTS
+                                ? "sorts by at most 4 fields"
+                                : "cannot sort by '%s' (or names it twice)",
+                            field);
+            break;
+        }
+        sq->sorts[sq->n_sorts].field = field;
+        sq->sorts[sq->n_sorts].desc = desc;
+        sq->n_sorts++;
+        p = comma ? comma + 1 : p + len;
+        if (comma && !*p)
+            ent_error_field(err, "sort", "ends with a comma");
     }
     return (err && err->code == ENT_EINVAL) ? ENT_EINVAL : ENT_OK;
 }
@@ -264,7 +299,7 @@ ent_lists_run(struct ent_ctx *ctx, const struct ent_list_spec *spec, const struc
 {
     struct ent_store_query sq = {0};
     bool empty = false;
-    int rc = check_paging(spec, q, &sq, err);
+    int rc = check_paging(ctx, spec, q, &sq, err);
     int rc2 = add_filters(ctx, spec, q, &sq, &empty, err);
     if (rc < 0 || rc2 < 0)
         return rc < 0 ? rc : rc2;

@@ -288,17 +288,19 @@ ent_list_sql_build(const struct ent_list_dialect *d, struct ent_arena *a,
     int code = build_where(d, a, t, q, &where, out);
     if (code < 0)
         return code;
-    const char *order = "id";
-    if (q->sort) {
-        order = map_column(t->sort, 8, q->sort);
-        if (!order)
-            return ENT_ESTORE;
-    }
     struct sql_text count = {.s = out->count, .cap = sizeof(out->count)};
     put(&count, "SELECT count(*) FROM %s%s", t->table, buf);
     struct sql_text page = {.s = out->page, .cap = sizeof(out->page)};
-    put(&page, "SELECT id FROM %s%s ORDER BY %s %s, id %s LIMIT %lld OFFSET %lld", t->table, buf,
-        order, q->sort_desc ? d->desc : d->asc, q->sort_desc ? "DESC" : "ASC", (long long)q->limit,
+    put(&page, "SELECT id FROM %s%s ORDER BY ", t->table, buf);
+    for (size_t i = 0; i < q->n_sorts; i++) {
+        const char *order = map_column(t->sort, 8, q->sorts[i].field);
+        if (!order)
+            return ENT_ESTORE;
+        put(&page, "%s %s, ", order, q->sorts[i].desc ? d->desc : d->asc);
+    }
+    /* Ties end in id order, in the direction of the first field (ids sort by time). */
+    bool desc = q->n_sorts > 0 && q->sorts[0].desc;
+    put(&page, "id %s LIMIT %lld OFFSET %lld", desc ? "DESC" : "ASC", (long long)q->limit,
         (long long)q->offset);
     return (count.overflow || page.overflow) ? ENT_ESTORE : ENT_OK;
 }

@@ -60,12 +60,17 @@ enum ent_store_op {
  * A validated list request. Field names are the API's; each backend maps them to columns
  * through its own allow-list and refuses (ENT_ESTORE) any other.
  */
+#define ENT_STORE_MAX_SORTS 4 /* fields a list may be sorted by at once */
+
 struct ent_store_query {
     int64_t limit;
     int64_t offset;
     const char *search; /* substring of the table's searchable columns; NULL: none */
-    const char *sort;   /* field name; NULL: the table's default order */
-    bool sort_desc;
+    size_t n_sorts;     /* 0: the table's default order */
+    struct {
+        const char *field; /* a field name of the table's sort allow-list */
+        bool desc;
+    } sorts[ENT_STORE_MAX_SORTS];
     size_t n_filters;
     struct {
         const char *field;
