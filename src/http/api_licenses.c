@@ -259,6 +259,10 @@ ent_api_licenses_keys_list(struct ent_request *req)
     json_object_set_new(o, "data", data);
     json_object_set_new(o, "count", json_integer((json_int_t)n));
     json_object_set_new(o, "total_count", json_integer((json_int_t)n));
+    /* Every key on one page: the list envelope's page fields say so. */
+    json_object_set_new(o, "page", json_integer(1));
+    json_object_set_new(o, "page_size", json_integer(100)); /* the most a page may hold */
+    json_object_set_new(o, "total_pages", json_integer(n > 0 ? 1 : 0));
     json_object_set_new(o, "next", json_null());
     json_object_set_new(o, "previous", json_null());
     ent_http_reply_json(req, 200, o);
