@@ -10,12 +10,12 @@
  * application, as an admin, and each answer is written as the daemon writes it
  * (ent_paging_reply() on a fake request for /v1/<list>).
  *
- * Invariants: the parser refuses a query exactly when a reference reading does (limit or
- * offset not a whole number of at most 18 digits, a filter given twice, more than
- * ENT_LIST_MAX_FILTERS filters), and then with ENT_EINVAL naming arguments of the query; each
- * list answers ENT_OK or ENT_EINVAL, never another code (an ENT_ESTORE here is a filter or sort
- * that the service accepts and the store does not know), with err carrying the same code and
- * ENT_EINVAL naming a field; every refusal, written as the daemon writes it, is a whole
+ * Invariants: the parser refuses a query exactly when a reference reading does (limit,
+ * offset, page or page_size not a whole number of at most 18 digits, page or page_size 0, a filter
+ * given twice, more than ENT_LIST_MAX_FILTERS filters), and then with ENT_EINVAL naming arguments
+ * of the query; each list answers ENT_OK or ENT_EINVAL, never another code (an ENT_ESTORE here is a
+ * filter or sort that the service accepts and the store does not know), with err carrying the same
+ * code and ENT_EINVAL naming a field; every refusal, written as the daemon writes it, is a whole
  * problem document (ent_fuzz_app_problem_error()) with status 422; a query of nothing but a limit
  * in 1..100, an offset and a short search is never refused; an answer has count <= limit and count
  * <= total_count; its envelope is a 200 JSON object with count items in data, the counts of the
@@ -179,6 +179,10 @@ reference_ok(const struct args *a, bool *plain)
                 ok = false;
             else if (name[0] == 'l')
                 limit = strtoll(value, NULL, 10);
+        } else if (strcmp(name, "page") == 0 || strcmp(name, "page_size") == 0) {
+            *plain = false; /* pages count from 1; a page holds 1 or more */
+            if (!is_whole(value) || strtoll(value, NULL, 10) == 0)
+                ok = false;
         } else if (strcmp(name, "search") == 0) {
             if (value && strlen(value) > 200)
                 *plain = false;
@@ -200,11 +204,23 @@ reference_ok(const struct args *a, bool *plain)
     return ok;
 }
 
-/* True when q and r hold the same query apart from the offset. */
+/* The size and offset of the page q asks for (limit and offset, or page and page_size). */
+static void
+effective(const struct ent_list_query *q, int64_t *size, int64_t *offset)
+{
+    bool paged = q->page || q->page_size;
+    *size = q->page_size ? q->page_size : q->limit;
+    *offset = !paged ? q->offset : q->page > 0 ? (q->page - 1) * *size : 0;
+}
+
+/* True when q and r hold the same query apart from the page (size, search, sort, filters). */
 static bool
 same_query(const struct ent_list_query *q, const struct ent_list_query *r)
 {
-    if (q->limit != r->limit || q->n_filters != r->n_filters)
+    int64_t qs, qo, rs, ro;
+    effective(q, &qs, &qo);
+    effective(r, &rs, &ro);
+    if (qs != rs || q->n_filters != r->n_filters)
         return false;
     if ((q->search == NULL) != (r->search == NULL) || (q->search && strcmp(q->search, r->search)))
         return false;
@@ -242,7 +258,9 @@ check_link(struct ent_ctx *ctx, const char *name, const char *path, json_t *link
     struct ent_error err;
     if (parse_args(&a, &back, &err) != ENT_OK)
         fail(name, "a link's query is refused by the parser", err.code, &err);
-    if (!same_query(q, &back) || back.offset != offset)
+    int64_t size, back_offset;
+    effective(&back, &size, &back_offset);
+    if (!same_query(q, &back) || back_offset != offset)
         fail(name, "a link's query is not the request's at the next offset", ENT_OK, NULL);
 }
 
@@ -278,10 +296,17 @@ check_envelope(struct ent_ctx *ctx, size_t which, const struct ent_list_query *q
         json_integer_value(json_object_get(env, "count")) != (json_int_t)list->count ||
         json_integer_value(json_object_get(env, "total_count")) != list->total_count)
         fail(name, "the envelope's data and counts are not the list's", ENT_OK, NULL);
-    bool has_next = list->count > 0 && q->offset + (int64_t)list->count < list->total_count;
-    check_link(ctx, name, path, json_object_get(env, "next"), has_next, q, q->offset + q->limit);
-    int64_t prev = q->offset > q->limit ? q->offset - q->limit : 0;
-    check_link(ctx, name, path, json_object_get(env, "previous"), q->offset > 0, q, prev);
+    int64_t size, offset;
+    effective(q, &size, &offset);
+    if (json_integer_value(json_object_get(env, "page")) != offset / size + 1 ||
+        json_integer_value(json_object_get(env, "page_size")) != size ||
+        json_integer_value(json_object_get(env, "total_pages")) !=
+            (list->total_count + size - 1) / size)
+        fail(name, "the envelope's page, page_size or total_pages is wrong", ENT_OK, NULL);
+    bool has_next = list->count > 0 && offset + (int64_t)list->count < list->total_count;
+    check_link(ctx, name, path, json_object_get(env, "next"), has_next, q, offset + size);
+    int64_t prev = offset > size ? offset - size : 0;
+    check_link(ctx, name, path, json_object_get(env, "previous"), offset > 0, q, prev);
     json_decref(env);
     ent_free(req.answer);
 }
@@ -354,8 +379,10 @@ run_list(size_t which, const char *s, size_t len)
     if (rc == ENT_EINVAL)
         check_problem(ctx, name, &err);
     if (rc == ENT_OK) {
-        if ((int64_t)list.count > q.limit)
-            fail(name, "more items than the limit", rc, &err);
+        int64_t size, offset;
+        effective(&q, &size, &offset);
+        if ((int64_t)list.count > size)
+            fail(name, "more items than the limit (or page_size)", rc, &err);
         if ((int64_t)list.count > list.total_count)
             fail(name, "more items than total_count", rc, &err);
         if (list.count && !list.items)
