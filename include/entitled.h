@@ -460,6 +460,9 @@ struct ent_list_query {
     } filters[ENT_LIST_MAX_FILTERS];
 };
 
+/* The size and offset of the page q asks for: limit and offset, or page and page_size. */
+ENT_API void ent_list_page(const struct ent_list_query *q, int64_t *size, int64_t *offset);
+
 /* A page of a list: items is an array of the resource's struct, in the context's arena. */
 struct ent_list {
     void *items;

@@ -104,15 +104,6 @@ append_encoded(struct ent_buf *b, const char *s)
     }
 }
 
-/* The size and offset of the page q asks for (limit and offset, or page and page_size). */
-static void
-effective(const struct ent_list_query *q, int64_t *size, int64_t *offset)
-{
-    bool paged = q->page || q->page_size;
-    *size = q->page_size ? q->page_size : q->limit;
-    *offset = !paged ? q->offset : q->page > 0 ? (q->page - 1) * *size : 0;
-}
-
 /* The URL of the page at offset, with the request's other arguments (paged as it asked). */
 static json_t *
 page_url(struct ent_request *req, const struct ent_list_query *q, int64_t offset)
@@ -121,7 +112,7 @@ page_url(struct ent_request *req, const struct ent_list_query *q, int64_t offset
     ent_buf_init(&b, 8192);
     ent_buf_puts(&b, req->url);
     int64_t size, unused;
-    effective(q, &size, &unused);
+    ent_list_page(q, &size, &unused);
     if (q->page || q->page_size)
         ent_buf_printf(&b, "?page=%lld&page_size=%lld", (long long)(offset / size + 1),
                        (long long)size);
@@ -159,7 +150,7 @@ ent_paging_reply(struct ent_request *req, const struct ent_list_query *q,
     json_object_set_new(env, "count", json_integer((json_int_t)list->count));
     json_object_set_new(env, "total_count", json_integer(list->total_count));
     int64_t size, offset;
-    effective(q, &size, &offset);
+    ent_list_page(q, &size, &offset);
     /* Page numbers (seed 002's paging) beside limit and offset: the page this offset falls in. */
     json_object_set_new(env, "page", json_integer(offset / size + 1));
     json_object_set_new(env, "page_size", json_integer(size));

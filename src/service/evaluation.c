@@ -176,6 +176,28 @@ acquire(struct ent_ctx *ctx, const char *account, bool explained, struct ent_cat
     return ENT_OK;
 }
 
+/* Starts an answer of snap at at, with room for n features. Errors: ENT_ENOMEM. */
+static int
+start_answer(struct ent_ctx *ctx, const struct ent_snapshot *snap, int64_t at, size_t n,
+             struct ent_eval_answer *out)
+{
+    memset(out, 0, sizeof(*out));
+    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
+    out->evaluated_at_ms = at;
+    out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
+    return out->features ? ENT_OK : ENT_ENOMEM;
+}
+
+/* Gives back what acquire() took and answers rc (recorded in err when it failed). */
+static int
+release(struct ent_ctx *ctx, struct ent_catalog *cat, struct ent_snapshot *snap, int rc,
+        struct ent_error *err)
+{
+    ent_cache_release(ctx->app, snap);
+    ent_cache_catalog_release(ctx->app, cat);
+    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+}
+
 int
 ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *features,
                    size_t n_features, int64_t at_ms, bool with_sources, struct ent_eval_answer *out,
@@ -194,11 +216,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
     if (rc < 0)
         return rc;
     int64_t at = at_ms != ENT_TIME_NONE ? at_ms : ctx->now_ms;
-    memset(out, 0, sizeof(*out));
-    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
-    out->evaluated_at_ms = at;
-    out->features = ent_ctx_alloc(ctx, (n_features ? n_features : 1) * sizeof(*out->features));
-    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    rc = start_answer(ctx, snap, at, n_features, out);
     for (size_t i = 0; rc == ENT_OK && i < n_features; i++) {
         struct ent_feature_answer *ans = &out->features[i];
         memset(ans, 0, sizeof(*ans));
@@ -211,9 +229,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
         rc = answer_feature(ctx, cat, snap, fi, at, with_sources, ans, NULL);
     }
     out->n_features = n_features;
-    ent_cache_release(ctx->app, snap);
-    ent_cache_catalog_release(ctx->app, cat);
-    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+    return release(ctx, cat, snap, rc, err);
 }
 
 int
@@ -229,13 +245,9 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
     int rc = acquire(ctx, account, false, &cat, &snap, err);
     if (rc < 0)
         return rc;
-    memset(out, 0, sizeof(*out));
-    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
-    out->evaluated_at_ms = ctx->now_ms;
     const struct ent_snapshot_grant *grants = ent_snapshot_grants(snap);
     size_t n = snap->n_grants; /* at least as many as the features they are of */
-    out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
-    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    rc = start_answer(ctx, snap, ctx->now_ms, n, out);
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         if (i > 0 && grants[i].feature == grants[i - 1].feature)
             continue; /* grants are sorted by feature: one answer each */
@@ -248,9 +260,7 @@ ent_evaluation_account(struct ent_ctx *ctx, const char *account, struct ent_eval
         else if (rc == ENT_OK && strcmp(ans->reason, "limit_reached") == 0)
             out->n_features++;
     }
-    ent_cache_release(ctx->app, snap);
-    ent_cache_catalog_release(ctx->app, cat);
-    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+    return release(ctx, cat, snap, rc, err);
 }
 
 /* The stamp of snap: its usage version first (acquire), so that the counts read after it are
@@ -277,9 +287,7 @@ ent_evaluation_stamp(struct ent_ctx *ctx, const char *account, char account_id[3
         return rc;
     stamp_of(snap, out);
     memcpy(account_id, snap->account_id, 37);
-    ent_cache_release(ctx->app, snap);
-    ent_cache_catalog_release(ctx->app, cat);
-    return ENT_OK;
+    return release(ctx, cat, snap, ENT_OK, err);
 }
 
 int
@@ -299,12 +307,8 @@ ent_evaluation_all_stamped(struct ent_ctx *ctx, const char *account, struct ent_
     if (stamp)
         stamp_of(snap, stamp);
     int64_t until = INT64_MAX;
-    memset(out, 0, sizeof(*out));
-    memcpy(out->account_id, snap->account_id, sizeof(out->account_id));
-    out->evaluated_at_ms = ctx->now_ms;
     size_t n = cat->n_features;
-    out->features = ent_ctx_alloc(ctx, (n ? n : 1) * sizeof(*out->features));
-    rc = out->features ? ENT_OK : ENT_ENOMEM;
+    rc = start_answer(ctx, snap, ctx->now_ms, n, out);
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         if (cat->features[i].feature.status != ENT_STATUS_ACTIVE)
             continue;
@@ -318,9 +322,7 @@ ent_evaluation_all_stamped(struct ent_ctx *ctx, const char *account, struct ent_
     changes_at(&until, ctx->now_ms, snap->usage_until_ms);
     if (stable_until_ms)
         *stable_until_ms = until;
-    ent_cache_release(ctx->app, snap);
-    ent_cache_catalog_release(ctx->app, cat);
-    return rc < 0 ? ent_error_set(err, rc, "%s", "") : ENT_OK;
+    return release(ctx, cat, snap, rc, err);
 }
 
 int

@@ -196,6 +196,16 @@ find_filter(const struct ent_list_spec *spec, const char *name)
     return NULL;
 }
 
+void
+ent_list_page(const struct ent_list_query *q, int64_t *size, int64_t *offset)
+{
+    bool paged = q->page || q->page_size;
+    *size = q->page_size ? q->page_size : q->limit;
+    /* A page too large to have an offset is refused (check_paging): 0 stands for it here. */
+    bool fits = q->page > 0 && *size > 0 && q->page - 1 <= INT64_MAX / *size;
+    *offset = !paged ? q->offset : fits ? (q->page - 1) * *size : 0;
+}
+
 /*
  * Checks paging, sort and search of q into sq: limit and offset, or page and page_size (not
  * page with offset); sort by up to ENT_STORE_MAX_SORTS fields, each of the list's allow-list,
@@ -205,9 +215,9 @@ static int
 check_paging(struct ent_ctx *ctx, const struct ent_list_spec *spec, const struct ent_list_query *q,
              struct ent_store_query *sq, struct ent_error *err)
 {
-    int64_t limit = q->limit, offset = q->offset;
+    int64_t limit, offset;
+    ent_list_page(q, &limit, &offset);
     if (q->page || q->page_size) {
-        int64_t size = q->page_size ? q->page_size : limit;
         if (q->page_size && (q->page_size < 1 || q->page_size > ENT_LIST_LIMIT_MAX))
             ent_error_field(err, "page_size", "must be between 1 and %d", ENT_LIST_LIMIT_MAX);
         if (q->page < 0)
@@ -216,8 +226,6 @@ check_paging(struct ent_ctx *ctx, const struct ent_list_spec *spec, const struct
             ent_error_field(err, "page", "asks for a page by number: give it without offset");
         if (q->page > (INT64_MAX / ENT_LIST_LIMIT_MAX))
             ent_error_field(err, "page", "is too large");
-        limit = size;
-        offset = q->page > 0 ? (q->page - 1) * size : 0;
     }
     if (limit < 1 || limit > ENT_LIST_LIMIT_MAX)
         ent_error_field(err, "limit", "must be between 1 and %d", ENT_LIST_LIMIT_MAX);
