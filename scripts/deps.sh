@@ -8,7 +8,7 @@
 set -eu
 
 build_pkgs="meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsqlite3-dev
-libpq-dev libsodium-dev libyajl-dev libgnutls28-dev libcurl4-openssl-dev"
+libpq-dev libsodium-dev libgnutls28-dev libcurl4-openssl-dev"
 test_pkgs="libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-jwt python3-cryptography clang
 libclang-rt-14-dev sqlite3 valgrind nodejs npm postgresql systemd openssl procps"
 bench_pkgs="wrk nginx gnuplot-nox curl procps"

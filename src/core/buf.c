@@ -60,6 +60,12 @@ reserve(struct ent_buf *b, size_t len)
 }
 
 int
+ent_buf_reserve(struct ent_buf *b, size_t len)
+{
+    return reserve(b, len);
+}
+
+int
 ent_buf_append(struct ent_buf *b, const void *data, size_t len)
 {
     int rc = reserve(b, len);

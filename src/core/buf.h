@@ -25,6 +25,9 @@ void ent_buf_cleanup(struct ent_buf *b);
 /* Empties the buffer but keeps its memory. */
 void ent_buf_reset(struct ent_buf *b);
 
+/* Makes room for len more bytes at once. Errors: as ent_buf_append(). */
+int ent_buf_reserve(struct ent_buf *b, size_t len);
+
 /*
  * Appends len bytes. Errors: ENT_ETOOLARGE (over the cap), ENT_ENOMEM; either way the buffer
  * is emptied.

@@ -81,9 +81,9 @@ void ent_api_evaluate_run(struct ent_request *req);
 void ent_api_evaluate_bulk(struct ent_request *req);
 void ent_api_evaluate_account(struct ent_request *req);
 
-/* Writes one feature's answer as /v1/evaluate does (g: a yajl_gen), without its sources. */
-struct yajl_gen_t;
-void ent_api_evaluate_write_answer(struct yajl_gen_t *g, const struct ent_feature_answer *a);
+/* Writes one feature's answer as /v1/evaluate does (http/jsonw.h), without its sources. */
+struct ent_jw;
+void ent_api_evaluate_write_answer(struct ent_jw *w, const struct ent_feature_answer *a);
 
 /* api_ofrep.c: OpenFeature Remote Evaluation Protocol (issue 14). */
 void ent_api_ofrep_flag(struct ent_request *req);

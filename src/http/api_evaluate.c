@@ -6,197 +6,128 @@
  */
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "core/str.h"
 #include "core/utc.h"
 #include "http/api.h"
 #include "http/json.h"
+#include "http/jsonw.h"
 
 /*
- * Answers are written with a streaming JSON writer (yajl_gen) into one buffer: evaluate is the
+ * Answers are written with the hot path's JSON writer (jsonw.h) into one buffer: evaluate is the
  * hot path, and a jansson tree costs an allocation per value (DESIGN.md: encoding answers is
  * where speed is won or lost). Requests are still decoded strictly with jansson.
  */
 
-/* Writes a string member name (a literal: its length is known at compile time). */
-#define key(g, name) yajl_gen_string((g), (const unsigned char *)"" name, sizeof(name) - 1)
-
-/* Writes a string, or null for NULL. */
-static void
-str_or_null(yajl_gen g, const char *s)
-{
-    if (s)
-        yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-    else
-        yajl_gen_null(g);
-}
-
-/* Writes a whole number (without the printf that yajl_gen_integer calls). */
-static void
-integer(yajl_gen g, int64_t v)
-{
-    char buf[ENT_STR_INT_MAX];
-    size_t n = ent_str_format_int(v, buf);
-    yajl_gen_number(g, buf, n);
-}
-
-/* Writes a number, or null when has is false. */
-static void
-number_or_null(yajl_gen g, bool has, int64_t v)
-{
-    if (has)
-        integer(g, v);
-    else
-        yajl_gen_null(g);
-}
-
-/* Writes a time in RFC 3339 UTC, or null for ENT_TIME_NONE. */
-static void
-time_or_null(yajl_gen g, int64_t ms)
-{
-    if (ms == ENT_TIME_NONE) {
-        yajl_gen_null(g);
-        return;
-    }
-    char buf[ENT_UTC_MAX];
-    size_t n = ent_utc_format(ms, buf);
-    yajl_gen_string(g, (const unsigned char *)buf, n);
-}
+/* The most an answer may take (100 accounts of 100 features with sources stay far below). */
+#define ANSWER_CAP ((size_t)64 << 20)
 
 /* Writes the sources behind one answer ("explain"). */
 static void
-write_sources(yajl_gen g, const struct ent_feature_answer *a)
+write_sources(struct ent_jw *w, const struct ent_feature_answer *a)
 {
-    key(g, "sources");
-    yajl_gen_array_open(g);
+    ent_jw_name(w, "sources");
+    ent_jw_open(w, '[');
     for (size_t i = 0; i < a->n_sources; i++) {
         const struct ent_eval_source *src = &a->sources[i];
-        yajl_gen_map_open(g);
-        key(g, "entitlement");
-        str_or_null(g, src->entitlement_id);
-        key(g, "product");
-        str_or_null(g, src->product);
-        key(g, "value");
-        str_or_null(g, src->value);
-        key(g, "quantity");
-        integer(g, src->quantity);
-        key(g, "source");
-        str_or_null(g, ent_source_name(src->source));
-        key(g, "start_date");
-        time_or_null(g, src->start_ms);
-        key(g, "end_date");
-        time_or_null(g, src->end_ms);
-        key(g, "override");
-        yajl_gen_bool(g, src->override);
-        yajl_gen_map_close(g);
+        ent_jw_open(w, '{');
+        ent_jw_name(w, "entitlement");
+        ent_jw_cstring_or_null(w, src->entitlement_id);
+        ent_jw_name(w, "product");
+        ent_jw_cstring_or_null(w, src->product);
+        ent_jw_name(w, "value");
+        ent_jw_cstring_or_null(w, src->value);
+        ent_jw_name(w, "quantity");
+        ent_jw_int(w, src->quantity);
+        ent_jw_name(w, "source");
+        ent_jw_cstring_or_null(w, ent_source_name(src->source));
+        ent_jw_name(w, "start_date");
+        ent_jw_time_or_null(w, src->start_ms);
+        ent_jw_name(w, "end_date");
+        ent_jw_time_or_null(w, src->end_ms);
+        ent_jw_name(w, "override");
+        ent_jw_bool(w, src->override);
+        ent_jw_close(w, '}');
     }
-    yajl_gen_array_close(g);
+    ent_jw_close(w, ']');
 }
 
 /* Writes one feature's answer, in the order the fields are documented. */
 static void
-write_answer(yajl_gen g, const struct ent_feature_answer *a, bool explain)
+write_answer(struct ent_jw *w, const struct ent_feature_answer *a, bool explain)
 {
-    yajl_gen_map_open(g);
-    key(g, "feature");
-    str_or_null(g, a->feature);
-    key(g, "value");
-    yajl_gen_bool(g, a->value);
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "feature");
+    ent_jw_cstring_or_null(w, a->feature);
+    ent_jw_name(w, "value");
+    ent_jw_bool(w, a->value);
     if (a->known) {
         bool numeric = a->type == ENT_FEATURE_QUANTITY || a->type == ENT_FEATURE_RANGE ||
                        a->type == ENT_FEATURE_METERED;
-        key(g, "type");
-        str_or_null(g, ent_feature_type_name(a->type));
-        key(g, "level");
-        str_or_null(g, a->level);
-        key(g, "unlimited");
-        yajl_gen_bool(g, a->unlimited);
-        key(g, "limit");
-        number_or_null(g, a->has_limit, a->limit);
-        key(g, "usage"); /* null where it does not apply (a feature that counts no usage) */
-        number_or_null(g, numeric && a->counts_usage && a->level, a->usage);
-        key(g, "remaining");
-        number_or_null(g, a->has_limit, a->remaining);
-        key(g, "expires_at");
-        time_or_null(g, a->expires_at_ms);
+        ent_jw_name(w, "type");
+        ent_jw_cstring_or_null(w, ent_feature_type_name(a->type));
+        ent_jw_name(w, "level");
+        ent_jw_cstring_or_null(w, a->level);
+        ent_jw_name(w, "unlimited");
+        ent_jw_bool(w, a->unlimited);
+        ent_jw_name(w, "limit");
+        ent_jw_int_or_null(w, a->has_limit, a->limit);
+        ent_jw_name(w, "usage"); /* null where it does not apply (a feature that counts none) */
+        ent_jw_int_or_null(w, numeric && a->counts_usage && a->level, a->usage);
+        ent_jw_name(w, "remaining");
+        ent_jw_int_or_null(w, a->has_limit, a->remaining);
+        ent_jw_name(w, "expires_at");
+        ent_jw_time_or_null(w, a->expires_at_ms);
         if (a->type == ENT_FEATURE_METERED) {
-            key(g, "resets_at");
-            time_or_null(g, a->resets_at_ms);
+            ent_jw_name(w, "resets_at");
+            ent_jw_time_or_null(w, a->resets_at_ms);
         }
     }
-    key(g, "reason");
-    str_or_null(g, a->reason);
+    ent_jw_name(w, "reason");
+    ent_jw_cstring_or_null(w, a->reason);
     if (a->known && explain)
-        write_sources(g, a);
-    yajl_gen_map_close(g);
+        write_sources(w, a);
+    ent_jw_close(w, '}');
 }
 
 void
-ent_api_evaluate_write_answer(struct yajl_gen_t *g, const struct ent_feature_answer *a)
+ent_api_evaluate_write_answer(struct ent_jw *w, const struct ent_feature_answer *a)
 {
-    write_answer(g, a, false);
+    write_answer(w, a, false);
 }
 
-/* Writes {"account", "entitlements": [...]} members of an answer (the map is open). */
+/* Writes {"account", "entitlements": [...]} members of an answer (the object is open). */
 static void
-write_account_answers(yajl_gen g, const struct ent_eval_answer *ans, bool explain)
+write_account_answers(struct ent_jw *w, const struct ent_eval_answer *ans, bool explain)
 {
-    key(g, "account");
-    str_or_null(g, ans->account_id);
-    key(g, "entitlements");
-    yajl_gen_array_open(g);
+    ent_jw_name(w, "account");
+    ent_jw_cstring_or_null(w, ans->account_id);
+    ent_jw_name(w, "entitlements");
+    ent_jw_open(w, '[');
     for (size_t i = 0; i < ans->n_features; i++)
-        write_answer(g, &ans->features[i], explain);
-    yajl_gen_array_close(g);
+        write_answer(w, &ans->features[i], explain);
+    ent_jw_close(w, ']');
 }
 
-/* A writer, or NULL when out of memory. */
-static yajl_gen
-new_writer(void)
-{
-    /* Every string written was valid UTF-8 when it entered the store (jansson refuses any
-     * other), and feature keys, levels, ids and times are ASCII: not validated again here. */
-    return yajl_gen_alloc(NULL);
-}
-
-/* Answers 200 with what g wrote (and a newline), then frees g. */
+/* A writer with room for n_answers answers of features (most take under 256 bytes). */
 static void
-reply_written(struct ent_request *req, yajl_gen g)
+new_writer(struct ent_jw *w, size_t n_answers)
 {
-    const unsigned char *buf = NULL;
-    size_t len = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        ent_http_reply_code(req, ENT_EINTERNAL, NULL);
-        return;
-    }
-    char *out = ent_ctx_alloc(req->ctx, len + 1);
-    if (out) {
-        memcpy(out, buf, len);
-        out[len] = '\n';
-        ent_http_reply_raw(req, 200, "application/json", out, len + 1);
-    } else {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-    }
-    yajl_gen_free(g);
+    ent_jw_init(w, ANSWER_CAP);
+    ent_buf_reserve(&w->b, 128 + 256 * n_answers); /* a failure here fails the first write */
 }
 
 /* Answers 200 with the answer of one account: {"account", "entitlements", "evaluated_at"}. */
 static void
 reply_account(struct ent_request *req, const struct ent_eval_answer *ans, bool explain)
 {
-    yajl_gen g = new_writer();
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
-    yajl_gen_map_open(g);
-    write_account_answers(g, ans, explain);
-    key(g, "evaluated_at");
-    time_or_null(g, ans->evaluated_at_ms);
-    yajl_gen_map_close(g);
-    reply_written(req, g);
+    struct ent_jw w;
+    new_writer(&w, explain ? 4 * ans->n_features : ans->n_features);
+    ent_jw_open(&w, '{');
+    write_account_answers(&w, ans, explain);
+    ent_jw_name(&w, "evaluated_at");
+    ent_jw_time_or_null(&w, ans->evaluated_at_ms);
+    ent_jw_close(&w, '}');
+    ent_http_reply_written(req, 200, &w);
 }
 
 /* Reads the "features" array of names. OUT names in the context's arena. */
@@ -285,41 +216,38 @@ ent_api_evaluate_bulk(struct ent_request *req)
     }
     if (at == ENT_TIME_NONE)
         at = ent_ctx_now(req->ctx);
-    yajl_gen g = new_writer();
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
-    yajl_gen_map_open(g);
-    key(g, "evaluated_at");
-    time_or_null(g, at);
-    key(g, "results");
-    yajl_gen_array_open(g);
+    struct ent_jw w;
+    new_writer(&w, n_accounts * n);
+    ent_jw_open(&w, '{');
+    ent_jw_name(&w, "evaluated_at");
+    ent_jw_time_or_null(&w, at);
+    ent_jw_name(&w, "results");
+    ent_jw_open(&w, '[');
     for (size_t i = 0; i < n_accounts; i++) {
         const char *account = json_string_value(json_array_get(accounts, i));
         struct ent_eval_answer ans;
         ent_error_clear(&err);
         if (ent_evaluation_run(req->ctx, account, names, n, at, false, &ans, &err) < 0) {
             if (err.code != ENT_ENOTFOUND) {
-                yajl_gen_free(g);
+                ent_jw_cleanup(&w);
                 ent_http_reply_error(req, &err);
                 return;
             }
-            yajl_gen_map_open(g);
-            key(g, "account");
-            str_or_null(g, account);
-            key(g, "error");
-            str_or_null(g, "not_found");
-            yajl_gen_map_close(g);
+            ent_jw_open(&w, '{');
+            ent_jw_name(&w, "account");
+            ent_jw_cstring_or_null(&w, account);
+            ent_jw_name(&w, "error");
+            ent_jw_cstring(&w, "not_found");
+            ent_jw_close(&w, '}');
             continue;
         }
-        yajl_gen_map_open(g);
-        write_account_answers(g, &ans, false);
-        yajl_gen_map_close(g);
+        ent_jw_open(&w, '{');
+        write_account_answers(&w, &ans, false);
+        ent_jw_close(&w, '}');
     }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    reply_written(req, g);
+    ent_jw_close(&w, ']');
+    ent_jw_close(&w, '}');
+    ent_http_reply_written(req, 200, &w);
 }
 
 void

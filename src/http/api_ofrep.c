@@ -10,106 +10,81 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
+#include "core/alloc.h"
 #include "core/str.h"
 #include "core/utc.h"
 #include "http/api.h"
+#include "http/jsonw.h"
 #include "http/routes.h"
 
-/* Writes a string member name (a literal). */
-#define key(g, name) yajl_gen_string((g), (const unsigned char *)"" name, sizeof(name) - 1)
-
-/* Writes a string. */
-static void
-string(yajl_gen g, const char *s)
-{
-    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-/* Writes a whole number. */
-static void
-integer(yajl_gen g, int64_t v)
-{
-    char buf[ENT_STR_INT_MAX];
-    size_t n = ent_str_format_int(v, buf);
-    yajl_gen_number(g, buf, n);
-}
-
-/* Writes a time in RFC 3339 UTC. */
-static void
-utc(yajl_gen g, int64_t ms)
-{
-    char buf[ENT_UTC_MAX];
-    size_t n = ent_utc_format(ms, buf);
-    yajl_gen_string(g, (const unsigned char *)buf, n);
-}
+/* The most an answer may take (480 flags of the largest account stay far below). */
+#define ANSWER_CAP ((size_t)64 << 20)
 
 /* Writes the flat metadata of an answer: numbers, strings and booleans only (the protocol's). */
 static void
-write_metadata(yajl_gen g, const struct ent_feature_answer *a)
+write_metadata(struct ent_jw *w, const struct ent_feature_answer *a)
 {
-    key(g, "metadata");
-    yajl_gen_map_open(g);
-    key(g, "type");
-    string(g, ent_feature_type_name(a->type));
-    key(g, "entitled_reason");
-    string(g, a->reason);
-    key(g, "unlimited");
-    yajl_gen_bool(g, a->unlimited);
+    ent_jw_name(w, "metadata");
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "type");
+    ent_jw_cstring(w, ent_feature_type_name(a->type));
+    ent_jw_name(w, "entitled_reason");
+    ent_jw_cstring(w, a->reason);
+    ent_jw_name(w, "unlimited");
+    ent_jw_bool(w, a->unlimited);
     bool numeric = a->type == ENT_FEATURE_QUANTITY || a->type == ENT_FEATURE_RANGE ||
                    a->type == ENT_FEATURE_METERED;
     if (a->has_limit && !a->unlimited) {
-        key(g, "limit");
-        integer(g, a->limit);
-        key(g, "remaining");
-        integer(g, a->remaining);
+        ent_jw_name(w, "limit");
+        ent_jw_int(w, a->limit);
+        ent_jw_name(w, "remaining");
+        ent_jw_int(w, a->remaining);
     }
     if (numeric && a->level) {
-        key(g, "usage");
-        integer(g, a->usage);
+        ent_jw_name(w, "usage");
+        ent_jw_int(w, a->usage);
     }
     if (a->resets_at_ms != ENT_TIME_NONE) {
-        key(g, "resets_at");
-        utc(g, a->resets_at_ms);
+        ent_jw_name(w, "resets_at");
+        ent_jw_time(w, a->resets_at_ms);
     }
     if (a->expires_at_ms != ENT_TIME_NONE) {
-        key(g, "expires_at");
-        utc(g, a->expires_at_ms);
+        ent_jw_name(w, "expires_at");
+        ent_jw_time(w, a->expires_at_ms);
     }
-    yajl_gen_map_close(g);
+    ent_jw_close(w, '}');
 }
 
 /* Writes one flag: {"key", "value", "reason", "variant", "metadata"}. */
 static void
-write_flag(yajl_gen g, const struct ent_ofrep_flag *f)
+write_flag(struct ent_jw *w, const struct ent_ofrep_flag *f)
 {
-    yajl_gen_map_open(g);
-    key(g, "key");
-    string(g, f->key);
-    key(g, "value");
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "key");
+    ent_jw_cstring(w, f->key);
+    ent_jw_name(w, "value");
     switch (f->type) {
     case ENT_OFREP_BOOLEAN:
-        yajl_gen_bool(g, f->boolean);
+        ent_jw_bool(w, f->boolean);
         break;
     case ENT_OFREP_NUMBER:
-        integer(g, f->number);
+        ent_jw_int(w, f->number);
         break;
     case ENT_OFREP_STRING:
-        string(g, f->string);
+        ent_jw_cstring(w, f->string);
         break;
     case ENT_OFREP_OBJECT:
-        ent_api_evaluate_write_answer(g, f->answer);
+        ent_api_evaluate_write_answer(w, f->answer);
         break;
     }
-    key(g, "reason");
-    string(g, f->reason);
+    ent_jw_name(w, "reason");
+    ent_jw_cstring(w, f->reason);
     if (f->variant) {
-        key(g, "variant");
-        string(g, f->variant);
+        ent_jw_name(w, "variant");
+        ent_jw_cstring(w, f->variant);
     }
-    write_metadata(g, f->answer);
-    yajl_gen_map_close(g);
+    write_metadata(w, f->answer);
+    ent_jw_close(w, '}');
 }
 
 /* A copy of a flag key of the request fit to quote: at most 200 bytes, ASCII ('?' for others). */
@@ -120,28 +95,6 @@ quote_key(const char *k, char out[201])
     for (; k[n] && n < 200; n++)
         out[n] = ((unsigned char)k[n] > 0x7e || (unsigned char)k[n] < 0x20) ? '?' : k[n];
     out[n] = '\0';
-}
-
-/* Answers status with what g wrote (and a newline), then frees g. */
-static void
-reply_written(struct ent_request *req, int status, yajl_gen g)
-{
-    const unsigned char *buf = NULL;
-    size_t len = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        ent_http_reply_code(req, ENT_EINTERNAL, NULL);
-        return;
-    }
-    char *out = ent_ctx_alloc(req->ctx, len + 1);
-    if (out) {
-        memcpy(out, buf, len);
-        out[len] = '\n';
-        ent_http_reply_raw(req, status, "application/json", out, len + 1);
-    } else {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-    }
-    yajl_gen_free(g);
 }
 
 /*
@@ -199,27 +152,24 @@ ent_api_ofrep_flag(struct ent_request *req)
         ent_http_reply_error(req, &err);
         return;
     }
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
+    struct ent_jw jw, *w = &jw;
+    ent_jw_init(w, ANSWER_CAP);
     if (!found) {
         char quoted[201];
         quote_key(req->params[0], quoted);
-        yajl_gen_map_open(g);
-        key(g, "key");
-        string(g, quoted);
-        key(g, "errorCode");
-        string(g, "FLAG_NOT_FOUND");
-        key(g, "errorDetails");
-        string(g, "no feature or view of a feature has this key");
-        yajl_gen_map_close(g);
-        reply_written(req, 404, g);
+        ent_jw_open(w, '{');
+        ent_jw_name(w, "key");
+        ent_jw_cstring(w, quoted);
+        ent_jw_name(w, "errorCode");
+        ent_jw_cstring(w, "FLAG_NOT_FOUND");
+        ent_jw_name(w, "errorDetails");
+        ent_jw_cstring(w, "no feature or view of a feature has this key");
+        ent_jw_close(w, '}');
+        ent_http_reply_written(req, 404, w);
         return;
     }
-    write_flag(g, &flag);
-    reply_written(req, 200, g);
+    write_flag(w, &flag);
+    ent_http_reply_written(req, 200, w);
 }
 
 /*
@@ -275,36 +225,34 @@ ent_api_ofrep_bulk(struct ent_request *req)
     }
     /* The tag of the answers sent (a kept tag was made again with them). */
     req->etag = ent_ctx_strndup(req->ctx, bulk.etag, strlen(bulk.etag));
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g) {
-        ent_http_reply_code(req, ENT_ENOMEM, NULL);
-        return;
-    }
-    yajl_gen_map_open(g);
-    key(g, "flags");
-    yajl_gen_array_open(g);
+    struct ent_jw jw, *w = &jw;
+    ent_jw_init(w, ANSWER_CAP);
+    ent_buf_reserve(&w->b, 512 + 320 * bulk.n_flags); /* a failure fails the first write */
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "flags");
+    ent_jw_open(w, '[');
     for (size_t i = 0; i < bulk.n_flags; i++)
-        write_flag(g, &bulk.flags[i]);
-    yajl_gen_array_close(g);
+        write_flag(w, &bulk.flags[i]);
+    ent_jw_close(w, ']');
     /* ADR 0008: where the web provider hears that these flags changed (sse.h). */
-    key(g, "eventStreams");
-    yajl_gen_array_open(g);
-    yajl_gen_map_open(g);
-    key(g, "type");
-    string(g, "sse");
-    key(g, "endpoint");
-    yajl_gen_map_open(g);
-    key(g, "requestUri");
+    ent_jw_name(w, "eventStreams");
+    ent_jw_open(w, '[');
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "type");
+    ent_jw_cstring(w, "sse");
+    ent_jw_name(w, "endpoint");
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "requestUri");
     char uri[ENT_OFREP_TOKEN_MAX + 32];
     snprintf(uri, sizeof(uri), "/ofrep/v1/events?token=%s", bulk.stream_token);
-    string(g, uri);
-    yajl_gen_map_close(g);
-    key(g, "inactivityDelaySec");
-    integer(g, 120);
-    yajl_gen_map_close(g);
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    reply_written(req, 200, g);
+    ent_jw_cstring(w, uri);
+    ent_jw_close(w, '}');
+    ent_jw_name(w, "inactivityDelaySec");
+    ent_jw_int(w, 120);
+    ent_jw_close(w, '}');
+    ent_jw_close(w, ']');
+    ent_jw_close(w, '}');
+    ent_http_reply_written(req, 200, w);
 }
 
 void
@@ -378,40 +326,36 @@ ent_api_ofrep_error(struct ent_request *req, const struct ent_error *err)
              !strchr(req->url + sizeof(single_prefix) - 1, '/'))
         flag_key = req->url + sizeof(single_prefix) - 1;
     bool single = flag_key != NULL;
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g) {
-        static const char fallback[] = "{\"errorDetails\":\"out of memory\"}\n";
-        ent_http_reply_raw(req, 500, "application/json", fallback, sizeof(fallback) - 1);
-        return;
-    }
-    /* Bytes of the request quoted in a detail may not be UTF-8: yajl refuses none, and a
-     * client's JSON reader might; every byte above 0x7f becomes '?'. */
+    struct ent_jw jw, *w = &jw;
+    ent_jw_init(w, 4096); /* a key of 200 bytes and details of 400, escaped: well within */
+    /* Bytes of the request quoted in a detail may not be UTF-8: a client's JSON reader might
+     * refuse them; every byte above 0x7f becomes '?'. */
     for (char *p = details; *p; p++) {
         if ((unsigned char)*p > 0x7f || (unsigned char)*p < 0x20)
             *p = '?';
     }
-    yajl_gen_map_open(g);
+    ent_jw_open(w, '{');
     if (code && single) {
         char quoted[201];
         quote_key(flag_key, quoted);
-        key(g, "key");
-        string(g, quoted);
+        ent_jw_name(w, "key");
+        ent_jw_cstring(w, quoted);
     }
     if (code) {
-        key(g, "errorCode");
-        string(g, code);
+        ent_jw_name(w, "errorCode");
+        ent_jw_cstring(w, code);
     }
-    key(g, "errorDetails");
-    string(g, details);
-    yajl_gen_map_close(g);
-    const unsigned char *buf = NULL;
+    ent_jw_name(w, "errorDetails");
+    ent_jw_cstring(w, details);
+    ent_jw_close(w, '}');
     size_t len = 0;
-    yajl_gen_get_buf(g, &buf, &len);
-    char out[1024]; /* a key of 200 bytes and details of 400, escaped: well within */
-    if (len + 1 > sizeof(out))
-        len = sizeof(out) - 1; /* never reached */
-    memcpy(out, buf, len);
-    out[len] = '\n';
-    ent_http_reply_raw(req, status, "application/json", out, len + 1);
-    yajl_gen_free(g);
+    int rc = ENT_OK;
+    char *text = ent_jw_finish(w, &len, &rc);
+    if (!text) { /* out of memory: the one answer that needs none */
+        static const char fallback[] = "{\"errorDetails\":\"out of memory\"}\n";
+        ent_http_reply_raw(req, 500, "application/json", fallback, sizeof(fallback) - 1);
+        return;
+    }
+    ent_http_reply_raw(req, status, "application/json", text, len);
+    ent_free(text);
 }

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "http/api.h"
+#include "http/jsonw.h"
 #include "http/request.h"
 
 /*
@@ -40,6 +41,23 @@ ent_http_reply_raw(struct ent_request *req, int status, const char *content_type
     req->answer_len = req->answer ? len : 0;
     req->status = status;
     req->content_type = content_type;
+}
+
+void
+ent_http_reply_written(struct ent_request *req, int status, struct ent_jw *w)
+{
+    size_t len = 0;
+    int rc = ENT_OK;
+    char *text = ent_jw_finish(w, &len, &rc);
+    if (!text) {
+        ent_http_reply_code(req, rc, NULL);
+        return;
+    }
+    ent_free(req->answer);
+    req->answer = text;
+    req->answer_len = len;
+    req->status = status;
+    req->content_type = "application/json";
 }
 
 void

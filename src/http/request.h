@@ -111,6 +111,13 @@ void ent_http_reply_empty(struct ent_request *req, int status);
 void ent_http_reply_raw(struct ent_request *req, int status, const char *content_type,
                         const char *body, size_t len);
 
+/*
+ * Answers with status and the JSON document w wrote (http/jsonw.h), taking its buffer without a
+ * copy; a write that failed answers its error (out of memory, or too large) instead.
+ */
+struct ent_jw;
+void ent_http_reply_written(struct ent_request *req, int status, struct ent_jw *w);
+
 /* Answers with the problem document of err (its code decides type and status). */
 void ent_http_reply_error(struct ent_request *req, const struct ent_error *err);
 

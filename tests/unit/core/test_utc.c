@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -274,6 +276,36 @@ utc__format_of_milliseconds__has_three_fraction_digits(void **state)
     expect_format(ENT_UTC_MAX_MS, "9999-12-31T23:59:59.999Z");
 }
 
+/* Years outside 0001..9999 (never accepted by the API) still format, as printf would. */
+static void
+utc__format_outside_the_api_years__as_printf(void **state)
+{
+    (void)state;
+    expect_format(ENT_UTC_MAX_MS + 1, "10000-01-01T00:00:00Z");
+    expect_format(ENT_UTC_MAX_MS + 1 + 250, "10000-01-01T00:00:00.250Z");
+}
+
+/* Every day of 1969..2101 at a time of its own: the digits equal gmtime's and strftime's. */
+static void
+utc__format__agrees_with_gmtime_over_many_days(void **state)
+{
+    (void)state;
+    for (int64_t day = -365; day < 48000; day++) {
+        int64_t ms = day * 86400000 + (day * 7919 % 86400000 + 86400000) % 86400000;
+        time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        struct tm tm;
+        assert_non_null(gmtime_r(&t, &tm));
+        char want[ENT_UTC_MAX];
+        size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+        int frac = (int)(ms - (int64_t)t * 1000);
+        if (frac)
+            snprintf(want + n, sizeof(want) - n, ".%03dZ", frac);
+        else
+            snprintf(want + n, sizeof(want) - n, "Z");
+        expect_format(ms, want);
+    }
+}
+
 static void
 utc__format_then_parse__round_trips(void **state)
 {
@@ -429,6 +461,8 @@ main(void)
         cmocka_unit_test(utc__parse_outside_year_1_to_9999__is_refused),
         cmocka_unit_test(utc__format_of_whole_seconds__has_no_fraction),
         cmocka_unit_test(utc__format_of_milliseconds__has_three_fraction_digits),
+        cmocka_unit_test(utc__format_outside_the_api_years__as_printf),
+        cmocka_unit_test(utc__format__agrees_with_gmtime_over_many_days),
         cmocka_unit_test(utc__format_then_parse__round_trips),
         cmocka_unit_test(utc__parse_then_format__round_trips_over_many_instants),
         cmocka_unit_test(utc__days_from_civil__matches_known_days),
