@@ -207,21 +207,27 @@ is_feature_key(const struct ent_eval_answer *eval, const char *key)
  * Each account's entity tag, kept with the stamp of the snapshot it was computed from and the
  * moment it stops holding (evaluation.h: the first change by the clock, or the stream token's
  * next day): a revalidation whose stamp is the same before that moment answers the kept tag
- * without evaluating (the 304 path, and each change stream's look). One entry per slot, by a
- * hash of the account's id; a slot another account took is computed again.
+ * without evaluating (the 304 path, and each change stream's look). Sets of TAG_WAYS entries, the
+ * set by a hash of the account's id; a full set gives up the entry used least lately. 65,536
+ * entries (about 6 MB, taken from the system only as sets are used) hold every account of a
+ * store of that size at once: one slot per hash held 4,096, and 10,000 accounts revalidating in
+ * turn then found their tag taken nearly every time (docs/PERFORMANCE.md, OFREP).
  */
-#define TAG_SLOTS 4096u
+#define TAG_SETS 16384u
+#define TAG_WAYS 4u
 
 struct tag_entry {
     char account_id[37];
     struct ent_eval_stamp stamp;
     int64_t until_ms;
+    uint64_t used; /* the table's clock at its last use: the least is given up first */
     char etag[20];
 };
 
 struct ent_ofrep_tags {
     pthread_mutex_t lock; /* zeroed memory is an unlocked default mutex (glibc) */
-    struct tag_entry slots[TAG_SLOTS];
+    uint64_t clock;
+    struct tag_entry sets[TAG_SETS][TAG_WAYS];
 };
 
 static struct ent_ofrep_tags *
@@ -241,13 +247,22 @@ tags_of(struct ent_app *app)
     return made;
 }
 
+/* The entry of the account in its set, or, when it has none and make is true, the entry it
+ * takes (a free one, or the one used least lately); NULL when none and make is false. */
 static struct tag_entry *
-slot_of(struct ent_ofrep_tags *t, const char *account_id)
+entry_of(struct ent_ofrep_tags *t, const char *account_id, bool make)
 {
     uint64_t h = 1469598103934665603ULL;
     for (const char *p = account_id; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return &t->slots[h % TAG_SLOTS];
+    struct tag_entry *set = t->sets[h % TAG_SETS], *oldest = &set[0];
+    for (unsigned i = 0; i < TAG_WAYS; i++) {
+        if (strcmp(set[i].account_id, account_id) == 0)
+            return &set[i];
+        if (set[i].used < oldest->used)
+            oldest = &set[i];
+    }
+    return make ? oldest : NULL;
 }
 
 /* The kept tag of the account for stamp at now_ms, into etag; false when none holds. */
@@ -256,11 +271,13 @@ tag_kept(struct ent_ofrep_tags *t, const char *account_id, const struct ent_eval
          int64_t now_ms, char etag[20])
 {
     pthread_mutex_lock(&t->lock);
-    const struct tag_entry *e = slot_of(t, account_id);
-    bool held = strcmp(e->account_id, account_id) == 0 && e->stamp.serial == stamp->serial &&
+    struct tag_entry *e = entry_of(t, account_id, false);
+    bool held = e && e->stamp.serial == stamp->serial &&
                 e->stamp.usage_version == stamp->usage_version && now_ms < e->until_ms;
-    if (held)
+    if (held) {
         memcpy(etag, e->etag, 20);
+        e->used = ++t->clock;
+    }
     pthread_mutex_unlock(&t->lock);
     return held;
 }
@@ -270,10 +287,11 @@ tag_keep(struct ent_ofrep_tags *t, const char *account_id, const struct ent_eval
          int64_t until_ms, const char etag[20])
 {
     pthread_mutex_lock(&t->lock);
-    struct tag_entry *e = slot_of(t, account_id);
+    struct tag_entry *e = entry_of(t, account_id, true);
     memcpy(e->account_id, account_id, sizeof(e->account_id));
     e->stamp = *stamp;
     e->until_ms = until_ms;
+    e->used = ++t->clock;
     memcpy(e->etag, etag, 20);
     pthread_mutex_unlock(&t->lock);
 }
