@@ -10,6 +10,7 @@
 #               DESTDIR: the binary, entitled(8), the systemd unit, /etc/default/entitled, the
 #               library and its header (docs/deploy.md, "Installing")
 #   make bench-scale  1,000,000 accounts and 5,000,000 entitlements (20-30 minutes, ~9 GB disk)
+#   make bench-scaleout  one daemon, then three, on one durable PostgreSQL (~3 minutes)
 BUILD      ?= build
 TEST_BUILD ?= build-asan
 
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 600
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all build run test install tsan check format deps clean fuzz bench bench-scale
+.PHONY: all build run test install tsan check format deps clean fuzz bench bench-scale bench-scaleout
 
 all: build
 
@@ -64,3 +65,7 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) build-tsan build-valgrind build-fuzz
+
+bench-scaleout:
+	@scripts/deps.sh bench
+	@bench/scaleout.sh

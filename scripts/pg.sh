@@ -16,6 +16,9 @@
 # (test_87, test_90_06) kill the *daemons* with SIGKILL while PostgreSQL runs on, and what
 # PostgreSQL has committed is seen by every later transaction whether or not its WAL reached the
 # disk. So the tests check the same with these off.
+# PG_DURABLE=1 keeps PostgreSQL's defaults instead (fsync, full_page_writes and
+# synchronous_commit on: every commit waits for the disk), for benchmarks that claim durable
+# writes (bench/scaleout.sh); DIR must then be on a disk, not a tmpfs.
 # On any failure the server's log is printed. PG_BIN overrides the directory of the binaries.
 set -euo pipefail
 
@@ -115,15 +118,25 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 max_connections = 300
+log_min_messages = warning
+log_min_error_statement = panic
+EOF
+    if [ "${PG_DURABLE:-0}" = 1 ]; then
+        cat >>"$dir/data/postgresql.conf" <<EOF
+# PG_DURABLE=1: PostgreSQL's durable defaults; checkpoints spread over a larger WAL.
+max_wal_size = 2GB
+shared_buffers = 256MB
+EOF
+    else
+        cat >>"$dir/data/postgresql.conf" <<EOF
 # Not durable (see the top of scripts/pg.sh): nothing waits for the disk.
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 # Its directory may be on a tmpfs (scripts/test.sh): a small WAL (checkpoints cost little here).
 max_wal_size = 256MB
-log_min_messages = warning
-log_min_error_statement = panic
 EOF
+    fi
     (cd "$dir" && as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
         >/dev/null)
 
