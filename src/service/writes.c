@@ -55,6 +55,11 @@ ent_writes_begin(struct ent_ctx *ctx)
         return ENT_OK;
     }
     rc = sess->ops->begin(sess, true);
+    if (rc == ENT_OK && ctx->batch.on && sess->ops->bulk) {
+        rc = sess->ops->bulk(sess);
+        if (rc < 0)
+            sess->ops->rollback(sess);
+    }
     if (rc < 0)
         return rc;
     ctx->in_write = true;

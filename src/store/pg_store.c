@@ -322,6 +322,13 @@ pg_begin(struct ent_store_session *base, bool write)
 }
 
 static int
+pg_bulk(struct ent_store_session *base)
+{
+    struct pg_session *s = (struct pg_session *)base;
+    return ent_pg_exec_done(s, "SET LOCAL plan_cache_mode = force_custom_plan", NULL, NULL, "bulk");
+}
+
+static int
 pg_commit(struct ent_store_session *base)
 {
     struct pg_session *s = (struct pg_session *)base;
@@ -521,6 +528,7 @@ static const struct ent_store_ops pg_ops = {
     .release = pg_release,
     .begin = pg_begin,
     .commit = pg_commit,
+    .bulk = pg_bulk,
     .rollback = pg_rollback,
     .ping = pg_ping,
     .schema_version = pg_schema_version,

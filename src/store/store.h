@@ -176,6 +176,14 @@ struct ent_store_ops {
     int (*begin)(struct ent_store_session *sess, bool write);
     int (*commit)(struct ent_store_session *sess);
     void (*rollback)(struct ent_store_session *sess);
+    /*
+     * Says that the write transaction just begun will write many rows (batch mode: `entitled
+     * import`), so that the backend plans for tables that grow within it. PostgreSQL plans each
+     * statement for its values in that transaction: a plan kept from when the tables were empty
+     * scans them whole, and an import of N objects then costs N^2 (docs/PERFORMANCE.md). NULL
+     * when the backend needs nothing (SQLite). Errors: ENT_ESTORE.
+     */
+    int (*bulk)(struct ent_store_session *sess);
     int (*ping)(struct ent_store_session *sess);
     int (*schema_version)(struct ent_store_session *sess, int *version);
     /*
