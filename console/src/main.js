@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
+// The console's entry point: its styles (its own and uPlot's) and the app.
 import "uplot/dist/uPlot.min.css";
 import "./console.css";
-import { h, render } from "preact";
-import htm from "htm";
-const html = htm.bind(h);
-render(html`<p>entitled</p>`, document.getElementById("app"));
+import { render } from "preact";
+import { html } from "./html.js";
+import { App } from "./app.js";
+
+render(html`<${App} />`, document.getElementById("app"));
