@@ -41,8 +41,8 @@ function EventRow({ e }) {
     <td>
       <button type="button" class="link" aria-expanded=${open ? "true" : "false"} onClick=${() => setOpen(!open)}>${open ? "Hide" : "Show"}</button>
       ${open && html`<div class="change">
-        <div><strong>Before</strong><pre>${e.before ? JSON.stringify(e.before, null, 2) : "—"}</pre></div>
-        <div><strong>After</strong><pre>${e.after ? JSON.stringify(e.after, null, 2) : "—"}</pre></div>
+        <div><strong>Before</strong><pre tabindex="0" aria-label="Before">${e.before ? JSON.stringify(e.before, null, 2) : "—"}</pre></div>
+        <div><strong>After</strong><pre tabindex="0" aria-label="After">${e.after ? JSON.stringify(e.after, null, 2) : "—"}</pre></div>
       </div>`}
     </td>
   </tr>`;
