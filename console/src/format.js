@@ -15,10 +15,12 @@ export function day(s) {
   return s ? String(s).slice(0, 10) : "—";
 }
 
+const NUMBER = new Intl.NumberFormat("en-US"); // one formatter: making one per call is slow
+
 /** 12,345; "—" for null and undefined. */
 export function num(n) {
   if (n === null || n === undefined) return "—";
-  return Number(n).toLocaleString("en-US");
+  return NUMBER.format(Number(n));
 }
 
 const REASONS = {

@@ -6,6 +6,7 @@ import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.js";
 import { html } from "./html.js";
+import { num } from "./format.js";
 
 /** {api, key: {id, name, scope}, canWrite}: set once signed in. */
 export const Session = createContext(null);
@@ -289,7 +290,7 @@ export function Pager({ list, label = "items" }) {
   const pages = d.total_pages || 1;
   return html`<nav class="pager" aria-label="Pages">
     <button type="button" disabled=${!d.previous} onClick=${() => list.setPage(page - 1)}>Previous</button>
-    <span>Page ${page} of ${pages} · ${Number(d.total_count).toLocaleString("en-US")} ${label}</span>
+    <span>Page ${page} of ${pages} · ${num(d.total_count)} ${label}</span>
     <button type="button" disabled=${!d.next} onClick=${() => list.setPage(page + 1)}>Next</button>
   </nav>`;
 }

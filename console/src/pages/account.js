@@ -10,7 +10,6 @@ import {
   Action, Badge, Check, FilterSelect, Form, Input, Loaded, Pager, SearchBox, Secret, Select,
   SortHeader, Table, Title, ValueInput, useList, useLoad, useSession,
 } from "../ui.js";
-import { UsageChart } from "../chart.js";
 import { EventsList } from "./events.js";
 
 const TABS = [
@@ -27,6 +26,8 @@ const TABS = [
 export function AccountPage({ ref_: ref, tab }) {
   const { api } = useSession();
   const state = useLoad(() => api.get(`/v1/accounts/${encodeURIComponent(ref)}`), [ref]);
+  // The answers are asked at the same time as the account (evaluate takes its id or key).
+  const answers = useLoad(() => (tab === "features" ? evaluateAll(api, ref) : Promise.resolve(null)), [ref, tab]);
   return html`<${Loaded} state=${state}>${(account) => html`<section class="account">
     <${Title} lead=${html`<code>${account.key}</code> · ${account.type}${account.contact_email ? ` · ${account.contact_email}` : ""} · since ${day(account.created_at)}`}>
       ${account.name}
@@ -38,11 +39,11 @@ export function AccountPage({ ref_: ref, tab }) {
         </li>`)}
       </ul>
     </nav>
-    ${tabOf(tab, account)}
+    ${tabOf(tab, account, answers)}
   </section>`}<//>`;
 }
 
-function tabOf(tab, account) {
+function tabOf(tab, account, answers) {
   switch (tab) {
     case "entitlements":
       return html`<${EntitlementsTab} account=${account} />`;
@@ -60,17 +61,20 @@ function tabOf(tab, account) {
       return html`<section aria-labelledby="audit-title"><h2 id="audit-title">Audit trail</h2>
         <${EventsList} account=${account.id} /></section>`;
     default:
-      return html`<${FeaturesTab} account=${account} />`;
+      return html`<${FeaturesTab} account=${account} state=${answers} />`;
   }
 }
 
-/** Every feature of the catalog with the account's answer, 100 features per evaluation. */
-async function evaluateAll(api, account, filter = () => true) {
+/**
+ * Every feature of the catalog with the account's answer (ref: its id or key), 100 features per
+ * evaluation. The provenance (explain) is asked for one feature at a time, when "Why?" opens.
+ */
+async function evaluateAll(api, ref, filter = () => true) {
   const features = (await api.all("/v1/features", { sort: "key" })).filter(filter);
   const answers = [];
   for (let i = 0; i < features.length; i += 100) {
     const keys = features.slice(i, i + 100).map((f) => f.key);
-    const r = await api.post("/v1/evaluate", { account: account.id, features: keys, explain: true });
+    const r = await api.post("/v1/evaluate", { account: ref, features: keys });
     answers.push(...r.entitlements);
   }
   const byKey = new Map(features.map((f) => [f.key, f]));
@@ -81,10 +85,8 @@ async function evaluateAll(api, account, filter = () => true) {
 // Features: the answers, and why
 // ------------------------------------------------------------------------------------------
 
-function FeaturesTab({ account }) {
-  const { api } = useSession();
+function FeaturesTab({ account, state }) {
   const [only, setOnly] = useState("all");
-  const state = useLoad(() => evaluateAll(api, account), [account.id]);
   useEffect(() => {
     if (state.data) performance.mark("console-account-ready");
   }, [state.data]);
@@ -131,15 +133,20 @@ function AnswerRow({ a, account }) {
     ${open && html`<tr class="why-row" id=${id}><td colspan="9"><${Why} a=${a} account=${account} /></td></tr>`}`;
 }
 
-/** Why an answer is what it is: the grants behind it, and the account's other grants of it. */
-function Why({ a, account }) {
+/** Why an answer is what it is: the grants behind it (explain), and the account's other grants of it. */
+function Why({ a: shown, account }) {
   const { api } = useSession();
-  const others = useLoad(
-    () => api.get("/v1/entitlements", { account: account.id, feature: a.feature, limit: 20, sort: "-updated_at" }),
-    [a.feature, account.id],
-  );
-  const inForce = new Set((a.sources || []).map((s) => s.entitlement));
-  return html`<div class="why" data-reason=${a.reason}>
+  const state = useLoad(async () => {
+    const [explained, others] = await Promise.all([
+      api.post("/v1/evaluate", { account: account.id, features: [shown.feature], explain: true }),
+      api.get("/v1/entitlements", { account: account.id, feature: shown.feature, limit: 20, sort: "-updated_at" }),
+    ]);
+    return { a: { ...explained.entitlements[0], def: shown.def }, others };
+  }, [shown.feature, account.id]);
+  return html`<${Loaded} state=${state}>${({ a, others }) => {
+    const inForce = new Set((a.sources || []).map((s) => s.entitlement));
+    const rest = others.data.filter((e) => !inForce.has(e.id));
+    return html`<div class="why" data-reason=${a.reason}>
     <p><strong>${reason(a.reason)}.</strong> ${because(a)}</p>
     ${(a.sources || []).length > 0 && html`<ul class="sources">
       ${a.sources.map((s) => html`<li>
@@ -147,17 +154,13 @@ function Why({ a, account }) {
         from ${time(s.start_date)} ${s.end_date ? `until ${time(s.end_date)}` : "with no end"}
       </li>`)}
     </ul>`}
-    <${Loaded} state=${others}>${(page) => {
-      const rest = page.data.filter((e) => !inForce.has(e.id));
-      return rest.length === 0
-        ? null
-        : html`<p>Other grants of this feature, not in force now:</p>
-          <ul class="sources">${rest.map((e) => html`<li>
-            ${e.number}: ${e.product ? `product ${e.product}` : `${e.feature} = ${e.value}`}
-            <${Badge} value=${e.status} /> (${e.source}${e.end_date ? `, ends ${time(e.end_date)}` : ""}${e.status === "revoked" ? `, revoked ${time(e.updated_at)}` : ""})
-          </li>`)}</ul>`;
-    }}<//>
+    ${rest.length > 0 && html`<p>Other grants of this feature, not in force now:</p>
+      <ul class="sources">${rest.map((e) => html`<li>
+        ${e.number}: ${e.product ? `product ${e.product}` : `${e.feature} = ${e.value}`}
+        <${Badge} value=${e.status} /> (${e.source}${e.end_date ? `, ends ${time(e.end_date)}` : ""}${e.status === "revoked" ? `, revoked ${time(e.updated_at)}` : ""})
+      </li>`)}</ul>`}
   </div>`;
+  }}<//>`;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ function EntitlementRow({ e, reload }) {
     <td class="num">${e.quantity}${e.quantity_per_copy > 1 ? ` × ${e.quantity_per_copy}` : ""}</td>
     <td>${time(e.start_date)}</td>
     <td>${e.permanent ? "Permanent" : time(e.end_date)}</td>
-    <td class="row-actions">
+    <td><div class="row-actions">
       ${e.status === "suspended"
         ? html`<${Action} label="Resume" act=${() => api.patch(path, { status: "active" })} done=${reload} />`
         : html`<${Action} label="Suspend" disabled=${!live} act=${() => api.patch(path, { status: "suspended" })} done=${reload} />`}
@@ -216,7 +219,7 @@ function EntitlementRow({ e, reload }) {
         <${Input} label="New end" name="end_date" type="date" />
         <${Check} label="Permanent (no end)" name="permanent" />
       <//>`}
-    </td>
+    </div></td>
   </tr>`;
 }
 
@@ -429,10 +432,17 @@ function ActivationsTab({ account }) {
 
 function UsageTab({ account }) {
   const { api } = useSession();
-  const state = useLoad(() => evaluateAll(api, account, (f) => f.type === "metered"), [account.id]);
+  // The chart library is loaded with this tab alone: the first pages need it not.
+  const state = useLoad(async () => {
+    const [chart, answers] = await Promise.all([
+      import("../chart.js"),
+      evaluateAll(api, account.id, (f) => f.type === "metered"),
+    ]);
+    return { UsageChart: chart.UsageChart, answers };
+  }, [account.id]);
   return html`<section aria-labelledby="usage-title">
     <h2 id="usage-title">Usage of metered features</h2>
-    <${Loaded} state=${state}>${(answers) => answers.length === 0
+    <${Loaded} state=${state}>${({ UsageChart, answers }) => answers.length === 0
       ? html`<p class="muted">The catalog has no metered feature.</p>`
       : answers.map((a) => html`<${UsageChart} key=${a.feature} account=${account} answer=${a} />`)}<//>
   </section>`;

@@ -57,14 +57,13 @@ function HookRow({ w, reload, onSecret }) {
     <td>${w.events.join(", ")}</td>
     <td><${Badge} value=${w.enabled ? "enabled" : "disabled"} />${w.disabled_reason ? html`<br /><span class="muted">${w.disabled_reason}</span>` : ""}</td>
     <td>${time(w.created_at)}</td>
-    <td class="row-actions">
+    <td><div class="row-actions">
       <${Action} label=${w.enabled ? "Disable" : "Enable"} act=${() => api.patch(`/v1/webhooks/${w.id}`, { enabled: !w.enabled })} done=${reload} />
       <${Action} label="Rotate secret" confirm="Make a new signing secret? The old one signs too for 24 hours."
         act=${() => api.post(`/v1/webhooks/${w.id}/rotate-secret`)} done=${(r) => onSecret(r.secret)} />
       <button type="button" aria-expanded=${open ? "true" : "false"} onClick=${() => setOpen(!open)}>Deliveries</button>
       <${Action} label="Delete" class="danger" confirm=${`Delete the endpoint ${w.url}?`} act=${() => api.del(`/v1/webhooks/${w.id}`)} done=${reload} />
-      ${open && html`<${Deliveries} hook=${w} />`}
-    </td>
+    </div>${open && html`<${Deliveries} hook=${w} />`}</td>
   </tr>`;
 }
 
