@@ -89,7 +89,7 @@ export function createApi(key, onUnauthorized = () => {}) {
   };
 }
 
-/** The scope of key, from GET /v1/keys/current; throws an ApiError (401 for a wrong key). */
+/** The scope of key, from GET /v1/me; throws an ApiError (401 for a wrong key). */
 export async function whoAmI(key) {
-  return createApi(key).get("/v1/keys/current");
+  return createApi(key).get("/v1/me");
 }

@@ -74,7 +74,7 @@ const struct ent_route ent_routes[] = {
 
     {ENT_POST,   "/v1/keys",               ent_api_keys_create,     ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/keys",               ent_api_keys_list,       ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
-    {ENT_GET,    "/v1/keys/current",       ent_api_keys_current,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/me",                 ent_api_keys_current,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},

@@ -247,7 +247,7 @@ for (const store of STORES) {
       await nk.getByRole("button", { name: "Create key" }).click();
       const secret = await page.locator(".secret input").inputValue();
       assert.match(secret, /^ent_account_/);
-      const me = await d.request("GET", "/v1/keys/current", undefined, { key: secret });
+      const me = await d.request("GET", "/v1/me", undefined, { key: secret });
       assert.equal(me.body.scope, "account");
       await page.getByRole("button", { name: "Copy" }).click();
       await page.getByRole("button", { name: "Copied" }).waitFor();

@@ -73,7 +73,7 @@ for (const store of STORES) {
         await new Promise((res) => setTimeout(res, 100));
       }
       console.log(`console: seeded ${ACCOUNTS} accounts, ${FEATURES} features, ${ENTITLEMENTS} entitlements on ${label} in ${took.toFixed(1)} s`);
-      const me = await d.request("GET", "/v1/keys/current");
+      const me = await d.request("GET", "/v1/me");
       signedIn = { secret: d.adminKey, key: me.body };
       browser = await launch();
     });
