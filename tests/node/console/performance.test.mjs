@@ -7,7 +7,9 @@
 // - the account page with 100 features and 1,000 entitlements, from a click in the running
 //   console to every feature's answer shown: under 500 ms; and opened by its address in a new
 //   tab (the whole console loaded first, as for the first page): under 1 s.
-// The median of 5 runs is asserted; every figure is printed (docs/PERFORMANCE.md, "Console").
+// Each figure is the median of 5 runs after one run that is not counted (it warms the daemon,
+// as a daemon that serves is warm; every run still loads the console in a new browser context,
+// with no cache); every figure is printed (docs/PERFORMANCE.md, "Console").
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -84,10 +86,11 @@ for (const store of STORES) {
 
     test(`first page interactive under 1 s with ${ACCOUNTS.toLocaleString("en-US")} accounts`, async () => {
       const times = [];
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = -1; i < RUNS; i++) {
         const page = await newPage(browser, WIDE, signedIn);
         await page.goto(`${d.url}/console/`);
-        times.push(await markTime(page, "console-accounts-ready"));
+        const t = await markTime(page, "console-accounts-ready");
+        if (i >= 0) times.push(t);
         const pages = await page.locator(".pager span").innerText();
         assert.match(pages, /10,000 accounts/);
         if (i === RUNS - 1) {
@@ -107,10 +110,11 @@ for (const store of STORES) {
     test(`an account page with ${FEATURES} features and ${ENTITLEMENTS.toLocaleString("en-US")} entitlements renders under 500 ms`, async () => {
       const cold = [];
       const warm = [];
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = -1; i < RUNS; i++) {
         const page = await newPage(browser, WIDE, signedIn);
         await page.goto(`${d.url}/console/#/accounts/acct-00000`);
-        cold.push(await markTime(page, "console-account-ready"));
+        const t = await markTime(page, "console-account-ready");
+        if (i >= 0) cold.push(t);
         assert.equal(await page.locator("tr[data-feature]").count(), FEATURES);
         assert.equal(await page.locator("tr.granted").count(), FEATURES);
         // From the accounts list, a click in the running console.
@@ -119,7 +123,8 @@ for (const store of STORES) {
         await page.evaluate(() => performance.clearMarks("console-account-ready"));
         const t0 = await page.evaluate(() => performance.now());
         await page.getByRole("link", { name: "Customer 00000", exact: true }).click();
-        warm.push((await markTime(page, "console-account-ready")) - t0);
+        const w = (await markTime(page, "console-account-ready")) - t0;
+        if (i >= 0) warm.push(w);
         await page.context().close();
       }
       console.log(`console: account page with ${FEATURES} features, ${ENTITLEMENTS} entitlements (${label}): from navigation median ${ms(median(cold))} (${cold.map(ms).join(", ")}); from a click median ${ms(median(warm))} (${warm.map(ms).join(", ")})`);
