@@ -177,29 +177,39 @@ function Field({ label, name, hint, control, wide }) {
   </div>`;
 }
 
+// The controls of a form are uncontrolled: `value` and `checked` give their first state only,
+// so that a new render (an error shown) never puts back what the person changed.
+
 /** A text-like input (type: text, email, number, date, datetime-local, password). */
-export function Input({ label, name, hint, wide, ...rest }) {
+export function Input({ label, name, hint, wide, value, ...rest }) {
   return html`<${Field} label=${label} name=${name} hint=${hint} wide=${wide}
-    control=${(a) => html`<input type="text" ...${rest} ...${a} disabled=${a.disabled || rest.disabled} />`} />`;
+    control=${(a) => html`<input type="text" defaultValue=${value} ...${rest} ...${a} disabled=${a.disabled || rest.disabled} />`} />`;
 }
 
-/** A select of options [{value, label}] (or plain strings). */
-export function Select({ label, name, hint, options, wide, ...rest }) {
+/**
+ * A select of options [{value, label}] (or plain strings); value is the one chosen first. With
+ * onChange, value is the choice the caller keeps (a controlled select).
+ */
+export function Select({ label, name, hint, options, wide, value, ...rest }) {
+  const controlled = typeof rest.onChange === "function";
+  const chosen = value === undefined || value === null ? undefined : String(value);
   return html`<${Field} label=${label} name=${name} hint=${hint} wide=${wide}
-    control=${(a) => html`<select ...${rest} ...${a} disabled=${a.disabled || rest.disabled}>
-      ${options.map((o) =>
-        typeof o === "string"
-          ? html`<option value=${o}>${o}</option>`
-          : html`<option value=${o.value} disabled=${o.disabled}>${o.label}</option>`,
-      )}
+    control=${(a) => html`<select value=${controlled ? chosen : undefined} ...${rest} ...${a} disabled=${a.disabled || rest.disabled}>
+      ${options.map((o) => {
+        const v = typeof o === "string" ? o : String(o.value);
+        const first = !controlled && chosen !== undefined && v === chosen;
+        return typeof o === "string"
+          ? html`<option value=${o} selected=${first}>${o}</option>`
+          : html`<option value=${o.value} selected=${first} disabled=${o.disabled}>${o.label}</option>`;
+      })}
     </select>`} />`;
 }
 
-/** A checkbox with its label after it. */
-export function Check({ label, name, hint, ...rest }) {
+/** A checkbox with its label after it (checked: its first state). */
+export function Check({ label, name, hint, checked, ...rest }) {
   const { id, error, disabled } = useControl(name);
   return html`<div class=${"field check" + (error ? " invalid" : "")}>
-    <input type="checkbox" id=${id} name=${name} ...${rest} disabled=${disabled || rest.disabled}
+    <input type="checkbox" id=${id} name=${name} defaultChecked=${checked} ...${rest} disabled=${disabled || rest.disabled}
       aria-invalid=${error ? "true" : undefined} aria-describedby=${error ? `${id}-error` : undefined} />
     <label for=${id}>${label}</label>
     ${hint && html`<small class="muted">${hint}</small>`}

@@ -229,6 +229,7 @@ for (const store of STORES) {
       await tl.getByLabel("Days", { exact: true }).fill("7");
       await tl.getByRole("button", { name: "Start trial" }).click();
       await tl.locator(".field.invalid .field-error").waitFor();
+      assert.equal(await tl.getByLabel("Days", { exact: true }).inputValue(), "7", "what was typed stays after an error");
       assert.equal(await tl.getByLabel("The customer accepted the trial's terms", { exact: true }).getAttribute("aria-invalid"), "true");
       await tl.getByLabel("The customer accepted the trial's terms", { exact: true }).check();
       await tl.getByRole("button", { name: "Start trial" }).click();
