@@ -437,6 +437,14 @@ ENT_API int ent_keys_bootstrap(struct ent_app *app, int64_t now_ms, char *secret
 /* Revokes a key by id; revoking twice is not an error. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN. */
 ENT_API int ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err);
 
+/*
+ * The key the context's principal authenticated with (any scope), never its secret: how a
+ * client such as the web console learns what its key may do. OUT key (strings in the context's
+ * arena). Errors: ENT_EAUTH (no key: a principal set by other means), ENT_ENOTFOUND (the key
+ * was deleted from the store meanwhile), ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_keys_current(struct ent_ctx *ctx, struct ent_key *key, struct ent_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Lists                                                                                       */
 /* ------------------------------------------------------------------------------------------ */

@@ -47,6 +47,7 @@ json_t *ent_api_accounts_encode(const struct ent_account *a);
 void ent_api_keys_create(struct ent_request *req);
 void ent_api_keys_list(struct ent_request *req);
 void ent_api_keys_revoke(struct ent_request *req);
+void ent_api_keys_current(struct ent_request *req);
 json_t *ent_api_keys_encode(const struct ent_key *k);
 
 /* api_orders.c */
@@ -138,5 +139,10 @@ void ent_api_webhooks_deliveries(struct ent_request *req);
 void ent_api_webhooks_retry(struct ent_request *req);
 void ent_api_webhooks_replay(struct ent_request *req);
 json_t *ent_api_webhooks_encode(const struct ent_webhook *w);
+
+/* api_console.c (issue 16: the web console's files) */
+void ent_api_console_redirect(struct ent_request *req);
+void ent_api_console_page(struct ent_request *req);
+void ent_api_console_asset(struct ent_request *req);
 
 #endif /* ENT_HTTP_API_H */

@@ -78,3 +78,14 @@ ent_api_keys_revoke(struct ent_request *req)
     else
         ent_http_reply_empty(req, 204);
 }
+
+void
+ent_api_keys_current(struct ent_request *req)
+{
+    struct ent_error err;
+    struct ent_key k;
+    if (ent_keys_current(req->ctx, &k, &err) < 0)
+        ent_http_reply_error(req, &err);
+    else
+        ent_http_reply_json(req, 200, ent_api_keys_encode(&k));
+}

@@ -172,35 +172,6 @@ ent_api_ofrep_flag(struct ent_request *req)
     ent_http_reply_written(req, 200, w);
 }
 
-/*
- * True when the If-None-Match header lists etag (weak comparison, RFC 9110 13.1.2) or is "*".
- */
-static bool
-none_match(const char *header, const char *etag)
-{
-    if (!header)
-        return false;
-    size_t etag_len = strlen(etag);
-    const char *p = header;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *start = p;
-        while (*p && *p != ',')
-            p++;
-        const char *end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        if (end - start == 1 && *start == '*')
-            return true;
-        if (end - start > 2 && start[0] == 'W' && start[1] == '/')
-            start += 2;
-        if ((size_t)(end - start) == etag_len && memcmp(start, etag, etag_len) == 0)
-            return true;
-    }
-    return false;
-}
-
 void
 ent_api_ofrep_bulk(struct ent_request *req)
 {
@@ -215,7 +186,7 @@ ent_api_ofrep_bulk(struct ent_request *req)
         return;
     }
     req->etag = ent_ctx_strndup(req->ctx, bulk.etag, strlen(bulk.etag));
-    if (none_match(ent_http_header(req, "If-None-Match"), bulk.etag)) {
+    if (ent_http_etag_matches(ent_http_header(req, "If-None-Match"), bulk.etag)) {
         ent_http_reply_empty(req, 304); /* no flag made, nothing encoded */
         return;
     }
@@ -285,7 +256,7 @@ void
 ent_api_ofrep_configuration(struct ent_request *req)
 {
     req->etag = configuration_etag;
-    if (none_match(ent_http_header(req, "If-None-Match"), configuration_etag)) {
+    if (ent_http_etag_matches(ent_http_header(req, "If-None-Match"), configuration_etag)) {
         ent_http_reply_empty(req, 304);
         return;
     }

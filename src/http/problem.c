@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * problem.c: RFC 9457 problem documents from struct ent_error, and the answer helpers of
- * request.h. Internal codes never reveal their detail: a 500 says only that something failed.
+ * request.h (bodies, more headers, entity tags). Internal codes never reveal their detail: a 500
+ * says only that something failed.
  */
 #include <string.h>
 
@@ -73,6 +74,42 @@ ent_http_reply_json(struct ent_request *req, int status, json_t *value)
     text[len] = '\n'; /* json_dumps leaves room: the terminator becomes the newline */
     ent_http_reply_raw(req, status, "application/json", text, len + 1);
     free(text); /* jansson's own allocation */
+}
+
+void
+ent_http_add_header(struct ent_request *req, const char *name, const char *value)
+{
+    if (req->n_headers == ENT_EXTRA_HEADERS)
+        return;
+    req->headers[req->n_headers].name = name;
+    req->headers[req->n_headers].value = value;
+    req->n_headers++;
+}
+
+bool
+ent_http_etag_matches(const char *header, const char *etag)
+{
+    if (!header)
+        return false;
+    size_t etag_len = strlen(etag);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end - start == 1 && *start == '*')
+            return true;
+        if (end - start > 2 && start[0] == 'W' && start[1] == '/')
+            start += 2;
+        if ((size_t)(end - start) == etag_len && memcmp(start, etag, etag_len) == 0)
+            return true;
+    }
+    return false;
 }
 
 void

@@ -20,6 +20,7 @@
 
 #define ENT_BODY_MAX ((size_t)1 << 20)
 #define ENT_PATH_PARAMS 3
+#define ENT_EXTRA_HEADERS 10
 
 struct ent_route;
 struct ent_sse;
@@ -74,6 +75,11 @@ struct ent_request {
     struct ent_sse *sse;     /* the daemon's change streams (sse.h) */
     char stream_account[37]; /* set by a handler: the answer is this account's change stream */
     char stream_etag[20];    /* the tag of the flags its client holds */
+    /* More headers of the answer (ent_http_add_header), such as the console's security headers. */
+    struct {
+        const char *name, *value; /* static strings */
+    } headers[ENT_EXTRA_HEADERS];
+    size_t n_headers;
     /* A deferred answer (ent_http_defer): built by finish once the library calls back. */
     void (*finish)(struct ent_request *req, void *data);
     void *finish_data;
@@ -123,6 +129,18 @@ void ent_http_reply_error(struct ent_request *req, const struct ent_error *err);
 
 /* Answers with a problem of code and a message (no field errors). */
 void ent_http_reply_code(struct ent_request *req, int code, const char *detail);
+
+/*
+ * Adds a header to the answer. name and value must outlive the request (static strings); past
+ * ENT_EXTRA_HEADERS headers, more are dropped.
+ */
+void ent_http_add_header(struct ent_request *req, const char *name, const char *value);
+
+/*
+ * True when an If-None-Match header (NULL: none) lists etag (weak comparison, RFC 9110
+ * 13.1.2) or is "*": the client holds the answer, and a 304 tells it so.
+ */
+bool ent_http_etag_matches(const char *if_none_match, const char *etag);
 
 /* The value of a request header, or NULL. */
 const char *ent_http_header(struct ent_request *req, const char *name);

@@ -15,6 +15,11 @@ const struct ent_route ent_routes[] = {
     {ENT_GET,    "/readyz",         ent_api_meta_readyz,  0, ENT_BODY_NONE, false, ENT_RATE_NONE},
     {ENT_GET,    "/metrics",        ent_api_meta_metrics, 0, ENT_BODY_NONE, false, ENT_RATE_NONE},
     {ENT_GET,    "/openapi.json",   ent_api_meta_openapi, 0, ENT_BODY_NONE, false, ENT_RATE_NONE},
+    /* The web console (issue 16): its files; the page calls /v1 with the key it is given. */
+    {ENT_GET,    "/",                 ent_api_console_redirect, 0, ENT_BODY_NONE, false, ENT_RATE_NONE},
+    {ENT_GET,    "/console",          ent_api_console_redirect, 0, ENT_BODY_NONE, false, ENT_RATE_NONE},
+    {ENT_GET,    "/console/",         ent_api_console_page,     0, ENT_BODY_NONE, false, ENT_RATE_NONE},
+    {ENT_GET,    "/console/{asset}",  ent_api_console_asset,    0, ENT_BODY_NONE, false, ENT_RATE_NONE},
 
     {ENT_POST,   "/v1/features",           ent_api_features_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/features",           ent_api_features_list,   ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
@@ -69,6 +74,7 @@ const struct ent_route ent_routes[] = {
 
     {ENT_POST,   "/v1/keys",               ent_api_keys_create,     ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/keys",               ent_api_keys_list,       ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/me",                 ent_api_keys_current,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},

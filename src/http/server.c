@@ -487,6 +487,8 @@ queue_answer(struct ent_request *req)
             MHD_add_response_header(resp, "Access-Control-Expose-Headers", ENT_CORS_EXPOSE_HEADERS);
         }
     }
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
     if (req->close || atomic_load(&draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);

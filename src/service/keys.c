@@ -299,6 +299,21 @@ ent_keys_revoke(struct ent_ctx *ctx, const char *id, struct ent_error *err)
     return ENT_OK;
 }
 
+int
+ent_keys_current(struct ent_ctx *ctx, struct ent_key *out, struct ent_error *err)
+{
+    ent_error_clear(err);
+    if (!ctx->principal.key_id[0])
+        return ent_error_set(err, ENT_EAUTH, "the request carries no API key");
+    struct ent_store_session *sess;
+    int rc = ent_ctx_session(ctx, &sess);
+    if (rc == ENT_OK)
+        rc = sess->ops->key_get(sess, &ctx->arena, ctx->principal.key_id, out);
+    if (rc == ENT_ENOTFOUND)
+        return ent_error_set(err, ENT_ENOTFOUND, "no such key");
+    return rc < 0 ? ent_ctx_store_error(rc, err) : ENT_OK;
+}
+
 /* Loads one key for the generic list. */
 static int
 load_key(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id, void *out)

@@ -102,7 +102,7 @@ def _template_matchers(spec):
     for template in spec["paths"]:
         literal = 0
         rx = []
-        for part in template.strip("/").split("/"):
+        for part in template[1:].split("/"):  # a trailing slash stays: /console/ is not /console
             if re.fullmatch(r"\{[^/{}]+\}", part):
                 rx.append(r"[^/]+")
             else:

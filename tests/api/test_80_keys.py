@@ -168,3 +168,26 @@ def test_80_08_no_secret_in_the_request_log(new_daemon):
                for line in log_lines(log)), log[-2000:]
     for secret in (admin_key, k["key"], k["key"][len(k["prefix"]):], k["key"][:-4] + "AAAA"):
         assert secret not in log
+
+
+def test_80_11_the_current_key_is_who_asks_never_its_secret(api, daemon):
+    """GET /v1/me, the key of the request (issue 16: the console learns what its key may do)."""
+    me = api.get("/v1/me")
+    assert me.status_code == 200 and me.json()["scope"] == "admin" and "key" not in me.json()
+    acc = api.make_account()
+    for scope, account in (("read", None), ("admin", None), ("account", acc["id"])):
+        k = api.make_key(scope, account)
+        r = Client(daemon.url, k["key"]).get("/v1/me")
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert got["id"] == k["id"] and got["scope"] == scope and got["account"] == account
+        assert got["name"] == k["name"] and got["prefix"] == k["prefix"]
+        assert "key" not in got and k["key"] not in r.text
+    problem(Client(daemon.url, None).get("/v1/me"), 401, "unauthorized")
+    problem(Client(daemon.url, "ent_read_nothing").get("/v1/me"), 401, "unauthorized")
+    gone = api.make_key("read")
+    assert api.delete(f"/v1/keys/{gone['id']}").status_code == 204
+    problem(Client(daemon.url, gone["key"]).get("/v1/me"), 401, "unauthorized")
+    r = api.delete("/v1/me")
+    problem(r, 405, "method_not_allowed")
+    assert r.headers["Allow"] == "GET"

@@ -51,3 +51,23 @@ def test_81_04_the_audit_log_is_append_only(api, daemon):
             raise AssertionError(f"{sql} was allowed")
         except StoreError as e:
             assert "append-only" in str(e)
+
+
+def test_81_05_search_by_type_and_newest_first(api):
+    """GET /v1/events?search= (the type contains it) and sort=-created_at (issue 16: the
+    console's audit log, newest first)."""
+    acc = api.make_account()
+    f = api.make_feature()
+    r = api.post("/v1/entitlements", {"account": acc["id"], "feature": f["key"], "value": "true"})
+    assert r.status_code == 201, r.text
+    api.delete(f"/v1/entitlements/{r.json()['id']}")
+    newest = api.get(f"/v1/events?account={acc['id']}&sort=-created_at").json()["data"]
+    oldest = api.get(f"/v1/events?account={acc['id']}&sort=created_at").json()["data"]
+    assert [e["type"] for e in newest] == ["entitlement.revoked", "entitlement.created",
+                                           "account.created"]
+    assert newest == list(reversed(oldest))
+    found = api.get(f"/v1/events?account={acc['id']}&search=ENTITLEMENT.").json()
+    assert found["total_count"] == 2 and all(e["type"].startswith("entitlement.")
+                                             for e in found["data"])
+    assert api.get(f"/v1/events?account={acc['id']}&search=revok").json()["total_count"] == 1
+    problem(api.get("/v1/events?sort=type"), 422, "validation_failed", "sort")

@@ -298,6 +298,12 @@ MATRIX = {
     ("GET", "/readyz"): Spec(set()),
     ("GET", "/metrics"): Spec(set()),
     ("GET", "/openapi.json"): Spec(set()),
+    # The web console's files (issue 16): no key; the page calls /v1 with the key it is given.
+    ("GET", "/"): Spec(set(), ok=(302,)),
+    ("GET", "/console"): Spec(set(), ok=(302,)),
+    ("GET", "/console/"): Spec(set()),
+    ("GET", "/console/{asset}"): Spec(set(), make=lambda w, o, obj: (
+        "/console/favicon.svg", None, None)),
 
     ("POST", "/v1/features"): Spec(ADMIN, ok=(201,), make=body_only(
         "/v1/features", lambda w, o: {"key": unique("f"), "name": "F", "type": "switch"})),
@@ -427,6 +433,7 @@ MATRIX = {
                                   "account": account_ref(w, o)})),
     ("GET", "/v1/keys"): Spec(ADMIN),
     ("DELETE", "/v1/keys/{key_id}"): Spec(ADMIN, OWNED, "key", ok=(204,)),
+    ("GET", "/v1/me"): Spec(ALL),
 
     ("GET", "/v1/events"): Spec(READERS, OWNED, listing=("account", lambda w, o: {
         "account": account_ref(w, o)})),

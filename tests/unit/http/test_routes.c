@@ -337,8 +337,11 @@ static void
 routes__unknown_path__is_null_with_no_allowed_method(void **state)
 {
     (void)state;
-    static const char *const unknown[] = {"/",
+    static const char *const unknown[] = {"//",
                                           "",
+                                          "/consoles",
+                                          "/console/a/b",
+                                          "/console//",
                                           "/v1",
                                           "/v1/nothing",
                                           "/v2/features",
@@ -355,6 +358,27 @@ routes__unknown_path__is_null_with_no_allowed_method(void **state)
         if (m.allow != 0)
             fail_msg("\"%s\" has allow mask %#x", unknown[i], m.allow);
     }
+}
+
+/* The web console (issue 16): / and /console redirect, /console/ is its page, one segment
+ * under it names a file. */
+static void
+routes__console__page_files_and_redirects(void **state)
+{
+    (void)state;
+    struct match m;
+    assert_non_null(match(&m, ENT_GET, "/"));
+    assert_string_equal(m.route->pattern, "/");
+    assert_non_null(match(&m, ENT_GET, "/console"));
+    assert_string_equal(m.route->pattern, "/console");
+    assert_non_null(match(&m, ENT_HEAD, "/console/"));
+    assert_string_equal(m.route->pattern, "/console/");
+    assert_null(m.params[0]);
+    assert_non_null(match(&m, ENT_GET, "/console/app-ABCDEFGH.js"));
+    assert_string_equal(m.route->pattern, "/console/{asset}");
+    assert_string_equal(m.params[0], "app-ABCDEFGH.js");
+    assert_null(match(&m, ENT_POST, "/console/"));
+    assert_int_equal(m.allow, ENT_GET);
 }
 
 static void
@@ -552,6 +576,7 @@ main(void)
         cmocka_unit_test(routes__known_path_with_another_method__is_null_with_the_allowed_methods),
         cmocka_unit_test(routes__unknown_path__is_null_with_no_allowed_method),
         cmocka_unit_test(routes__each_route__is_found_by_its_own_pattern_and_method),
+        cmocka_unit_test(routes__console__page_files_and_redirects),
         cmocka_unit_test(routes__trailing_slash__is_not_matched),
         cmocka_unit_test(routes__empty_parameter_segment__is_not_matched),
         cmocka_unit_test(routes__paths__are_case_sensitive),
