@@ -672,12 +672,19 @@ enum ent_account_type {
     ENT_ACCOUNT_UNKNOWN,
 };
 
+/* An account's tier in a distribution chain (seed 004): who it sells to. */
+enum ent_partner_tier {
+    ENT_PARTNER_TIER_END_CUSTOMER = 1, /* the chain ends here: it uses what it holds */
+    ENT_PARTNER_TIER_ONE,              /* a first-tier partner: it passes entitlements on */
+};
+
 enum {
     ENT_ACCOUNT_F_NAME = 1u << 0,
     ENT_ACCOUNT_F_TYPE = 1u << 1,
     ENT_ACCOUNT_F_PARENT = 1u << 2,
     ENT_ACCOUNT_F_CONTACT_EMAIL = 1u << 3,
     ENT_ACCOUNT_F_ATTRIBUTES = 1u << 4,
+    ENT_ACCOUNT_F_PARTNER_TIER = 1u << 5,
 };
 
 struct ent_account {
@@ -690,7 +697,8 @@ struct ent_account {
     const char *attributes;
     int64_t created_ms;
     int64_t updated_ms;
-    unsigned set; /* input only: ENT_ACCOUNT_F_* bits given by a PATCH */
+    unsigned set;                       /* input only: ENT_ACCOUNT_F_* bits given by a PATCH */
+    enum ent_partner_tier partner_tier; /* input 0: end_customer */
 };
 
 /*
@@ -1494,6 +1502,8 @@ ENT_API const char *ent_category_name(enum ent_category c);
 ENT_API enum ent_category ent_category_parse(const char *s);
 ENT_API const char *ent_account_type_name(enum ent_account_type t);
 ENT_API enum ent_account_type ent_account_type_parse(const char *s);
+ENT_API const char *ent_partner_tier_name(enum ent_partner_tier t);
+ENT_API enum ent_partner_tier ent_partner_tier_parse(const char *s);
 ENT_API const char *ent_scope_name(enum ent_scope s);
 ENT_API enum ent_scope ent_scope_parse(const char *s);
 ENT_API const char *ent_order_type_name(enum ent_order_type t);

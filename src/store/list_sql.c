@@ -50,7 +50,10 @@ static const struct table_desc tables[] = {
                                      {"type", "type"},
                                      {"created_at", "created_ms"},
                                      {"updated_at", "updated_ms"}},
-                            .filter = {{"type", "type"}, {"parent", "parent_id"}, {"id", "id"}}},
+                            .filter = {{"type", "type"},
+                                       {"parent", "parent_id"},
+                                       {"id", "id"},
+                                       {"partner_tier", "partner_tier"}}},
     [ENT_TABLE_KEYS] = {.table = "api_keys",
                         .search = {"name", "prefix"},
                         .sort = {{"name", "name"},
@@ -71,27 +74,27 @@ static const struct table_desc tables[] = {
                                    {"status", "status"}},
                           .filter = {{"account", "account_id"}, {"status", "status"}}},
     [ENT_TABLE_ENTITLEMENTS] =
-        {
-            .table = "entitlements",
-            .search = {"activation_id", "name",
-                       "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
-                       " OR key {like} {p} ESCAPE '\\')"},
-            .sort = {{"created_at", "created_ms"},
-                     {"updated_at", "updated_ms"},
-                     {"start_date", "start_ms"},
-                     {"end_date", "end_ms"}},
-            .filter = {{"account", "account_id"},
-                       {"product", "product_id"},
-                       {"order", "order_id"},
-                       {"source", "source"},
-                       {"status", "status"},
-                       {"start", "start_ms"},
-                       {"end", "end_ms"},
-                       {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
-                                   " product_entitlements WHERE feature_id = {p}) OR product_id IN"
-                                   " (SELECT c.product_id FROM product_components c JOIN"
-                                   " product_entitlements pe ON pe.product_id = c.component_id"
-                                   " WHERE pe.feature_id = {p}))"}}},
+        {.table = "entitlements",
+         .search =
+             {"activation_id", "name",
+              "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
+              " OR key {like} {p} ESCAPE '\\')"},
+         .sort = {{"created_at", "created_ms"},
+                  {"updated_at", "updated_ms"},
+                  {"start_date", "start_ms"},
+                  {"end_date", "end_ms"}},
+         .filter = {{"account", "account_id"},
+                    {"product", "product_id"},
+                    {"order", "order_id"},
+                    {"source", "source"},
+                    {"status", "status"},
+                    {"start", "start_ms"},
+                    {"end", "end_ms"},
+                    {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
+                                " product_entitlements WHERE feature_id = {p}) OR product_id IN"
+                                " (SELECT c.product_id FROM product_components c JOIN"
+                                " product_entitlements pe ON pe.product_id = c.component_id"
+                                " WHERE pe.feature_id = {p}))"}}},
     [ENT_TABLE_LEASES] = {.table = "leases",
                           .search = {"id"},
                           .sort = {{"created_at", "created_ms"},

@@ -160,6 +160,7 @@ ent_rows_account(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->attributes = text(r, a, 6);
     out->created_ms = integer(r, 7);
     out->updated_ms = integer(r, 8);
+    out->partner_tier = ent_partner_tier_parse(raw(r, 9));
     return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 

@@ -66,7 +66,8 @@ int ent_rows_component(const struct ent_store_row *r, struct ent_arena *a, void 
 
 /* accounts. */
 #define ENT_ROWS_ACCOUNT_COLUMNS                                                                   \
-    "id, key, name, type, parent_id, contact_email, attributes, created_ms, updated_ms"
+    "id, key, name, type, parent_id, contact_email, attributes, created_ms, updated_ms,"           \
+    " partner_tier"
 int ent_rows_account(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* api_keys (struct ent_key; never the hash). */
