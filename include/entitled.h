@@ -329,6 +329,8 @@ enum ent_kind {
     ENT_KIND_LICENSE,     /* struct ent_license */
     ENT_KIND_SIGNING_KEY, /* struct ent_signing_key */
     ENT_KIND_WEBHOOK,     /* webhooks (issue 15): struct ent_webhook, never its secret */
+    /* Seed 004 (issue 17) */
+    ENT_KIND_TRANSFER, /* struct ent_transfer */
 };
 
 /*
@@ -815,6 +817,22 @@ enum {
     ENT_ENTITLEMENT_F_START = 1u << 6,
 };
 
+/*
+ * One account that held an entitlement along a distribution chain (seed 004: a publisher, a
+ * channel partner, an end customer), with the account's fields as they are now.
+ */
+struct ent_entitlement_owner {
+    char account_id[37];
+    const char *key;
+    const char *name;
+    enum ent_account_type type;
+    enum ent_partner_tier partner_tier;
+    const char *contact_email; /* NULL when none */
+    int64_t since_ms;          /* when it came to hold the entitlement */
+    int64_t until_ms;          /* when it passed it on; ENT_TIME_NONE for the current owner */
+    bool current;              /* the current owner: the entitlement's account, the last */
+};
+
 struct ent_entitlement {
     char id[37];
     const char *number;  /* "ENT-000001" */
@@ -843,6 +861,10 @@ struct ent_entitlement {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_ENTITLEMENT_F_* bits given by a PATCH */
+    /* Seed 004 (issue 17) */
+    struct ent_entitlement_owner *owners; /* output: every account that held it, in order; the
+                                             last is the current owner (NULL: not read) */
+    size_t n_owners;
 };
 
 /*
@@ -867,6 +889,40 @@ ENT_API int ent_entitlements_revoke(struct ent_ctx *ctx, const char *id,
 /* Lists entitlements (filters: account, product, feature, status, source, order). */
 ENT_API int ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                                   struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transfers along a distribution chain (seed 004, issue 17)                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+struct ent_transfer_input {
+    const char *account; /* the receiving account: id or key */
+    int64_t quantity;    /* the copies moved, 1 to the entitlement's quantity; 0: all of them */
+};
+
+/* What a transfer did. */
+struct ent_transfer {
+    bool split;                       /* part of the copies moved: a new entitlement holds them */
+    struct ent_entitlement moved;     /* what the receiving account holds now */
+    struct ent_entitlement remainder; /* with split: what the giving account keeps */
+};
+
+/*
+ * Moves an entitlement (id or activation id), or some of its copies, to another account: the
+ * next link of a distribution chain. All of it: the entitlement changes hands, and so do its
+ * child entitlements the giver holds (a bundle's components, line items that extend it). Part
+ * of it (1 <= quantity < the entitlement's quantity): the entitlement keeps the rest and a new
+ * one (its own activation id, the same product, dates, order and line item) holds the part
+ * moved. Each records the giver among its owners; the old owner's evaluation stops counting
+ * what moved. Refused (ENT_ECONFLICT) for a revoked entitlement, a lease's, one with child
+ * entitlements when split, and while activations hold more seats of it than the giver keeps.
+ * Admin keys only. Records "entitlement.transferred" (and "entitlement.created" for a split).
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * Thread safety: two transfers of one entitlement run one after the other (the store's lock on
+ * its row), so no copy moves twice.
+ */
+ENT_API int ent_transfers_apply(struct ent_ctx *ctx, const char *id,
+                                const struct ent_transfer_input *in, struct ent_transfer *out,
+                                struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Leases (trials)                                                                             */

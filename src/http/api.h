@@ -68,6 +68,9 @@ void ent_api_entitlements_get(struct ent_request *req);
 void ent_api_entitlements_update(struct ent_request *req);
 void ent_api_entitlements_revoke(struct ent_request *req);
 json_t *ent_api_entitlements_encode(const struct ent_entitlement *e);
+/* seed 004 (issue 17): transfers along a distribution chain */
+void ent_api_entitlements_transfer(struct ent_request *req);
+json_t *ent_api_entitlements_encode_transfer(const struct ent_transfer *t);
 
 /* api_leases.c */
 void ent_api_leases_apply(struct ent_request *req);

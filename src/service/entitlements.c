@@ -22,6 +22,7 @@
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/transfers.h"
 #include "service/writes.h"
 #include <entitled.h>
 
@@ -417,8 +418,14 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         rc = ENT_EINVAL;
     after.updated_ms = ctx->now_ms;
     after.set = 0;
+    /* A new account is a transfer of all of it (transfers.c): its owners, seats and children. */
+    bool moving = rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0;
+    if (moving)
+        rc = ent_transfers_prepare(ctx, &before, err);
     if (rc == ENT_OK)
         rc = ent_grants_update(ctx, &before, &after, "entitlement.updated");
+    if (rc == ENT_OK && moving)
+        rc = ent_transfers_children(ctx, &before, after.account_id, err);
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, before.account_id);
     if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)

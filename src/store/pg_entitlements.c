@@ -108,6 +108,7 @@ ent_pg_account_grant_count(struct ent_store_session *base, const char *account_i
     return ent_pg_count_query((struct pg_session *)base,
                               "SELECT (SELECT count(*) FROM entitlements WHERE account_id = $1) +"
                               " (SELECT count(*) FROM orders WHERE account_id = $1) +"
-                              " (SELECT count(*) FROM leases WHERE account_id = $1)",
+                              " (SELECT count(*) FROM leases WHERE account_id = $1) +"
+                              " (SELECT count(*) FROM entitlement_owners WHERE account_id = $1)",
                               account_id, n);
 }

@@ -345,4 +345,15 @@ int ent_pg_webhook_windows_ended(struct ent_store_session *sess, struct ent_aren
                                  int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
                                  size_t *n);
 
+/* pg_transfers.c (seed 004, issue 17) */
+int ent_pg_entitlement_owners(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, const char *account_id,
+                              struct ent_entitlement_owner **out, size_t *n);
+int ent_pg_entitlement_owner_add(struct ent_store_session *sess, const char *entitlement_id,
+                                 int64_t position, const struct ent_entitlement_owner *o);
+int ent_pg_entitlement_owners_copy(struct ent_store_session *sess, const char *from_id,
+                                   const char *to_id);
+int ent_pg_entitlement_children(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *parent_id, char (**ids)[37], size_t *n);
+
 #endif /* ENT_STORE_PG_INT_H */

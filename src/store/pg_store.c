@@ -615,4 +615,9 @@ static const struct ent_store_ops pg_ops = {
     .timed_activations = ent_pg_timed_activations,
     .webhook_window_crossed = ent_pg_webhook_window_crossed,
     .webhook_windows_ended = ent_pg_webhook_windows_ended,
+    /* seed 004 (issue 17) */
+    .entitlement_owners = ent_pg_entitlement_owners,
+    .entitlement_owner_add = ent_pg_entitlement_owner_add,
+    .entitlement_owners_copy = ent_pg_entitlement_owners_copy,
+    .entitlement_children = ent_pg_entitlement_children,
 };

@@ -64,7 +64,7 @@ const struct ent_portable_table ent_portable_tables[] = {
      "id", "seq", "updated_ms", false, NULL},
     /* The earlier owners of a transferred entitlement, and the definitions of custom attributes
      * (seed 004, issue 17). */
-    {"entitlement_owners", T("entitlement_id", "position", "account_id", "since_ms"),
+    {"entitlement_owners", T("entitlement_id", "position", "account_id", "since_ms", "until_ms"),
      "entitlement_id, position", "entitlement_id, position", NULL, false, NULL},
     {"attribute_definitions",
      T("id", "object", "name", "type", "required", "description", "created_ms", "updated_ms"), "id",

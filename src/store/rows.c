@@ -549,3 +549,24 @@ ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct ent_webhook *
         at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%d", i ? " " : "", w->thresholds[i]);
     return ent_arena_strdup(a, buf);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Seed 004 (issue 17)                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+int
+ent_rows_owner(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_entitlement_owner *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->account_id);
+    out->key = text(r, a, 1);
+    out->name = text(r, a, 2);
+    out->type = ent_account_type_parse(raw(r, 3));
+    out->partner_tier = ent_partner_tier_parse(raw(r, 4));
+    out->contact_email = text(r, a, 5);
+    out->since_ms = time_or_none(r, 6);
+    out->until_ms = time_or_none(r, 7);
+    out->current = out->until_ms == ENT_TIME_NONE;
+    return (out->key && out->name && !lost(r, 5, out->contact_email)) ? ENT_OK : ENT_ENOMEM;
+}

@@ -179,4 +179,14 @@ const char *ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct e
 bool ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t hour_ms,
                          int64_t usage, struct ent_usage_bucket **buckets, size_t *n, size_t *cap);
 
+/* ---- seed 004 (issue 17) ---- */
+
+/* entitlement_owners o joined to accounts a: an earlier owner (struct ent_entitlement_owner). */
+#define ENT_ROWS_OWNER_COLUMNS                                                                     \
+    "a.id, a.key, a.name, a.type, a.partner_tier, a.contact_email, o.since_ms, o.until_ms"
+/* accounts a as the current owner: the columns of ENT_ROWS_OWNER_COLUMNS, no times. */
+#define ENT_ROWS_CURRENT_OWNER_COLUMNS                                                             \
+    "a.id, a.key, a.name, a.type, a.partner_tier, a.contact_email, NULL, NULL"
+int ent_rows_owner(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
 #endif /* ENT_STORE_ROWS_H */

@@ -109,6 +109,7 @@ ent_sqlite_account_grant_count(struct ent_store_session *base, const char *accou
         (struct sqlite_session *)base,
         "SELECT (SELECT count(*) FROM entitlements WHERE account_id = ?1) +"
         " (SELECT count(*) FROM orders WHERE account_id = ?1) +"
-        " (SELECT count(*) FROM leases WHERE account_id = ?1)",
+        " (SELECT count(*) FROM leases WHERE account_id = ?1) +"
+        " (SELECT count(*) FROM entitlement_owners WHERE account_id = ?1)",
         account_id, n);
 }

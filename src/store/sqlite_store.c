@@ -619,4 +619,9 @@ static const struct ent_store_ops sqlite_ops = {
     .timed_activations = ent_sqlite_timed_activations,
     .webhook_window_crossed = ent_sqlite_webhook_window_crossed,
     .webhook_windows_ended = ent_sqlite_webhook_windows_ended,
+    /* seed 004 (issue 17) */
+    .entitlement_owners = ent_sqlite_entitlement_owners,
+    .entitlement_owner_add = ent_sqlite_entitlement_owner_add,
+    .entitlement_owners_copy = ent_sqlite_entitlement_owners_copy,
+    .entitlement_children = ent_sqlite_entitlement_children,
 };

@@ -473,6 +473,28 @@ struct ent_store_ops {
     int (*webhook_windows_ended)(struct ent_store_session *sess, struct ent_arena *a,
                                  int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
                                  size_t *n);
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Seed 004 (issue 17): sqlite_transfers.c, pg_transfers.c                                   */
+    /* ---------------------------------------------------------------------------------------- */
+
+    /*
+     * The owners of an entitlement along a distribution chain: its rows of entitlement_owners
+     * in position order (each with since_ms and until_ms), then the account account_id (the
+     * current owner: both times ENT_TIME_NONE, current true), each with the account's fields.
+     * owner_add writes o (account_id, since_ms, until_ms) at position (ENT_ECONFLICT when it
+     * is taken). owners_copy gives to_id every row of from_id. children: the ids of the
+     * entitlements not revoked that name parent_id as their parent, oldest first.
+     */
+    int (*entitlement_owners)(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, const char *account_id,
+                              struct ent_entitlement_owner **out, size_t *n);
+    int (*entitlement_owner_add)(struct ent_store_session *sess, const char *entitlement_id,
+                                 int64_t position, const struct ent_entitlement_owner *o);
+    int (*entitlement_owners_copy)(struct ent_store_session *sess, const char *from_id,
+                                   const char *to_id);
+    int (*entitlement_children)(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *parent_id, char (**ids)[37], size_t *n);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */

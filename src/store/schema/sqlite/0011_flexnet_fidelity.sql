@@ -9,13 +9,16 @@
 ALTER TABLE accounts ADD COLUMN partner_tier TEXT NOT NULL DEFAULT 'end_customer'
     CHECK (partner_tier IN ('end_customer','partner_tier_one'));
 
--- The accounts that held an entitlement before its current one, in the order they held it
--- (position 0 first); written at its first transfer. The current owner is entitlements.account_id.
+-- The accounts that held an entitlement before its current one (entitlements.account_id), in the
+-- order they held it (position 0 first), each from since_ms until it passed the entitlement on.
+-- A transfer writes a row; the part split off an entitlement starts with the rows of the whole.
+-- entitlement_id has no foreign key: the rows of a split's new part are written before it.
 CREATE TABLE entitlement_owners (
-    entitlement_id TEXT NOT NULL REFERENCES entitlements(id),
+    entitlement_id TEXT NOT NULL,
     position       INTEGER NOT NULL,
     account_id     TEXT NOT NULL REFERENCES accounts(id),
     since_ms       INTEGER NOT NULL,
+    until_ms       INTEGER NOT NULL,
     PRIMARY KEY (entitlement_id, position)
 );
 CREATE INDEX entitlement_owners_account ON entitlement_owners(account_id);
