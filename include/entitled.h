@@ -68,7 +68,8 @@ extern "C" {
     X(ENOMEM, -19, "internal", 500, "Internal error")                                              \
     X(ESTORE, -20, "internal", 500, "Internal error")                                              \
     X(EBUSY, -21, "internal", 500, "Internal error")                                               \
-    X(EBADREQUEST, -22, "bad_request", 400, "Bad request")
+    X(EBADREQUEST, -22, "bad_request", 400, "Bad request")                                         \
+    X(ENOTACTIVATABLE, -23, "not_activatable", 409, "Not activatable")
 
 enum ent_code {
 #define ENT_ERROR_ENUM(name, value, type, status, title) ENT_##name = value,
@@ -598,6 +599,8 @@ struct ent_license_model {
     const char *name;          /* the model's name (seed 004) */
     const char *serial_prefix; /* serial numbers "<prefix>-XXXX-XXXX-XXXX"; NULL: "LIC" */
     bool self_service;         /* account keys may issue their own account's licenses */
+    /* Seed 004 (issue 17) */
+    const char *attributes; /* its custom attributes: a JSON object as canonical text ("{}") */
 };
 
 enum {
@@ -611,6 +614,8 @@ enum {
     ENT_PRODUCT_F_MAX_LEASE_DAYS = 1u << 7,
     ENT_PRODUCT_F_STATUS = 1u << 8,
     ENT_PRODUCT_F_ATTRIBUTES = 1u << 9,
+    ENT_PRODUCT_F_PART_NUMBER = 1u << 10, /* seed 004 (issue 17) */
+    ENT_PRODUCT_F_VERSION = 1u << 11,
 };
 
 struct ent_product {
@@ -631,6 +636,9 @@ struct ent_product {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_PRODUCT_F_* bits given by a PATCH */
+    /* Seed 004 (issue 17) */
+    const char *part_number; /* the vendor's part number; NULL when none */
+    const char *version;     /* the product's version ("2026.1"); NULL when none */
 };
 
 /*
@@ -737,6 +745,26 @@ enum ent_order_status {
     ENT_ORDER_ACTIVE,
 };
 
+/* Seed 004 (issue 17): what a line item is. */
+enum ent_line_item_kind {
+    ENT_LINE_ITEM_PRODUCT = 1, /* a product: activation makes its entitlements */
+    ENT_LINE_ITEM_MAINTENANCE, /* maintenance of the line item its parent_activation_id names:
+                                  no entitlement of its own; the one it maintains answers until
+                                  when it is under maintenance */
+};
+
+/* Bits of ent_line_item.set: the fields given (create: the flags; PATCH: what changes). */
+enum {
+    ENT_LINE_ITEM_F_PRODUCT = 1u << 0,
+    ENT_LINE_ITEM_F_ORDER_TYPE = 1u << 1,
+    ENT_LINE_ITEM_F_PARENT = 1u << 2,
+    ENT_LINE_ITEM_F_ATTRIBUTES = 1u << 3,
+    ENT_LINE_ITEM_F_ACTIVATABLE = 1u << 4,
+    ENT_LINE_ITEM_F_AUTO_DEPLOY = 1u << 5,
+    ENT_LINE_ITEM_F_PRODUCT_VERSION = 1u << 6,
+    ENT_LINE_ITEM_F_PART_NUMBER = 1u << 7,
+};
+
 /* One line of an order: a product, how many, and for how long. */
 struct ent_line_item {
     char id[37];
@@ -751,6 +779,27 @@ struct ent_line_item {
     const char *activation_id;        /* given, or generated ("ACT-…") */
     const char *parent_activation_id; /* the line item or entitlement this one extends */
     const char *attributes;
+    /* Seed 004 (issue 17) */
+    enum ent_line_item_kind kind; /* input 0: product */
+    bool activatable;             /* false: activations by its entitlements are refused
+                                     (ENT_ENOTACTIVATABLE); input: true unless set says */
+    bool auto_deploy;             /* deployed when the order is activated; input: true unless
+                                     set says; false: it waits for ent_line_items_deploy() */
+    bool deployed;                /* output: deployed (its entitlements exist and are not
+                                     undeployed; for maintenance: its maintenance counts) */
+    const char *product_version;  /* the version of its product; input NULL: the product's */
+    const char *part_number;      /* the part number of its product; input NULL: the product's */
+    unsigned set;                 /* input: ENT_LINE_ITEM_F_* bits given */
+};
+
+/* Bits of ent_order.set: which fields a PATCH gives (seed 004, issue 17). */
+enum {
+    ENT_ORDER_F_ACCOUNT = 1u << 0,
+    ENT_ORDER_F_EXTERNAL_ID = 1u << 1,
+    ENT_ORDER_F_DESCRIPTION = 1u << 2,
+    ENT_ORDER_F_SHIP_TO_EMAIL = 1u << 3,
+    ENT_ORDER_F_SHIP_TO_ADDRESS = 1u << 4,
+    ENT_ORDER_F_ATTRIBUTES = 1u << 5,
 };
 
 struct ent_order {
@@ -766,6 +815,13 @@ struct ent_order {
     int64_t updated_ms;
     int64_t activated_ms; /* ENT_TIME_NONE while draft */
     bool activate;        /* input only: activate at once */
+    /* Seed 004 (issue 17) */
+    const char *external_id;     /* the caller's own id for it (seed 004's entitlement id):
+                                    1 to 64 of [A-Za-z0-9_.:-], unique; NULL: none */
+    const char *description;     /* NULL when none */
+    const char *ship_to_email;   /* the ship-to contact's e-mail address; NULL when none */
+    const char *ship_to_address; /* the ship-to contact's address; NULL when none */
+    unsigned set;                /* input only: ENT_ORDER_F_* bits given by a PATCH */
 };
 
 /*
@@ -784,9 +840,52 @@ ENT_API int ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order
  */
 ENT_API int ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                                 struct ent_error *err);
-/* Lists orders (filters: account, status). */
+/* Lists orders (filters: account, status, external_id). */
 ENT_API int ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                             struct ent_list *list, struct ent_error *err);
+
+/*
+ * Seed 004 (issue 17). ent_orders_get() accepts an order's id or its external_id.
+ *
+ * Changes the fields of patch->set of a draft order (account, external_id, description,
+ * ship_to_email, ship_to_address, attributes); an active order: ENT_ECONFLICT (its line items
+ * change one by one). Records "order.updated". Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT
+ * (also: external_id taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_orders_update(struct ent_ctx *ctx, const char *id, const struct ent_order *patch,
+                              struct ent_order *out, struct ent_error *err);
+
+/*
+ * Adds line items to an order, draft or active, checked as at creation (field paths
+ * "items[i]…" count from the first item added). Those of an active order that auto-deploy are
+ * deployed at once. Records "order.updated". Errors: as ent_orders_create(), ENT_ENOTFOUND.
+ */
+ENT_API int ent_line_items_add(struct ent_ctx *ctx, const char *id,
+                               const struct ent_line_item *items, size_t n_items,
+                               struct ent_order *out, struct ent_error *err);
+
+/*
+ * Changes the line item of order id whose activation id (or id) is item: the fields of
+ * patch->set among product, order_type, parent_activation_id, attributes, activatable,
+ * auto_deploy, product_version, part_number. Once deployed, its own entitlement follows
+ * (product, order type, parent, attributes; activatable: each of its entitlements), each change
+ * audited ("entitlement.updated"); a new product for a deployed line item whose old or new
+ * product is a bundle: ENT_ECONFLICT. Records "order.updated".
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_line_items_update(struct ent_ctx *ctx, const char *id, const char *item,
+                                  const struct ent_line_item *patch, struct ent_order *out,
+                                  struct ent_error *err);
+
+/*
+ * Deploys (deploy true) or undeploys one line item of an order, draft or active. Deploying makes
+ * its entitlements (or resumes those its undeployment suspended); undeploying suspends them. A
+ * maintenance line item counts while deployed. Either, done already, changes nothing. Records
+ * "order.item_deployed" or "order.item_undeployed" (and the entitlements' own events).
+ * Errors: ENT_ENOTFOUND, ENT_EINVAL, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_line_items_deploy(struct ent_ctx *ctx, const char *id, const char *item,
+                                  bool deploy, struct ent_order *out, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Entitlements                                                                                */
@@ -815,6 +914,21 @@ enum {
     ENT_ENTITLEMENT_F_ACCOUNT = 1u << 4,
     ENT_ENTITLEMENT_F_ATTRIBUTES = 1u << 5,
     ENT_ENTITLEMENT_F_START = 1u << 6,
+    ENT_ENTITLEMENT_F_ACTIVATABLE = 1u << 7, /* seed 004 (issue 17) */
+};
+
+/*
+ * The maintenance that covers an entitlement (seed 004): the deployed maintenance line items
+ * whose parent_activation_id names it, over periods that follow on without a gap from the time
+ * asked.
+ */
+struct ent_maintenance {
+    bool covered;                /* under maintenance at the time asked; else the rest is unset */
+    int64_t until_ms;            /* until when; ENT_TIME_NONE: for good (a permanent one) */
+    const char *activation_id;   /* the maintenance line item that reaches furthest */
+    const char *product;         /* its product's key */
+    const char *product_version; /* NULL when none */
+    const char *part_number;     /* NULL when none */
 };
 
 /*
@@ -865,6 +979,10 @@ struct ent_entitlement {
     struct ent_entitlement_owner *owners; /* output: every account that held it, in order; the
                                              last is the current owner (NULL: not read) */
     size_t n_owners;
+    bool activatable; /* false: activations by it are refused (ENT_ENOTACTIVATABLE); input: true
+                         unless set has ENT_ENTITLEMENT_F_ACTIVATABLE */
+    char line_item_id[37];              /* the order line item it came from; "" when none */
+    struct ent_maintenance maintenance; /* output: the maintenance covering it now */
 };
 
 /*
@@ -989,6 +1107,7 @@ struct ent_eval_source {
     int64_t start_ms;
     int64_t end_ms; /* ENT_TIME_NONE when permanent */
     bool override;
+    struct ent_maintenance maintenance; /* seed 004: the maintenance covering it at the time */
 };
 
 /* The answer for one feature. */
@@ -1558,6 +1677,8 @@ ENT_API const char *ent_category_name(enum ent_category c);
 ENT_API enum ent_category ent_category_parse(const char *s);
 ENT_API const char *ent_account_type_name(enum ent_account_type t);
 ENT_API enum ent_account_type ent_account_type_parse(const char *s);
+ENT_API const char *ent_line_item_kind_name(enum ent_line_item_kind k);
+ENT_API enum ent_line_item_kind ent_line_item_kind_parse(const char *s);
 ENT_API const char *ent_partner_tier_name(enum ent_partner_tier t);
 ENT_API enum ent_partner_tier ent_partner_tier_parse(const char *s);
 ENT_API const char *ent_scope_name(enum ent_scope s);

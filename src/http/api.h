@@ -55,6 +55,12 @@ void ent_api_orders_list(struct ent_request *req);
 void ent_api_orders_get(struct ent_request *req);
 void ent_api_orders_activate(struct ent_request *req);
 json_t *ent_api_orders_encode(const struct ent_order *o);
+/* seed 004 (issue 17): drafts edited; line items added, changed, deployed one by one */
+void ent_api_orders_update(struct ent_request *req);
+void ent_api_orders_add_items(struct ent_request *req);
+void ent_api_orders_update_item(struct ent_request *req);
+void ent_api_orders_deploy_item(struct ent_request *req);
+void ent_api_orders_undeploy_item(struct ent_request *req);
 /* Reads a time or date field (RFC 3339, or YYYY-MM-DD at midnight UTC). */
 struct ent_jreader;
 bool ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64_t *ms);
@@ -71,6 +77,8 @@ json_t *ent_api_entitlements_encode(const struct ent_entitlement *e);
 /* seed 004 (issue 17): transfers along a distribution chain */
 void ent_api_entitlements_transfer(struct ent_request *req);
 json_t *ent_api_entitlements_encode_transfer(const struct ent_transfer *t);
+/* seed 004: the maintenance covering an entitlement, or null */
+json_t *ent_api_entitlements_encode_maintenance(const struct ent_maintenance *m);
 
 /* api_leases.c */
 void ent_api_leases_apply(struct ent_request *req);

@@ -21,6 +21,20 @@ parse_order_type(const char *s)
     return (int)ent_order_type_parse(s);
 }
 
+json_t *
+ent_api_entitlements_encode_maintenance(const struct ent_maintenance *m)
+{
+    if (!m->covered)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "until", ent_json_time(m->until_ms));
+    json_object_set_new(o, "activation_id", ent_json_str_or_null(m->activation_id));
+    json_object_set_new(o, "product", ent_json_str_or_null(m->product));
+    json_object_set_new(o, "product_version", ent_json_str_or_null(m->product_version));
+    json_object_set_new(o, "part_number", ent_json_str_or_null(m->part_number));
+    return o;
+}
+
 /* The owners of e along a distribution chain, in order (seed 004's CurrentOwner). */
 static json_t *
 encode_owners(const struct ent_entitlement *e)
@@ -71,6 +85,8 @@ ent_api_entitlements_encode(const struct ent_entitlement *e)
     json_object_set_new(o, "created_at", ent_json_time(e->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(e->updated_ms));
     json_object_set_new(o, "owners", encode_owners(e));
+    json_object_set_new(o, "activatable", json_boolean(e->activatable));
+    json_object_set_new(o, "maintenance", ent_api_entitlements_encode_maintenance(&e->maintenance));
     return o;
 }
 
@@ -85,9 +101,9 @@ void
 ent_api_entitlements_create(struct ent_request *req)
 {
     static const char *const fields[] = {
-        "account",    "product",           "feature",    "value",    "override",
-        "quantity",   "quantity_per_copy", "start_date", "end_date", "permanent",
-        "order_type", "activation_id",     "attributes", NULL};
+        "account",    "product",           "feature",    "value",       "override",
+        "quantity",   "quantity_per_copy", "start_date", "end_date",    "permanent",
+        "order_type", "activation_id",     "attributes", "activatable", NULL};
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
@@ -112,6 +128,8 @@ ent_api_entitlements_create(struct ent_request *req)
         in.order_type = (enum ent_order_type)v;
     ent_json_string(&r, "activation_id", ENT_J_NULLABLE, &in.activation_id);
     ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &in.attributes);
+    if (ent_json_bool(&r, "activatable", 0, &in.activatable)) /* seed 004 */
+        in.set |= ENT_ENTITLEMENT_F_ACTIVATABLE;
     if (err.code == ENT_OK)
         ent_entitlements_create(req->ctx, &in, &out, &err);
     if (err.code != ENT_OK)
@@ -141,9 +159,9 @@ ent_api_entitlements_get(struct ent_request *req)
 void
 ent_api_entitlements_update(struct ent_request *req)
 {
-    static const char *const fields[] = {"status",    "start_date", "end_date",
-                                         "permanent", "quantity",   "quantity_per_copy",
-                                         "account",   "attributes", NULL};
+    static const char *const fields[] = {
+        "status",  "start_date", "end_date",    "permanent", "quantity", "quantity_per_copy",
+        "account", "attributes", "activatable", NULL};
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
@@ -173,6 +191,8 @@ ent_api_entitlements_update(struct ent_request *req)
         patch.set |= ENT_ENTITLEMENT_F_ACCOUNT;
     if (ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &patch.attributes))
         patch.set |= ENT_ENTITLEMENT_F_ATTRIBUTES;
+    if (ent_json_bool(&r, "activatable", 0, &patch.activatable)) /* seed 004 */
+        patch.set |= ENT_ENTITLEMENT_F_ACTIVATABLE;
     if (err.code == ENT_OK)
         ent_entitlements_update(req->ctx, req->params[0], &patch, &out, &err);
     if (err.code != ENT_OK)

@@ -64,6 +64,29 @@ time_or_null(yajl_gen g, int64_t ms)
     yajl_gen_string(g, (const unsigned char *)buf, n);
 }
 
+/* Writes the maintenance covering a source's entitlement (seed 004), or null. */
+static void
+write_maintenance(yajl_gen g, const struct ent_maintenance *m)
+{
+    key(g, "maintenance");
+    if (!m->covered) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_map_open(g);
+    key(g, "until");
+    time_or_null(g, m->until_ms);
+    key(g, "activation_id");
+    str_or_null(g, m->activation_id);
+    key(g, "product");
+    str_or_null(g, m->product);
+    key(g, "product_version");
+    str_or_null(g, m->product_version);
+    key(g, "part_number");
+    str_or_null(g, m->part_number);
+    yajl_gen_map_close(g);
+}
+
 /* Writes the sources behind one answer ("explain"). */
 static void
 write_sources(yajl_gen g, const struct ent_feature_answer *a)
@@ -89,6 +112,7 @@ write_sources(yajl_gen g, const struct ent_feature_answer *a)
         time_or_null(g, src->end_ms);
         key(g, "override");
         yajl_gen_bool(g, src->override);
+        write_maintenance(g, &src->maintenance); /* seed 004 */
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);

@@ -42,6 +42,12 @@ const struct ent_route ent_routes[] = {
     {ENT_GET,    "/v1/orders",               ent_api_orders_list,     ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/orders/{order}",       ent_api_orders_get,      ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_POST,   "/v1/orders/{order}/activate", ent_api_orders_activate, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true,  ENT_RATE_ADMIN},
+    /* seed 004 (issue 17): drafts edited; line items added, changed, deployed one by one */
+    {ENT_PATCH,  "/v1/orders/{order}",       ent_api_orders_update,   ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items", ent_api_orders_add_items, ENT_ALLOW_ADMIN,  ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
+    {ENT_PATCH,  "/v1/orders/{order}/items/{item}", ent_api_orders_update_item, ENT_ALLOW_ADMIN, ENT_BODY_JSON, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items/{item}/deploy",   ent_api_orders_deploy_item,   ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items/{item}/undeploy", ent_api_orders_undeploy_item, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true, ENT_RATE_ADMIN},
 
     {ENT_POST,   "/v1/entitlements",               ent_api_entitlements_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/entitlements",               ent_api_entitlements_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},

@@ -250,6 +250,8 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
         .end_ms = in->end_ms,
         .permanent = in->permanent,
         .attributes = in->attributes,
+        /* seed 004: activations by it are allowed unless the grant says otherwise */
+        .activatable = (in->set & ENT_ENTITLEMENT_F_ACTIVATABLE) ? in->activatable : true,
     };
     check_amounts(ctx, &e, err);
 
@@ -373,6 +375,8 @@ apply_patch(struct ent_ctx *ctx, struct ent_entitlement *e, const struct ent_ent
         ent_fields_attributes(err, "attributes", patch->attributes);
         e->attributes = patch->attributes ? patch->attributes : "{}";
     }
+    if (patch->set & ENT_ENTITLEMENT_F_ACTIVATABLE)
+        e->activatable = patch->activatable;
     if (patch->set & ENT_ENTITLEMENT_F_ACCOUNT)
         return ent_grants_resolve_account(ctx, patch->account, "account", e->account_id, err);
     return ENT_OK;

@@ -14,6 +14,7 @@
 #include "core/feature.h"
 #include "service/ctx.h"
 #include "service/events.h"
+#include "service/maintenance.h"
 
 #define ACTIVATION_ID_DRAWS 4
 #define FIELD_PATH_MAX 96 /* as struct ent_field_error.field */
@@ -144,7 +145,9 @@ int
 ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_entitlement *e)
 {
     e->status = ent_grants_status_at(e, ctx->now_ms);
-    int rc = read_owners(ctx, sess, e); /* seed 004: who held it, in order */
+    int rc = read_owners(ctx, sess, e); /* seed 004: who held it, in order, and its maintenance */
+    if (rc == ENT_OK && e->id[0])
+        rc = ent_maintenance_at(ctx, sess, e->id, ctx->now_ms, &e->maintenance);
     if (rc < 0 || e->name || !e->feature_id[0] || !e->value)
         return rc;
     struct ent_feature f;

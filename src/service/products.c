@@ -22,6 +22,7 @@
 #include "service/writes.h"
 #include <entitled.h>
 
+#define PRODUCT_LABEL_MAX 200 /* characters of a part number or a version */
 #define PRODUCT_MAX_ENTITLEMENTS 100
 #define PRODUCT_MAX_COMPONENTS 100
 #define LICENSE_TEXT_MAX 200
@@ -152,8 +153,12 @@ check_license_model(struct ent_license_model *lm, struct ent_error *err)
         lm->issuer = lm->vendor_string = lm->notice = NULL;
         lm->name = lm->serial_prefix = NULL; /* issue 13 */
         lm->self_service = false;
+        lm->attributes = NULL; /* seed 004 (issue 17) */
         return;
     }
+    ent_fields_attributes(err, "license_model.attributes", lm->attributes);
+    if (!lm->attributes)
+        lm->attributes = "{}";
     ent_fields_text(err, "license_model.issuer", lm->issuer, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.vendor_string", lm->vendor_string, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.notice", lm->notice, LICENSE_TEXT_MAX);
@@ -178,6 +183,8 @@ check_fields(struct ent_product *p, struct ent_error *err)
                         "must be recurring_services, professional_services, customer_support, "
                         "physical_goods or other");
     ent_fields_text(err, "description", p->description, ENT_TEXT_MAX);
+    ent_fields_text(err, "part_number", p->part_number, PRODUCT_LABEL_MAX); /* seed 004 */
+    ent_fields_text(err, "version", p->version, PRODUCT_LABEL_MAX);
     ent_fields_attributes(err, "attributes", p->attributes);
     if (p->status != ENT_STATUS_ACTIVE && p->status != ENT_STATUS_ARCHIVED)
         ent_error_field(err, "status", "must be active or archived");
@@ -628,6 +635,10 @@ apply_patch(struct ent_product *p, const struct ent_product *patch)
         p->status = patch->status;
     if (patch->set & ENT_PRODUCT_F_ATTRIBUTES)
         p->attributes = patch->attributes ? patch->attributes : "{}";
+    if (patch->set & ENT_PRODUCT_F_PART_NUMBER)
+        p->part_number = patch->part_number;
+    if (patch->set & ENT_PRODUCT_F_VERSION)
+        p->version = patch->version;
 }
 
 /*

@@ -72,7 +72,9 @@ static const struct table_desc tables[] = {
                           .sort = {{"created_at", "created_ms"},
                                    {"updated_at", "updated_ms"},
                                    {"status", "status"}},
-                          .filter = {{"account", "account_id"}, {"status", "status"}}},
+                          .filter = {{"account", "account_id"},
+                                     {"status", "status"},
+                                     {"external_id", "external_id"}}},
     [ENT_TABLE_ENTITLEMENTS] =
         {.table = "entitlements",
          .search =

@@ -24,7 +24,7 @@
 #include "store/store.h"
 
 #define PG_STMT_CACHE 160 /* webhooks (issue 15) added about 25 */
-#define PG_MAX_PARAMS 24
+#define PG_MAX_PARAMS 32
 #define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
 struct pg_cached {
@@ -355,5 +355,18 @@ int ent_pg_entitlement_owners_copy(struct ent_store_session *sess, const char *f
                                    const char *to_id);
 int ent_pg_entitlement_children(struct ent_store_session *sess, struct ent_arena *a,
                                 const char *parent_id, char (**ids)[37], size_t *n);
+
+/* pg_orders.c: seed 004 (issue 17) */
+int ent_pg_order_update(struct ent_store_session *sess, const struct ent_order *o);
+int ent_pg_order_add_items(struct ent_store_session *sess, const struct ent_order *o, size_t first);
+int ent_pg_line_item_update(struct ent_store_session *sess, const char *order_id,
+                            const struct ent_line_item *li);
+int ent_pg_entitlements_of_line_item(struct ent_store_session *sess, struct ent_arena *a,
+                                     const char *line_item_id, struct ent_entitlement **out,
+                                     size_t *n);
+int ent_pg_line_item_is_maintenance(struct ent_store_session *sess, const char *activation_id,
+                                    bool *yes);
+int ent_pg_maintenance_of(struct ent_store_session *sess, struct ent_arena *a,
+                          const char *activation_id, struct ent_store_maintenance **out, size_t *n);
 
 #endif /* ENT_STORE_PG_INT_H */

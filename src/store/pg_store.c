@@ -620,4 +620,10 @@ static const struct ent_store_ops pg_ops = {
     .entitlement_owner_add = ent_pg_entitlement_owner_add,
     .entitlement_owners_copy = ent_pg_entitlement_owners_copy,
     .entitlement_children = ent_pg_entitlement_children,
+    .order_update = ent_pg_order_update,
+    .order_add_items = ent_pg_order_add_items,
+    .line_item_update = ent_pg_line_item_update,
+    .entitlements_of_line_item = ent_pg_entitlements_of_line_item,
+    .maintenance_of = ent_pg_maintenance_of,
+    .line_item_is_maintenance = ent_pg_line_item_is_maintenance,
 };

@@ -318,4 +318,19 @@ int ent_sqlite_entitlement_owners_copy(struct ent_store_session *sess, const cha
 int ent_sqlite_entitlement_children(struct ent_store_session *sess, struct ent_arena *a,
                                     const char *parent_id, char (**ids)[37], size_t *n);
 
+/* sqlite_orders.c: seed 004 (issue 17) */
+int ent_sqlite_order_update(struct ent_store_session *sess, const struct ent_order *o);
+int ent_sqlite_order_add_items(struct ent_store_session *sess, const struct ent_order *o,
+                               size_t first);
+int ent_sqlite_line_item_update(struct ent_store_session *sess, const char *order_id,
+                                const struct ent_line_item *li);
+int ent_sqlite_entitlements_of_line_item(struct ent_store_session *sess, struct ent_arena *a,
+                                         const char *line_item_id, struct ent_entitlement **out,
+                                         size_t *n);
+int ent_sqlite_line_item_is_maintenance(struct ent_store_session *sess, const char *activation_id,
+                                        bool *yes);
+int ent_sqlite_maintenance_of(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *activation_id, struct ent_store_maintenance **out,
+                              size_t *n);
+
 #endif /* ENT_STORE_SQLITE_INT_H */

@@ -624,4 +624,10 @@ static const struct ent_store_ops sqlite_ops = {
     .entitlement_owner_add = ent_sqlite_entitlement_owner_add,
     .entitlement_owners_copy = ent_sqlite_entitlement_owners_copy,
     .entitlement_children = ent_sqlite_entitlement_children,
+    .order_update = ent_sqlite_order_update,
+    .order_add_items = ent_sqlite_order_add_items,
+    .line_item_update = ent_sqlite_line_item_update,
+    .entitlements_of_line_item = ent_sqlite_entitlements_of_line_item,
+    .maintenance_of = ent_sqlite_maintenance_of,
+    .line_item_is_maintenance = ent_sqlite_line_item_is_maintenance,
 };

@@ -127,6 +127,16 @@ struct ent_store_window {
     int threshold;
 };
 
+/* A deployed maintenance line item (seed 004, issue 17): what it maintains is its parent. */
+struct ent_store_maintenance {
+    const char *activation_id; /* the maintenance line item's own */
+    const char *product;       /* its product's key */
+    const char *product_version;
+    const char *part_number;
+    int64_t start_ms;
+    int64_t end_ms; /* ENT_TIME_NONE when permanent */
+};
+
 /* What a change message tells a listener (listen): which cached data is stale. */
 #define ENT_STORE_ANNOUNCE_MAX 160 /* characters of an announcement's id */
 
@@ -495,6 +505,30 @@ struct ent_store_ops {
                                    const char *to_id);
     int (*entitlement_children)(struct ent_store_session *sess, struct ent_arena *a,
                                 const char *parent_id, char (**ids)[37], size_t *n);
+
+    /*
+     * Orders and line items (sqlite_orders.c, pg_orders.c). order_get accepts an order's id or
+     * external_id; order_insert and order_update: ENT_ECONFLICT when the external_id is taken.
+     * order_update writes the account, attributes, updated_ms and the fields of seed 004.
+     * order_add_items inserts o's line items from index first on (registering their activation
+     * ids: ENT_ECONFLICT when one is taken). line_item_update writes li's product, order type,
+     * parent_activation_id, attributes, flags, deployed, product_version and part_number.
+     * entitlements_of_line_item: the entitlements made from a line item, not revoked, oldest
+     * first. maintenance_of: the deployed maintenance line items whose parent_activation_id is
+     * activation_id (or the activation id of the entitlement whose id it is), by start.
+     * line_item_is_maintenance: whether a maintenance line item holds activation_id.
+     */
+    int (*order_update)(struct ent_store_session *sess, const struct ent_order *o);
+    int (*order_add_items)(struct ent_store_session *sess, const struct ent_order *o, size_t first);
+    int (*line_item_update)(struct ent_store_session *sess, const char *order_id,
+                            const struct ent_line_item *li);
+    int (*entitlements_of_line_item)(struct ent_store_session *sess, struct ent_arena *a,
+                                     const char *line_item_id, struct ent_entitlement **out,
+                                     size_t *n);
+    int (*maintenance_of)(struct ent_store_session *sess, struct ent_arena *a,
+                          const char *activation_id, struct ent_store_maintenance **out, size_t *n);
+    int (*line_item_is_maintenance)(struct ent_store_session *sess, const char *activation_id,
+                                    bool *yes);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */
