@@ -331,7 +331,8 @@ enum ent_kind {
     ENT_KIND_SIGNING_KEY, /* struct ent_signing_key */
     ENT_KIND_WEBHOOK,     /* webhooks (issue 15): struct ent_webhook, never its secret */
     /* Seed 004 (issue 17) */
-    ENT_KIND_TRANSFER, /* struct ent_transfer */
+    ENT_KIND_TRANSFER,             /* struct ent_transfer */
+    ENT_KIND_ATTRIBUTE_DEFINITION, /* struct ent_attribute_definition */
 };
 
 /*
@@ -1009,6 +1010,70 @@ ENT_API int ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_que
                                   struct ent_list *list, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Custom attribute definitions (seed 004, issue 17)                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The objects whose attributes a definition is about. */
+enum ent_attribute_object {
+    ENT_ATTRIBUTE_OBJECT_ACCOUNT = 1,
+    ENT_ATTRIBUTE_OBJECT_ORDER,
+    ENT_ATTRIBUTE_OBJECT_LINE_ITEM,
+    ENT_ATTRIBUTE_OBJECT_ENTITLEMENT,   /* grants by hand and changes of an entitlement */
+    ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL, /* a product's license model */
+};
+
+/* The type of an attribute's value. */
+enum ent_attribute_type {
+    ENT_ATTRIBUTE_STRING = 1, /* a JSON string */
+    ENT_ATTRIBUTE_NUMBER,     /* a JSON number, or a string holding one (kept as a number) */
+    ENT_ATTRIBUTE_BOOLEAN,    /* true or false, or the string "true" or "false" (kept as one) */
+    ENT_ATTRIBUTE_DATE,       /* "yyyy/MM/dd" (seed 004) or "YYYY-MM-DD", kept as "YYYY-MM-DD" */
+};
+
+/*
+ * A custom attribute: the attributes of an object of a kind may (or, when required, must) carry
+ * it, with a value of its type. Attributes no definition names stay free-form.
+ */
+struct ent_attribute_definition {
+    char id[37];
+    enum ent_attribute_object object;
+    const char *name; /* 1 to 64 of [A-Za-z0-9_.-]; unique per object, case-insensitively */
+    enum ent_attribute_type type;
+    bool required;           /* every new object of its kind must carry it */
+    const char *description; /* NULL when none */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+/*
+ * Defines a custom attribute. From then on, every write of attributes of an object of its kind
+ * (accounts, orders, line items, entitlements granted or changed by hand, license models) is
+ * checked against it: a value of another type, or a required one missing (on create, and on a
+ * change that gives the attributes), is a field error naming "attributes.<name>"; dates are
+ * stored as "YYYY-MM-DD", numbers and booleans given as strings as JSON numbers and booleans.
+ * Records "attribute_definition.created". Admin keys only.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (the name is taken for the object), ENT_EFORBIDDEN,
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_attribute_definitions_create(struct ent_ctx *ctx,
+                                             const struct ent_attribute_definition *in,
+                                             struct ent_attribute_definition *out,
+                                             struct ent_error *err);
+/* Reads a definition by id. Admin and read keys. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN. */
+ENT_API int ent_attribute_definitions_get(struct ent_ctx *ctx, const char *id,
+                                          struct ent_attribute_definition *out,
+                                          struct ent_error *err);
+/*
+ * Deletes a definition ("attribute_definition.deleted"): attributes already written keep their
+ * values. Admin keys only. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE.
+ */
+ENT_API int ent_attribute_definitions_delete(struct ent_ctx *ctx, const char *id,
+                                             struct ent_error *err);
+/* Lists definitions (filters: object, type). Admin and read keys. */
+ENT_API int ent_attribute_definitions_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                                           struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Transfers along a distribution chain (seed 004, issue 17)                                   */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -1677,6 +1742,10 @@ ENT_API const char *ent_category_name(enum ent_category c);
 ENT_API enum ent_category ent_category_parse(const char *s);
 ENT_API const char *ent_account_type_name(enum ent_account_type t);
 ENT_API enum ent_account_type ent_account_type_parse(const char *s);
+ENT_API const char *ent_attribute_object_name(enum ent_attribute_object o);
+ENT_API enum ent_attribute_object ent_attribute_object_parse(const char *s);
+ENT_API const char *ent_attribute_type_name(enum ent_attribute_type t);
+ENT_API enum ent_attribute_type ent_attribute_type_parse(const char *s);
 ENT_API const char *ent_line_item_kind_name(enum ent_line_item_kind k);
 ENT_API enum ent_line_item_kind ent_line_item_kind_parse(const char *s);
 ENT_API const char *ent_partner_tier_name(enum ent_partner_tier t);

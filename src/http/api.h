@@ -150,4 +150,11 @@ void ent_api_webhooks_retry(struct ent_request *req);
 void ent_api_webhooks_replay(struct ent_request *req);
 json_t *ent_api_webhooks_encode(const struct ent_webhook *w);
 
+/* api_attribute_definitions.c (issue 17: seed 004's custom attributes) */
+void ent_api_attribute_definitions_create(struct ent_request *req);
+void ent_api_attribute_definitions_list(struct ent_request *req);
+void ent_api_attribute_definitions_get(struct ent_request *req);
+void ent_api_attribute_definitions_delete(struct ent_request *req);
+json_t *ent_api_attribute_definitions_encode(const struct ent_attribute_definition *d);
+
 #endif /* ENT_HTTP_API_H */

@@ -81,6 +81,12 @@ const struct ent_route ent_routes[] = {
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
+    /* seed 004 (issue 17): custom attribute definitions */
+    {ENT_POST,   "/v1/attribute-definitions",              ent_api_attribute_definitions_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/attribute-definitions",              ent_api_attribute_definitions_list,   ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/attribute-definitions/{definition}", ent_api_attribute_definitions_get,    ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_DELETE, "/v1/attribute-definitions/{definition}", ent_api_attribute_definitions_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+
     /* Signed licenses (issue 13) */
     {ENT_GET,    "/.well-known/jwks.json",       ent_api_licenses_jwks,        0,                                   ENT_BODY_NONE,     false, ENT_RATE_NONE},
     {ENT_GET,    "/v1/signing-keys",             ent_api_licenses_keys_list,   ENT_ALLOW_READERS,                   ENT_BODY_NONE,     false, ENT_RATE_ADMIN},

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -211,6 +212,9 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = resolve_parent(ctx, &a, false, err);
+    if (rc == ENT_OK) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ACCOUNT, "attributes",
+                                             &a.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     if (rc == ENT_OK)
@@ -311,6 +315,9 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     check_fields(&a, err);
     if (patch->set & ENT_ACCOUNT_F_PARENT)
         rc = resolve_parent(ctx, &a, true, err);
+    if (rc == ENT_OK && (patch->set & ENT_ACCOUNT_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ACCOUNT, "attributes",
+                                             &a.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     a.updated_ms = ctx->now_ms;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/feature.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -258,6 +259,9 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ent_grants_resolve_account(ctx, e.account, "account", e.account_id, err);
+    if (rc == ENT_OK) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ENTITLEMENT, "attributes",
+                                             &e.attributes, err);
     if (rc == ENT_OK)
         rc = resolve_grant(ctx, &e, err);
     if (rc == ENT_OK)
@@ -418,6 +422,9 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         return ent_writes_fail(ctx, rc, err);
     before = after = stored;
     rc = apply_patch(ctx, &after, patch, err);
+    if (rc == ENT_OK && (patch->set & ENT_ENTITLEMENT_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ENTITLEMENT, "attributes",
+                                             &after.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     after.updated_ms = ctx->now_ms;

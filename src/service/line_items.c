@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -377,6 +378,9 @@ ent_line_items_update(struct ent_ctx *ctx, const char *id, const char *item,
         c.li.part_number = patch->part_number;
     if (rc == ENT_OK && (patch->set & ENT_LINE_ITEM_F_PARENT))
         rc = resolve_new_parent(ctx, &c, patch->parent_activation_id, err);
+    if (rc == ENT_OK && (patch->set & ENT_LINE_ITEM_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LINE_ITEM, "attributes",
+                                             &c.li.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     if (rc == ENT_OK && c.li.kind == ENT_LINE_ITEM_PRODUCT)

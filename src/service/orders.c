@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -79,6 +80,8 @@ static int activate_draft(struct ent_ctx *ctx, const struct ent_order *draft, st
 static int deploy_on_activation(struct ent_ctx *ctx, struct provision *pv, size_t i);
 static void check_shipping(struct ent_order *o, struct ent_error *err);
 static void check_seed_item(const char *prefix, struct ent_line_item *li, struct ent_error *err);
+static int check_item_attributes(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                                 struct ent_error *err);
 static int check_external_id(struct ent_ctx *ctx, const char *external_id, const char *self,
                              struct ent_error *err);
 static void apply_patch(struct ent_order *o, const struct ent_order *patch);
@@ -166,6 +169,20 @@ check_seed_item(const char *prefix, struct ent_line_item *li, struct ent_error *
                         "is required for a maintenance line item: the activation id "
                         "of the line item it maintains");
     }
+}
+
+/*
+ * Checks the attributes of the i-th line item against the definitions of line items (seed
+ * 004), field errors on "items[i].attributes.<name>". Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_item_attributes(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                      struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "items[%zu].attributes", i);
+    return ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LINE_ITEM, field,
+                                           &li->attributes, err);
 }
 
 /*
@@ -383,6 +400,9 @@ check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
     check_shipping(o, err);
     int rc = ent_grants_resolve_account(ctx, o->account, "account", o->account_id, err);
     if (rc == ENT_OK)
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ORDER, "attributes",
+                                             &o->attributes, err);
+    if (rc == ENT_OK)
         rc = ent_orders_check_items(ctx, o, err);
     if (rc == ENT_OK)
         rc = check_external_id(ctx, o->external_id, "", err);
@@ -410,6 +430,8 @@ ent_orders_check_items(struct ent_ctx *ctx, struct ent_order *o, struct ent_erro
         ent_ctx_new_id(ctx, li->id);
         check_item_fields(ctx, i, li, err);
         rc = resolve_product(ctx, i, li, err);
+        if (rc == ENT_OK)
+            rc = check_item_attributes(ctx, i, li, err);
         if (rc == ENT_OK)
             rc = check_given_id(ctx, o, i, conflicts, &n_conflicts, err);
         if (rc == ENT_OK)
@@ -823,6 +845,9 @@ ent_orders_update(struct ent_ctx *ctx, const char *id, const struct ent_order *p
         rc = ent_grants_resolve_account(ctx, o.account, "account", o.account_id, err);
     if (rc == ENT_OK)
         rc = check_external_id(ctx, o.external_id, o.id, err);
+    if (rc == ENT_OK && (patch->set & ENT_ORDER_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ORDER, "attributes",
+                                             &o.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     o.updated_ms = ctx->now_ms;

@@ -15,6 +15,7 @@
 
 #include "core/feature.h"
 #include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -565,6 +566,10 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
     rc = resolve_entitlements(ctx, &p, NULL, err);
+    if (rc == ENT_OK && p.license_model.present) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL,
+                                             "license_model.attributes",
+                                             &p.license_model.attributes, err);
     if (rc == ENT_OK)
         rc = resolve_components(ctx, &p, false, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -673,6 +678,10 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
         rc = resolve_entitlements(ctx, &p, &before, err);
     if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_COMPONENTS))
         rc = resolve_components(ctx, &p, true, err);
+    if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_LICENSE_MODEL) && p.license_model.present)
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL,
+                                             "license_model.attributes",
+                                             &p.license_model.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     p.updated_ms = ctx->now_ms;

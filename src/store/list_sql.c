@@ -144,6 +144,13 @@ static const struct table_desc tables[] = {
                                                {"status", "status"},
                                                {"type", "type"},
                                                {"account", "account_id"}}},
+    /* issue 17 (seed 004) */
+    [ENT_TABLE_ATTRIBUTE_DEFINITIONS] = {.table = "attribute_definitions",
+                                         .search = {"name", "description"},
+                                         .sort = {{"name", "name"},
+                                                  {"object", "object"},
+                                                  {"created_at", "created_ms"}},
+                                         .filter = {{"object", "object"}, {"type", "type"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */

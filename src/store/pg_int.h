@@ -369,4 +369,14 @@ int ent_pg_line_item_is_maintenance(struct ent_store_session *sess, const char *
 int ent_pg_maintenance_of(struct ent_store_session *sess, struct ent_arena *a,
                           const char *activation_id, struct ent_store_maintenance **out, size_t *n);
 
+/* pg_attribute_definitions.c (seed 004, issue 17) */
+int ent_pg_attribute_definition_insert(struct ent_store_session *sess,
+                                       const struct ent_attribute_definition *d);
+int ent_pg_attribute_definition_get(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *id, struct ent_attribute_definition *out);
+int ent_pg_attribute_definition_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_attribute_definitions_of(struct ent_store_session *sess, struct ent_arena *a,
+                                    enum ent_attribute_object object,
+                                    struct ent_attribute_definition **out, size_t *n);
+
 #endif /* ENT_STORE_PG_INT_H */

@@ -626,4 +626,8 @@ static const struct ent_store_ops pg_ops = {
     .entitlements_of_line_item = ent_pg_entitlements_of_line_item,
     .maintenance_of = ent_pg_maintenance_of,
     .line_item_is_maintenance = ent_pg_line_item_is_maintenance,
+    .attribute_definition_insert = ent_pg_attribute_definition_insert,
+    .attribute_definition_get = ent_pg_attribute_definition_get,
+    .attribute_definition_delete = ent_pg_attribute_definition_delete,
+    .attribute_definitions_of = ent_pg_attribute_definitions_of,
 };

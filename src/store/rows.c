@@ -611,3 +611,19 @@ ent_rows_maintenance(const struct ent_store_row *r, struct ent_arena *a, void *i
         return ENT_ENOMEM;
     return (out->activation_id && out->product) ? ENT_OK : ENT_ENOMEM;
 }
+
+int
+ent_rows_attribute_definition(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_attribute_definition *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->object = ent_attribute_object_parse(raw(r, 1));
+    out->name = text(r, a, 2);
+    out->type = ent_attribute_type_parse(raw(r, 3));
+    out->required = integer(r, 4) != 0;
+    out->description = text(r, a, 5);
+    out->created_ms = integer(r, 6);
+    out->updated_ms = integer(r, 7);
+    return (out->name && !lost(r, 5, out->description)) ? ENT_OK : ENT_ENOMEM;
+}

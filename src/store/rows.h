@@ -202,4 +202,9 @@ int ent_rows_owner(const struct ent_store_row *r, struct ent_arena *a, void *ite
     " FROM order_line_items li JOIN products p ON p.id = li.product_id"
 int ent_rows_maintenance(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
+/* attribute_definitions (struct ent_attribute_definition). */
+#define ENT_ROWS_ATTRIBUTE_DEFINITION_COLUMNS                                                      \
+    "id, object, name, type, required, description, created_ms, updated_ms"
+int ent_rows_attribute_definition(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
 #endif /* ENT_STORE_ROWS_H */

@@ -630,4 +630,8 @@ static const struct ent_store_ops sqlite_ops = {
     .entitlements_of_line_item = ent_sqlite_entitlements_of_line_item,
     .maintenance_of = ent_sqlite_maintenance_of,
     .line_item_is_maintenance = ent_sqlite_line_item_is_maintenance,
+    .attribute_definition_insert = ent_sqlite_attribute_definition_insert,
+    .attribute_definition_get = ent_sqlite_attribute_definition_get,
+    .attribute_definition_delete = ent_sqlite_attribute_definition_delete,
+    .attribute_definitions_of = ent_sqlite_attribute_definitions_of,
 };

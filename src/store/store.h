@@ -45,6 +45,7 @@ enum ent_store_table {
     /* webhooks (issue 15) */
     ENT_TABLE_WEBHOOKS,
     ENT_TABLE_WEBHOOK_MESSAGES,
+    ENT_TABLE_ATTRIBUTE_DEFINITIONS, /* issue 17 (seed 004) */
 };
 
 enum ent_store_op {
@@ -529,6 +530,20 @@ struct ent_store_ops {
                           const char *activation_id, struct ent_store_maintenance **out, size_t *n);
     int (*line_item_is_maintenance)(struct ent_store_session *sess, const char *activation_id,
                                     bool *yes);
+
+    /*
+     * Custom attribute definitions (sqlite_attribute_definitions.c, pg_attribute_definitions.c).
+     * insert: ENT_ECONFLICT when the object has a definition of that name, whatever its case.
+     * of: every definition of an object, by name.
+     */
+    int (*attribute_definition_insert)(struct ent_store_session *sess,
+                                       const struct ent_attribute_definition *d);
+    int (*attribute_definition_get)(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *id, struct ent_attribute_definition *out);
+    int (*attribute_definition_delete)(struct ent_store_session *sess, const char *id);
+    int (*attribute_definitions_of)(struct ent_store_session *sess, struct ent_arena *a,
+                                    enum ent_attribute_object object,
+                                    struct ent_attribute_definition **out, size_t *n);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */
