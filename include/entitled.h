@@ -1651,6 +1651,9 @@ struct ent_license_input {
     const char *activation;      /* or: an existing, active activation (its id) */
     int64_t ttl_s;               /* 0: the default lifetime */
     int64_t expires_ms;          /* or an end; ENT_TIME_NONE: from ttl_s */
+    const char *serial_number;   /* seed 004: the serial number the license model gives it, 1 to
+                                    64 of [A-Za-z0-9_.:-], unique (admin keys only); NULL: one
+                                    is drawn, "<prefix>-XXXX-XXXX-XXXX" */
 };
 
 /* What ent_licenses_validate() found. */

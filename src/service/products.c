@@ -911,6 +911,7 @@ check_category(const char *value)
 static const struct ent_list_filter product_filters[] = {
     {.name = "category", .op = ENT_STORE_EQ, .check = check_category},
     {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
+    {.name = "license_model", .op = ENT_STORE_EQ}, /* seed 004: the model's name */
     {.name = NULL},
 };
 
