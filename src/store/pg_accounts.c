@@ -17,7 +17,9 @@ account_params(struct pg_params *p, const struct ent_account *acc)
     ent_pg_p_text(p, acc->contact_email);
     ent_pg_p_text(p, acc->attributes ? acc->attributes : "{}");
     ent_pg_p_int(p, acc->updated_ms);
-    ent_pg_p_text(p, ent_partner_tier_name(acc->partner_tier));
+    /* 0 (not given): the schema's default */
+    ent_pg_p_text(p, ent_partner_tier_name(acc->partner_tier ? acc->partner_tier
+                                                             : ENT_PARTNER_TIER_END_CUSTOMER));
 }
 
 int

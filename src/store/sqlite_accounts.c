@@ -18,7 +18,10 @@ bind_account(sqlite3_stmt *st, const struct ent_account *acc)
     ent_sqlite_bind_text(st, 7, acc->attributes ? acc->attributes : "{}");
     sqlite3_bind_int64(st, 8, acc->updated_ms);
     sqlite3_bind_int64(st, 9, acc->created_ms);
-    ent_sqlite_bind_text(st, 10, ent_partner_tier_name(acc->partner_tier));
+    /* 0 (not given): the schema's default */
+    ent_sqlite_bind_text(st, 10,
+                         ent_partner_tier_name(acc->partner_tier ? acc->partner_tier
+                                                                 : ENT_PARTNER_TIER_END_CUSTOMER));
 }
 
 int
