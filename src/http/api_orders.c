@@ -209,16 +209,23 @@ ent_api_orders_get(struct ent_request *req)
         ent_http_reply_json(req, 200, ent_api_orders_encode(&o));
 }
 
+/* Refuses any member of a body that may be left out or be {} (recorded in err). */
+static void
+check_no_fields(struct ent_request *req, struct ent_error *err)
+{
+    static const char *const no_fields[] = {NULL};
+    if (req->json) {
+        struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = err};
+        ent_json_only(&r, no_fields);
+    }
+}
+
 void
 ent_api_orders_activate(struct ent_request *req)
 {
-    static const char *const no_fields[] = {NULL};
     struct ent_error err;
     ent_error_clear(&err);
-    if (req->json) {
-        struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
-        ent_json_only(&r, no_fields);
-    }
+    check_no_fields(req, &err);
     struct ent_order o;
     if (err.code == ENT_OK)
         ent_orders_activate(req->ctx, req->params[0], &o, &err);
@@ -340,13 +347,9 @@ ent_api_orders_update_item(struct ent_request *req)
 static void
 deploy_item(struct ent_request *req, bool deploy)
 {
-    static const char *const no_fields[] = {NULL};
     struct ent_error err;
     ent_error_clear(&err);
-    if (req->json) {
-        struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
-        ent_json_only(&r, no_fields);
-    }
+    check_no_fields(req, &err);
     struct ent_order out;
     if (err.code == ENT_OK)
         ent_line_items_deploy(req->ctx, req->params[0], req->params[1], deploy, &out, &err);

@@ -210,6 +210,22 @@ ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
     return rc;
 }
 
+/* The entitlement holding activation_id as its own (see grants.h). */
+int
+ent_grants_holder(struct ent_ctx *ctx, const char *activation_id, char *id)
+{
+    id[0] = '\0';
+    if (!activation_id)
+        return ENT_OK;
+    struct ent_entitlement e;
+    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, activation_id, &e);
+    if (rc == ENT_ENOTFOUND)
+        return ENT_OK;
+    if (rc == ENT_OK && e.activation_id && strcmp(e.activation_id, activation_id) == 0)
+        memcpy(id, e.id, 37);
+    return rc;
+}
+
 /*
  * Resolves an account reference of a request field to the account's id (see grants.h).
  * Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).

@@ -73,6 +73,13 @@ int ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
                       struct ent_entitlement *after, const char *event);
 
 /*
+ * The entitlement that holds activation_id as its own (a parent named by a line item's
+ * parent_activation_id), read on the context's session. OUT id: its id (37 bytes), or "" when
+ * none holds it or activation_id is NULL. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_holder(struct ent_ctx *ctx, const char *activation_id, char *id);
+
+/*
  * Resolves an account reference (id or key) on the context's session, for a request field:
  * missing or unknown is a field error on field. OUT id: the account's id (37 bytes), left
  * untouched on a field error. Errors: ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).

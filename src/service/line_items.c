@@ -48,7 +48,6 @@ static void apply_fields(struct item_change *c, const struct ent_line_item *patc
                          struct ent_error *err);
 static int follow(struct ent_ctx *ctx, struct item_change *c, const struct ent_line_item *before,
                   struct ent_error *err);
-static int parent_entitlement(struct ent_ctx *ctx, const char *activation_id, char *parent_id);
 static int set_status(struct ent_ctx *ctx, struct item_change *c, enum ent_entitlement_status from,
                       enum ent_entitlement_status to);
 static int deploy_new_items(struct ent_ctx *ctx, struct ent_order *o, size_t first,
@@ -284,25 +283,6 @@ apply_fields(struct item_change *c, const struct ent_line_item *patch, struct en
 }
 
 /*
- * The id of the entitlement that holds activation_id, for a parent (parent_id: "" when none
- * does, or none is named). Errors: ENT_ESTORE, ENT_ENOMEM.
- */
-static int
-parent_entitlement(struct ent_ctx *ctx, const char *activation_id, char *parent_id)
-{
-    parent_id[0] = '\0';
-    if (!activation_id)
-        return ENT_OK;
-    struct ent_entitlement e;
-    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, activation_id, &e);
-    if (rc == ENT_ENOTFOUND)
-        return ENT_OK;
-    if (rc == ENT_OK && e.activation_id && strcmp(e.activation_id, activation_id) == 0)
-        memcpy(parent_id, e.id, 37);
-    return rc;
-}
-
-/*
  * Makes the entitlements of a deployed line item follow its change: its own entitlement (the
  * same activation id) takes the product, order type, parent and attributes; each takes the
  * activatable flag. A new product where the old or new one is a bundle: ENT_ECONFLICT (its
@@ -329,7 +309,7 @@ follow(struct ent_ctx *ctx, struct item_change *c, const struct ent_line_item *b
                              c->li.activation_id);
     char parent_id[37] = "";
     if (rc == ENT_OK)
-        rc = parent_entitlement(ctx, c->li.parent_activation_id, parent_id);
+        rc = ent_grants_holder(ctx, c->li.parent_activation_id, parent_id);
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         struct ent_entitlement after = ents[i];
         bool own = strcmp(ents[i].activation_id, c->li.activation_id) == 0;

@@ -559,13 +559,7 @@ find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i, char pare
             return ENT_OK;
         }
     }
-    struct ent_entitlement existing;
-    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, parent, &existing);
-    if (rc == ENT_ENOTFOUND)
-        return ENT_OK;
-    if (rc == ENT_OK && existing.activation_id && strcmp(existing.activation_id, parent) == 0)
-        memcpy(parent_id, existing.id, 37);
-    return rc;
+    return ent_grants_holder(ctx, parent, parent_id);
 }
 
 /*
