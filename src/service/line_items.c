@@ -402,7 +402,8 @@ set_status(struct ent_ctx *ctx, struct item_change *c, enum ent_entitlement_stat
 /*
  * Deploys or undeploys one line item (see entitled.h). Deploying a product line item makes its
  * entitlements when it has none yet (as activation does, the order draft or active), or resumes
- * those its undeployment suspended; undeploying suspends them. Doing either twice answers the
+ * those its undeployment suspended (its revoked entitlement is not made again: ENT_ECONFLICT);
+ * undeploying suspends them. Doing either twice answers the
  * order unchanged and records nothing. Records "order.item_deployed" or "order.item_undeployed";
  * answers 200 with the order. Admin keys only. Errors: ENT_ENOTFOUND, ENT_EINVAL,
  * ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
@@ -425,9 +426,16 @@ ent_line_items_deploy(struct ent_ctx *ctx, const char *id, const char *item, boo
     struct ent_entitlement *made = NULL;
     size_t n_made = 0;
     bool product = c.li.kind == ENT_LINE_ITEM_PRODUCT;
+    char revoked[37] = ""; /* its own entitlement, when only revoked ones are left */
     if (rc == ENT_OK && product && deploy)
         rc = ctx->sess->ops->entitlements_of_line_item(ctx->sess, &ctx->arena, c.li.id, &made,
                                                        &n_made);
+    if (rc == ENT_OK && product && deploy && n_made == 0)
+        rc = ent_grants_holder(ctx, c.li.activation_id, revoked);
+    if (rc == ENT_OK && product && deploy && n_made == 0 && revoked[0])
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "the entitlement of line item '%s' is revoked; add a line item instead",
+                           c.li.activation_id);
     if (rc == ENT_OK && product && deploy && n_made == 0)
         rc = ent_orders_provision(ctx, &c.order, c.at, err);
     else if (rc == ENT_OK && product && deploy)

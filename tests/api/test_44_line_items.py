@@ -525,3 +525,18 @@ def test_44_19_products_have_a_part_number_and_a_version(api):
         problem(api.patch(f"/v1/products/{p['key']}", body), 422, "validation_failed",
                 field=field)
     assert api.get(f"/v1/products/{p['key']}").json()["version"] == "1.1"
+
+
+def test_44_20_a_revoked_entitlement_is_not_made_again_by_deploying(api):
+    """Undeploying, revoking the entitlement, then deploying again is 409: a revoked
+    entitlement stays revoked, and its activation id is not made twice."""
+    acc = api.make_account()
+    o = made(api, account=acc["id"], activate=True,
+             items=[{"product": granting_product(api)["key"]}])
+    path = item_path(o, o["items"][0])
+    assert api.post(path + "/undeploy").status_code == 200
+    assert api.delete(f"/v1/entitlements/{o['items'][0]['activation_id']}").status_code == 200
+    problem(api.post(path + "/deploy"), 409, "conflict")
+    got = api.get(f"/v1/orders/{o['id']}").json()
+    assert got["items"][0]["deployed"] is False
+    assert [e["status"] for e in order_entitlements(api, o["id"])] == ["revoked"]
