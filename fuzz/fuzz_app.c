@@ -191,6 +191,12 @@ make_account(struct ent_ctx *ctx)
     if (ent_orders_create(ctx, &o, &oout, &err) < 0)
         die("ent_orders_create", &err);
     memcpy(fixture.order_id, oout.id, sizeof(oout.id));
+    snprintf(fixture.item_id, sizeof(fixture.item_id), "%s", oout.items[0].activation_id);
+    struct ent_attribute_definition d = {.object = ENT_ATTRIBUTE_OBJECT_ORDER, .name = "fz_note"};
+    struct ent_attribute_definition dout;
+    if (ent_attribute_definitions_create(ctx, &d, &dout, &err) < 0)
+        die("ent_attribute_definitions_create", &err);
+    memcpy(fixture.definition_id, dout.id, sizeof(dout.id));
     struct ent_entitlement e = {.account = "fz-acme",
                                 .product = "fz-pro",
                                 .quantity = 1,

@@ -3,7 +3,8 @@
  * fuzz_app.h: the application the store-backed fuzz targets share. Each fuzzer process opens
  * one application on a fresh SQLite file (/tmp/fuzz-<pid>.db, or $ENT_FUZZ_DIR/fuzz-<pid>.db),
  * fills it with a small fixed catalog (features, a product, an account, an order, an
- * entitlement, a lease, an activation, a webhook endpoint, one valid and one revoked API key) and
+ * entitlement, a lease, an activation, a webhook endpoint, an attribute definition, one valid and
+ * one revoked API key) and
  * removes the files
  * when the process exits. Every context is served at the same fixed time, so a run does not
  * depend on the clock. Not part of the library: used only by fuzz/.
@@ -39,6 +40,8 @@ struct ent_fuzz_app {
     char license_id[37];     /* a license of the account */
     char webhook_id[37];     /* a webhook endpoint that subscribes to nothing sent (issue 15) */
     char message_id[37];     /* a message id of nothing (retry answers 404) */
+    char item_id[65];        /* the activation id of the draft order's line item (issue 17) */
+    char definition_id[37];  /* a custom attribute definition, optional (issue 17) */
 };
 
 /*

@@ -62,6 +62,8 @@ param_value(const struct ent_fuzz_app *fa, const char *name, size_t len)
         {"key", offsetof(struct ent_fuzz_app, feature_key), false},   /* OFREP's flag */
         {"webhook", offsetof(struct ent_fuzz_app, webhook_id), true}, /* issue 15 */
         {"message", offsetof(struct ent_fuzz_app, message_id), true},
+        {"item", offsetof(struct ent_fuzz_app, item_id), true}, /* issue 17 */
+        {"definition", offsetof(struct ent_fuzz_app, definition_id), true},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strlen(table[i].name) != len || memcmp(table[i].name, name, len) != 0)

@@ -68,7 +68,8 @@ extern "C" {
     X(ENOMEM, -19, "internal", 500, "Internal error")                                              \
     X(ESTORE, -20, "internal", 500, "Internal error")                                              \
     X(EBUSY, -21, "internal", 500, "Internal error")                                               \
-    X(EBADREQUEST, -22, "bad_request", 400, "Bad request")
+    X(EBADREQUEST, -22, "bad_request", 400, "Bad request")                                         \
+    X(ENOTACTIVATABLE, -23, "not_activatable", 409, "Not activatable")
 
 enum ent_code {
 #define ENT_ERROR_ENUM(name, value, type, status, title) ENT_##name = value,
@@ -329,6 +330,9 @@ enum ent_kind {
     ENT_KIND_LICENSE,     /* struct ent_license */
     ENT_KIND_SIGNING_KEY, /* struct ent_signing_key */
     ENT_KIND_WEBHOOK,     /* webhooks (issue 15): struct ent_webhook, never its secret */
+    /* Seed 004 (issue 17) */
+    ENT_KIND_TRANSFER,             /* struct ent_transfer */
+    ENT_KIND_ATTRIBUTE_DEFINITION, /* struct ent_attribute_definition */
 };
 
 /*
@@ -604,6 +608,8 @@ struct ent_license_model {
     const char *name;          /* the model's name (seed 004) */
     const char *serial_prefix; /* serial numbers "<prefix>-XXXX-XXXX-XXXX"; NULL: "LIC" */
     bool self_service;         /* account keys may issue their own account's licenses */
+    /* Seed 004 (issue 17) */
+    const char *attributes; /* its custom attributes: a JSON object as canonical text ("{}") */
 };
 
 enum {
@@ -617,6 +623,8 @@ enum {
     ENT_PRODUCT_F_MAX_LEASE_DAYS = 1u << 7,
     ENT_PRODUCT_F_STATUS = 1u << 8,
     ENT_PRODUCT_F_ATTRIBUTES = 1u << 9,
+    ENT_PRODUCT_F_PART_NUMBER = 1u << 10, /* seed 004 (issue 17) */
+    ENT_PRODUCT_F_VERSION = 1u << 11,
 };
 
 struct ent_product {
@@ -637,6 +645,9 @@ struct ent_product {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_PRODUCT_F_* bits given by a PATCH */
+    /* Seed 004 (issue 17) */
+    const char *part_number; /* the vendor's part number; NULL when none */
+    const char *version;     /* the product's version ("2026.1"); NULL when none */
 };
 
 /*
@@ -680,12 +691,19 @@ enum ent_account_type {
     ENT_ACCOUNT_UNKNOWN,
 };
 
+/* An account's tier in a distribution chain (seed 004): who it sells to. */
+enum ent_partner_tier {
+    ENT_PARTNER_TIER_END_CUSTOMER = 1, /* the chain ends here: it uses what it holds */
+    ENT_PARTNER_TIER_ONE,              /* a first-tier partner: it passes entitlements on */
+};
+
 enum {
     ENT_ACCOUNT_F_NAME = 1u << 0,
     ENT_ACCOUNT_F_TYPE = 1u << 1,
     ENT_ACCOUNT_F_PARENT = 1u << 2,
     ENT_ACCOUNT_F_CONTACT_EMAIL = 1u << 3,
     ENT_ACCOUNT_F_ATTRIBUTES = 1u << 4,
+    ENT_ACCOUNT_F_PARTNER_TIER = 1u << 5,
 };
 
 struct ent_account {
@@ -698,7 +716,8 @@ struct ent_account {
     const char *attributes;
     int64_t created_ms;
     int64_t updated_ms;
-    unsigned set; /* input only: ENT_ACCOUNT_F_* bits given by a PATCH */
+    unsigned set;                       /* input only: ENT_ACCOUNT_F_* bits given by a PATCH */
+    enum ent_partner_tier partner_tier; /* input 0: end_customer */
 };
 
 /*
@@ -735,6 +754,26 @@ enum ent_order_status {
     ENT_ORDER_ACTIVE,
 };
 
+/* Seed 004 (issue 17): what a line item is. */
+enum ent_line_item_kind {
+    ENT_LINE_ITEM_PRODUCT = 1, /* a product: activation makes its entitlements */
+    ENT_LINE_ITEM_MAINTENANCE, /* maintenance of the line item its parent_activation_id names:
+                                  no entitlement of its own; the one it maintains answers until
+                                  when it is under maintenance */
+};
+
+/* Bits of ent_line_item.set: the fields given (create: the flags; PATCH: what changes). */
+enum {
+    ENT_LINE_ITEM_F_PRODUCT = 1u << 0,
+    ENT_LINE_ITEM_F_ORDER_TYPE = 1u << 1,
+    ENT_LINE_ITEM_F_PARENT = 1u << 2,
+    ENT_LINE_ITEM_F_ATTRIBUTES = 1u << 3,
+    ENT_LINE_ITEM_F_ACTIVATABLE = 1u << 4,
+    ENT_LINE_ITEM_F_AUTO_DEPLOY = 1u << 5,
+    ENT_LINE_ITEM_F_PRODUCT_VERSION = 1u << 6,
+    ENT_LINE_ITEM_F_PART_NUMBER = 1u << 7,
+};
+
 /* One line of an order: a product, how many, and for how long. */
 struct ent_line_item {
     char id[37];
@@ -749,6 +788,27 @@ struct ent_line_item {
     const char *activation_id;        /* given, or generated ("ACT-…") */
     const char *parent_activation_id; /* the line item or entitlement this one extends */
     const char *attributes;
+    /* Seed 004 (issue 17) */
+    enum ent_line_item_kind kind; /* input 0: product */
+    bool activatable;             /* false: activations by its entitlements are refused
+                                     (ENT_ENOTACTIVATABLE); input: true unless set says */
+    bool auto_deploy;             /* deployed when the order is activated; input: true unless
+                                     set says; false: it waits for ent_line_items_deploy() */
+    bool deployed;                /* output: deployed (its entitlements exist and are not
+                                     undeployed; for maintenance: its maintenance counts) */
+    const char *product_version;  /* the version of its product; input NULL: the product's */
+    const char *part_number;      /* the part number of its product; input NULL: the product's */
+    unsigned set;                 /* input: ENT_LINE_ITEM_F_* bits given */
+};
+
+/* Bits of ent_order.set: which fields a PATCH gives (seed 004, issue 17). */
+enum {
+    ENT_ORDER_F_ACCOUNT = 1u << 0,
+    ENT_ORDER_F_EXTERNAL_ID = 1u << 1,
+    ENT_ORDER_F_DESCRIPTION = 1u << 2,
+    ENT_ORDER_F_SHIP_TO_EMAIL = 1u << 3,
+    ENT_ORDER_F_SHIP_TO_ADDRESS = 1u << 4,
+    ENT_ORDER_F_ATTRIBUTES = 1u << 5,
 };
 
 struct ent_order {
@@ -764,6 +824,13 @@ struct ent_order {
     int64_t updated_ms;
     int64_t activated_ms; /* ENT_TIME_NONE while draft */
     bool activate;        /* input only: activate at once */
+    /* Seed 004 (issue 17) */
+    const char *external_id;     /* the caller's own id for it (seed 004's entitlement id):
+                                    1 to 64 of [A-Za-z0-9_.:-], unique; NULL: none */
+    const char *description;     /* NULL when none */
+    const char *ship_to_email;   /* the ship-to contact's e-mail address; NULL when none */
+    const char *ship_to_address; /* the ship-to contact's address; NULL when none */
+    unsigned set;                /* input only: ENT_ORDER_F_* bits given by a PATCH */
 };
 
 /*
@@ -782,9 +849,52 @@ ENT_API int ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order
  */
 ENT_API int ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                                 struct ent_error *err);
-/* Lists orders (filters: account, status). */
+/* Lists orders (filters: account, status, external_id). */
 ENT_API int ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                             struct ent_list *list, struct ent_error *err);
+
+/*
+ * Seed 004 (issue 17). ent_orders_get() accepts an order's id or its external_id.
+ *
+ * Changes the fields of patch->set of a draft order (account, external_id, description,
+ * ship_to_email, ship_to_address, attributes); an active order: ENT_ECONFLICT (its line items
+ * change one by one). Records "order.updated". Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT
+ * (also: external_id taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_orders_update(struct ent_ctx *ctx, const char *id, const struct ent_order *patch,
+                              struct ent_order *out, struct ent_error *err);
+
+/*
+ * Adds line items to an order, draft or active, checked as at creation (field paths
+ * "items[i]…" count from the first item added). Those of an active order that auto-deploy are
+ * deployed at once. Records "order.updated". Errors: as ent_orders_create(), ENT_ENOTFOUND.
+ */
+ENT_API int ent_line_items_add(struct ent_ctx *ctx, const char *id,
+                               const struct ent_line_item *items, size_t n_items,
+                               struct ent_order *out, struct ent_error *err);
+
+/*
+ * Changes the line item of order id whose activation id (or id) is item: the fields of
+ * patch->set among product, order_type, parent_activation_id, attributes, activatable,
+ * auto_deploy, product_version, part_number. Once deployed, its own entitlement follows
+ * (product, order type, parent, attributes; activatable: each of its entitlements), each change
+ * audited ("entitlement.updated"); a new product for a deployed line item whose old or new
+ * product is a bundle: ENT_ECONFLICT. Records "order.updated".
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_line_items_update(struct ent_ctx *ctx, const char *id, const char *item,
+                                  const struct ent_line_item *patch, struct ent_order *out,
+                                  struct ent_error *err);
+
+/*
+ * Deploys (deploy true) or undeploys one line item of an order, draft or active. Deploying makes
+ * its entitlements (or resumes those its undeployment suspended); undeploying suspends them. A
+ * maintenance line item counts while deployed. Either, done already, changes nothing. Records
+ * "order.item_deployed" or "order.item_undeployed" (and the entitlements' own events).
+ * Errors: ENT_ENOTFOUND, ENT_EINVAL, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_line_items_deploy(struct ent_ctx *ctx, const char *id, const char *item,
+                                  bool deploy, struct ent_order *out, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Entitlements                                                                                */
@@ -813,6 +923,37 @@ enum {
     ENT_ENTITLEMENT_F_ACCOUNT = 1u << 4,
     ENT_ENTITLEMENT_F_ATTRIBUTES = 1u << 5,
     ENT_ENTITLEMENT_F_START = 1u << 6,
+    ENT_ENTITLEMENT_F_ACTIVATABLE = 1u << 7, /* seed 004 (issue 17) */
+};
+
+/*
+ * The maintenance that covers an entitlement (seed 004): the deployed maintenance line items
+ * whose parent_activation_id names it, over periods that follow on without a gap from the time
+ * asked.
+ */
+struct ent_maintenance {
+    bool covered;                /* under maintenance at the time asked; else the rest is unset */
+    int64_t until_ms;            /* until when; ENT_TIME_NONE: for good (a permanent one) */
+    const char *activation_id;   /* the maintenance line item that reaches furthest */
+    const char *product;         /* its product's key */
+    const char *product_version; /* NULL when none */
+    const char *part_number;     /* NULL when none */
+};
+
+/*
+ * One account that held an entitlement along a distribution chain (seed 004: a publisher, a
+ * channel partner, an end customer), with the account's fields as they are now.
+ */
+struct ent_entitlement_owner {
+    char account_id[37];
+    const char *key;
+    const char *name;
+    enum ent_account_type type;
+    enum ent_partner_tier partner_tier;
+    const char *contact_email; /* NULL when none */
+    int64_t since_ms;          /* when it came to hold the entitlement */
+    int64_t until_ms;          /* when it passed it on; ENT_TIME_NONE for the current owner */
+    bool current;              /* the current owner: the entitlement's account, the last */
 };
 
 struct ent_entitlement {
@@ -843,6 +984,14 @@ struct ent_entitlement {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_ENTITLEMENT_F_* bits given by a PATCH */
+    /* Seed 004 (issue 17) */
+    struct ent_entitlement_owner *owners; /* output: every account that held it, in order; the
+                                             last is the current owner (NULL: not read) */
+    size_t n_owners;
+    bool activatable; /* false: activations by it are refused (ENT_ENOTACTIVATABLE); input: true
+                         unless set has ENT_ENTITLEMENT_F_ACTIVATABLE */
+    char line_item_id[37];              /* the order line item it came from; "" when none */
+    struct ent_maintenance maintenance; /* output: the maintenance covering it now */
 };
 
 /*
@@ -867,6 +1016,104 @@ ENT_API int ent_entitlements_revoke(struct ent_ctx *ctx, const char *id,
 /* Lists entitlements (filters: account, product, feature, status, source, order). */
 ENT_API int ent_entitlements_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                                   struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Custom attribute definitions (seed 004, issue 17)                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The objects whose attributes a definition is about. */
+enum ent_attribute_object {
+    ENT_ATTRIBUTE_OBJECT_ACCOUNT = 1,
+    ENT_ATTRIBUTE_OBJECT_ORDER,
+    ENT_ATTRIBUTE_OBJECT_LINE_ITEM,
+    ENT_ATTRIBUTE_OBJECT_ENTITLEMENT,   /* grants by hand and changes of an entitlement */
+    ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL, /* a product's license model */
+};
+
+/* The type of an attribute's value. */
+enum ent_attribute_type {
+    ENT_ATTRIBUTE_STRING = 1, /* a JSON string */
+    ENT_ATTRIBUTE_NUMBER,     /* a JSON number, or a string holding one (kept as a number) */
+    ENT_ATTRIBUTE_BOOLEAN,    /* true or false, or the string "true" or "false" (kept as one) */
+    ENT_ATTRIBUTE_DATE,       /* "yyyy/MM/dd" (seed 004) or "YYYY-MM-DD", kept as "YYYY-MM-DD" */
+};
+
+/*
+ * A custom attribute: the attributes of an object of a kind may (or, when required, must) carry
+ * it, with a value of its type. Attributes no definition names stay free-form.
+ */
+struct ent_attribute_definition {
+    char id[37];
+    enum ent_attribute_object object;
+    const char *name; /* 1 to 64 of [A-Za-z0-9_.-]; unique per object, case-insensitively */
+    enum ent_attribute_type type;
+    bool required;           /* every new object of its kind must carry it */
+    const char *description; /* NULL when none */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+/*
+ * Defines a custom attribute. From then on, every write of attributes of an object of its kind
+ * (accounts, orders, line items, entitlements granted or changed by hand, license models) is
+ * checked against it: a value of another type, or a required one missing (on create, and on a
+ * change that gives the attributes), is a field error naming "attributes.<name>"; dates are
+ * stored as "YYYY-MM-DD", numbers and booleans given as strings as JSON numbers and booleans.
+ * Records "attribute_definition.created". Admin keys only.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (the name is taken for the object), ENT_EFORBIDDEN,
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_attribute_definitions_create(struct ent_ctx *ctx,
+                                             const struct ent_attribute_definition *in,
+                                             struct ent_attribute_definition *out,
+                                             struct ent_error *err);
+/* Reads a definition by id. Admin and read keys. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN. */
+ENT_API int ent_attribute_definitions_get(struct ent_ctx *ctx, const char *id,
+                                          struct ent_attribute_definition *out,
+                                          struct ent_error *err);
+/*
+ * Deletes a definition ("attribute_definition.deleted"): attributes already written keep their
+ * values. Admin keys only. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE.
+ */
+ENT_API int ent_attribute_definitions_delete(struct ent_ctx *ctx, const char *id,
+                                             struct ent_error *err);
+/* Lists definitions (filters: object, type). Admin and read keys. */
+ENT_API int ent_attribute_definitions_list(struct ent_ctx *ctx, const struct ent_list_query *q,
+                                           struct ent_list *list, struct ent_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transfers along a distribution chain (seed 004, issue 17)                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+struct ent_transfer_input {
+    const char *account; /* the receiving account: id or key */
+    int64_t quantity;    /* the copies moved, 1 to the entitlement's quantity; 0: all of them */
+};
+
+/* What a transfer did. */
+struct ent_transfer {
+    bool split;                       /* part of the copies moved: a new entitlement holds them */
+    struct ent_entitlement moved;     /* what the receiving account holds now */
+    struct ent_entitlement remainder; /* with split: what the giving account keeps */
+};
+
+/*
+ * Moves an entitlement (id or activation id), or some of its copies, to another account: the
+ * next link of a distribution chain. All of it: the entitlement changes hands, and so do its
+ * child entitlements the giver holds (a bundle's components, line items that extend it). Part
+ * of it (1 <= quantity < the entitlement's quantity): the entitlement keeps the rest and a new
+ * one (its own activation id, the same product, dates, order and line item) holds the part
+ * moved. Each records the giver among its owners; the old owner's evaluation stops counting
+ * what moved. Refused (ENT_ECONFLICT) for a revoked entitlement, a lease's, one with child
+ * entitlements when split, and while activations hold more seats of it than the giver keeps.
+ * Admin keys only. Records "entitlement.transferred" (and "entitlement.created" for a split).
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * Thread safety: two transfers of one entitlement run one after the other (the store's lock on
+ * its row), so no copy moves twice.
+ */
+ENT_API int ent_transfers_apply(struct ent_ctx *ctx, const char *id,
+                                const struct ent_transfer_input *in, struct ent_transfer *out,
+                                struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Leases (trials)                                                                             */
@@ -933,6 +1180,7 @@ struct ent_eval_source {
     int64_t start_ms;
     int64_t end_ms; /* ENT_TIME_NONE when permanent */
     bool override;
+    struct ent_maintenance maintenance; /* seed 004: the maintenance covering it at the time */
 };
 
 /* The answer for one feature. */
@@ -1411,6 +1659,9 @@ struct ent_license_input {
     const char *activation;      /* or: an existing, active activation (its id) */
     int64_t ttl_s;               /* 0: the default lifetime */
     int64_t expires_ms;          /* or an end; ENT_TIME_NONE: from ttl_s */
+    const char *serial_number;   /* seed 004: the serial number the license model gives it, 1 to
+                                    64 of [A-Za-z0-9_.:-], unique (admin keys only); NULL: one
+                                    is drawn, "<prefix>-XXXX-XXXX-XXXX" */
 };
 
 /* What ent_licenses_validate() found. */
@@ -1502,6 +1753,14 @@ ENT_API const char *ent_category_name(enum ent_category c);
 ENT_API enum ent_category ent_category_parse(const char *s);
 ENT_API const char *ent_account_type_name(enum ent_account_type t);
 ENT_API enum ent_account_type ent_account_type_parse(const char *s);
+ENT_API const char *ent_attribute_object_name(enum ent_attribute_object o);
+ENT_API enum ent_attribute_object ent_attribute_object_parse(const char *s);
+ENT_API const char *ent_attribute_type_name(enum ent_attribute_type t);
+ENT_API enum ent_attribute_type ent_attribute_type_parse(const char *s);
+ENT_API const char *ent_line_item_kind_name(enum ent_line_item_kind k);
+ENT_API enum ent_line_item_kind ent_line_item_kind_parse(const char *s);
+ENT_API const char *ent_partner_tier_name(enum ent_partner_tier t);
+ENT_API enum ent_partner_tier ent_partner_tier_parse(const char *s);
 ENT_API const char *ent_scope_name(enum ent_scope s);
 ENT_API enum ent_scope ent_scope_parse(const char *s);
 ENT_API const char *ent_order_type_name(enum ent_order_type t);

@@ -41,6 +41,14 @@ NAME_TABLE(ent_category_name, ent_category_parse, enum ent_category, NULL, "recu
            "professional_services", "customer_support", "physical_goods", "other")
 NAME_TABLE(ent_account_type_name, ent_account_type_parse, enum ent_account_type, NULL, "customer",
            "channel_partner", "publisher", "self_registered", "unknown")
+NAME_TABLE(ent_partner_tier_name, ent_partner_tier_parse, enum ent_partner_tier, NULL,
+           "end_customer", "partner_tier_one")
+NAME_TABLE(ent_attribute_object_name, ent_attribute_object_parse, enum ent_attribute_object, NULL,
+           "account", "order", "line_item", "entitlement", "license_model")
+NAME_TABLE(ent_attribute_type_name, ent_attribute_type_parse, enum ent_attribute_type, NULL,
+           "string", "number", "boolean", "date")
+NAME_TABLE(ent_line_item_kind_name, ent_line_item_kind_parse, enum ent_line_item_kind, NULL,
+           "product", "maintenance")
 NAME_TABLE(ent_scope_name, ent_scope_parse, enum ent_scope, NULL, "admin", "read", "account")
 NAME_TABLE(ent_order_type_name, ent_order_type_parse, enum ent_order_type, NULL, "new", "renewal",
            "upgrade", "upsell")

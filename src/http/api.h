@@ -56,6 +56,12 @@ void ent_api_orders_list(struct ent_request *req);
 void ent_api_orders_get(struct ent_request *req);
 void ent_api_orders_activate(struct ent_request *req);
 json_t *ent_api_orders_encode(const struct ent_order *o);
+/* seed 004 (issue 17): drafts edited; line items added, changed, deployed one by one */
+void ent_api_orders_update(struct ent_request *req);
+void ent_api_orders_add_items(struct ent_request *req);
+void ent_api_orders_update_item(struct ent_request *req);
+void ent_api_orders_deploy_item(struct ent_request *req);
+void ent_api_orders_undeploy_item(struct ent_request *req);
 /* Reads a time or date field (RFC 3339, or YYYY-MM-DD at midnight UTC). */
 struct ent_jreader;
 bool ent_api_read_date(struct ent_jreader *r, const char *name, unsigned flags, int64_t *ms);
@@ -69,6 +75,11 @@ void ent_api_entitlements_get(struct ent_request *req);
 void ent_api_entitlements_update(struct ent_request *req);
 void ent_api_entitlements_revoke(struct ent_request *req);
 json_t *ent_api_entitlements_encode(const struct ent_entitlement *e);
+/* seed 004 (issue 17): transfers along a distribution chain */
+void ent_api_entitlements_transfer(struct ent_request *req);
+json_t *ent_api_entitlements_encode_transfer(const struct ent_transfer *t);
+/* seed 004: the maintenance covering an entitlement, or null */
+json_t *ent_api_entitlements_encode_maintenance(const struct ent_maintenance *m);
 
 /* api_leases.c */
 void ent_api_leases_apply(struct ent_request *req);
@@ -144,5 +155,12 @@ json_t *ent_api_webhooks_encode(const struct ent_webhook *w);
 void ent_api_console_redirect(struct ent_request *req);
 void ent_api_console_page(struct ent_request *req);
 void ent_api_console_asset(struct ent_request *req);
+
+/* api_attribute_definitions.c (issue 17: seed 004's custom attributes) */
+void ent_api_attribute_definitions_create(struct ent_request *req);
+void ent_api_attribute_definitions_list(struct ent_request *req);
+void ent_api_attribute_definitions_get(struct ent_request *req);
+void ent_api_attribute_definitions_delete(struct ent_request *req);
+json_t *ent_api_attribute_definitions_encode(const struct ent_attribute_definition *d);
 
 #endif /* ENT_HTTP_API_H */

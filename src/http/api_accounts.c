@@ -15,6 +15,12 @@ parse_type(const char *s)
     return (int)ent_account_type_parse(s);
 }
 
+static int
+parse_partner_tier(const char *s)
+{
+    return (int)ent_partner_tier_parse(s);
+}
+
 json_t *
 ent_api_accounts_encode(const struct ent_account *a)
 {
@@ -23,6 +29,7 @@ ent_api_accounts_encode(const struct ent_account *a)
     json_object_set_new(o, "key", json_string(a->key));
     json_object_set_new(o, "name", json_string(a->name));
     json_object_set_new(o, "type", json_string(ent_account_type_name(a->type)));
+    json_object_set_new(o, "partner_tier", json_string(ent_partner_tier_name(a->partner_tier)));
     json_object_set_new(o, "parent", ent_json_str_or_null(a->parent));
     json_object_set_new(o, "contact_email", ent_json_str_or_null(a->contact_email));
     json_object_set_new(o, "attributes", ent_json_raw_object(a->attributes));
@@ -42,10 +49,10 @@ encode_item(const void *item)
 static void
 read_account(struct ent_request *req, struct ent_error *err, bool creating, struct ent_account *a)
 {
-    static const char *const create_fields[] = {"key",           "name",       "type", "parent",
-                                                "contact_email", "attributes", NULL};
-    static const char *const patch_fields[] = {"name",          "type",       "parent",
-                                               "contact_email", "attributes", NULL};
+    static const char *const create_fields[] = {
+        "key", "name", "type", "partner_tier", "parent", "contact_email", "attributes", NULL};
+    static const char *const patch_fields[] = {
+        "name", "type", "partner_tier", "parent", "contact_email", "attributes", NULL};
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = err};
     memset(a, 0, sizeof(*a));
     ent_json_only(&r, creating ? create_fields : patch_fields);
@@ -58,6 +65,11 @@ read_account(struct ent_request *req, struct ent_error *err, bool creating, stru
                       "customer, channel_partner, publisher, self_registered, unknown", &v)) {
         a->type = (enum ent_account_type)v;
         a->set |= ENT_ACCOUNT_F_TYPE;
+    }
+    if (ent_json_enum(&r, "partner_tier", 0, parse_partner_tier, "end_customer, partner_tier_one",
+                      &v)) {
+        a->partner_tier = (enum ent_partner_tier)v;
+        a->set |= ENT_ACCOUNT_F_PARTNER_TIER;
     }
     if (json_object_get(req->json, "parent")) {
         a->set |= ENT_ACCOUNT_F_PARENT;

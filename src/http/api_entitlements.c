@@ -22,6 +22,42 @@ parse_order_type(const char *s)
 }
 
 json_t *
+ent_api_entitlements_encode_maintenance(const struct ent_maintenance *m)
+{
+    if (!m->covered)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "until", ent_json_time(m->until_ms));
+    json_object_set_new(o, "activation_id", ent_json_str_or_null(m->activation_id));
+    json_object_set_new(o, "product", ent_json_str_or_null(m->product));
+    json_object_set_new(o, "product_version", ent_json_str_or_null(m->product_version));
+    json_object_set_new(o, "part_number", ent_json_str_or_null(m->part_number));
+    return o;
+}
+
+/* The owners of e along a distribution chain, in order (seed 004's CurrentOwner). */
+static json_t *
+encode_owners(const struct ent_entitlement *e)
+{
+    json_t *owners = json_array();
+    for (size_t i = 0; i < e->n_owners; i++) {
+        const struct ent_entitlement_owner *w = &e->owners[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "account", json_string(w->account_id));
+        json_object_set_new(o, "key", json_string(w->key));
+        json_object_set_new(o, "name", json_string(w->name));
+        json_object_set_new(o, "type", json_string(ent_account_type_name(w->type)));
+        json_object_set_new(o, "partner_tier", json_string(ent_partner_tier_name(w->partner_tier)));
+        json_object_set_new(o, "contact_email", ent_json_str_or_null(w->contact_email));
+        json_object_set_new(o, "current_owner", json_boolean(w->current));
+        json_object_set_new(o, "since", ent_json_time(w->since_ms));
+        json_object_set_new(o, "until", ent_json_time(w->until_ms));
+        json_array_append_new(owners, o);
+    }
+    return owners;
+}
+
+json_t *
 ent_api_entitlements_encode(const struct ent_entitlement *e)
 {
     json_t *o = json_object();
@@ -48,6 +84,9 @@ ent_api_entitlements_encode(const struct ent_entitlement *e)
     json_object_set_new(o, "attributes", ent_json_raw_object(e->attributes));
     json_object_set_new(o, "created_at", ent_json_time(e->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(e->updated_ms));
+    json_object_set_new(o, "owners", encode_owners(e));
+    json_object_set_new(o, "activatable", json_boolean(e->activatable));
+    json_object_set_new(o, "maintenance", ent_api_entitlements_encode_maintenance(&e->maintenance));
     return o;
 }
 
@@ -62,9 +101,9 @@ void
 ent_api_entitlements_create(struct ent_request *req)
 {
     static const char *const fields[] = {
-        "account",    "product",           "feature",    "value",    "override",
-        "quantity",   "quantity_per_copy", "start_date", "end_date", "permanent",
-        "order_type", "activation_id",     "attributes", NULL};
+        "account",    "product",           "feature",    "value",       "override",
+        "quantity",   "quantity_per_copy", "start_date", "end_date",    "permanent",
+        "order_type", "activation_id",     "attributes", "activatable", NULL};
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
@@ -89,6 +128,8 @@ ent_api_entitlements_create(struct ent_request *req)
         in.order_type = (enum ent_order_type)v;
     ent_json_string(&r, "activation_id", ENT_J_NULLABLE, &in.activation_id);
     ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &in.attributes);
+    if (ent_json_bool(&r, "activatable", 0, &in.activatable)) /* seed 004 */
+        in.set |= ENT_ENTITLEMENT_F_ACTIVATABLE;
     if (err.code == ENT_OK)
         ent_entitlements_create(req->ctx, &in, &out, &err);
     if (err.code != ENT_OK)
@@ -118,9 +159,9 @@ ent_api_entitlements_get(struct ent_request *req)
 void
 ent_api_entitlements_update(struct ent_request *req)
 {
-    static const char *const fields[] = {"status",    "start_date", "end_date",
-                                         "permanent", "quantity",   "quantity_per_copy",
-                                         "account",   "attributes", NULL};
+    static const char *const fields[] = {
+        "status",  "start_date", "end_date",    "permanent", "quantity", "quantity_per_copy",
+        "account", "attributes", "activatable", NULL};
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
@@ -150,6 +191,8 @@ ent_api_entitlements_update(struct ent_request *req)
         patch.set |= ENT_ENTITLEMENT_F_ACCOUNT;
     if (ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &patch.attributes))
         patch.set |= ENT_ENTITLEMENT_F_ATTRIBUTES;
+    if (ent_json_bool(&r, "activatable", 0, &patch.activatable)) /* seed 004 */
+        patch.set |= ENT_ENTITLEMENT_F_ACTIVATABLE;
     if (err.code == ENT_OK)
         ent_entitlements_update(req->ctx, req->params[0], &patch, &out, &err);
     if (err.code != ENT_OK)
@@ -168,4 +211,39 @@ ent_api_entitlements_revoke(struct ent_request *req)
         ent_http_reply_error(req, &err);
     else
         ent_http_reply_json(req, 200, ent_api_entitlements_encode(&e));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transfers along a distribution chain (seed 004, issue 17)                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+json_t *
+ent_api_entitlements_encode_transfer(const struct ent_transfer *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "entitlement", ent_api_entitlements_encode(&t->moved));
+    json_object_set_new(o, "remainder",
+                        t->split ? ent_api_entitlements_encode(&t->remainder) : json_null());
+    return o;
+}
+
+void
+ent_api_entitlements_transfer(struct ent_request *req)
+{
+    static const char *const fields[] = {"account", "quantity", NULL};
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
+    struct ent_transfer_input in;
+    memset(&in, 0, sizeof(in));
+    ent_json_only(&r, fields);
+    ent_json_string(&r, "account", ENT_J_REQUIRED, &in.account);
+    ent_json_int(&r, "quantity", ENT_J_NULLABLE, 1, 1000000000, &in.quantity);
+    struct ent_transfer out;
+    if (err.code == ENT_OK)
+        ent_transfers_apply(req->ctx, req->params[0], &in, &out, &err);
+    if (err.code != ENT_OK)
+        ent_http_reply_error(req, &err);
+    else
+        ent_http_reply_json(req, out.split ? 201 : 200, ent_api_entitlements_encode_transfer(&out));
 }

@@ -21,6 +21,29 @@
 /* The most an answer may take (100 accounts of 100 features with sources stay far below). */
 #define ANSWER_CAP ((size_t)64 << 20)
 
+/* Writes the maintenance covering a source's entitlement (seed 004), or null. */
+static void
+write_maintenance(struct ent_jw *w, const struct ent_maintenance *m)
+{
+    ent_jw_name(w, "maintenance");
+    if (!m->covered) {
+        ent_jw_null(w);
+        return;
+    }
+    ent_jw_open(w, '{');
+    ent_jw_name(w, "until");
+    ent_jw_time_or_null(w, m->until_ms);
+    ent_jw_name(w, "activation_id");
+    ent_jw_cstring_or_null(w, m->activation_id);
+    ent_jw_name(w, "product");
+    ent_jw_cstring_or_null(w, m->product);
+    ent_jw_name(w, "product_version");
+    ent_jw_cstring_or_null(w, m->product_version);
+    ent_jw_name(w, "part_number");
+    ent_jw_cstring_or_null(w, m->part_number);
+    ent_jw_close(w, '}');
+}
+
 /* Writes the sources behind one answer ("explain"). */
 static void
 write_sources(struct ent_jw *w, const struct ent_feature_answer *a)
@@ -46,6 +69,7 @@ write_sources(struct ent_jw *w, const struct ent_feature_answer *a)
         ent_jw_time_or_null(w, src->end_ms);
         ent_jw_name(w, "override");
         ent_jw_bool(w, src->override);
+        write_maintenance(w, &src->maintenance); /* seed 004 */
         ent_jw_close(w, '}');
     }
     ent_jw_close(w, ']');

@@ -139,9 +139,9 @@ read_features(struct ent_jreader *r, struct ent_license_input *in)
 void
 ent_api_licenses_issue(struct ent_request *req)
 {
-    static const char *const fields[] = {"account",     "features",      "fingerprint",
-                                         "feature",     "activation_id", "activation",
-                                         "ttl_seconds", "expires_at",    NULL};
+    static const char *const fields[] = {"account",       "features",   "fingerprint", "feature",
+                                         "activation_id", "activation", "ttl_seconds", "expires_at",
+                                         "serial_number", NULL};
     struct ent_error err;
     ent_error_clear(&err);
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
@@ -155,6 +155,7 @@ ent_api_licenses_issue(struct ent_request *req)
     ent_json_string(&r, "activation", ENT_J_NULLABLE, &in.activation);
     ent_json_int(&r, "ttl_seconds", ENT_J_NULLABLE, 1, INT64_MAX / 1000, &in.ttl_s);
     ent_api_read_date(&r, "expires_at", ENT_J_NULLABLE, &in.expires_ms);
+    ent_json_string(&r, "serial_number", ENT_J_NULLABLE, &in.serial_number); /* seed 004 */
     struct ent_license out;
     if (err.code == ENT_OK)
         ent_licenses_issue(req->ctx, &in, &out, &err);

@@ -64,6 +64,8 @@ ent_api_products_encode(const struct ent_product *p)
         json_object_set_new(lm, "serial_number_prefix",
                             ent_json_str_or_null(p->license_model.serial_prefix));
         json_object_set_new(lm, "self_service", json_boolean(p->license_model.self_service));
+        /* Seed 004 (issue 17) */
+        json_object_set_new(lm, "attributes", ent_json_raw_object(p->license_model.attributes));
     }
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(p->id));
@@ -71,6 +73,8 @@ ent_api_products_encode(const struct ent_product *p)
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "category", json_string(ent_category_name(p->category)));
     json_object_set_new(o, "description", ent_json_str_or_null(p->description));
+    json_object_set_new(o, "part_number", ent_json_str_or_null(p->part_number));
+    json_object_set_new(o, "version", ent_json_str_or_null(p->version));
     json_object_set_new(o, "entitlements", ents);
     json_object_set_new(o, "components", comps);
     json_object_set_new(o, "license_model", lm);
@@ -154,7 +158,8 @@ read_license_model(struct ent_jreader *r, struct ent_product *p)
     if (!ent_json_object(r, "license_model", ENT_J_NULLABLE, &obj))
         return;
     static const char *const fields[] = {
-        "issuer", "vendor_string", "notice", "name", "serial_number_prefix", "self_service", NULL};
+        "issuer",       "vendor_string", "notice", "name", "serial_number_prefix",
+        "self_service", "attributes",    NULL};
     struct ent_jreader child = ent_json_child(r, "license_model", -1, obj);
     ent_json_only(&child, fields);
     p->license_model.present = true;
@@ -166,6 +171,8 @@ read_license_model(struct ent_jreader *r, struct ent_product *p)
     ent_json_string(&child, "serial_number_prefix", ENT_J_NULLABLE,
                     &p->license_model.serial_prefix);
     ent_json_bool(&child, "self_service", ENT_J_NULLABLE, &p->license_model.self_service);
+    /* Seed 004 (issue 17) */
+    ent_json_object_text(&child, "attributes", ENT_J_NULLABLE, &p->license_model.attributes);
 }
 
 /* Reads max_leases or max_lease_days: a whole number >= 1, or null for none. */
@@ -185,13 +192,14 @@ static void
 read_product(struct ent_request *req, struct ent_error *err, bool creating, struct ent_product *p)
 {
     static const char *const create_fields[] = {
-        "key",        "name",          "category",   "description",    "entitlements",
-        "components", "license_model", "max_leases", "max_lease_days", "attributes",
-        NULL};
+        "key",         "name",          "category",   "description",    "entitlements",
+        "components",  "license_model", "max_leases", "max_lease_days", "attributes",
+        "part_number", "version",       NULL};
     static const char *const patch_fields[] = {
         "name",       "category",      "description", "entitlements",
         "components", "license_model", "max_leases",  "max_lease_days",
-        "status",     "attributes",    NULL};
+        "status",     "attributes",    "part_number", "version",
+        NULL};
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = err};
     memset(p, 0, sizeof(*p));
     p->max_leases = p->max_lease_days = -1;
@@ -236,6 +244,15 @@ read_product(struct ent_request *req, struct ent_error *err, bool creating, stru
         /* null clears the attributes */
         p->set |= ENT_PRODUCT_F_ATTRIBUTES;
         ent_json_object_text(&r, "attributes", ENT_J_NULLABLE, &p->attributes);
+    }
+    /* Seed 004 (issue 17): null clears them */
+    if (json_object_get(req->json, "part_number")) {
+        p->set |= ENT_PRODUCT_F_PART_NUMBER;
+        ent_json_string(&r, "part_number", ENT_J_NULLABLE, &p->part_number);
+    }
+    if (json_object_get(req->json, "version")) {
+        p->set |= ENT_PRODUCT_F_VERSION;
+        ent_json_string(&r, "version", ENT_J_NULLABLE, &p->version);
     }
 }
 

@@ -54,6 +54,12 @@ ent_api_encode(struct ent_ctx *ctx, enum ent_kind kind, const void *object, cons
     case ENT_KIND_WEBHOOK: /* webhooks (issue 15): never the secret */
         v = ent_api_webhooks_encode(object);
         break;
+    case ENT_KIND_TRANSFER: /* seed 004 (issue 17) */
+        v = ent_api_entitlements_encode_transfer(object);
+        break;
+    case ENT_KIND_ATTRIBUTE_DEFINITION:
+        v = ent_api_attribute_definitions_encode(object);
+        break;
     }
     char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);

@@ -47,12 +47,20 @@ const struct ent_route ent_routes[] = {
     {ENT_GET,    "/v1/orders",               ent_api_orders_list,     ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/orders/{order}",       ent_api_orders_get,      ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_POST,   "/v1/orders/{order}/activate", ent_api_orders_activate, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true,  ENT_RATE_ADMIN},
+    /* seed 004 (issue 17): drafts edited; line items added, changed, deployed one by one */
+    {ENT_PATCH,  "/v1/orders/{order}",       ent_api_orders_update,   ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items", ent_api_orders_add_items, ENT_ALLOW_ADMIN,  ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
+    {ENT_PATCH,  "/v1/orders/{order}/items/{item}", ent_api_orders_update_item, ENT_ALLOW_ADMIN, ENT_BODY_JSON, false, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items/{item}/deploy",   ent_api_orders_deploy_item,   ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/orders/{order}/items/{item}/undeploy", ent_api_orders_undeploy_item, ENT_ALLOW_ADMIN, ENT_BODY_OPTIONAL, true, ENT_RATE_ADMIN},
 
     {ENT_POST,   "/v1/entitlements",               ent_api_entitlements_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/entitlements",               ent_api_entitlements_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/entitlements/{entitlement}", ent_api_entitlements_get,    ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     {ENT_PATCH,  "/v1/entitlements/{entitlement}", ent_api_entitlements_update, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, false, ENT_RATE_ADMIN},
     {ENT_DELETE, "/v1/entitlements/{entitlement}", ent_api_entitlements_revoke, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    /* seed 004 (issue 17): the distribution chain */
+    {ENT_POST,   "/v1/entitlements/{entitlement}/transfer", ent_api_entitlements_transfer, ENT_ALLOW_ADMIN, ENT_BODY_JSON, true, ENT_RATE_ADMIN},
 
     {ENT_POST,   "/v1/leases",         ent_api_leases_apply,  ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/leases",         ent_api_leases_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
@@ -78,6 +86,12 @@ const struct ent_route ent_routes[] = {
     {ENT_DELETE, "/v1/keys/{key_id}",      ent_api_keys_revoke,     ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     {ENT_GET,    "/v1/events",             ent_api_events_list,     ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+
+    /* seed 004 (issue 17): custom attribute definitions */
+    {ENT_POST,   "/v1/attribute-definitions",              ent_api_attribute_definitions_create, ENT_ALLOW_ADMIN,   ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/attribute-definitions",              ent_api_attribute_definitions_list,   ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_GET,    "/v1/attribute-definitions/{definition}", ent_api_attribute_definitions_get,    ENT_ALLOW_READERS, ENT_BODY_NONE, false, ENT_RATE_ADMIN},
+    {ENT_DELETE, "/v1/attribute-definitions/{definition}", ent_api_attribute_definitions_delete, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
 
     /* Signed licenses (issue 13) */
     {ENT_GET,    "/.well-known/jwks.json",       ent_api_licenses_jwks,        0,                                   ENT_BODY_NONE,     false, ENT_RATE_NONE},

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -39,6 +40,7 @@ static int revoke_keys(struct ent_ctx *ctx, const char *account_id, char (**ids)
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
 static bool check_type(const char *value);
+static bool check_partner_tier(const char *value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers and checks                                                                   */
@@ -101,6 +103,8 @@ check_fields(const struct ent_account *a, struct ent_error *err)
         ent_error_field(err, "type",
                         "must be customer, channel_partner, publisher, self_registered or "
                         "unknown");
+    if (a->partner_tier < ENT_PARTNER_TIER_END_CUSTOMER || a->partner_tier > ENT_PARTNER_TIER_ONE)
+        ent_error_field(err, "partner_tier", "must be end_customer or partner_tier_one");
     if (a->contact_email && !ent_str_is_email(a->contact_email))
         ent_error_field(err, "contact_email", "is not a valid e-mail address");
     ent_fields_attributes(err, "attributes", a->attributes);
@@ -195,6 +199,8 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     struct ent_account a = *in;
     if (!a.type)
         a.type = ENT_ACCOUNT_CUSTOMER;
+    if (!a.partner_tier)
+        a.partner_tier = ENT_PARTNER_TIER_END_CUSTOMER;
     if (!a.attributes)
         a.attributes = "{}";
     check_key(a.key, err);
@@ -206,6 +212,9 @@ ent_accounts_create(struct ent_ctx *ctx, const struct ent_account *in, struct en
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = resolve_parent(ctx, &a, false, err);
+    if (rc == ENT_OK) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ACCOUNT, "attributes",
+                                             &a.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     if (rc == ENT_OK)
@@ -272,6 +281,8 @@ apply_patch(struct ent_account *a, const struct ent_account *patch)
         a->parent = patch->parent;
     if (patch->set & ENT_ACCOUNT_F_CONTACT_EMAIL)
         a->contact_email = patch->contact_email;
+    if (patch->set & ENT_ACCOUNT_F_PARTNER_TIER)
+        a->partner_tier = patch->partner_tier;
     if (patch->set & ENT_ACCOUNT_F_ATTRIBUTES)
         a->attributes = patch->attributes ? patch->attributes : "{}";
 }
@@ -304,6 +315,9 @@ ent_accounts_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     check_fields(&a, err);
     if (patch->set & ENT_ACCOUNT_F_PARENT)
         rc = resolve_parent(ctx, &a, true, err);
+    if (rc == ENT_OK && (patch->set & ENT_ACCOUNT_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ACCOUNT, "attributes",
+                                             &a.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     a.updated_ms = ctx->now_ms;
@@ -419,8 +433,16 @@ check_type(const char *value)
     return ent_account_type_parse(value) != 0;
 }
 
+/* True when value names a partner tier. */
+static bool
+check_partner_tier(const char *value)
+{
+    return ent_partner_tier_parse(value) != 0;
+}
+
 static const struct ent_list_filter account_filters[] = {
     {.name = "type", .op = ENT_STORE_EQ, .check = check_type},
+    {.name = "partner_tier", .op = ENT_STORE_EQ, .check = check_partner_tier},
     {.name = "parent", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
     {.name = NULL},
 };
@@ -434,11 +456,10 @@ static const struct ent_list_spec account_list = {
 };
 
 /*
- * Lists accounts (filters: type, parent; sorts: key, name, type, created_at, updated_at).
- * Admin and read keys see every account; a key bound to an account sees that account alone,
- * through a filter on its id that the request cannot lift.
- * OUT list: items are struct ent_account.
- * Errors: ENT_EINVAL, ENT_EFORBIDDEN (no key), ENT_ESTORE, ENT_ENOMEM.
+ * Lists accounts (filters: type, partner_tier, parent; sorts: key, name, type, created_at,
+ * updated_at). Admin and read keys see every account; a key bound to an account sees that account
+ * alone, through a filter on its id that the request cannot lift. OUT list: items are struct
+ * ent_account. Errors: ENT_EINVAL, ENT_EFORBIDDEN (no key), ENT_ESTORE, ENT_ENOMEM.
  */
 int
 ent_accounts_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_list *list,

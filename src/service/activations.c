@@ -287,8 +287,10 @@ entitlement_limit(const struct ent_ctx *ctx, const struct ent_entitlement *e)
 /*
  * Resolves the entitlement of a seat by its activation id. Unknown, or another account's for
  * an account key, answers ENT_ENOTFOUND (the key must not learn that it exists); one that is
- * not in force now is a field error on "activation_id". OUT the scope and its limit.
- * Errors: ENT_ENOTFOUND, ENT_ESTORE, ENT_ENOMEM (field errors return ENT_OK).
+ * not in force now is a field error on "activation_id"; one whose line item is not activatable
+ * (seed 004) is ENT_ENOTACTIVATABLE. OUT the scope and its limit.
+ * Errors: ENT_ENOTFOUND, ENT_ENOTACTIVATABLE, ENT_ESTORE, ENT_ENOMEM (field errors return
+ * ENT_OK).
  */
 static int
 resolve_entitlement_scope(struct ent_ctx *ctx, const char *activation_id, struct seat_scope *sc,
@@ -303,6 +305,10 @@ resolve_entitlement_scope(struct ent_ctx *ctx, const char *activation_id, struct
     if (status != ENT_ENTITLEMENT_ACTIVE)
         ent_error_field(err, "activation_id", "is not in force (the entitlement is %s)",
                         ent_entitlement_status_name(status));
+    else if (!e.activatable) /* seed 004: its line item is not activatable */
+        return ent_error_set(err, ENT_ENOTACTIVATABLE,
+                             "entitlement '%s' is not activatable; activations by it are refused",
+                             e.activation_id);
     memcpy(sc->account_id, e.account_id, sizeof(sc->account_id));
     memcpy(sc->entitlement_id, e.id, sizeof(sc->entitlement_id));
     sc->activation_id = e.activation_id;

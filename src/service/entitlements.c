@@ -17,11 +17,13 @@
 #include <string.h>
 
 #include "core/feature.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/transfers.h"
 #include "service/writes.h"
 #include <entitled.h>
 
@@ -249,12 +251,17 @@ ent_entitlements_create(struct ent_ctx *ctx, const struct ent_entitlement *in,
         .end_ms = in->end_ms,
         .permanent = in->permanent,
         .attributes = in->attributes,
+        /* seed 004: activations by it are allowed unless the grant says otherwise */
+        .activatable = (in->set & ENT_ENTITLEMENT_F_ACTIVATABLE) ? in->activatable : true,
     };
     check_amounts(ctx, &e, err);
 
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
         rc = ent_grants_resolve_account(ctx, e.account, "account", e.account_id, err);
+    if (rc == ENT_OK) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ENTITLEMENT, "attributes",
+                                             &e.attributes, err);
     if (rc == ENT_OK)
         rc = resolve_grant(ctx, &e, err);
     if (rc == ENT_OK)
@@ -372,6 +379,8 @@ apply_patch(struct ent_ctx *ctx, struct ent_entitlement *e, const struct ent_ent
         ent_fields_attributes(err, "attributes", patch->attributes);
         e->attributes = patch->attributes ? patch->attributes : "{}";
     }
+    if (patch->set & ENT_ENTITLEMENT_F_ACTIVATABLE)
+        e->activatable = patch->activatable;
     if (patch->set & ENT_ENTITLEMENT_F_ACCOUNT)
         return ent_grants_resolve_account(ctx, patch->account, "account", e->account_id, err);
     return ENT_OK;
@@ -413,12 +422,21 @@ ent_entitlements_update(struct ent_ctx *ctx, const char *id, const struct ent_en
         return ent_writes_fail(ctx, rc, err);
     before = after = stored;
     rc = apply_patch(ctx, &after, patch, err);
+    if (rc == ENT_OK && (patch->set & ENT_ENTITLEMENT_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ENTITLEMENT, "attributes",
+                                             &after.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     after.updated_ms = ctx->now_ms;
     after.set = 0;
+    /* A new account is a transfer of all of it (transfers.c): its owners, seats and children. */
+    bool moving = rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0;
+    if (moving)
+        rc = ent_transfers_prepare(ctx, &before, err);
     if (rc == ENT_OK)
         rc = ent_grants_update(ctx, &before, &after, "entitlement.updated");
+    if (rc == ENT_OK && moving)
+        rc = ent_transfers_children(ctx, &before, after.account_id, err);
     if (rc == ENT_OK)
         rc = ent_ctx_touch_account(ctx, before.account_id);
     if (rc == ENT_OK && strcmp(before.account_id, after.account_id) != 0)

@@ -14,6 +14,7 @@
 #include "core/window.h"
 #include "service/cache.h"
 #include "service/ctx.h"
+#include "service/maintenance.h"
 #include <entitled.h>
 
 #define FEATURE_NAME_MAX 200
@@ -25,6 +26,8 @@ in_force(const struct ent_grant *g, int64_t t)
     return g->state == ENT_GRANT_ACTIVE && g->start_ms <= t &&
            (g->end_ms == ENT_TIME_NONE || t < g->end_ms);
 }
+
+static int explain_maintenance(struct ent_ctx *ctx, struct ent_feature_answer *ans, int64_t at);
 
 /* Lists the grants in force behind an answer. */
 static int
@@ -49,7 +52,25 @@ explain(struct ent_ctx *ctx, const struct ent_snapshot *snap, const struct ent_g
         out->end_ms = grants[i].end_ms;
         out->override = grants[i].override;
     }
-    return ENT_OK;
+    return explain_maintenance(ctx, ans, at);
+}
+
+/*
+ * Completes each source of an explained answer with the maintenance covering its entitlement
+ * at time at (seed 004: its deployed maintenance line items). Explained answers are built from
+ * the store for the call, so this reads it too. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+explain_maintenance(struct ent_ctx *ctx, struct ent_feature_answer *ans, int64_t at)
+{
+    struct ent_store_session *sess;
+    int rc = ans->n_sources ? ent_ctx_session(ctx, &sess) : ENT_OK;
+    for (size_t i = 0; rc == ENT_OK && i < ans->n_sources; i++) {
+        struct ent_eval_source *src = &ans->sources[i];
+        if (src->entitlement_id[0])
+            rc = ent_maintenance_at(ctx, sess, src->entitlement_id, at, &src->maintenance);
+    }
+    return rc;
 }
 
 /* Answers one feature (catalog index fi) for the snapshot at time at. */

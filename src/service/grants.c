@@ -14,11 +14,14 @@
 #include "core/feature.h"
 #include "service/ctx.h"
 #include "service/events.h"
+#include "service/maintenance.h"
 
 #define ACTIVATION_ID_DRAWS 4
 #define FIELD_PATH_MAX 96 /* as struct ent_field_error.field */
 
 static void draw_activation_id(char out[19]);
+static int read_owners(struct ent_ctx *ctx, struct ent_store_session *sess,
+                       struct ent_entitlement *e);
 
 /* Crockford's base32: no I, L, O or U, so an id read aloud or typed is not mistaken. */
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -113,6 +116,28 @@ ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms)
 }
 
 /*
+ * Reads the owners of e along a distribution chain (seed 004) into e->owners, unless they are
+ * read already: its earlier owners, then its account as the current one, held since the last
+ * hand-over (transfers.c) or since its creation. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+read_owners(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_entitlement *e)
+{
+    if (e->owners || !e->id[0] || !e->account_id[0])
+        return ENT_OK;
+    struct ent_entitlement_owner *owners = NULL;
+    size_t n = 0;
+    int rc = sess->ops->entitlement_owners(sess, &ctx->arena, e->id, e->account_id, &owners, &n);
+    if (rc < 0)
+        return rc;
+    if (n > 0 && owners[n - 1].current)
+        owners[n - 1].since_ms = n > 1 ? owners[n - 2].until_ms : e->created_ms;
+    e->owners = owners;
+    e->n_owners = n;
+    return ENT_OK;
+}
+
+/*
  * Derives the status of e and names a grant of one feature value (see grants.h).
  * Errors: ENT_ESTORE, ENT_ENOMEM.
  */
@@ -120,10 +145,13 @@ int
 ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_entitlement *e)
 {
     e->status = ent_grants_status_at(e, ctx->now_ms);
-    if (e->name || !e->feature_id[0] || !e->value)
-        return ENT_OK;
+    int rc = read_owners(ctx, sess, e); /* seed 004: who held it, in order, and its maintenance */
+    if (rc == ENT_OK && e->id[0])
+        rc = ent_maintenance_at(ctx, sess, e->id, ctx->now_ms, &e->maintenance);
+    if (rc < 0 || e->name || !e->feature_id[0] || !e->value)
+        return rc;
     struct ent_feature f;
-    int rc = sess->ops->feature_get(sess, &ctx->arena, e->feature_id, &f);
+    rc = sess->ops->feature_get(sess, &ctx->arena, e->feature_id, &f);
     if (rc == ENT_ENOTFOUND) {
         e->name = e->value; /* the feature is gone: the value is all there is to show */
         return ENT_OK;
@@ -142,9 +170,11 @@ int
 ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activation_id,
                   struct ent_entitlement *out)
 {
-    ent_ctx_new_id(ctx, e->id);
+    if (!e->id[0])
+        ent_ctx_new_id(ctx, e->id);
     e->created_ms = e->updated_ms = ctx->now_ms;
-    e->status = ENT_ENTITLEMENT_ACTIVE;
+    e->status =
+        e->status == ENT_ENTITLEMENT_SUSPENDED ? ENT_ENTITLEMENT_SUSPENDED : ENT_ENTITLEMENT_ACTIVE;
     e->set = 0;
     if (!e->attributes)
         e->attributes = "{}";
@@ -177,6 +207,22 @@ ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, event, after->account_id, after->id, ENT_KIND_ENTITLEMENT,
                                before, after);
+    return rc;
+}
+
+/* The entitlement holding activation_id as its own (see grants.h). */
+int
+ent_grants_holder(struct ent_ctx *ctx, const char *activation_id, char *id)
+{
+    id[0] = '\0';
+    if (!activation_id)
+        return ENT_OK;
+    struct ent_entitlement e;
+    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, activation_id, &e);
+    if (rc == ENT_ENOTFOUND)
+        return ENT_OK;
+    if (rc == ENT_OK && e.activation_id && strcmp(e.activation_id, activation_id) == 0)
+        memcpy(id, e.id, 37);
     return rc;
 }
 

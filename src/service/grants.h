@@ -46,18 +46,19 @@ enum ent_entitlement_status ent_grants_status_at(const struct ent_entitlement *e
 
 /*
  * Completes an entitlement read from the store for an answer: its status derived at the
- * context's time, and, for a grant of one feature value, the value's display name (the store
- * keeps names only through the product). Errors: ENT_ESTORE, ENT_ENOMEM.
+ * context's time, its owners when e->owners is NULL (ent_transfers_owners), and, for a grant of
+ * one feature value, the value's display name (the store keeps names only through the product).
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
  */
 int ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess,
                       struct ent_entitlement *e);
 
 /*
- * Writes a new entitlement inside the open write transaction: gives e an id, its times and
- * status active, inserts it (registering its activation id when own_activation_id), reads it
- * back (number, product key and name), completes it with ent_grants_finish() and records
- * "entitlement.created". OUT out: the entitlement as answered (may be e itself).
- * Errors: ENT_ECONFLICT (activation id taken), ENT_ESTORE, ENT_ENOMEM.
+ * Writes a new entitlement inside the open write transaction: gives e an id unless it has one,
+ * its times and status active (suspended when e's is), inserts it (registering its activation id
+ * when own_activation_id), reads it back (number, product key and name), completes it with
+ * ent_grants_finish() and records "entitlement.created". OUT out: the entitlement as answered (may
+ * be e itself). Errors: ENT_ECONFLICT (activation id taken), ENT_ESTORE, ENT_ENOMEM.
  */
 int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_activation_id,
                       struct ent_entitlement *out);
@@ -70,6 +71,13 @@ int ent_grants_insert(struct ent_ctx *ctx, struct ent_entitlement *e, bool own_a
  */
 int ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
                       struct ent_entitlement *after, const char *event);
+
+/*
+ * The entitlement that holds activation_id as its own (a parent named by a line item's
+ * parent_activation_id), read on the context's session. OUT id: its id (37 bytes), or "" when
+ * none holds it or activation_id is NULL. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_grants_holder(struct ent_ctx *ctx, const char *activation_id, char *id);
 
 /*
  * Resolves an account reference (id or key) on the context's session, for a request field:

@@ -194,6 +194,7 @@ grant_lease(struct ent_ctx *ctx, const struct ent_lease *l, const struct ent_pro
         .product = p->key,
         .name = p->name,
         .source = ENT_SOURCE_LEASE,
+        .activatable = true, /* seed 004: a lease's seats may be activated */
         .quantity = 1,
         .quantity_per_copy = 1,
         .order_type = ENT_ORDER_TYPE_NEW,

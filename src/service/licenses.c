@@ -155,6 +155,11 @@ check_input(struct ent_ctx *ctx, const struct ent_license_input *in, bool accoun
     }
     if (in->ttl_s != 0 && in->expires_ms != ENT_TIME_NONE)
         ent_error_field(err, "ttl", "give ttl or expires_at, not both");
+    if (in->serial_number && account_key) /* seed 004: a serial given at entitlement time */
+        ent_error_field(err, "serial_number", "may be given by an admin key only");
+    else if (in->serial_number && !ent_grants_activation_id_valid(in->serial_number))
+        ent_error_field(err, "serial_number",
+                        "must be 1 to 64 of A-Z, a-z, 0-9, '_', '.', ':', '-'");
     int64_t max_s = ctx->app->license_ttl_max_s;
     if (in->ttl_s != 0 && (in->ttl_s < ENT_LICENSE_TTL_MIN_S || in->ttl_s > max_s))
         ent_error_field(err, "ttl", "must be %d to %lld seconds", ENT_LICENSE_TTL_MIN_S,
@@ -458,21 +463,31 @@ features_text(struct ent_ctx *ctx, const struct ent_license_input *in)
 }
 
 /*
- * Inside the open write: draws a serial that no license has, signs and inserts l, and records
- * "license.issued". Errors: ENT_ECONFLICT (no free serial), those of sign(), ENT_ESTORE.
+ * Inside the open write: takes the serial given (seed 004: a license model's serial number, set
+ * at entitlement time; one a license has, as its serial or id, is ENT_ECONFLICT recorded in err)
+ * or draws one that no license has, signs and inserts l, and records "license.issued".
+ * Errors: ENT_ECONFLICT (the serial given is taken, or no free serial), those of sign(),
+ * ENT_ESTORE.
  */
 static int
-insert_license(struct ent_ctx *ctx, const struct license_basis *b, struct ent_license *l)
+insert_license(struct ent_ctx *ctx, const struct license_basis *b, const char *given,
+               struct ent_license *l, struct ent_error *err)
 {
     const char *prefix =
         b->model && b->model->serial_prefix ? b->model->serial_prefix : SERIAL_PREFIX_DEFAULT;
-    char serial[48];
+    char serial[72];
     int rc = ENT_ECONFLICT;
     for (int draw = 0; draw < SERIAL_DRAWS && rc == ENT_ECONFLICT; draw++) {
-        draw_serial(prefix, serial);
+        if (given)
+            snprintf(serial, sizeof(serial), "%s", given);
+        else
+            draw_serial(prefix, serial);
         struct ent_license taken;
         rc = ctx->sess->ops->license_get(ctx->sess, &ctx->arena, serial, &taken);
         rc = rc == ENT_OK ? ENT_ECONFLICT : rc == ENT_ENOTFOUND ? ENT_OK : rc;
+        if (given && rc == ENT_ECONFLICT)
+            return ent_error_set(err, ENT_ECONFLICT,
+                                 "serial_number: a license with the serial '%s' exists", given);
     }
     if (rc < 0)
         return rc;
@@ -543,7 +558,7 @@ ent_licenses_issue(struct ent_ctx *ctx, const struct ent_license_input *in, stru
     }
     rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
-        rc = insert_license(ctx, &b, &l);
+        rc = insert_license(ctx, &b, in->serial_number, &l, err);
     derive(&l, ctx->now_ms);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 201, ENT_KIND_LICENSE, &l);

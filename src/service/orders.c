@@ -13,14 +13,19 @@
  * is active, or nothing changed. Every failure after ent_writes_begin() leaves through
  * ent_writes_fail(), which rolls back.
  */
+#include "service/orders.h"
+
 #include <stdio.h>
 #include <string.h>
 
+#include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/grants.h"
 #include "service/lists.h"
+#include "service/maintenance.h"
 #include "service/writes.h"
 #include <entitled.h>
 
@@ -28,6 +33,7 @@
 #define BUNDLE_DEPTH_MAX 16          /* nested bundles followed (as the evaluation cache) */
 #define ORDER_MAX_ENTITLEMENTS 10000 /* entitlements one activation may create */
 #define FIELD_PATH_MAX 96            /* as struct ent_field_error.field */
+#define ORDER_LABEL_MAX 200          /* characters of a product version or part number */
 
 /* A given activation id of the request that cannot be used: taken, or repeated. */
 struct id_conflict {
@@ -44,8 +50,6 @@ struct provision {
     struct ent_error *err;
 };
 
-static int load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out,
-                      struct ent_error *err);
 static void check_item_fields(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
                               struct ent_error *err);
 static int resolve_product(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
@@ -73,6 +77,14 @@ static int find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i
 static int provision_item(struct ent_ctx *ctx, struct provision *pv, size_t i);
 static int activate_draft(struct ent_ctx *ctx, const struct ent_order *draft, struct ent_order *out,
                           struct ent_error *err);
+static int deploy_on_activation(struct ent_ctx *ctx, struct provision *pv, size_t i);
+static void check_shipping(struct ent_order *o, struct ent_error *err);
+static void check_seed_item(const char *prefix, struct ent_line_item *li, struct ent_error *err);
+static int check_item_attributes(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                                 struct ent_error *err);
+static int check_external_id(struct ent_ctx *ctx, const char *external_id, const char *self,
+                             struct ent_error *err);
+static void apply_patch(struct ent_order *o, const struct ent_order *patch);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
 static bool check_status(const char *value);
@@ -81,13 +93,9 @@ static bool check_status(const char *value);
 /* Checks of a new order                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-/*
- * Reads an order by id on the context's session, which the caller has acquired.
- * OUT out: the order with its line items, in the arena.
- * Errors: ENT_ENOTFOUND (recorded in err with the reference), ENT_ESTORE, ENT_ENOMEM.
- */
-static int
-load_order(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct ent_error *err)
+/* Reads an order by id or external id (see orders.h). */
+int
+ent_orders_load(struct ent_ctx *ctx, const char *id, struct ent_order *out, struct ent_error *err)
 {
     int rc = ENT_ENOTFOUND;
     if (id && id[0])
@@ -127,6 +135,54 @@ check_item_fields(struct ent_ctx *ctx, size_t i, struct ent_line_item *li, struc
     ent_fields_attributes(err, field, li->attributes);
     if (!li->attributes)
         li->attributes = "{}";
+    check_seed_item(prefix, li, err);
+}
+
+/*
+ * Checks and defaults what seed 004 adds to a new line item: its kind (product), its flags
+ * (activatable, auto_deploy: true unless given), its version and part number (free text, the
+ * product's unless given), and the line item a maintenance line item maintains (its
+ * parent_activation_id, required). prefix: "items[i]." Records field errors.
+ */
+static void
+check_seed_item(const char *prefix, struct ent_line_item *li, struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    if (!li->kind)
+        li->kind = ENT_LINE_ITEM_PRODUCT;
+    if (li->kind != ENT_LINE_ITEM_PRODUCT && li->kind != ENT_LINE_ITEM_MAINTENANCE) {
+        snprintf(field, sizeof(field), "%skind", prefix);
+        ent_error_field(err, field, "must be product or maintenance");
+    }
+    if (!(li->set & ENT_LINE_ITEM_F_ACTIVATABLE))
+        li->activatable = true;
+    if (!(li->set & ENT_LINE_ITEM_F_AUTO_DEPLOY))
+        li->auto_deploy = true;
+    li->deployed = false;
+    snprintf(field, sizeof(field), "%sproduct_version", prefix);
+    ent_fields_text(err, field, li->product_version, ORDER_LABEL_MAX);
+    snprintf(field, sizeof(field), "%spart_number", prefix);
+    ent_fields_text(err, field, li->part_number, ORDER_LABEL_MAX);
+    if (li->kind == ENT_LINE_ITEM_MAINTENANCE && !li->parent_activation_id) {
+        snprintf(field, sizeof(field), "%sparent_activation_id", prefix);
+        ent_error_field(err, field,
+                        "is required for a maintenance line item: the activation id "
+                        "of the line item it maintains");
+    }
+}
+
+/*
+ * Checks the attributes of the i-th line item against the definitions of line items (seed
+ * 004), field errors on "items[i].attributes.<name>". Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_item_attributes(struct ent_ctx *ctx, size_t i, struct ent_line_item *li,
+                      struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "items[%zu].attributes", i);
+    return ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LINE_ITEM, field,
+                                           &li->attributes, err);
 }
 
 /*
@@ -157,6 +213,10 @@ resolve_product(struct ent_ctx *ctx, size_t i, struct ent_line_item *li, struct 
     }
     li->product = p.key;
     memcpy(li->product_id, p.id, sizeof(li->product_id));
+    if (!li->product_version) /* seed 004: the product's version and part number */
+        li->product_version = p.version;
+    if (!li->part_number)
+        li->part_number = p.part_number;
     return ENT_OK;
 }
 
@@ -227,11 +287,13 @@ check_parent(struct ent_ctx *ctx, const struct ent_order *o, size_t i, struct en
         return ENT_OK;
     }
     if (id_in_order(o, i, parent, &at))
-        return ENT_OK;
+        return ent_maintenance_check_parent(ctx, field, &o->items[i], &o->items[at], err);
     bool taken = false;
     int rc = ctx->sess->ops->activation_id_taken(ctx->sess, parent, &taken);
     if (rc == ENT_OK && !taken)
         ent_error_field(err, field, "names no line item or entitlement");
+    if (rc == ENT_OK && taken)
+        rc = ent_maintenance_check_parent(ctx, field, &o->items[i], NULL, err);
     return rc;
 }
 
@@ -287,9 +349,47 @@ report_conflicts(const struct id_conflict *conflicts, size_t n, const struct ent
 }
 
 /*
+ * Checks the fields of seed 004 an order has (the caller's external id, description, ship-to
+ * e-mail and address) and records field errors.
+ */
+static void
+check_shipping(struct ent_order *o, struct ent_error *err)
+{
+    if (o->external_id && !ent_grants_activation_id_valid(o->external_id))
+        ent_error_field(err, "external_id", "must be 1 to %d of A-Z, a-z, 0-9, '_', '.', ':', '-'",
+                        ENT_ACTIVATION_ID_MAX);
+    ent_fields_text(err, "description", o->description, ENT_TEXT_MAX);
+    if (o->ship_to_email && !ent_str_is_email(o->ship_to_email))
+        ent_error_field(err, "ship_to_email", "is not a valid e-mail address");
+    ent_fields_text(err, "ship_to_address", o->ship_to_address, ENT_TEXT_MAX);
+}
+
+/*
+ * Refuses (ENT_ECONFLICT, recorded in err) an external id that another order has, as its
+ * external id or its id (an order is read by either). self: the order's own id ("" when new).
+ * Errors: ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_external_id(struct ent_ctx *ctx, const char *external_id, const char *self,
+                  struct ent_error *err)
+{
+    if (!external_id || ent_fields_failed(err))
+        return ENT_OK;
+    struct ent_order other;
+    int rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, external_id, &other);
+    if (rc == ENT_ENOTFOUND)
+        return ENT_OK;
+    if (rc == ENT_OK && strcmp(other.id, self) != 0)
+        rc = ent_error_set(err, ENT_ECONFLICT, "external_id: an order with the id '%s' exists",
+                           external_id);
+    return rc;
+}
+
+/*
  * Checks a whole new order inside the open write transaction and completes it: account id,
- * line items resolved and defaulted, activation ids checked and generated. Every field error
- * is reported at once. Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ * the fields of seed 004, line items resolved and defaulted, activation ids checked and
+ * generated. Every field error is reported at once.
+ * Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
  */
 static int
 check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
@@ -297,9 +397,23 @@ check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
     ent_fields_attributes(err, "attributes", o->attributes);
     if (!o->attributes)
         o->attributes = "{}";
+    check_shipping(o, err);
     int rc = ent_grants_resolve_account(ctx, o->account, "account", o->account_id, err);
-    if (rc < 0)
-        return rc;
+    if (rc == ENT_OK)
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ORDER, "attributes",
+                                             &o->attributes, err);
+    if (rc == ENT_OK)
+        rc = ent_orders_check_items(ctx, o, err);
+    if (rc == ENT_OK)
+        rc = check_external_id(ctx, o->external_id, "", err);
+    return rc;
+}
+
+/* Checks and completes the line items of o (see orders.h). */
+int
+ent_orders_check_items(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
+{
+    int rc = ENT_OK;
     if (o->n_items < 1 || o->n_items > ORDER_MAX_ITEMS || !o->items) {
         ent_error_field(err, "items", "must hold 1 to %d line items", ORDER_MAX_ITEMS);
         return ENT_EINVAL;
@@ -316,6 +430,8 @@ check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err)
         ent_ctx_new_id(ctx, li->id);
         check_item_fields(ctx, i, li, err);
         rc = resolve_product(ctx, i, li, err);
+        if (rc == ENT_OK)
+            rc = check_item_attributes(ctx, i, li, err);
         if (rc == ENT_OK)
             rc = check_given_id(ctx, o, i, conflicts, &n_conflicts, err);
         if (rc == ENT_OK)
@@ -362,7 +478,9 @@ make_entitlement(struct ent_ctx *ctx, struct provision *pv, const struct ent_lin
         .end_ms = li->permanent ? ENT_TIME_NONE : li->end_ms,
         .permanent = li->permanent,
         .attributes = li->attributes,
+        .activatable = li->activatable, /* seed 004 */
     };
+    memcpy(e.line_item_id, li->id, sizeof(e.line_item_id));
     memcpy(e.account_id, pv->order->account_id, sizeof(e.account_id));
     memcpy(e.product_id, p->id, sizeof(e.product_id));
     memcpy(e.order_id, pv->order->id, sizeof(e.order_id));
@@ -441,13 +559,7 @@ find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i, char pare
             return ENT_OK;
         }
     }
-    struct ent_entitlement existing;
-    int rc = ctx->sess->ops->entitlement_get(ctx->sess, &ctx->arena, parent, &existing);
-    if (rc == ENT_ENOTFOUND)
-        return ENT_OK;
-    if (rc == ENT_OK && existing.activation_id && strcmp(existing.activation_id, parent) == 0)
-        memcpy(parent_id, existing.id, 37);
-    return rc;
+    return ent_grants_holder(ctx, parent, parent_id);
 }
 
 /*
@@ -476,7 +588,44 @@ provision_item(struct ent_ctx *ctx, struct provision *pv, size_t i)
 }
 
 /*
- * Activates the draft order inside the open write transaction: provisions every line item,
+ * Deploys the i-th line item as its order is activated (seed 004): one that auto-deploys and
+ * is not deployed yet has its entitlements made (none for maintenance) and is marked deployed;
+ * the others wait for ent_line_items_deploy(). Errors: as provision_item().
+ */
+static int
+deploy_on_activation(struct ent_ctx *ctx, struct provision *pv, size_t i)
+{
+    const struct ent_line_item *li = &pv->order->items[i];
+    if (li->deployed || !li->auto_deploy)
+        return ENT_OK;
+    int rc = li->kind == ENT_LINE_ITEM_MAINTENANCE ? ENT_OK : provision_item(ctx, pv, i);
+    return rc < 0 ? rc : ent_orders_mark(ctx, pv->order, i, true);
+}
+
+/* Records the i-th line item of o deployed or not (see orders.h). Errors: ENT_ESTORE. */
+int
+ent_orders_mark(struct ent_ctx *ctx, const struct ent_order *o, size_t i, bool deployed)
+{
+    struct ent_line_item li = o->items[i];
+    li.deployed = deployed;
+    return ctx->sess->ops->line_item_update(ctx->sess, o->id, &li);
+}
+
+/* Provisions the i-th line item of o alone, inside the open write (see orders.h). */
+int
+ent_orders_provision(struct ent_ctx *ctx, const struct ent_order *o, size_t i,
+                     struct ent_error *err)
+{
+    struct provision pv = {
+        .order = o,
+        .made = ent_arena_calloc(&ctx->arena, o->n_items ? o->n_items : 1, 37),
+        .err = err,
+    };
+    return pv.made ? provision_item(ctx, &pv, i) : ENT_ENOMEM;
+}
+
+/*
+ * Activates the draft order inside the open write transaction: deploys its line items,
  * marks the order active and records "order.activated" with the draft before and the active
  * order after. OUT out: the active order as stored.
  * Errors: ENT_EINVAL, ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
@@ -494,7 +643,7 @@ activate_draft(struct ent_ctx *ctx, const struct ent_order *draft, struct ent_or
         return ENT_ENOMEM;
     int rc = ENT_OK;
     for (size_t i = 0; rc == ENT_OK && i < draft->n_items; i++)
-        rc = provision_item(ctx, &pv, i);
+        rc = deploy_on_activation(ctx, &pv, i);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->order_activate(ctx->sess, draft->id, ctx->now_ms);
     if (rc == ENT_OK)
@@ -541,7 +690,8 @@ ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in, struct ent_or
         rc = ctx->sess->ops->order_insert(ctx->sess, &o);
     if (rc == ENT_ECONFLICT && err->code != ENT_ECONFLICT)
         rc = ent_error_set(err, ENT_ECONFLICT,
-                           "an activation id of this order was taken meanwhile; try again");
+                           "an activation id or the external id of this order was taken "
+                           "meanwhile; try again");
     struct ent_order draft, answer;
     memset(&draft, 0, sizeof(draft));
     if (rc == ENT_OK)
@@ -581,7 +731,7 @@ ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out, struc
     rc = ent_ctx_session(ctx, &sess);
     struct ent_order o;
     if (rc == ENT_OK)
-        rc = load_order(ctx, id, &o, err);
+        rc = ent_orders_load(ctx, id, &o, err);
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
     *out = o;
@@ -609,7 +759,7 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     struct ent_order o, answer;
     memset(&o, 0, sizeof(o));
     if (rc == ENT_OK)
-        rc = load_order(ctx, id, &o, err);
+        rc = ent_orders_load(ctx, id, &o, err);
     answer = o;
     bool activated = rc == ENT_OK && o.status == ENT_ORDER_DRAFT;
     if (activated)
@@ -621,6 +771,94 @@ ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
     *out = answer;
+    return ENT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Change (seed 004: a draft order is edited)                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Applies the fields of patch->set to o; a given account stays a reference until resolved. */
+static void
+apply_patch(struct ent_order *o, const struct ent_order *patch)
+{
+    if (patch->set & ENT_ORDER_F_ACCOUNT)
+        o->account = patch->account;
+    if (patch->set & ENT_ORDER_F_EXTERNAL_ID)
+        o->external_id = patch->external_id;
+    if (patch->set & ENT_ORDER_F_DESCRIPTION)
+        o->description = patch->description;
+    if (patch->set & ENT_ORDER_F_SHIP_TO_EMAIL)
+        o->ship_to_email = patch->ship_to_email;
+    if (patch->set & ENT_ORDER_F_SHIP_TO_ADDRESS)
+        o->ship_to_address = patch->ship_to_address;
+    if (patch->set & ENT_ORDER_F_ATTRIBUTES)
+        o->attributes = patch->attributes ? patch->attributes : "{}";
+}
+
+/*
+ * Changes a draft order (see entitled.h): the fields of patch->set. An active order changes by
+ * its line items alone (ENT_ECONFLICT), and so does the account of a draft whose line items were
+ * deployed one by one. Records "order.updated" with the order before and after; answers 200.
+ * Admin keys only. Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT, ENT_EFORBIDDEN, ENT_ESTORE,
+ * ENT_ENOMEM.
+ */
+int
+ent_orders_update(struct ent_ctx *ctx, const char *id, const struct ent_order *patch,
+                  struct ent_order *out, struct ent_error *err)
+{
+    struct ent_error scratch;
+    if (!err)
+        err = &scratch;
+    ent_error_clear(err);
+    int rc = ent_ctx_require_admin(ctx, err);
+    if (rc < 0)
+        return rc;
+    rc = ent_writes_begin(ctx);
+    struct ent_order before, o, after;
+    memset(&before, 0, sizeof(before));
+    if (rc == ENT_OK)
+        rc = ent_orders_load(ctx, id, &before, err);
+    if (rc == ENT_OK && before.status != ENT_ORDER_DRAFT)
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "only a draft order changes; change an active order's line items "
+                           "(PATCH /v1/orders/{id}/items/{activation_id})");
+    bool deployed = false;
+    for (size_t i = 0; i < before.n_items; i++)
+        deployed = deployed || before.items[i].deployed;
+    if (rc == ENT_OK && deployed && (patch->set & ENT_ORDER_F_ACCOUNT))
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "line items of this order are deployed; its account cannot change");
+    o = before;
+    apply_patch(&o, patch);
+    if (rc == ENT_OK) {
+        check_shipping(&o, err);
+        ent_fields_attributes(err, "attributes", o.attributes);
+    }
+    if (rc == ENT_OK && (patch->set & ENT_ORDER_F_ACCOUNT))
+        rc = ent_grants_resolve_account(ctx, o.account, "account", o.account_id, err);
+    if (rc == ENT_OK)
+        rc = check_external_id(ctx, o.external_id, o.id, err);
+    if (rc == ENT_OK && (patch->set & ENT_ORDER_F_ATTRIBUTES))
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_ORDER, "attributes",
+                                             &o.attributes, err);
+    if (rc == ENT_OK && ent_fields_failed(err))
+        rc = ENT_EINVAL;
+    o.updated_ms = ctx->now_ms;
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_update(ctx->sess, &o);
+    if (rc == ENT_ECONFLICT && err->code != ENT_ECONFLICT)
+        rc = ent_error_set(err, ENT_ECONFLICT, "external_id: taken meanwhile; try again");
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->order_get(ctx->sess, &ctx->arena, o.id, &after);
+    if (rc == ENT_OK)
+        rc = ent_events_record(ctx, "order.updated", after.account_id, after.id, ENT_KIND_ORDER,
+                               &before, &after);
+    if (rc == ENT_OK)
+        rc = ent_writes_commit(ctx, 200, ENT_KIND_ORDER, &after);
+    if (rc < 0)
+        return ent_writes_fail(ctx, rc, err);
+    *out = after;
     return ENT_OK;
 }
 
@@ -645,6 +883,7 @@ check_status(const char *value)
 static const struct ent_list_filter order_filters[] = {
     {.name = "account", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_account},
     {.name = "status", .op = ENT_STORE_EQ, .check = check_status},
+    {.name = "external_id", .op = ENT_STORE_EQ}, /* seed 004 */
     {.name = NULL},
 };
 
@@ -657,10 +896,10 @@ static const struct ent_list_spec order_list = {
 };
 
 /*
- * Lists orders (filters: account, status; sorts: created_at, updated_at, status). Admin and
- * read keys see every order; a key bound to an account sees that account's alone, through a
- * filter the request cannot lift. OUT list: items are struct ent_order.
- * Errors: ENT_EINVAL, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * Lists orders (filters: account, status, external_id; sorts: created_at, updated_at, status).
+ * Admin and read keys see every order; a key bound to an account sees that account's alone, through
+ * a filter the request cannot lift. OUT list: items are struct ent_order. Errors: ENT_EINVAL,
+ * ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
  */
 int
 ent_orders_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct ent_list *list,

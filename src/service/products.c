@@ -15,6 +15,7 @@
 
 #include "core/feature.h"
 #include "core/str.h"
+#include "service/attribute_definitions.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/fields.h"
@@ -22,6 +23,7 @@
 #include "service/writes.h"
 #include <entitled.h>
 
+#define PRODUCT_LABEL_MAX 200 /* characters of a part number or a version */
 #define PRODUCT_MAX_ENTITLEMENTS 100
 #define PRODUCT_MAX_COMPONENTS 100
 #define LICENSE_TEXT_MAX 200
@@ -152,8 +154,12 @@ check_license_model(struct ent_license_model *lm, struct ent_error *err)
         lm->issuer = lm->vendor_string = lm->notice = NULL;
         lm->name = lm->serial_prefix = NULL; /* issue 13 */
         lm->self_service = false;
+        lm->attributes = NULL; /* seed 004 (issue 17) */
         return;
     }
+    ent_fields_attributes(err, "license_model.attributes", lm->attributes);
+    if (!lm->attributes)
+        lm->attributes = "{}";
     ent_fields_text(err, "license_model.issuer", lm->issuer, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.vendor_string", lm->vendor_string, LICENSE_TEXT_MAX);
     ent_fields_text(err, "license_model.notice", lm->notice, LICENSE_TEXT_MAX);
@@ -178,6 +184,8 @@ check_fields(struct ent_product *p, struct ent_error *err)
                         "must be recurring_services, professional_services, customer_support, "
                         "physical_goods or other");
     ent_fields_text(err, "description", p->description, ENT_TEXT_MAX);
+    ent_fields_text(err, "part_number", p->part_number, PRODUCT_LABEL_MAX); /* seed 004 */
+    ent_fields_text(err, "version", p->version, PRODUCT_LABEL_MAX);
     ent_fields_attributes(err, "attributes", p->attributes);
     if (p->status != ENT_STATUS_ACTIVE && p->status != ENT_STATUS_ARCHIVED)
         ent_error_field(err, "status", "must be active or archived");
@@ -558,6 +566,10 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
     rc = resolve_entitlements(ctx, &p, NULL, err);
+    if (rc == ENT_OK && p.license_model.present) /* seed 004: custom attribute definitions */
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL,
+                                             "license_model.attributes",
+                                             &p.license_model.attributes, err);
     if (rc == ENT_OK)
         rc = resolve_components(ctx, &p, false, err);
     if (rc == ENT_OK && ent_fields_failed(err))
@@ -628,6 +640,10 @@ apply_patch(struct ent_product *p, const struct ent_product *patch)
         p->status = patch->status;
     if (patch->set & ENT_PRODUCT_F_ATTRIBUTES)
         p->attributes = patch->attributes ? patch->attributes : "{}";
+    if (patch->set & ENT_PRODUCT_F_PART_NUMBER)
+        p->part_number = patch->part_number;
+    if (patch->set & ENT_PRODUCT_F_VERSION)
+        p->version = patch->version;
 }
 
 /*
@@ -662,6 +678,10 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
         rc = resolve_entitlements(ctx, &p, &before, err);
     if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_COMPONENTS))
         rc = resolve_components(ctx, &p, true, err);
+    if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_LICENSE_MODEL) && p.license_model.present)
+        rc = ent_attribute_definitions_apply(ctx, ENT_ATTRIBUTE_OBJECT_LICENSE_MODEL,
+                                             "license_model.attributes",
+                                             &p.license_model.attributes, err);
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
     p.updated_ms = ctx->now_ms;
@@ -891,6 +911,7 @@ check_category(const char *value)
 static const struct ent_list_filter product_filters[] = {
     {.name = "category", .op = ENT_STORE_EQ, .check = check_category},
     {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
+    {.name = "license_model", .op = ENT_STORE_EQ}, /* seed 004: the model's name */
     {.name = NULL},
 };
 

@@ -42,7 +42,9 @@ static const struct table_desc tables[] = {
                                      {"status", "status"},
                                      {"created_at", "created_ms"},
                                      {"updated_at", "updated_ms"}},
-                            .filter = {{"category", "category"}, {"status", "status"}}},
+                            .filter = {{"category", "category"},
+                                       {"status", "status"},
+                                       {"license_model", "lm_name"}}},
     [ENT_TABLE_ACCOUNTS] = {.table = "accounts",
                             .search = {"name", "key", "contact_email"},
                             .sort = {{"key", "key"},
@@ -50,7 +52,10 @@ static const struct table_desc tables[] = {
                                      {"type", "type"},
                                      {"created_at", "created_ms"},
                                      {"updated_at", "updated_ms"}},
-                            .filter = {{"type", "type"}, {"parent", "parent_id"}, {"id", "id"}}},
+                            .filter = {{"type", "type"},
+                                       {"parent", "parent_id"},
+                                       {"id", "id"},
+                                       {"partner_tier", "partner_tier"}}},
     [ENT_TABLE_KEYS] = {.table = "api_keys",
                         .search = {"name", "prefix"},
                         .sort = {{"name", "name"},
@@ -69,29 +74,31 @@ static const struct table_desc tables[] = {
                           .sort = {{"created_at", "created_ms"},
                                    {"updated_at", "updated_ms"},
                                    {"status", "status"}},
-                          .filter = {{"account", "account_id"}, {"status", "status"}}},
+                          .filter = {{"account", "account_id"},
+                                     {"status", "status"},
+                                     {"external_id", "external_id"}}},
     [ENT_TABLE_ENTITLEMENTS] =
-        {
-            .table = "entitlements",
-            .search = {"activation_id", "name",
-                       "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
-                       " OR key {like} {p} ESCAPE '\\')"},
-            .sort = {{"created_at", "created_ms"},
-                     {"updated_at", "updated_ms"},
-                     {"start_date", "start_ms"},
-                     {"end_date", "end_ms"}},
-            .filter = {{"account", "account_id"},
-                       {"product", "product_id"},
-                       {"order", "order_id"},
-                       {"source", "source"},
-                       {"status", "status"},
-                       {"start", "start_ms"},
-                       {"end", "end_ms"},
-                       {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
-                                   " product_entitlements WHERE feature_id = {p}) OR product_id IN"
-                                   " (SELECT c.product_id FROM product_components c JOIN"
-                                   " product_entitlements pe ON pe.product_id = c.component_id"
-                                   " WHERE pe.feature_id = {p}))"}}},
+        {.table = "entitlements",
+         .search =
+             {"activation_id", "name",
+              "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
+              " OR key {like} {p} ESCAPE '\\')"},
+         .sort = {{"created_at", "created_ms"},
+                  {"updated_at", "updated_ms"},
+                  {"start_date", "start_ms"},
+                  {"end_date", "end_ms"}},
+         .filter = {{"account", "account_id"},
+                    {"product", "product_id"},
+                    {"order", "order_id"},
+                    {"source", "source"},
+                    {"status", "status"},
+                    {"start", "start_ms"},
+                    {"end", "end_ms"},
+                    {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
+                                " product_entitlements WHERE feature_id = {p}) OR product_id IN"
+                                " (SELECT c.product_id FROM product_components c JOIN"
+                                " product_entitlements pe ON pe.product_id = c.component_id"
+                                " WHERE pe.feature_id = {p}))"}}},
     [ENT_TABLE_LEASES] = {.table = "leases",
                           .search = {"id"},
                           .sort = {{"created_at", "created_ms"},
@@ -139,6 +146,13 @@ static const struct table_desc tables[] = {
                                                {"status", "status"},
                                                {"type", "type"},
                                                {"account", "account_id"}}},
+    /* issue 17 (seed 004) */
+    [ENT_TABLE_ATTRIBUTE_DEFINITIONS] = {.table = "attribute_definitions",
+                                         .search = {"name", "description"},
+                                         .sort = {{"name", "name"},
+                                                  {"object", "object"},
+                                                  {"created_at", "created_ms"}},
+                                         .filter = {{"object", "object"}, {"type", "type"}}},
 };
 
 /* The column of an API field in a map, or NULL when the field is not allowed. */

@@ -5,7 +5,7 @@
 #include "store/pg_int.h"
 #include "store/store.h"
 
-/* The parameters shared by account insert and update ($1 … $8). */
+/* The parameters shared by account insert and update ($1 … $9). */
 static void
 account_params(struct pg_params *p, const struct ent_account *acc)
 {
@@ -17,6 +17,9 @@ account_params(struct pg_params *p, const struct ent_account *acc)
     ent_pg_p_text(p, acc->contact_email);
     ent_pg_p_text(p, acc->attributes ? acc->attributes : "{}");
     ent_pg_p_int(p, acc->updated_ms);
+    /* 0 (not given): the schema's default */
+    ent_pg_p_text(p, ent_partner_tier_name(acc->partner_tier ? acc->partner_tier
+                                                             : ENT_PARTNER_TIER_END_CUSTOMER));
 }
 
 int
@@ -27,8 +30,8 @@ ent_pg_account_insert(struct ent_store_session *base, const struct ent_account *
     ent_pg_p_int(&p, acc->created_ms);
     return ent_pg_exec_done((struct pg_session *)base,
                             "INSERT INTO accounts (id, key, name, type, parent_id,"
-                            " contact_email, attributes, updated_ms, created_ms)"
-                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            " contact_email, attributes, updated_ms, partner_tier, created_ms)"
+                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                             &p, NULL, "insert account");
 }
 
@@ -40,7 +43,7 @@ ent_pg_account_update(struct ent_store_session *base, const struct ent_account *
     return ent_pg_exec_one((struct pg_session *)base,
                            "UPDATE accounts SET key = $2, name = $3, type = $4,"
                            " parent_id = $5, contact_email = $6, attributes = $7,"
-                           " updated_ms = $8 WHERE id = $1",
+                           " updated_ms = $8, partner_tier = $9 WHERE id = $1",
                            &p, "update account");
 }
 

@@ -38,13 +38,16 @@ ent_pg_entitlement_insert(struct ent_store_session *base, const struct ent_entit
     ent_pg_p_int(&p, e->created_ms);
     ent_pg_p_int(&p, e->updated_ms);
     ent_pg_p_text(&p, e->feature_id[0] ? e->name : NULL);
+    ent_pg_p_int(&p, e->activatable);
+    ent_pg_p_id(&p, e->line_item_id);
     return ent_pg_exec_done(
         s,
         "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
         " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
         " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-        " created_ms, updated_ms, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-        " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+        " created_ms, updated_ms, name, activatable, line_item_id) VALUES ($1, $2, $3, $4, $5,"
+        " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,"
+        " $23)",
         &p, NULL, "insert entitlement");
 }
 
@@ -61,10 +64,15 @@ ent_pg_entitlement_update(struct ent_store_session *base, const struct ent_entit
     ent_pg_p_text(&p, ent_rows_entitlement_status(e));
     ent_pg_p_text(&p, e->attributes ? e->attributes : "{}");
     ent_pg_p_int(&p, e->updated_ms);
+    ent_pg_p_id(&p, e->product_id);
+    ent_pg_p_id(&p, e->parent_id);
+    ent_pg_p_text(&p, ent_order_type_name(e->order_type));
+    ent_pg_p_int(&p, e->activatable);
     return ent_pg_exec_one((struct pg_session *)base,
                            "UPDATE entitlements SET account_id = $2, quantity = $3,"
                            " quantity_per_copy = $4, start_ms = $5, end_ms = $6,"
-                           " status = $7, attributes = $8, updated_ms = $9 WHERE id = $1",
+                           " status = $7, attributes = $8, updated_ms = $9, product_id = $10,"
+                           " parent_id = $11, order_type = $12, activatable = $13 WHERE id = $1",
                            &p, "update entitlement");
 }
 
@@ -108,6 +116,7 @@ ent_pg_account_grant_count(struct ent_store_session *base, const char *account_i
     return ent_pg_count_query((struct pg_session *)base,
                               "SELECT (SELECT count(*) FROM entitlements WHERE account_id = $1) +"
                               " (SELECT count(*) FROM orders WHERE account_id = $1) +"
-                              " (SELECT count(*) FROM leases WHERE account_id = $1)",
+                              " (SELECT count(*) FROM leases WHERE account_id = $1) +"
+                              " (SELECT count(*) FROM entitlement_owners WHERE account_id = $1)",
                               account_id, n);
 }

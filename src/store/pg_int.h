@@ -24,7 +24,7 @@
 #include "store/store.h"
 
 #define PG_STMT_CACHE 160 /* webhooks (issue 15) added about 25 */
-#define PG_MAX_PARAMS 24
+#define PG_MAX_PARAMS 32
 #define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
 struct pg_cached {
@@ -344,5 +344,39 @@ int ent_pg_webhook_window_crossed(struct ent_store_session *sess, const char *ac
 int ent_pg_webhook_windows_ended(struct ent_store_session *sess, struct ent_arena *a,
                                  int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
                                  size_t *n);
+
+/* pg_transfers.c (seed 004, issue 17) */
+int ent_pg_entitlement_owners(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, const char *account_id,
+                              struct ent_entitlement_owner **out, size_t *n);
+int ent_pg_entitlement_owner_add(struct ent_store_session *sess, const char *entitlement_id,
+                                 int64_t position, const struct ent_entitlement_owner *o);
+int ent_pg_entitlement_owners_copy(struct ent_store_session *sess, const char *from_id,
+                                   const char *to_id);
+int ent_pg_entitlement_children(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *parent_id, char (**ids)[37], size_t *n);
+
+/* pg_orders.c: seed 004 (issue 17) */
+int ent_pg_order_update(struct ent_store_session *sess, const struct ent_order *o);
+int ent_pg_order_add_items(struct ent_store_session *sess, const struct ent_order *o, size_t first);
+int ent_pg_line_item_update(struct ent_store_session *sess, const char *order_id,
+                            const struct ent_line_item *li);
+int ent_pg_entitlements_of_line_item(struct ent_store_session *sess, struct ent_arena *a,
+                                     const char *line_item_id, struct ent_entitlement **out,
+                                     size_t *n);
+int ent_pg_line_item_is_maintenance(struct ent_store_session *sess, const char *activation_id,
+                                    bool *yes);
+int ent_pg_maintenance_of(struct ent_store_session *sess, struct ent_arena *a,
+                          const char *activation_id, struct ent_store_maintenance **out, size_t *n);
+
+/* pg_attribute_definitions.c (seed 004, issue 17) */
+int ent_pg_attribute_definition_insert(struct ent_store_session *sess,
+                                       const struct ent_attribute_definition *d);
+int ent_pg_attribute_definition_get(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *id, struct ent_attribute_definition *out);
+int ent_pg_attribute_definition_delete(struct ent_store_session *sess, const char *id);
+int ent_pg_attribute_definitions_of(struct ent_store_session *sess, struct ent_arena *a,
+                                    enum ent_attribute_object object,
+                                    struct ent_attribute_definition **out, size_t *n);
 
 #endif /* ENT_STORE_PG_INT_H */

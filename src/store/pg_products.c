@@ -43,7 +43,7 @@ write_product_lists(struct pg_session *s, const struct ent_product *prod)
     return code;
 }
 
-/* The parameters shared by product insert and update ($1 … $17). */
+/* The parameters shared by product insert and update ($1 … $20). */
 static void
 product_params(struct pg_params *p, const struct ent_product *prod)
 {
@@ -71,6 +71,10 @@ product_params(struct pg_params *p, const struct ent_product *prod)
     ent_pg_p_text(p, prod->license_model.name);
     ent_pg_p_text(p, prod->license_model.serial_prefix);
     ent_pg_p_int(p, prod->license_model.self_service);
+    /* Seed 004 (issue 17): part number, version, the license model's attributes. */
+    ent_pg_p_text(p, prod->part_number);
+    ent_pg_p_text(p, prod->version);
+    ent_pg_p_text(p, prod->license_model.present ? prod->license_model.attributes : NULL);
 }
 
 int
@@ -84,9 +88,9 @@ ent_pg_product_insert(struct ent_store_session *base, const struct ent_product *
         s,
         "INSERT INTO products (id, key, name, category, description, has_license_model,"
         " lm_issuer, lm_vendor_string, lm_notice, max_leases, max_lease_days, status,"
-        " attributes, updated_ms, lm_name, lm_serial_prefix, lm_self_service, created_ms)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-        " $18)",
+        " attributes, updated_ms, lm_name, lm_serial_prefix, lm_self_service, part_number,"
+        " version, lm_attributes, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+        " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         &p, NULL, "insert product");
     return code == ENT_OK ? write_product_lists(s, prod) : code;
 }
@@ -102,8 +106,8 @@ ent_pg_product_update(struct ent_store_session *base, const struct ent_product *
         "UPDATE products SET key = $2, name = $3, category = $4, description = $5,"
         " has_license_model = $6, lm_issuer = $7, lm_vendor_string = $8, lm_notice = $9,"
         " max_leases = $10, max_lease_days = $11, status = $12, attributes = $13,"
-        " updated_ms = $14, lm_name = $15, lm_serial_prefix = $16, lm_self_service = $17"
-        " WHERE id = $1",
+        " updated_ms = $14, lm_name = $15, lm_serial_prefix = $16, lm_self_service = $17,"
+        " part_number = $18, version = $19, lm_attributes = $20 WHERE id = $1",
         &p, "update product");
     return code == ENT_OK ? write_product_lists(s, prod) : code;
 }

@@ -120,6 +120,13 @@ ent_rows_product(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->license_model.self_service = integer(r, 17) != 0;
     if (lost(r, 15, out->license_model.name) || lost(r, 16, out->license_model.serial_prefix))
         return ENT_ENOMEM;
+    /* Seed 004 (issue 17) */
+    out->part_number = text(r, a, 18);
+    out->version = text(r, a, 19);
+    out->license_model.attributes = raw(r, 20) ? text(r, a, 20) : "{}";
+    if (lost(r, 18, out->part_number) || lost(r, 19, out->version) ||
+        !out->license_model.attributes)
+        return ENT_ENOMEM;
     return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -160,6 +167,7 @@ ent_rows_account(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->attributes = text(r, a, 6);
     out->created_ms = integer(r, 7);
     out->updated_ms = integer(r, 8);
+    out->partner_tier = ent_partner_tier_parse(raw(r, 9));
     return (out->key && out->name && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -210,6 +218,13 @@ ent_rows_order(const struct ent_store_row *r, struct ent_arena *a, void *item)
     out->created_ms = integer(r, 5);
     out->updated_ms = integer(r, 6);
     out->activated_ms = time_or_none(r, 7);
+    out->external_id = text(r, a, 8);
+    out->description = text(r, a, 9);
+    out->ship_to_email = text(r, a, 10);
+    out->ship_to_address = text(r, a, 11);
+    if (lost(r, 8, out->external_id) || lost(r, 9, out->description) ||
+        lost(r, 10, out->ship_to_email) || lost(r, 11, out->ship_to_address))
+        return ENT_ENOMEM;
     return (out->number && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -229,6 +244,15 @@ ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void *ite
     li->activation_id = text(r, a, 8);
     li->parent_activation_id = text(r, a, 9);
     li->attributes = text(r, a, 10);
+    li->kind = ent_line_item_kind_parse(raw(r, 11));
+    li->activatable = integer(r, 12) != 0;
+    li->auto_deploy = integer(r, 13) != 0;
+    li->deployed = integer(r, 14) != 0;
+    li->product_version = text(r, a, 15);
+    li->part_number = text(r, a, 16);
+    li->set = 0;
+    if (lost(r, 15, li->product_version) || lost(r, 16, li->part_number))
+        return ENT_ENOMEM;
     return (lost(r, 1, li->product) || lost(r, 8, li->activation_id) ||
             lost(r, 9, li->parent_activation_id) || lost(r, 10, li->attributes))
                ? ENT_ENOMEM
@@ -265,6 +289,8 @@ ent_rows_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->created_ms = integer(r, 21);
     out->updated_ms = integer(r, 22);
     out->name = text(r, a, 23);
+    out->activatable = integer(r, 24) != 0;
+    id(r, 25, out->line_item_id);
     return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -547,4 +573,57 @@ ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct ent_webhook *
     for (size_t i = 0; i < w->n_thresholds; i++)
         at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%d", i ? " " : "", w->thresholds[i]);
     return ent_arena_strdup(a, buf);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Seed 004 (issue 17)                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+int
+ent_rows_owner(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_entitlement_owner *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->account_id);
+    out->key = text(r, a, 1);
+    out->name = text(r, a, 2);
+    out->type = ent_account_type_parse(raw(r, 3));
+    out->partner_tier = ent_partner_tier_parse(raw(r, 4));
+    out->contact_email = text(r, a, 5);
+    out->since_ms = time_or_none(r, 6);
+    out->until_ms = time_or_none(r, 7);
+    out->current = out->until_ms == ENT_TIME_NONE;
+    return (out->key && out->name && !lost(r, 5, out->contact_email)) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_maintenance(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_store_maintenance *out = item;
+    memset(out, 0, sizeof(*out));
+    out->activation_id = text(r, a, 0);
+    out->product = text(r, a, 1);
+    out->product_version = text(r, a, 2);
+    out->part_number = text(r, a, 3);
+    out->start_ms = integer(r, 4);
+    out->end_ms = time_or_none(r, 5);
+    if (lost(r, 2, out->product_version) || lost(r, 3, out->part_number))
+        return ENT_ENOMEM;
+    return (out->activation_id && out->product) ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_attribute_definition(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_attribute_definition *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    out->object = ent_attribute_object_parse(raw(r, 1));
+    out->name = text(r, a, 2);
+    out->type = ent_attribute_type_parse(raw(r, 3));
+    out->required = integer(r, 4) != 0;
+    out->description = text(r, a, 5);
+    out->created_ms = integer(r, 6);
+    out->updated_ms = integer(r, 7);
+    return (out->name && !lost(r, 5, out->description)) ? ENT_OK : ENT_ENOMEM;
 }

@@ -53,7 +53,7 @@ int ent_rows_level(const struct ent_store_row *r, struct ent_arena *a, void *ite
 #define ENT_ROWS_PRODUCT_COLUMNS                                                                   \
     "id, key, name, category, description, has_license_model, lm_issuer, lm_vendor_string,"        \
     " lm_notice, max_leases, max_lease_days, status, attributes, created_ms, updated_ms,"          \
-    " lm_name, lm_serial_prefix, lm_self_service"
+    " lm_name, lm_serial_prefix, lm_self_service, part_number, version, lm_attributes"
 int ent_rows_product(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* product_entitlements pe joined to features f (struct ent_product_entitlement). */
@@ -66,7 +66,8 @@ int ent_rows_component(const struct ent_store_row *r, struct ent_arena *a, void 
 
 /* accounts. */
 #define ENT_ROWS_ACCOUNT_COLUMNS                                                                   \
-    "id, key, name, type, parent_id, contact_email, attributes, created_ms, updated_ms"
+    "id, key, name, type, parent_id, contact_email, attributes, created_ms, updated_ms,"           \
+    " partner_tier"
 int ent_rows_account(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* api_keys (struct ent_key; never the hash). */
@@ -79,13 +80,17 @@ int ent_rows_event(const struct ent_store_row *r, struct ent_arena *a, void *ite
 
 /* orders: an order without its line items. */
 #define ENT_ROWS_ORDER_COLUMNS                                                                     \
-    "id, seq, account_id, status, attributes, created_ms, updated_ms, activated_ms"
+    "id, seq, account_id, status, attributes, created_ms, updated_ms, activated_ms, external_id,"  \
+    " description, ship_to_email, ship_to_address"
 int ent_rows_order(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* order_line_items li joined to products p (struct ent_line_item). */
 #define ENT_ROWS_LINE_ITEM_COLUMNS                                                                 \
     "li.id, p.key, li.product_id, li.quantity, li.quantity_per_copy, li.start_ms, li.end_ms,"      \
-    " li.order_type, li.activation_id, li.parent_activation_id, li.attributes"
+    " li.order_type, li.activation_id, li.parent_activation_id, li.attributes, li.kind,"           \
+    " li.activatable, li.auto_deploy, li.deployed, li.product_version, li.part_number"
+/* The number of columns above: a count selected after them is at this index. */
+#define ENT_ROWS_LINE_ITEM_WIDTH 17
 #define ENT_ROWS_LINE_ITEM_FROM " FROM order_line_items li JOIN products p ON p.id = li.product_id"
 int ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
@@ -94,7 +99,9 @@ int ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void 
     "e.id, e.seq, e.account_id, p.key, e.product_id, f.key, e.feature_id, e.value, e.override,"    \
     " e.source, e.order_id, e.lease_id, e.activation_id, e.parent_id, e.quantity,"                 \
     " e.quantity_per_copy, e.start_ms, e.end_ms, e.order_type, e.status, e.attributes,"            \
-    " e.created_ms, e.updated_ms, coalesce(p.name, e.name)"
+    " e.created_ms, e.updated_ms, coalesce(p.name, e.name), e.activatable, e.line_item_id"
+/* The number of columns above: a count selected after them is at this index. */
+#define ENT_ROWS_ENTITLEMENT_WIDTH 26
 #define ENT_ROWS_ENTITLEMENT_FROM                                                                  \
     " FROM entitlements e LEFT JOIN products p ON p.id = e.product_id"                             \
     " LEFT JOIN features f ON f.id = e.feature_id"
@@ -177,5 +184,27 @@ const char *ent_rows_webhook_thresholds_text(struct ent_arena *a, const struct e
  */
 bool ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t hour_ms,
                          int64_t usage, struct ent_usage_bucket **buckets, size_t *n, size_t *cap);
+
+/* ---- seed 004 (issue 17) ---- */
+
+/* entitlement_owners o joined to accounts a: an earlier owner (struct ent_entitlement_owner). */
+#define ENT_ROWS_OWNER_COLUMNS                                                                     \
+    "a.id, a.key, a.name, a.type, a.partner_tier, a.contact_email, o.since_ms, o.until_ms"
+/* accounts a as the current owner: the columns of ENT_ROWS_OWNER_COLUMNS, no times. */
+#define ENT_ROWS_CURRENT_OWNER_COLUMNS                                                             \
+    "a.id, a.key, a.name, a.type, a.partner_tier, a.contact_email, NULL, NULL"
+int ent_rows_owner(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* order_line_items li (kind maintenance) joined to products p (struct ent_store_maintenance). */
+#define ENT_ROWS_MAINTENANCE_COLUMNS                                                               \
+    "li.activation_id, p.key, li.product_version, li.part_number, li.start_ms, li.end_ms"
+#define ENT_ROWS_MAINTENANCE_FROM                                                                  \
+    " FROM order_line_items li JOIN products p ON p.id = li.product_id"
+int ent_rows_maintenance(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* attribute_definitions (struct ent_attribute_definition). */
+#define ENT_ROWS_ATTRIBUTE_DEFINITION_COLUMNS                                                      \
+    "id, object, name, type, required, description, created_ms, updated_ms"
+int ent_rows_attribute_definition(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 #endif /* ENT_STORE_ROWS_H */

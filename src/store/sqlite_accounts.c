@@ -5,7 +5,7 @@
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
-/* Binds the columns shared by account insert and update (?1 … ?9). */
+/* Binds the columns shared by account insert and update (?1 … ?10). */
 static void
 bind_account(sqlite3_stmt *st, const struct ent_account *acc)
 {
@@ -18,6 +18,10 @@ bind_account(sqlite3_stmt *st, const struct ent_account *acc)
     ent_sqlite_bind_text(st, 7, acc->attributes ? acc->attributes : "{}");
     sqlite3_bind_int64(st, 8, acc->updated_ms);
     sqlite3_bind_int64(st, 9, acc->created_ms);
+    /* 0 (not given): the schema's default */
+    ent_sqlite_bind_text(st, 10,
+                         ent_partner_tier_name(acc->partner_tier ? acc->partner_tier
+                                                                 : ENT_PARTNER_TIER_END_CUSTOMER));
 }
 
 int
@@ -25,8 +29,9 @@ ent_sqlite_account_insert(struct ent_store_session *base, const struct ent_accou
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st = ent_sqlite_prep(s, "INSERT INTO accounts (id, key, name, type, parent_id,"
-                                          " contact_email, attributes, updated_ms, created_ms)"
-                                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                                          " contact_email, attributes, updated_ms, created_ms,"
+                                          " partner_tier)"
+                                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!st)
         return ENT_ESTORE;
     bind_account(st, acc);
@@ -39,7 +44,8 @@ ent_sqlite_account_update(struct ent_store_session *base, const struct ent_accou
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st = ent_sqlite_prep(s, "UPDATE accounts SET key = ?2, name = ?3, type = ?4,"
                                           " parent_id = ?5, contact_email = ?6, attributes = ?7,"
-                                          " updated_ms = ?8 WHERE id = ?1 AND ?9 IS NOT NULL");
+                                          " updated_ms = ?8, partner_tier = ?10"
+                                          " WHERE id = ?1 AND ?9 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;
     bind_account(st, acc);

@@ -6,7 +6,7 @@
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
-/* Binds the columns shared by entitlement insert and update (?1 … ?22). */
+/* Binds the columns shared by entitlement insert and update (?1 … ?23). */
 static void
 bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
 {
@@ -31,6 +31,8 @@ bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
     sqlite3_bind_int64(st, 19, e->created_ms);
     sqlite3_bind_int64(st, 20, e->updated_ms);
     ent_sqlite_bind_text(st, 21, e->feature_id[0] ? e->name : NULL);
+    sqlite3_bind_int(st, 22, e->activatable);
+    ent_sqlite_bind_text(st, 23, ent_sqlite_opt_id(e->line_item_id));
 }
 
 int
@@ -47,8 +49,9 @@ ent_sqlite_entitlement_insert(struct ent_store_session *base, const struct ent_e
         s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
            " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
            " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-           " created_ms, updated_ms, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-           " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+           " created_ms, updated_ms, name, activatable, line_item_id) VALUES (?1, ?2, ?3, ?4, ?5,"
+           " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+           " ?23)");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
@@ -60,11 +63,12 @@ ent_sqlite_entitlement_update(struct ent_store_session *base, const struct ent_e
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st = ent_sqlite_prep(
-        s, "UPDATE entitlements SET account_id = ?2, quantity = ?12,"
-           " quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15, status = ?17,"
-           " attributes = ?18, updated_ms = ?20 WHERE id = ?1 AND ?3 IS ?3 AND ?4 IS ?4"
+        s, "UPDATE entitlements SET account_id = ?2, product_id = ?3, parent_id = ?11,"
+           " quantity = ?12, quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15,"
+           " order_type = ?16, status = ?17, attributes = ?18, updated_ms = ?20,"
+           " activatable = ?22 WHERE id = ?1 AND ?4 IS ?4"
            " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
-           " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19 AND ?21 IS ?21");
+           " AND ?10 IS ?10 AND ?19 IS ?19 AND ?21 IS ?21 AND ?23 IS ?23");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
@@ -98,8 +102,8 @@ ent_sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_ar
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);
-    return ent_sqlite_get_all(s, st, 24, ent_rows_entitlement, sizeof(**out), a, (void **)out, n,
-                              "entitlements of account");
+    return ent_sqlite_get_all(s, st, ENT_ROWS_ENTITLEMENT_WIDTH, ent_rows_entitlement,
+                              sizeof(**out), a, (void **)out, n, "entitlements of account");
 }
 
 int
@@ -109,6 +113,7 @@ ent_sqlite_account_grant_count(struct ent_store_session *base, const char *accou
         (struct sqlite_session *)base,
         "SELECT (SELECT count(*) FROM entitlements WHERE account_id = ?1) +"
         " (SELECT count(*) FROM orders WHERE account_id = ?1) +"
-        " (SELECT count(*) FROM leases WHERE account_id = ?1)",
+        " (SELECT count(*) FROM leases WHERE account_id = ?1) +"
+        " (SELECT count(*) FROM entitlement_owners WHERE account_id = ?1)",
         account_id, n);
 }

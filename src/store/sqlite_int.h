@@ -307,4 +307,40 @@ int ent_sqlite_webhook_windows_ended(struct ent_store_session *sess, struct ent_
                                      int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
                                      size_t *n);
 
+/* sqlite_transfers.c (seed 004, issue 17) */
+int ent_sqlite_entitlement_owners(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *entitlement_id, const char *account_id,
+                                  struct ent_entitlement_owner **out, size_t *n);
+int ent_sqlite_entitlement_owner_add(struct ent_store_session *sess, const char *entitlement_id,
+                                     int64_t position, const struct ent_entitlement_owner *o);
+int ent_sqlite_entitlement_owners_copy(struct ent_store_session *sess, const char *from_id,
+                                       const char *to_id);
+int ent_sqlite_entitlement_children(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *parent_id, char (**ids)[37], size_t *n);
+
+/* sqlite_orders.c: seed 004 (issue 17) */
+int ent_sqlite_order_update(struct ent_store_session *sess, const struct ent_order *o);
+int ent_sqlite_order_add_items(struct ent_store_session *sess, const struct ent_order *o,
+                               size_t first);
+int ent_sqlite_line_item_update(struct ent_store_session *sess, const char *order_id,
+                                const struct ent_line_item *li);
+int ent_sqlite_entitlements_of_line_item(struct ent_store_session *sess, struct ent_arena *a,
+                                         const char *line_item_id, struct ent_entitlement **out,
+                                         size_t *n);
+int ent_sqlite_line_item_is_maintenance(struct ent_store_session *sess, const char *activation_id,
+                                        bool *yes);
+int ent_sqlite_maintenance_of(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *activation_id, struct ent_store_maintenance **out,
+                              size_t *n);
+
+/* sqlite_attribute_definitions.c (seed 004, issue 17) */
+int ent_sqlite_attribute_definition_insert(struct ent_store_session *sess,
+                                           const struct ent_attribute_definition *d);
+int ent_sqlite_attribute_definition_get(struct ent_store_session *sess, struct ent_arena *a,
+                                        const char *id, struct ent_attribute_definition *out);
+int ent_sqlite_attribute_definition_delete(struct ent_store_session *sess, const char *id);
+int ent_sqlite_attribute_definitions_of(struct ent_store_session *sess, struct ent_arena *a,
+                                        enum ent_attribute_object object,
+                                        struct ent_attribute_definition **out, size_t *n);
+
 #endif /* ENT_STORE_SQLITE_INT_H */

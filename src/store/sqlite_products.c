@@ -50,7 +50,7 @@ write_product_lists(struct sqlite_session *s, const struct ent_product *p)
     return code;
 }
 
-/* Binds the columns shared by product insert and update (?1 … ?18). */
+/* Binds the columns shared by product insert and update (?1 … ?21). */
 static void
 bind_product(sqlite3_stmt *st, const struct ent_product *p)
 {
@@ -75,6 +75,10 @@ bind_product(sqlite3_stmt *st, const struct ent_product *p)
     ent_sqlite_bind_text(st, 16, p->license_model.name);
     ent_sqlite_bind_text(st, 17, p->license_model.serial_prefix);
     sqlite3_bind_int(st, 18, p->license_model.self_service);
+    /* Seed 004 (issue 17): part number, version, the license model's attributes. */
+    ent_sqlite_bind_text(st, 19, p->part_number);
+    ent_sqlite_bind_text(st, 20, p->version);
+    ent_sqlite_bind_text(st, 21, p->license_model.present ? p->license_model.attributes : NULL);
 }
 
 int
@@ -84,9 +88,9 @@ ent_sqlite_product_insert(struct ent_store_session *base, const struct ent_produ
     sqlite3_stmt *st = ent_sqlite_prep(
         s, "INSERT INTO products (id, key, name, category, description, has_license_model,"
            " lm_issuer, lm_vendor_string, lm_notice, max_leases, max_lease_days, status,"
-           " attributes, updated_ms, created_ms, lm_name, lm_serial_prefix, lm_self_service)"
-           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-           " ?18)");
+           " attributes, updated_ms, created_ms, lm_name, lm_serial_prefix, lm_self_service,"
+           " part_number, version, lm_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+           " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
     if (!st)
         return ENT_ESTORE;
     bind_product(st, p);
@@ -102,7 +106,8 @@ ent_sqlite_product_update(struct ent_store_session *base, const struct ent_produ
         s, "UPDATE products SET key = ?2, name = ?3, category = ?4, description = ?5,"
            " has_license_model = ?6, lm_issuer = ?7, lm_vendor_string = ?8, lm_notice = ?9,"
            " max_leases = ?10, max_lease_days = ?11, status = ?12, attributes = ?13,"
-           " updated_ms = ?14, lm_name = ?16, lm_serial_prefix = ?17, lm_self_service = ?18"
+           " updated_ms = ?14, lm_name = ?16, lm_serial_prefix = ?17, lm_self_service = ?18,"
+           " part_number = ?19, version = ?20, lm_attributes = ?21"
            " WHERE id = ?1 AND ?15 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;

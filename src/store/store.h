@@ -45,6 +45,7 @@ enum ent_store_table {
     /* webhooks (issue 15) */
     ENT_TABLE_WEBHOOKS,
     ENT_TABLE_WEBHOOK_MESSAGES,
+    ENT_TABLE_ATTRIBUTE_DEFINITIONS, /* issue 17 (seed 004) */
 };
 
 enum ent_store_op {
@@ -125,6 +126,16 @@ struct ent_store_window {
     int64_t start_ms;
     int64_t end_ms;
     int threshold;
+};
+
+/* A deployed maintenance line item (seed 004, issue 17): what it maintains is its parent. */
+struct ent_store_maintenance {
+    const char *activation_id; /* the maintenance line item's own */
+    const char *product;       /* its product's key */
+    const char *product_version;
+    const char *part_number;
+    int64_t start_ms;
+    int64_t end_ms; /* ENT_TIME_NONE when permanent */
 };
 
 /* What a change message tells a listener (listen): which cached data is stale. */
@@ -481,6 +492,66 @@ struct ent_store_ops {
     int (*webhook_windows_ended)(struct ent_store_session *sess, struct ent_arena *a,
                                  int64_t from_ms, int64_t to_ms, struct ent_store_window **out,
                                  size_t *n);
+
+    /* ---------------------------------------------------------------------------------------- */
+    /* Seed 004 (issue 17): sqlite_transfers.c, pg_transfers.c                                   */
+    /* ---------------------------------------------------------------------------------------- */
+
+    /*
+     * The owners of an entitlement along a distribution chain: its rows of entitlement_owners
+     * in position order (each with since_ms and until_ms), then the account account_id (the
+     * current owner: both times ENT_TIME_NONE, current true), each with the account's fields.
+     * owner_add writes o (account_id, since_ms, until_ms) at position (ENT_ECONFLICT when it
+     * is taken). owners_copy gives to_id every row of from_id. children: the ids of the
+     * entitlements not revoked that name parent_id as their parent, oldest first.
+     */
+    int (*entitlement_owners)(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, const char *account_id,
+                              struct ent_entitlement_owner **out, size_t *n);
+    int (*entitlement_owner_add)(struct ent_store_session *sess, const char *entitlement_id,
+                                 int64_t position, const struct ent_entitlement_owner *o);
+    int (*entitlement_owners_copy)(struct ent_store_session *sess, const char *from_id,
+                                   const char *to_id);
+    int (*entitlement_children)(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *parent_id, char (**ids)[37], size_t *n);
+
+    /*
+     * Orders and line items (sqlite_orders.c, pg_orders.c). order_get accepts an order's id or
+     * external_id; order_insert and order_update: ENT_ECONFLICT when the external_id is taken.
+     * order_update writes the account, attributes, updated_ms and the fields of seed 004.
+     * order_add_items inserts o's line items from index first on (registering their activation
+     * ids: ENT_ECONFLICT when one is taken). line_item_update writes li's product, order type,
+     * parent_activation_id, attributes, flags, deployed, product_version and part_number.
+     * entitlements_of_line_item: the entitlements made from a line item, not revoked, oldest
+     * first. maintenance_of: the deployed maintenance line items whose parent_activation_id is
+     * activation_id (or the activation id of the entitlement whose id it is), by start.
+     * line_item_is_maintenance: whether a maintenance line item holds activation_id.
+     */
+    int (*order_update)(struct ent_store_session *sess, const struct ent_order *o);
+    int (*order_add_items)(struct ent_store_session *sess, const struct ent_order *o, size_t first);
+    int (*line_item_update)(struct ent_store_session *sess, const char *order_id,
+                            const struct ent_line_item *li);
+    int (*entitlements_of_line_item)(struct ent_store_session *sess, struct ent_arena *a,
+                                     const char *line_item_id, struct ent_entitlement **out,
+                                     size_t *n);
+    int (*maintenance_of)(struct ent_store_session *sess, struct ent_arena *a,
+                          const char *activation_id, struct ent_store_maintenance **out, size_t *n);
+    int (*line_item_is_maintenance)(struct ent_store_session *sess, const char *activation_id,
+                                    bool *yes);
+
+    /*
+     * Custom attribute definitions (sqlite_attribute_definitions.c, pg_attribute_definitions.c).
+     * insert: ENT_ECONFLICT when the object has a definition of that name, whatever its case.
+     * of: every definition of an object, by name.
+     */
+    int (*attribute_definition_insert)(struct ent_store_session *sess,
+                                       const struct ent_attribute_definition *d);
+    int (*attribute_definition_get)(struct ent_store_session *sess, struct ent_arena *a,
+                                    const char *id, struct ent_attribute_definition *out);
+    int (*attribute_definition_delete)(struct ent_store_session *sess, const char *id);
+    int (*attribute_definitions_of)(struct ent_store_session *sess, struct ent_arena *a,
+                                    enum ent_attribute_object object,
+                                    struct ent_attribute_definition **out, size_t *n);
 };
 
 #define ENT_STORE_SETTING_MAX 256 /* bytes of a setting's value, with its NUL */

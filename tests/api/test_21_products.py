@@ -323,8 +323,10 @@ def test_21_16_duplicate_key_is_409_conflict_and_changes_nothing(api):
 
 
 # issue 13 (signed licenses): a license model also has a name, a serial number prefix and
-# self-service (test_96_licenses.py), none of them given here.
-NO_LICENSE_EXTRAS = {"name": None, "serial_number_prefix": None, "self_service": False}
+# self-service (test_96_licenses.py), none of them given here; issue 17 (seed 004): custom
+# attributes (test_46_attribute_definitions.py).
+NO_LICENSE_EXTRAS = {"name": None, "serial_number_prefix": None, "self_service": False,
+                     "attributes": {}}
 
 
 def test_21_17_license_model_and_lease_limits(api):

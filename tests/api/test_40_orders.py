@@ -131,7 +131,10 @@ def test_40_04_activation_creates_one_entitlement_per_granting_line_item(api):
     assert r.status_code == 200, r.text
     act = r.json()
     assert act["status"] == "active" and act["activated_at"]
-    assert act["items"] == o["items"] and act["id"] == o["id"]
+    # activation deploys each line item (seed 004: deployed, test_44_line_items.py)
+    assert [i["deployed"] for i in o["items"]] == [False, False]
+    assert [dict(i, deployed=False) for i in act["items"]] == o["items"]
+    assert act["id"] == o["id"]
     ents = order_entitlements(api, o["id"])
     assert len(ents) == 2, ents
     by_product = {e["product"]: e for e in ents}

@@ -97,6 +97,7 @@ class World:
             self.lic[o] = self._license(a)
         # webhooks (issue 15): an endpoint on a public address that subscribes to nothing sent
         self.hook = self._hook()
+        self.attr_def = self._attribute_definition()  # issue 17
         read = api.make_key("read")
         gone_admin = api.make_key("admin")
         gone_acc = api.make_key("account", self.acc["A"]["id"])
@@ -119,6 +120,12 @@ class World:
     def _hook(self):
         r = self.api.post("/v1/webhooks", {"url": "http://93.184.216.34/hook",
                                            "events": ["nothing.sent"]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def _attribute_definition(self):  # issue 17: a free-form one, named for no one else
+        r = self.api.post("/v1/attribute-definitions", {"object": "order",
+                                                        "name": unique("iso").replace("-", "_")})
         assert r.status_code == 201, r.text
         return r.json()
 
@@ -163,6 +170,8 @@ class World:
             return api.make_account()
         if kind == "webhook":
             return self._hook()
+        if kind == "attribute_definition":  # issue 17
+            return self._attribute_definition()
         a = self.acc[owner]
         if kind == "order":
             r = api.post("/v1/orders", {"account": a["id"],
@@ -244,6 +253,15 @@ def path_of(template):
 def with_body(template, body):
     def make(w, owner, obj):
         return template.format(obj["id"] if obj else NOWHERE), body(w, owner), None
+    return make
+
+
+def item_path(suffix, body):
+    """make() of a route on an order's first line item (issue 17), by its activation id."""
+    def make(w, owner, obj):
+        order = obj["id"] if obj else NOWHERE
+        item = obj["items"][0]["activation_id"] if obj else NOWHERE
+        return f"/v1/orders/{order}/items/{item}{suffix}", body, None
     return make
 
 
@@ -493,6 +511,30 @@ MATRIX = {
             f"/v1/webhooks/{w.hook['id']}/messages/{NOWHERE}/retry", None, None)),
     ("POST", "/v1/webhooks/{webhook}/replay"): Spec(ADMIN, CATALOG, "webhook", with_body(
         "/v1/webhooks/{}/replay", lambda w, o: {"since": "2020-01-01T00:00:00Z"}), ok=(202,)),
+    # issue 17 (seed 004): drafts edited, line items, transfers, attribute definitions
+    ("PATCH", "/v1/orders/{order}"): Spec(ADMIN, OWNED, "order", with_body(
+        "/v1/orders/{}", lambda w, o: {"description": "changed"}), check=answer_names_account()),
+    ("POST", "/v1/orders/{order}/items"): Spec(ADMIN, OWNED, "order", with_body(
+        "/v1/orders/{}/items", lambda w, o: {"items": [{"product": w.prod["key"]}]}), ok=(201,),
+        check=answer_names_account()),
+    ("PATCH", "/v1/orders/{order}/items/{item}"): Spec(
+        ADMIN, OWNED, "order", item_path("", {"order_type": "renewal"}),
+        check=answer_names_account()),
+    ("POST", "/v1/orders/{order}/items/{item}/deploy"): Spec(
+        ADMIN, OWNED, "order", item_path("/deploy", None), check=answer_names_account()),
+    ("POST", "/v1/orders/{order}/items/{item}/undeploy"): Spec(
+        ADMIN, OWNED, "order", item_path("/undeploy", None), check=answer_names_account()),
+    ("POST", "/v1/entitlements/{entitlement}/transfer"): Spec(
+        ADMIN, OWNED, "entitlement", with_body("/v1/entitlements/{}/transfer", lambda w, o: {
+            "account": w.acc["B" if o == "A" else "A"]["id"]})),
+    ("POST", "/v1/attribute-definitions"): Spec(ADMIN, ok=(201,), make=body_only(
+        "/v1/attribute-definitions", lambda w, o: {"object": "order",
+                                                   "name": unique("iso").replace("-", "_")})),
+    ("GET", "/v1/attribute-definitions"): Spec(READERS),
+    ("GET", "/v1/attribute-definitions/{definition}"): Spec(READERS, CATALOG,
+                                                            "attribute_definition"),
+    ("DELETE", "/v1/attribute-definitions/{definition}"): Spec(ADMIN, CATALOG,
+                                                               "attribute_definition", ok=(204,)),
 }
 
 # The world's own object of each kind, for the requests that change nothing (or must not).
@@ -507,6 +549,7 @@ STANDING = {
     "key": by_owner("key_obj"),
     "license": by_owner("lic"),  # issue 13
     "webhook": lambda w, o: w.hook if o == "existing" else None,  # issue 15
+    "attribute_definition": lambda w, o: w.attr_def if o == "existing" else None,  # issue 17
 }
 
 

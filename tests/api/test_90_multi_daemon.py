@@ -610,3 +610,41 @@ def test_90_10_daemons_started_at_once_on_an_empty_store_print_one_admin_key(clu
         assert Client(d.url, printed[0]).get("/v1/features").status_code == 200
     keys = Client(cluster.daemons[0].url, printed[0]).get("/v1/keys").json()
     assert keys["total_count"] == 1, keys
+
+
+def test_90_12_a_transfer_through_one_daemon_moves_the_warm_snapshots_and_no_copy_twice(cluster):
+    """Issue 17, point 7 (seed 004's distribution chain) across daemons: with the snapshots of
+    the giver and the receivers warm on B and C, transfers of one entitlement through the three
+    daemons at once move each copy once (two of eight asks for 2 of 5 copies win), and B and C
+    count the copies for their current owners within a second."""
+    a, b, c = cluster.admin(0), cluster.admin(1), cluster.admin(2)
+    seats = a.make_feature(type="quantity", unit="user", levels=[{"value": "5"}])
+    p = a.make_product(category="recurring_services",
+                       entitlements=[{"feature": seats["key"], "value": "5"}])
+    giver = a.make_account(type="publisher", partner_tier="partner_tier_one")
+    receivers = [a.make_account() for _ in range(8)]
+    r = a.post("/v1/entitlements", {"account": giver["id"], "product": p["key"], "quantity": 5})
+    assert r.status_code == 201, r.text
+    e = r.json()
+    for api in (b, c):
+        assert evaluate(api, giver, [seats["key"]])[0]["limit"] == 25
+        for acc in receivers:
+            assert evaluate(api, acc, [seats["key"]])[0]["value"] is False
+    daemons = [cluster.daemons[i % DAEMONS].url for i in range(len(receivers))]
+    answers = race(len(receivers), lambda i: post(
+        daemons[i], f"/v1/entitlements/{e['id']}/transfer", cluster.admin_key,
+        {"account": receivers[i]["id"], "quantity": 2}))
+    assert sorted(s for s, _ in answers).count(201) == 2, answers
+    assert all(s in (201, 409, 422) for s, _ in answers), answers
+    winners = [receivers[i] for i, (s, _) in enumerate(answers) if s == 201]
+
+    def counted(api):
+        limits = [evaluate(api, acc, [seats["key"]])[0]["limit"] or 0 for acc in receivers]
+        mine = evaluate(api, giver, [seats["key"]])[0]["limit"]
+        return mine == 5 and sum(limits) == 20 and all(
+            evaluate(api, w, [seats["key"]])[0]["limit"] == 10 for w in winners)
+
+    for api in (b, c):
+        took = eventually(lambda: counted(api))
+        assert took is not None, f"a daemon did not see the transfers within {VISIBLE_WITHIN} s"
+    assert a.get(f"/v1/entitlements/{e['id']}").json()["quantity"] == 1

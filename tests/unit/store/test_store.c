@@ -193,6 +193,151 @@ test_unique_is_conflict(void **state)
     sess->ops->release(sess);
 }
 
+/*
+ * Seed 004 (issue 17): an entitlement's owners (earlier ones in order, then its account as the
+ * current one; copied to another), an order read by its external id and a taken one a conflict,
+ * a line item changed and a deployed maintenance line item found by what it maintains, and
+ * attribute definitions unique per object whatever their case.
+ */
+static void
+test_seed_004(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    struct ent_account other = {.id = "00000000-0000-7000-8000-0000000000a1",
+                                .key = "other",
+                                .name = "Other",
+                                .type = ENT_ACCOUNT_CHANNEL_PARTNER,
+                                .partner_tier = ENT_PARTNER_TIER_ONE,
+                                .attributes = "{}"};
+    assert_int_equal(sess->ops->account_insert(sess, &other), ENT_OK);
+    struct ent_product p = {.id = "00000000-0000-7000-8000-0000000000a2",
+                            .key = "support",
+                            .name = "Support",
+                            .category = ENT_CATEGORY_CUSTOMER_SUPPORT,
+                            .status = ENT_STATUS_ACTIVE,
+                            .attributes = "{}",
+                            .max_leases = -1,
+                            .max_lease_days = -1,
+                            .part_number = "PN-1",
+                            .version = "1.0"};
+    assert_int_equal(sess->ops->product_insert(sess, &p), ENT_OK);
+    struct ent_line_item items[2] = {{.id = "00000000-0000-7000-8000-0000000000b1",
+                                      .quantity = 1,
+                                      .quantity_per_copy = 1,
+                                      .start_ms = 100,
+                                      .end_ms = ENT_TIME_NONE,
+                                      .permanent = true,
+                                      .order_type = ENT_ORDER_TYPE_NEW,
+                                      .activation_id = "ACT-BASE",
+                                      .attributes = "{}",
+                                      .kind = ENT_LINE_ITEM_PRODUCT,
+                                      .activatable = true,
+                                      .auto_deploy = true},
+                                     {.id = "00000000-0000-7000-8000-0000000000b2",
+                                      .quantity = 1,
+                                      .quantity_per_copy = 1,
+                                      .start_ms = 100,
+                                      .end_ms = 200,
+                                      .order_type = ENT_ORDER_TYPE_NEW,
+                                      .activation_id = "ACT-MNT",
+                                      .parent_activation_id = "ACT-BASE",
+                                      .attributes = "{}",
+                                      .kind = ENT_LINE_ITEM_MAINTENANCE,
+                                      .activatable = true,
+                                      .auto_deploy = true}};
+    for (size_t i = 0; i < 2; i++)
+        memcpy(items[i].product_id, p.id, sizeof(p.id));
+    struct ent_order o = {.id = "00000000-0000-7000-8000-0000000000c1",
+                          .status = ENT_ORDER_DRAFT,
+                          .attributes = "{}",
+                          .items = items,
+                          .n_items = 2,
+                          .activated_ms = ENT_TIME_NONE,
+                          .external_id = "ENT-1"};
+    snprintf(o.account_id, sizeof(o.account_id), "%s", account_id);
+    assert_int_equal(sess->ops->order_insert(sess, &o), ENT_OK);
+    struct ent_order got, twin = o;
+    assert_int_equal(sess->ops->order_get(sess, &a, "ENT-1", &got), ENT_OK);
+    assert_string_equal(got.id, o.id);
+    assert_int_equal(got.n_items, 2);
+    assert_int_equal(got.items[1].kind, ENT_LINE_ITEM_MAINTENANCE);
+    assert_string_equal(got.items[0].part_number ? got.items[0].part_number : "", "");
+    bool maint = false;
+    assert_int_equal(sess->ops->line_item_is_maintenance(sess, "ACT-MNT", &maint), ENT_OK);
+    assert_true(maint);
+    struct ent_store_maintenance *m = NULL;
+    size_t n = 9;
+    assert_int_equal(sess->ops->maintenance_of(sess, &a, "ACT-BASE", &m, &n), ENT_OK);
+    assert_int_equal(n, 0); /* not deployed yet */
+    items[1].deployed = true;
+    items[1].part_number = "MNT-9";
+    assert_int_equal(sess->ops->line_item_update(sess, o.id, &items[1]), ENT_OK);
+    assert_int_equal(sess->ops->maintenance_of(sess, &a, "ACT-BASE", &m, &n), ENT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(m[0].activation_id, "ACT-MNT");
+    assert_string_equal(m[0].part_number, "MNT-9");
+    assert_int_equal(m[0].end_ms, 200);
+    memcpy(twin.id, "00000000-0000-7000-8000-0000000000c2", 37);
+    twin.n_items = 0;
+    assert_int_equal(sess->ops->order_insert(sess, &twin), ENT_ECONFLICT); /* ENT-1 again */
+    sess->ops->rollback(sess);
+
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->account_insert(sess, &other), ENT_OK);
+    struct ent_entitlement_owner first = {.since_ms = 10, .until_ms = 20};
+    snprintf(first.account_id, sizeof(first.account_id), "%s", account_id);
+    const char *ent = "00000000-0000-7000-8000-0000000000d1";
+    const char *part = "00000000-0000-7000-8000-0000000000d2";
+    assert_int_equal(sess->ops->entitlement_owner_add(sess, ent, 0, &first), ENT_OK);
+    assert_int_equal(sess->ops->entitlement_owner_add(sess, ent, 0, &first), ENT_ECONFLICT);
+    sess->ops->rollback(sess);
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->account_insert(sess, &other), ENT_OK);
+    assert_int_equal(sess->ops->entitlement_owner_add(sess, ent, 0, &first), ENT_OK);
+    assert_int_equal(sess->ops->entitlement_owners_copy(sess, ent, part), ENT_OK);
+    struct ent_entitlement_owner *owners = NULL;
+    assert_int_equal(sess->ops->entitlement_owners(sess, &a, part, other.id, &owners, &n), ENT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(owners[0].account_id, account_id);
+    assert_int_equal(owners[0].until_ms, 20);
+    assert_false(owners[0].current);
+    assert_string_equal(owners[1].account_id, other.id);
+    assert_true(owners[1].current);
+    assert_int_equal(owners[1].partner_tier, ENT_PARTNER_TIER_ONE);
+
+    struct ent_attribute_definition d = {.id = "00000000-0000-7000-8000-0000000000e1",
+                                         .object = ENT_ATTRIBUTE_OBJECT_ORDER,
+                                         .name = "PoDate",
+                                         .type = ENT_ATTRIBUTE_DATE,
+                                         .required = true};
+    assert_int_equal(sess->ops->attribute_definition_insert(sess, &d), ENT_OK);
+    struct ent_attribute_definition *defs = NULL;
+    assert_int_equal(
+        sess->ops->attribute_definitions_of(sess, &a, ENT_ATTRIBUTE_OBJECT_ORDER, &defs, &n),
+        ENT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(defs[0].name, "PoDate");
+    assert_true(defs[0].required);
+    assert_int_equal(
+        sess->ops->attribute_definitions_of(sess, &a, ENT_ATTRIBUTE_OBJECT_ACCOUNT, &defs, &n),
+        ENT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(sess->ops->attribute_definition_delete(sess, d.id), ENT_OK);
+    assert_int_equal(sess->ops->attribute_definition_delete(sess, d.id), ENT_ENOTFOUND);
+    assert_int_equal(sess->ops->attribute_definition_insert(sess, &d), ENT_OK);
+    memcpy(d.id, "00000000-0000-7000-8000-0000000000e2", 37);
+    d.name = "PODATE";
+    assert_int_equal(sess->ops->attribute_definition_insert(sess, &d), ENT_ECONFLICT);
+    sess->ops->rollback(sess);
+    sess->ops->release(sess);
+    ent_arena_cleanup(&a);
+}
+
 /* usage_add refuses past the cap, reports the counter, and a taken idempotency key is a
  * conflict that leaves the counter and the transaction as they were. */
 static void
@@ -770,6 +915,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_usage_add_exact_under_concurrency),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_webhook_outbox_claims), /* issue 15 */
+        cmocka_unit_test(test_seed_004),              /* issue 17 */
     };
     const struct CMUnitTest pg_only[] = {
         cmocka_unit_test(test_pg_concurrent_open),
