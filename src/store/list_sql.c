@@ -21,7 +21,7 @@ struct table_desc {
     const char *table;
     const char *search[3];
     struct column_map sort[8];
-    struct column_map filter[8];
+    struct column_map filter[12];
 };
 
 static const struct table_desc tables[] = {
@@ -42,7 +42,11 @@ static const struct table_desc tables[] = {
                                      {"status", "status"},
                                      {"created_at", "created_ms"},
                                      {"updated_at", "updated_ms"}},
-                            .filter = {{"category", "category"}, {"status", "status"}}},
+                            .filter = {{"category", "category"},
+                                       {"status", "status"},
+                                       {"feature",
+                                        "id IN (SELECT product_id FROM"
+                                        " product_entitlements WHERE feature_id = {p})"}}},
     [ENT_TABLE_ACCOUNTS] = {.table = "accounts",
                             .search = {"name", "key", "contact_email"},
                             .sort = {{"key", "key"},
@@ -91,7 +95,8 @@ static const struct table_desc tables[] = {
                                    " product_entitlements WHERE feature_id = {p}) OR product_id IN"
                                    " (SELECT c.product_id FROM product_components c JOIN"
                                    " product_entitlements pe ON pe.product_id = c.component_id"
-                                   " WHERE pe.feature_id = {p}))"}}},
+                                   " WHERE pe.feature_id = {p}))"},
+                       {"category", "product_category"}}},
     [ENT_TABLE_LEASES] = {.table = "leases",
                           .search = {"id"},
                           .sort = {{"created_at", "created_ms"},
@@ -227,7 +232,7 @@ build_where(const struct ent_list_dialect *d, struct ent_arena *a, const struct 
 {
     put(where, " WHERE 1=1");
     for (size_t i = 0; i < q->n_filters; i++) {
-        const char *col = map_column(t->filter, 8, q->filters[i].field);
+        const char *col = map_column(t->filter, 12, q->filters[i].field);
         if (!col)
             return ENT_ESTORE;
         if (!q->filters[i].value) {

@@ -535,6 +535,7 @@ static const struct ent_store_ops pg_ops = {
     .feature_delete = ent_pg_feature_delete,
     .feature_get = ent_pg_feature_get,
     .feature_product_count = ent_pg_feature_product_count,
+    .feature_name_taken = ent_pg_feature_name_taken,
     .product_insert = ent_pg_product_insert,
     .product_update = ent_pg_product_update,
     .product_delete = ent_pg_product_delete,

@@ -19,7 +19,7 @@
 
 /* A value is a struct ent_value (entitled.h): an integer, text or NULL. */
 
-#define ENT_PORTABLE_COLUMNS_MAX 24
+#define ENT_PORTABLE_COLUMNS_MAX 32
 
 struct ent_portable_table {
     const char *name;

@@ -265,6 +265,8 @@ ent_rows_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->created_ms = integer(r, 21);
     out->updated_ms = integer(r, 22);
     out->name = text(r, a, 23);
+    out->product_category = ent_category_parse(raw(r, 24)); /* 0 when NULL */
+    out->consumed = integer(r, 25);
     return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 

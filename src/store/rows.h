@@ -94,7 +94,9 @@ int ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void 
     "e.id, e.seq, e.account_id, p.key, e.product_id, f.key, e.feature_id, e.value, e.override,"    \
     " e.source, e.order_id, e.lease_id, e.activation_id, e.parent_id, e.quantity,"                 \
     " e.quantity_per_copy, e.start_ms, e.end_ms, e.order_type, e.status, e.attributes,"            \
-    " e.created_ms, e.updated_ms, coalesce(p.name, e.name)"
+    " e.created_ms, e.updated_ms, coalesce(p.name, e.name), e.product_category, e.consumed"
+/* The number of those columns: a count selected after them is at this index. */
+#define ENT_ROWS_ENTITLEMENT_WIDTH 26
 #define ENT_ROWS_ENTITLEMENT_FROM                                                                  \
     " FROM entitlements e LEFT JOIN products p ON p.id = e.product_id"                             \
     " LEFT JOIN features f ON f.id = e.feature_id"

@@ -31,6 +31,8 @@ bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
     sqlite3_bind_int64(st, 19, e->created_ms);
     sqlite3_bind_int64(st, 20, e->updated_ms);
     ent_sqlite_bind_text(st, 21, e->feature_id[0] ? e->name : NULL);
+    ent_sqlite_bind_text(st, 22,
+                         e->product_category ? ent_category_name(e->product_category) : NULL);
 }
 
 int
@@ -47,8 +49,8 @@ ent_sqlite_entitlement_insert(struct ent_store_session *base, const struct ent_e
         s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
            " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
            " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-           " created_ms, updated_ms, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-           " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+           " created_ms, updated_ms, name, product_category) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+           " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
@@ -64,7 +66,8 @@ ent_sqlite_entitlement_update(struct ent_store_session *base, const struct ent_e
            " quantity_per_copy = ?13, start_ms = ?14, end_ms = ?15, status = ?17,"
            " attributes = ?18, updated_ms = ?20 WHERE id = ?1 AND ?3 IS ?3 AND ?4 IS ?4"
            " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
-           " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19 AND ?21 IS ?21");
+           " AND ?10 IS ?10 AND ?11 IS ?11 AND ?16 IS ?16 AND ?19 IS ?19 AND ?21 IS ?21"
+           " AND ?22 IS ?22");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
@@ -98,8 +101,8 @@ ent_sqlite_entitlements_of_account(struct ent_store_session *base, struct ent_ar
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, account_id);
-    return ent_sqlite_get_all(s, st, 24, ent_rows_entitlement, sizeof(**out), a, (void **)out, n,
-                              "entitlements of account");
+    return ent_sqlite_get_all(s, st, ENT_ROWS_ENTITLEMENT_WIDTH, ent_rows_entitlement,
+                              sizeof(**out), a, (void **)out, n, "entitlements of account");
 }
 
 int

@@ -152,6 +152,8 @@ int ent_sqlite_feature_update(struct ent_store_session *sess, const struct ent_f
 int ent_sqlite_feature_delete(struct ent_store_session *sess, const char *id);
 int ent_sqlite_feature_get(struct ent_store_session *sess, struct ent_arena *a,
                            const char *id_or_key, struct ent_feature *out);
+int ent_sqlite_feature_name_taken(struct ent_store_session *sess, const char *name,
+                                  const char *except_id, bool *taken);
 int ent_sqlite_feature_product_count(struct ent_store_session *sess, const char *feature_id,
                                      int64_t *n);
 

@@ -539,6 +539,7 @@ static const struct ent_store_ops sqlite_ops = {
     .feature_delete = ent_sqlite_feature_delete,
     .feature_get = ent_sqlite_feature_get,
     .feature_product_count = ent_sqlite_feature_product_count,
+    .feature_name_taken = ent_sqlite_feature_name_taken,
     .product_insert = ent_sqlite_product_insert,
     .product_update = ent_sqlite_product_update,
     .product_delete = ent_sqlite_product_delete,

@@ -424,8 +424,8 @@ ent_sqlite_timed_entitlements(struct ent_store_session *base, struct ent_arena *
         return ENT_ESTORE;
     sqlite3_bind_int64(st, 1, from_ms);
     sqlite3_bind_int64(st, 2, to_ms);
-    return ent_sqlite_get_all(s, st, 24, ent_rows_entitlement, sizeof(**out), a, (void **)out, n,
-                              "timed entitlements");
+    return ent_sqlite_get_all(s, st, ENT_ROWS_ENTITLEMENT_WIDTH, ent_rows_entitlement,
+                              sizeof(**out), a, (void **)out, n, "timed entitlements");
 }
 
 int

@@ -209,12 +209,20 @@ struct ent_store_ops {
     int (*list)(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
                 const struct ent_store_query *q, char (**ids)[37], size_t *n, int64_t *total);
 
-    /* Features, with their levels. get accepts an id or a key. */
+    /* Features, with their levels. get accepts an id or a key, in any case (ASCII). */
     int (*feature_insert)(struct ent_store_session *sess, const struct ent_feature *f);
     int (*feature_update)(struct ent_store_session *sess, const struct ent_feature *f);
     int (*feature_delete)(struct ent_store_session *sess, const char *id);
     int (*feature_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
                        struct ent_feature *out);
+    /*
+     * Whether a feature other than except_id (NULL: none) has name, ASCII case-insensitively
+     * (names are unique so, seed 002; insert and update answer ENT_ECONFLICT for a name taken,
+     * as for a key). A feature that shared its name with an older one before names were unique
+     * (schema 0010 / 0008) keeps it, and is not counted, until it is renamed.
+     */
+    int (*feature_name_taken)(struct ent_store_session *sess, const char *name,
+                              const char *except_id, bool *taken);
     /* How many products, entitlements, usage events and activations name the feature. */
     int (*feature_product_count)(struct ent_store_session *sess, const char *feature_id,
                                  int64_t *n);
