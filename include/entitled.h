@@ -515,6 +515,14 @@ enum {
     ENT_FEATURE_F_ATTRIBUTES = 1u << 6,
 };
 
+/* A product's grant of a feature, given when the feature is created (issue 17, seed 001). */
+struct ent_feature_grant {
+    const char *product; /* input: id or key; output: the product's key */
+    char product_id[37];
+    const char *value; /* checked against the feature's type and levels; output: normalised */
+    const char *name;  /* display name, generated unless given */
+};
+
 struct ent_feature {
     char id[37];
     const char *key;
@@ -530,12 +538,20 @@ struct ent_feature {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_FEATURE_F_* bits given by a PATCH */
+    /* Create only: the products that grant the feature, set in the feature's own transaction
+     * (seed 001: "item entitlements can be created while creating a feature"); NULL otherwise.
+     * The answer of a create that gave them lists them as stored. */
+    struct ent_feature_grant *products;
+    size_t n_products;
 };
 
 /*
- * Creates a feature after checking its type, levels (seed 001 rules) and key.
- * OUT out: the stored feature, display names filled in.
- * Errors: ENT_EINVAL, ENT_ECONFLICT (key taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * Creates a feature after checking its type, levels (seed 001 rules), key and name (unique,
+ * whatever their case), and, with in->products, what each of those products grants of it (each
+ * checked as ent_products_set_entitlement() does; a physical_goods product grants nothing), in
+ * one transaction: every field error is reported at once, and nothing is written unless all is.
+ * OUT out: the stored feature, display names filled in (out->products: the grants as stored).
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (key or name taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
  */
 ENT_API int ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in,
                                 struct ent_feature *out, struct ent_error *err);
@@ -629,6 +645,9 @@ struct ent_product {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_PRODUCT_F_* bits given by a PATCH */
+    /* Output of a list filtered by feature (issue 17, seed 001): what the product grants of
+     * that feature (one of entitlements); NULL otherwise. */
+    const struct ent_product_entitlement *grant;
 };
 
 /*
@@ -646,6 +665,10 @@ ENT_API int ent_products_update(struct ent_ctx *ctx, const char *id_or_key,
                                 struct ent_error *err);
 /* Deletes a product that is no bundle's component. Errors: ENT_ENOTFOUND, ENT_ECONFLICT. */
 ENT_API int ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err);
+/*
+ * Lists products (filters: category, status, feature: the products that grant that feature
+ * directly, each with its grant of it in grant). Admin and read keys.
+ */
 ENT_API int ent_products_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                               struct ent_list *list, struct ent_error *err);
 
@@ -768,9 +791,11 @@ ENT_API int ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in,
 ENT_API int ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                            struct ent_error *err);
 /*
- * Activates a draft order in one transaction: one entitlement per line item whose product
- * grants features (a bundle: one per granting component, parented to the bundle's). Activating
- * an active order changes nothing and answers the same. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN.
+ * Activates a draft order in one transaction: one entitlement per line item whose product's
+ * category says so (seed 000): professional_services and customer_support always, even
+ * without features; recurring_services and other when they grant features; physical_goods
+ * never (a bundle: one per qualifying component, parented to the bundle's). Activating an
+ * active order changes nothing and answers the same. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN.
  */
 ENT_API int ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                                 struct ent_error *err);
@@ -835,6 +860,14 @@ struct ent_entitlement {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_ENTITLEMENT_F_* bits given by a PATCH */
+    /* Product categories and service units (issue 17, seed 000). */
+    enum ent_category product_category; /* its product's category when it was made; 0 for a
+                                           grant of one feature value */
+    bool has_units;    /* output: a service (professional_services, customer_support), whose
+                          units (quantity x quantity_per_copy) can be drawn down */
+    int64_t units;     /* output, with has_units: quantity x quantity_per_copy */
+    int64_t consumed;  /* output: the units drawn down so far (0 unless a service) */
+    int64_t remaining; /* output, with has_units: units - consumed, never below 0 */
 };
 
 /*
@@ -958,8 +991,9 @@ struct ent_eval_answer {
 /*
  * Evaluates features (0 to 100: none answers an empty list, as seed 003 allows) for an account at
  * at_ms (ENT_TIME_NONE: the context's time), from the account's in-memory snapshot; a warm call
- * runs no SQL. An account key may pass account NULL
- * to mean its own. With explain, each answer lists its sources.
+ * runs no SQL. A feature is found by its id or its key in any case (ASCII), and each answer names
+ * it as asked (features[i], borrowed). An account key may pass account NULL to mean its own.
+ * With explain, each answer lists its sources.
  * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ESTORE, ENT_ENOMEM.
  */
 ENT_API int ent_evaluation_run(struct ent_ctx *ctx, const char *account,

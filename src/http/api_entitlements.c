@@ -48,6 +48,12 @@ ent_api_entitlements_encode(const struct ent_entitlement *e)
     json_object_set_new(o, "attributes", ent_json_raw_object(e->attributes));
     json_object_set_new(o, "created_at", ent_json_time(e->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(e->updated_ms));
+    json_object_set_new(o, "product_category",
+                        e->product_category ? json_string(ent_category_name(e->product_category))
+                                            : json_null());
+    json_object_set_new(o, "units", e->has_units ? json_integer(e->units) : json_null());
+    json_object_set_new(o, "consumed", e->has_units ? json_integer(e->consumed) : json_null());
+    json_object_set_new(o, "remaining", e->has_units ? json_integer(e->remaining) : json_null());
     return o;
 }
 

@@ -25,6 +25,22 @@ ent_fields_key(struct ent_error *err, const char *field, const char *value)
 }
 
 bool
+ent_fields_feature_key(struct ent_error *err, const char *field, const char *value)
+{
+    if (!value || !value[0]) {
+        ent_error_field(err, field, "is required");
+        return false;
+    }
+    if (!ent_str_is_feature_key(value)) {
+        ent_error_field(err, field,
+                        "must be 1 to 64 of A-Z, a-z, 0-9, '_', '.', '-', starting with a letter "
+                        "or digit");
+        return false;
+    }
+    return true;
+}
+
+bool
 ent_fields_name(struct ent_error *err, const char *field, const char *value)
 {
     if (!value || !value[0]) {

@@ -17,6 +17,9 @@
 /* A key: required, [a-z0-9][a-z0-9_.-]{0,63}. Records a field error; false when invalid. */
 bool ent_fields_key(struct ent_error *err, const char *field, const char *value);
 
+/* A feature key: required, [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (ent_str_is_feature_key). */
+bool ent_fields_feature_key(struct ent_error *err, const char *field, const char *value);
+
 /* A name: required, 1 to 200 characters. */
 bool ent_fields_name(struct ent_error *err, const char *field, const char *value);
 

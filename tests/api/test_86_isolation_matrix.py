@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from client import Client, problem, unique
+from client import Client, problem, unique, unique_feature
 from helpers import iso
 from openapi_check import documented_routes
 from routes_table import load_routes
@@ -300,12 +300,12 @@ MATRIX = {
     ("GET", "/openapi.json"): Spec(set()),
 
     ("POST", "/v1/features"): Spec(ADMIN, ok=(201,), make=body_only(
-        "/v1/features", lambda w, o: {"key": unique("f"), "name": "F", "type": "switch"})),
+        "/v1/features", lambda w, o: {**unique_feature(), "type": "switch"})),
     ("GET", "/v1/features"): Spec(READERS),
     ("GET", "/v1/features/{feature}"): Spec(READERS, CATALOG, "feature",
                                             refs=lambda w, o: ["key"]),
     ("PATCH", "/v1/features/{feature}"): Spec(ADMIN, CATALOG, "feature", with_body(
-        "/v1/features/{}", lambda w, o: {"name": "Renamed"})),
+        "/v1/features/{}", lambda w, o: {"name": unique("Renamed")})),
     ("DELETE", "/v1/features/{feature}"): Spec(ADMIN, CATALOG, "feature", ok=(204,)),
 
     ("POST", "/v1/products"): Spec(ADMIN, ok=(201,), make=body_only(
