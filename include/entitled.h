@@ -1163,6 +1163,8 @@ ENT_API void ent_ofrep_error(const struct ent_error *err, int *status, const cha
 struct ent_usage_input {
     const char *account;         /* id or key; an account key may leave it out (itself) */
     const char *feature;         /* id or key of a metered feature */
+    const char *entitlement;     /* or (issue 17): a service entitlement (id or activation id)
+                                    whose units the event draws down; ent_consumption_record() */
     int64_t amount;              /* >= 1 */
     int64_t timestamp_ms;        /* ENT_TIME_NONE: now; in the past it counts in its own window */
     const char *idempotency_key; /* unique per account for good; NULL: none */
@@ -1181,6 +1183,10 @@ struct ent_usage_result {
     int64_t remaining;       /* limit - usage, never below 0 */
     int64_t window_start_ms; /* ENT_TIME_NONE for `never` */
     int64_t window_end_ms;   /* ENT_TIME_NONE for `never` */
+    /* A consumption (issue 17): usage is the entitlement's consumed after the event (before it,
+     * when refused), limit its units (has_limit true), remaining what is left; no window. */
+    char entitlement_id[37];   /* the entitlement drawn down; empty for a usage event */
+    const char *activation_id; /* its activation id */
 };
 
 /*
@@ -1233,6 +1239,38 @@ ENT_API int ent_usage_series(struct ent_ctx *ctx, const char *account, const cha
                              int64_t from_ms, int64_t to_ms, enum ent_period granularity,
                              char *account_id, struct ent_usage_bucket **buckets, size_t *n,
                              struct ent_error *err);
+
+/*
+ * Draws in->amount units down from a service entitlement (issue 17, seed 000: a product of
+ * category professional_services or customer_support; its units are quantity x
+ * quantity_per_copy), named by in->entitlement (id or activation id). The entitlement must be
+ * active and in force at the event's time (timestamp_ms, or now). in->account, when given, must
+ * be the entitlement's; in->feature must not be given. With enforce, an event that would take
+ * consumed past the units is refused (ENT_ELIMIT, out filled, nothing recorded), exact under any
+ * concurrency; without, only past the largest number. An idempotency key seen before for the
+ * entitlement answers the first result again (status 200) and counts nothing. Evaluation does
+ * not change: consumption is the service's own account of its units. ent_usage_record() (and
+ * its batch) calls it for an event that names an entitlement. Admin keys, and keys bound to the
+ * entitlement's account (any other: ENT_ENOTFOUND, as a missing one).
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT (not a service, or not in force), ENT_ELIMIT,
+ * ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_consumption_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                                   struct ent_usage_result *out, struct ent_error *err);
+
+/*
+ * The consumption of a service entitlement (id or activation id) between from_ms (inclusive)
+ * and to_ms (exclusive), in buckets of granularity (hour, day or month), as ent_usage_series()
+ * answers a feature's. account, when given (id or key), must be the entitlement's. Admin and
+ * read keys; a key bound to an account reads its own account's alone.
+ * OUT account_id, entitlement_id (37 bytes each), buckets, n.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_consumption_series(struct ent_ctx *ctx, const char *account,
+                                   const char *entitlement, int64_t from_ms, int64_t to_ms,
+                                   enum ent_period granularity, char *account_id,
+                                   char *entitlement_id, struct ent_usage_bucket **buckets,
+                                   size_t *n, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations                                                                                 */

@@ -175,3 +175,23 @@ ent_api_entitlements_revoke(struct ent_request *req)
     else
         ent_http_reply_json(req, 200, ent_api_entitlements_encode(&e));
 }
+
+/*
+ * POST /v1/entitlements/{entitlement}/consumption (issue 17, seed 000): draws units down from a
+ * service entitlement; answered as a usage event that names it would be.
+ */
+void
+ent_api_entitlements_consume(struct ent_request *req)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
+    struct ent_usage_input in;
+    struct ent_usage_result out;
+    memset(&out, 0, sizeof(out));
+    ent_api_usage_read_event(&r, true, &in);
+    in.entitlement = req->params[0];
+    if (err.code == ENT_OK)
+        ent_consumption_record(req->ctx, &in, &out, &err);
+    ent_api_usage_answer(req, &err, &out, NULL);
+}

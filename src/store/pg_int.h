@@ -196,6 +196,17 @@ int ent_pg_event_insert(struct ent_store_session *sess, const struct ent_event *
 int ent_pg_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
                      struct ent_event *out);
 
+/* pg_consumption.c (issue 17) */
+int ent_pg_consumption_find(struct ent_store_session *sess, struct ent_arena *a,
+                            const char *entitlement_id, const char *idempotency_key,
+                            struct ent_store_consumption *out);
+int ent_pg_consumption_add(struct ent_store_session *sess, const struct ent_store_consumption *ev,
+                           int64_t cap, int64_t *consumed);
+int ent_pg_consumption_series(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, int64_t from_ms, int64_t to_ms,
+                              enum ent_period granularity, struct ent_usage_bucket **buckets,
+                              size_t *n);
+
 /* pg_features.c */
 int ent_pg_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_pg_feature_update(struct ent_store_session *sess, const struct ent_feature *f);

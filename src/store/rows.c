@@ -350,6 +350,23 @@ ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *i
     return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
 }
 
+int
+ent_rows_consumption(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_store_consumption *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->entitlement_id);
+    id(r, 2, out->account_id);
+    out->amount = integer(r, 3);
+    out->ts_ms = integer(r, 4);
+    out->idempotency_key = text(r, a, 5);
+    out->consumed_after = integer(r, 6);
+    out->units = integer(r, 7);
+    out->created_ms = integer(r, 8);
+    return lost(r, 5, out->idempotency_key) ? ENT_ENOMEM : ENT_OK;
+}
+
 bool
 ent_rows_series_add(struct ent_arena *a, enum ent_period granularity, int64_t hour_ms,
                     int64_t usage, struct ent_usage_bucket **buckets, size_t *n, size_t *cap)

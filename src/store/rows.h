@@ -131,6 +131,12 @@ int ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *i
     " window_end_ms, usage_after, limit_value, created_ms"
 int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
+/* consumption_events: a recorded consumption event (struct ent_store_consumption; issue 17). */
+#define ENT_ROWS_CONSUMPTION_COLUMNS                                                               \
+    "id, entitlement_id, account_id, amount, ts_ms, idempotency_key, consumed_after, units,"       \
+    " created_ms"
+int ent_rows_consumption(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
 /* Signed licenses (issue 13). signing_keys k (struct ent_store_signing_key), with the latest
  * expiry of the licenses each signed and of the tokens it signed that renewals replaced
  * (published_until_ms: the later of the two). */

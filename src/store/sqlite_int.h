@@ -146,6 +146,18 @@ int ent_sqlite_event_insert(struct ent_store_session *sess, const struct ent_eve
 int ent_sqlite_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
                          struct ent_event *out);
 
+/* sqlite_consumption.c (issue 17) */
+int ent_sqlite_consumption_find(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *entitlement_id, const char *idempotency_key,
+                                struct ent_store_consumption *out);
+int ent_sqlite_consumption_add(struct ent_store_session *sess,
+                               const struct ent_store_consumption *ev, int64_t cap,
+                               int64_t *consumed);
+int ent_sqlite_consumption_series(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *entitlement_id, int64_t from_ms, int64_t to_ms,
+                                  enum ent_period granularity, struct ent_usage_bucket **buckets,
+                                  size_t *n);
+
 /* sqlite_features.c */
 int ent_sqlite_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_sqlite_feature_update(struct ent_store_session *sess, const struct ent_feature *f);
