@@ -8,36 +8,34 @@
 
 #include "core/str.h"
 
-bool
-ent_fields_key(struct ent_error *err, const char *field, const char *value)
+/* A key of [a-z0-9_.-] (and A-Z with upper), a letter or digit first: a field error if not. */
+static bool
+check_key(struct ent_error *err, const char *field, const char *value, bool upper)
 {
     if (!value || !value[0]) {
         ent_error_field(err, field, "is required");
         return false;
     }
-    if (!ent_str_is_key(value)) {
+    if (!(upper ? ent_str_is_feature_key(value) : ent_str_is_key(value))) {
         ent_error_field(err, field,
-                        "must be 1 to 64 of a-z, 0-9, '_', '.', '-', starting with a letter or "
-                        "digit");
+                        "must be 1 to 64 of %sa-z, 0-9, '_', '.', '-', starting with a "
+                        "letter or digit",
+                        upper ? "A-Z, " : "");
         return false;
     }
     return true;
 }
 
 bool
+ent_fields_key(struct ent_error *err, const char *field, const char *value)
+{
+    return check_key(err, field, value, false);
+}
+
+bool
 ent_fields_feature_key(struct ent_error *err, const char *field, const char *value)
 {
-    if (!value || !value[0]) {
-        ent_error_field(err, field, "is required");
-        return false;
-    }
-    if (!ent_str_is_feature_key(value)) {
-        ent_error_field(err, field,
-                        "must be 1 to 64 of A-Z, a-z, 0-9, '_', '.', '-', starting with a letter "
-                        "or digit");
-        return false;
-    }
-    return true;
+    return check_key(err, field, value, true);
 }
 
 bool

@@ -135,6 +135,15 @@ int ent_pg_get_all(struct pg_session *s, const char *sql, const struct pg_params
 int ent_pg_count_query(struct pg_session *s, const char *sql, const char *param, int64_t *n);
 
 /* Runs a one-parameter query returning ids (in the arena). */
+/*
+ * Runs sql, whose rows are (an hour's start in ms, an amount) in time order, and folds them into
+ * buckets of granularity (ent_rows_series_add). OUT buckets (in a; NULL when none), n.
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_pg_series(struct pg_session *s, const char *sql, const struct pg_params *p,
+                  enum ent_period granularity, struct ent_arena *a,
+                  struct ent_usage_bucket **buckets, size_t *n, const char *what);
+
 int ent_pg_id_query(struct pg_session *s, struct ent_arena *a, const char *sql, const char *param,
                     char (**ids)[37], size_t *n);
 

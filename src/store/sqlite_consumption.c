@@ -120,16 +120,5 @@ ent_sqlite_consumption_series(struct ent_store_session *sess, struct ent_arena *
     ent_sqlite_bind_text(st, 1, entitlement_id);
     sqlite3_bind_int64(st, 2, from_ms);
     sqlite3_bind_int64(st, 3, to_ms);
-    size_t cap = 0;
-    int rc;
-    bool oom = false;
-    while (!oom && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
-        int64_t hour = sqlite3_column_int64(st, 0);
-        oom = !ent_rows_series_add(a, granularity, hour, sqlite3_column_int64(st, 1), buckets, n,
-                                   &cap);
-    }
-    sqlite3_reset(st);
-    if (oom)
-        return ENT_ENOMEM;
-    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "consumption series");
+    return ent_sqlite_series(s, st, granularity, a, buckets, n, "consumption series");
 }

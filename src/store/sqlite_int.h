@@ -94,6 +94,15 @@ int ent_sqlite_count_query(struct sqlite_session *s, const char *sql, const char
                            int64_t *n);
 
 /* Runs a one-parameter query returning ids (in the arena). */
+/*
+ * Steps st (bound), whose rows are (an hour's start in ms, an amount) in time order, folding them
+ * into buckets of granularity (ent_rows_series_add), and resets it. OUT buckets (in a; NULL when
+ * none), n. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_sqlite_series(struct sqlite_session *s, sqlite3_stmt *st, enum ent_period granularity,
+                      struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n,
+                      const char *what);
+
 int ent_sqlite_id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql,
                         const char *param, char (**ids)[37], size_t *n);
 
