@@ -24,8 +24,8 @@
 #include "store/store.h"
 
 #define PG_STMT_CACHE 160 /* webhooks (issue 15) added about 25 */
-#define PG_MAX_PARAMS 32  /* a row of the portable form's widest table is loaded in one statement  \
-                           */
+/* A row of the portable form's widest table is loaded in one statement (pg_portable.c). */
+#define PG_MAX_PARAMS 32
 #define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
 struct pg_cached {
