@@ -682,7 +682,9 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     p = before;
     apply_patch(&p, patch);
     check_fields(&p, err);
-    check_goods(&p, patch->set & ENT_PRODUCT_F_ENTITLEMENTS, err);
+    /* Only what the request changes: a store's older goods keep the grants they had. */
+    if (patch->set & (ENT_PRODUCT_F_CATEGORY | ENT_PRODUCT_F_ENTITLEMENTS))
+        check_goods(&p, patch->set & ENT_PRODUCT_F_ENTITLEMENTS, err);
     if (patch->set & ENT_PRODUCT_F_ENTITLEMENTS)
         rc = resolve_entitlements(ctx, &p, &before, err);
     if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_COMPONENTS))

@@ -12,10 +12,12 @@ A service's units (`quantity` x `quantity_per_copy`) are drawn down by consumpti
 enforced like usage, answering `consumed` and `remaining`; the usage series filters by
 entitlement."""
 import datetime as dt
+import secrets
 
 import pytest
 
-from client import problem, unique
+from client import Client, problem, unique
+from conftest import store_sql
 from helpers import events_count, iso, seats_feature
 
 
@@ -152,6 +154,29 @@ def test_43_04_physical_goods_grant_no_features_422_naming_the_field(api):
             422, "validation_failed", "product")
     assert entitlements_of(api, acc) == []
     assert events_count(api) == before + 3  # the two products and the account, nothing else
+
+
+def test_43_04b_goods_that_granted_features_before_keep_them_and_provision_nothing(new_daemon):
+    """A store may hold a physical_goods product that grants features (it could, before the rule):
+    it keeps its grants and changes as before, but an order of it makes no entitlement."""
+    admin = "test-admin-" + secrets.token_hex(20)
+    d = new_daemon(admin_key=admin)
+    api = Client(d.url, admin)
+    sw = api.make_feature(type="switch")
+    kit = api.make_product(entitlements=[{"feature": sw["key"], "value": "true"}])
+    store_sql(d.store, "UPDATE products SET category = ? WHERE id = ?",
+              ("physical_goods", kit["id"]))
+    d.stop()
+    d = new_daemon(admin_key=admin, store=d.store)  # nothing cached of the change
+    api = Client(d.url, admin)
+    r = api.patch(f"/v1/products/{kit['key']}", {"name": "Starter kit"})
+    assert r.status_code == 200, r.text
+    assert r.json()["entitlements"][0]["feature"] == sw["key"]
+    problem(api.patch(f"/v1/products/{kit['key']}", {"category": "physical_goods"}), 422,
+            "validation_failed", "category")
+    acc = api.make_account()
+    order(api, acc, {"product": kit["key"]})
+    assert entitlements_of(api, acc) == []
 
 
 def test_43_05_manual_and_leased_services_carry_their_category(api):
