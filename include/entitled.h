@@ -527,6 +527,14 @@ enum {
     ENT_FEATURE_F_ATTRIBUTES = 1u << 6,
 };
 
+/* A product's grant of a feature, given when the feature is created (issue 17, seed 001). */
+struct ent_feature_grant {
+    const char *product; /* input: id or key; output: the product's key */
+    char product_id[37];
+    const char *value; /* checked against the feature's type and levels; output: normalised */
+    const char *name;  /* display name, generated unless given */
+};
+
 struct ent_feature {
     char id[37];
     const char *key;
@@ -542,12 +550,20 @@ struct ent_feature {
     int64_t created_ms;
     int64_t updated_ms;
     unsigned set; /* input only: ENT_FEATURE_F_* bits given by a PATCH */
+    /* Create only: the products that grant the feature, set in the feature's own transaction
+     * (seed 001: "item entitlements can be created while creating a feature"); NULL otherwise.
+     * The answer of a create that gave them lists them as stored. */
+    struct ent_feature_grant *products;
+    size_t n_products;
 };
 
 /*
- * Creates a feature after checking its type, levels (seed 001 rules) and key.
- * OUT out: the stored feature, display names filled in.
- * Errors: ENT_EINVAL, ENT_ECONFLICT (key taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ * Creates a feature after checking its type, levels (seed 001 rules), key and name (unique,
+ * whatever their case), and, with in->products, what each of those products grants of it (each
+ * checked as ent_products_set_entitlement() does; a physical_goods product grants nothing), in
+ * one transaction: every field error is reported at once, and nothing is written unless all is.
+ * OUT out: the stored feature, display names filled in (out->products: the grants as stored).
+ * Errors: ENT_EINVAL, ENT_ECONFLICT (key or name taken), ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
  */
 ENT_API int ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in,
                                 struct ent_feature *out, struct ent_error *err);
@@ -648,6 +664,9 @@ struct ent_product {
     /* Seed 004 (issue 17) */
     const char *part_number; /* the vendor's part number; NULL when none */
     const char *version;     /* the product's version ("2026.1"); NULL when none */
+    /* Output of a list filtered by feature (issue 17, seed 001): what the product grants of
+     * that feature (one of entitlements); NULL otherwise. */
+    const struct ent_product_entitlement *grant;
 };
 
 /*
@@ -665,6 +684,10 @@ ENT_API int ent_products_update(struct ent_ctx *ctx, const char *id_or_key,
                                 struct ent_error *err);
 /* Deletes a product that is no bundle's component. Errors: ENT_ENOTFOUND, ENT_ECONFLICT. */
 ENT_API int ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error *err);
+/*
+ * Lists products (filters: category, status, feature: the products that grant that feature
+ * directly, each with its grant of it in grant). Admin and read keys.
+ */
 ENT_API int ent_products_list(struct ent_ctx *ctx, const struct ent_list_query *q,
                               struct ent_list *list, struct ent_error *err);
 
@@ -843,9 +866,11 @@ ENT_API int ent_orders_create(struct ent_ctx *ctx, const struct ent_order *in,
 ENT_API int ent_orders_get(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                            struct ent_error *err);
 /*
- * Activates a draft order in one transaction: one entitlement per line item whose product
- * grants features (a bundle: one per granting component, parented to the bundle's). Activating
- * an active order changes nothing and answers the same. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN.
+ * Activates a draft order in one transaction: one entitlement per line item whose product's
+ * category says so (seed 000): professional_services and customer_support always, even
+ * without features; recurring_services and other when they grant features; physical_goods
+ * never (a bundle: one per qualifying component, parented to the bundle's). Activating an
+ * active order changes nothing and answers the same. Errors: ENT_ENOTFOUND, ENT_EFORBIDDEN.
  */
 ENT_API int ent_orders_activate(struct ent_ctx *ctx, const char *id, struct ent_order *out,
                                 struct ent_error *err);
@@ -992,6 +1017,14 @@ struct ent_entitlement {
                          unless set has ENT_ENTITLEMENT_F_ACTIVATABLE */
     char line_item_id[37];              /* the order line item it came from; "" when none */
     struct ent_maintenance maintenance; /* output: the maintenance covering it now */
+    /* Product categories and service units (issue 17, seed 000). */
+    enum ent_category product_category; /* its product's category when it was made; 0 for a
+                                           grant of one feature value */
+    bool has_units;    /* output: a service (professional_services, customer_support), whose
+                          units (quantity x quantity_per_copy) can be drawn down */
+    int64_t units;     /* output, with has_units: quantity x quantity_per_copy */
+    int64_t consumed;  /* output: the units drawn down so far (0 unless a service) */
+    int64_t remaining; /* output, with has_units: units - consumed, never below 0 */
 };
 
 /*
@@ -1214,8 +1247,9 @@ struct ent_eval_answer {
 /*
  * Evaluates features (0 to 100: none answers an empty list, as seed 003 allows) for an account at
  * at_ms (ENT_TIME_NONE: the context's time), from the account's in-memory snapshot; a warm call
- * runs no SQL. An account key may pass account NULL
- * to mean its own. With explain, each answer lists its sources.
+ * runs no SQL. A feature is found by its id or its key in any case (ASCII), and each answer names
+ * it as asked (features[i], borrowed). An account key may pass account NULL to mean its own.
+ * With explain, each answer lists its sources.
  * Errors: ENT_EINVAL, ENT_ENOTFOUND (account), ENT_ESTORE, ENT_ENOMEM.
  */
 ENT_API int ent_evaluation_run(struct ent_ctx *ctx, const char *account,
@@ -1385,6 +1419,8 @@ ENT_API void ent_ofrep_error(const struct ent_error *err, int *status, const cha
 struct ent_usage_input {
     const char *account;         /* id or key; an account key may leave it out (itself) */
     const char *feature;         /* id or key of a metered feature */
+    const char *entitlement;     /* or (issue 17): a service entitlement (id or activation id)
+                                    whose units the event draws down; ent_consumption_record() */
     int64_t amount;              /* >= 1 */
     int64_t timestamp_ms;        /* ENT_TIME_NONE: now; in the past it counts in its own window */
     const char *idempotency_key; /* unique per account for good; NULL: none */
@@ -1403,6 +1439,10 @@ struct ent_usage_result {
     int64_t remaining;       /* limit - usage, never below 0 */
     int64_t window_start_ms; /* ENT_TIME_NONE for `never` */
     int64_t window_end_ms;   /* ENT_TIME_NONE for `never` */
+    /* A consumption (issue 17): usage is the entitlement's consumed after the event (before it,
+     * when refused), limit its units (has_limit true), remaining what is left; no window. */
+    char entitlement_id[37];   /* the entitlement drawn down; empty for a usage event */
+    const char *activation_id; /* its activation id */
 };
 
 /*
@@ -1455,6 +1495,38 @@ ENT_API int ent_usage_series(struct ent_ctx *ctx, const char *account, const cha
                              int64_t from_ms, int64_t to_ms, enum ent_period granularity,
                              char *account_id, struct ent_usage_bucket **buckets, size_t *n,
                              struct ent_error *err);
+
+/*
+ * Draws in->amount units down from a service entitlement (issue 17, seed 000: a product of
+ * category professional_services or customer_support; its units are quantity x
+ * quantity_per_copy), named by in->entitlement (id or activation id). The entitlement must be
+ * active and in force at the event's time (timestamp_ms, or now). in->account, when given, must
+ * be the entitlement's; in->feature must not be given. With enforce, an event that would take
+ * consumed past the units is refused (ENT_ELIMIT, out filled, nothing recorded), exact under any
+ * concurrency; without, only past the largest number. An idempotency key seen before for the
+ * entitlement answers the first result again (status 200) and counts nothing. Evaluation does
+ * not change: consumption is the service's own account of its units. ent_usage_record() (and
+ * its batch) calls it for an event that names an entitlement. Admin keys, and keys bound to the
+ * entitlement's account (any other: ENT_ENOTFOUND, as a missing one).
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_ECONFLICT (not a service, or not in force), ENT_ELIMIT,
+ * ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_consumption_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
+                                   struct ent_usage_result *out, struct ent_error *err);
+
+/*
+ * The consumption of a service entitlement (id or activation id) between from_ms (inclusive)
+ * and to_ms (exclusive), in buckets of granularity (hour, day or month), as ent_usage_series()
+ * answers a feature's. account, when given (id or key), must be the entitlement's. Admin and
+ * read keys; a key bound to an account reads its own account's alone.
+ * OUT account_id, entitlement_id (37 bytes each), buckets, n.
+ * Errors: ENT_EINVAL, ENT_ENOTFOUND, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
+ */
+ENT_API int ent_consumption_series(struct ent_ctx *ctx, const char *account,
+                                   const char *entitlement, int64_t from_ms, int64_t to_ms,
+                                   enum ent_period granularity, char *account_id,
+                                   char *entitlement_id, struct ent_usage_bucket **buckets,
+                                   size_t *n, struct ent_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Activations                                                                                 */

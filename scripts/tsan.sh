@@ -25,7 +25,8 @@ tests=(tests/api/test_00_meta.py::test_00_13_many_keep_alive_connections_are_all
        # webhooks (issue 15): delivery workers, retries and, on PostgreSQL, three daemons' claims
        tests/api/test_97_webhooks.py::test_97_06_messages_of_an_account_arrive_in_order
        tests/api/test_97_webhooks.py::test_97_16_several_daemons_send_each_message_once)
-for f in tests/api/test_61_usage_concurrency.py tests/api/test_71_activations_concurrency.py; do
+for f in tests/api/test_61_usage_concurrency.py tests/api/test_62_consumption_concurrency.py \
+    tests/api/test_71_activations_concurrency.py; do
     [ -f "$f" ] && tests+=("$f")
 done
 ENTITLED_BIN="$PWD/$dir/entitled" /usr/bin/python3 -m pytest -q -p no:cacheprovider "${tests[@]}" "$@"

@@ -6,14 +6,18 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/str.h"
 #include <entitled.h>
 
-/* Looks s up in names[1..n-1]; 0 when absent. */
+/*
+ * Looks s up in names[1..n-1], ASCII case-insensitively (a client may send `ACTIVE`, seed 003);
+ * 0 when absent.
+ */
 static int
 lookup(const char *const *names, size_t n, const char *s)
 {
     for (size_t i = 1; s && i < n; i++) {
-        if (names[i] && strcmp(names[i], s) == 0)
+        if (names[i] && ent_str_ieq(names[i], s))
             return (int)i;
     }
     return 0;

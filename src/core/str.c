@@ -13,18 +13,44 @@ lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-bool
-ent_str_is_key(const char *s)
+/* True when s is 1 to ENT_KEY_MAX of [a-z0-9_.-] (and [A-Z] with upper), a letter or digit first.
+ */
+static bool
+is_key(const char *s, bool upper)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > ENT_KEY_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+        char c = upper ? lower(s[i]) : s[i];
         bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
         if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
             return false;
     }
+    return true;
+}
+
+bool
+ent_str_is_key(const char *s)
+{
+    return is_key(s, false);
+}
+
+bool
+ent_str_is_feature_key(const char *s)
+{
+    return is_key(s, true);
+}
+
+bool
+ent_str_fold(const char *s, char *out, size_t cap)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!out || n >= cap)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        out[i] = lower(s[i]);
+    out[n] = '\0';
     return true;
 }
 

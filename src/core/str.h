@@ -20,6 +20,20 @@
 bool ent_str_is_key(const char *s);
 
 /*
+ * True when s is a valid feature key: as ent_str_is_key(), with upper-case letters too
+ * (`ENABLE_X`, seed 003). A feature key is stored as given and matched ASCII
+ * case-insensitively everywhere, so two feature keys never differ by case alone.
+ */
+bool ent_str_is_feature_key(const char *s);
+
+/*
+ * Writes the ASCII lower case of s (other bytes as they are) into out, NUL-terminated: the form
+ * in which names and keys that are unique whatever their case are compared. Returns false, and
+ * writes nothing, when s and its NUL do not fit in cap bytes.
+ */
+bool ent_str_fold(const char *s, char *out, size_t cap);
+
+/*
  * Parses a whole number in canonical form: digits only, no sign, no leading zero (but "0"),
  * at most 18 digits. OUT value. Returns false when s is not one.
  */

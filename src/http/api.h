@@ -74,6 +74,7 @@ void ent_api_entitlements_list(struct ent_request *req);
 void ent_api_entitlements_get(struct ent_request *req);
 void ent_api_entitlements_update(struct ent_request *req);
 void ent_api_entitlements_revoke(struct ent_request *req);
+void ent_api_entitlements_consume(struct ent_request *req); /* issue 17 */
 json_t *ent_api_entitlements_encode(const struct ent_entitlement *e);
 /* seed 004 (issue 17): transfers along a distribution chain */
 void ent_api_entitlements_transfer(struct ent_request *req);
@@ -118,6 +119,12 @@ void ent_api_usage_record(struct ent_request *req);
 void ent_api_usage_batch(struct ent_request *req);
 void ent_api_usage_series(struct ent_request *req);
 json_t *ent_api_usage_encode(const struct ent_usage_result *u);
+/* Reads an event body (with consumption: of POST /v1/entitlements/{id}/consumption). */
+struct ent_jreader;
+void ent_api_usage_read_event(struct ent_jreader *r, bool consumption, struct ent_usage_input *in);
+/* Answers one event: its result (u->status), or err's problem (a refusal with u's fields). */
+void ent_api_usage_answer(struct ent_request *req, const struct ent_error *err,
+                          const struct ent_usage_result *u, const char *feature);
 
 /* api_events.c */
 void ent_api_events_list(struct ent_request *req);

@@ -87,6 +87,12 @@ ent_api_entitlements_encode(const struct ent_entitlement *e)
     json_object_set_new(o, "owners", encode_owners(e));
     json_object_set_new(o, "activatable", json_boolean(e->activatable));
     json_object_set_new(o, "maintenance", ent_api_entitlements_encode_maintenance(&e->maintenance));
+    json_object_set_new(o, "product_category",
+                        e->product_category ? json_string(ent_category_name(e->product_category))
+                                            : json_null());
+    json_object_set_new(o, "units", e->has_units ? json_integer(e->units) : json_null());
+    json_object_set_new(o, "consumed", e->has_units ? json_integer(e->consumed) : json_null());
+    json_object_set_new(o, "remaining", e->has_units ? json_integer(e->remaining) : json_null());
     return o;
 }
 
@@ -246,4 +252,24 @@ ent_api_entitlements_transfer(struct ent_request *req)
         ent_http_reply_error(req, &err);
     else
         ent_http_reply_json(req, out.split ? 201 : 200, ent_api_entitlements_encode_transfer(&out));
+}
+
+/*
+ * POST /v1/entitlements/{entitlement}/consumption (issue 17, seed 000): draws units down from a
+ * service entitlement; answered as a usage event that names it would be.
+ */
+void
+ent_api_entitlements_consume(struct ent_request *req)
+{
+    struct ent_error err;
+    ent_error_clear(&err);
+    struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &err};
+    struct ent_usage_input in;
+    struct ent_usage_result out;
+    memset(&out, 0, sizeof(out));
+    ent_api_usage_read_event(&r, true, &in);
+    in.entitlement = req->params[0];
+    if (err.code == ENT_OK)
+        ent_consumption_record(req->ctx, &in, &out, &err);
+    ent_api_usage_answer(req, &err, &out, NULL);
 }

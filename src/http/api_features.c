@@ -55,6 +55,17 @@ ent_api_features_encode(const struct ent_feature *f)
     json_object_set_new(o, "attributes", ent_json_raw_object(f->attributes));
     json_object_set_new(o, "created_at", ent_json_time(f->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(f->updated_ms));
+    if (f->products) { /* the answer of a create that gave the products granting it */
+        json_t *products = json_array();
+        for (size_t i = 0; i < f->n_products; i++) {
+            json_t *g = json_object();
+            json_object_set_new(g, "product", json_string(f->products[i].product));
+            json_object_set_new(g, "value", json_string(f->products[i].value));
+            json_object_set_new(g, "name", json_string(f->products[i].name));
+            json_array_append_new(products, g);
+        }
+        json_object_set_new(o, "products", products);
+    }
     return o;
 }
 
@@ -94,13 +105,42 @@ read_levels(struct ent_jreader *r, struct ent_feature *f)
     }
 }
 
+/* Reads the products array of a create (the products that grant the new feature) into f. */
+static void
+read_products(struct ent_jreader *r, struct ent_feature *f)
+{
+    json_t *arr = NULL;
+    if (!ent_json_array(r, "products", ENT_J_NULLABLE, 100, &arr) || !arr)
+        return;
+    size_t n = json_array_size(arr);
+    f->products = ent_ctx_alloc(r->ctx, (n ? n : 1) * sizeof(*f->products));
+    if (!f->products)
+        return;
+    memset(f->products, 0, (n ? n : 1) * sizeof(*f->products));
+    f->n_products = n;
+    static const char *const fields[] = {"product", "value", "name", NULL};
+    for (size_t i = 0; i < n; i++) {
+        json_t *el = json_array_get(arr, i);
+        if (!json_is_object(el)) {
+            struct ent_jreader child = ent_json_child(r, "products", (long)i, NULL);
+            ent_error_field(r->err, child.path, "must be an object");
+            continue;
+        }
+        struct ent_jreader child = ent_json_child(r, "products", (long)i, el);
+        ent_json_only(&child, fields);
+        ent_json_string(&child, "product", ENT_J_REQUIRED, &f->products[i].product);
+        ent_json_string(&child, "value", ENT_J_REQUIRED, &f->products[i].value);
+        ent_json_string(&child, "name", ENT_J_NULLABLE, &f->products[i].name);
+    }
+}
+
 /* Reads a feature body (create when creating, else a PATCH) into f. */
 static void
 read_feature(struct ent_request *req, struct ent_error *err, bool creating, struct ent_feature *f)
 {
     static const char *const create_fields[] = {
-        "key",        "name", "type", "unit", "levels", "reset_period", "activations_enabled",
-        "attributes", NULL};
+        "key",        "name",     "type", "unit", "levels", "reset_period", "activations_enabled",
+        "attributes", "products", NULL};
     static const char *const patch_fields[] = {
         "name",   "unit",       "levels", "reset_period", "activations_enabled",
         "status", "attributes", NULL};
@@ -113,6 +153,7 @@ read_feature(struct ent_request *req, struct ent_error *err, bool creating, stru
         if (ent_json_enum(&r, "type", ENT_J_REQUIRED, parse_type,
                           "switch, quantity, range, custom, metered", &v))
             f->type = (enum ent_feature_type)v;
+        read_products(&r, f);
     }
     if (ent_json_string(&r, "name", creating ? ENT_J_REQUIRED : 0, &f->name))
         f->set |= ENT_FEATURE_F_NAME;

@@ -84,6 +84,8 @@ ent_api_products_encode(const struct ent_product *p)
     json_object_set_new(o, "attributes", ent_json_raw_object(p->attributes));
     json_object_set_new(o, "created_at", ent_json_time(p->created_ms));
     json_object_set_new(o, "updated_at", ent_json_time(p->updated_ms));
+    if (p->grant) /* a list filtered by feature: what the product grants of it */
+        json_object_set_new(o, "grant", ent_api_products_encode_entitlement(p->grant));
     return o;
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * api_usage.c: the HTTP face of metered usage: POST /v1/usage (one event), POST
- * /v1/usage/batch (up to 1000, one result each) and GET /v1/usage (the series). The rules are
- * service/usage.c's; this file decodes the events and encodes the answers, including the 409
- * limit_reached problem that carries the usage fields beside the problem's own.
+ * /v1/usage/batch (up to 1000, one result each) and GET /v1/usage (the series). An event or a
+ * series may name a service entitlement instead of a feature: its consumption (issue 17). The
+ * rules are service/usage.c's and service/consumption.c's; this file decodes the events and
+ * encodes the answers, including the 409 limit_reached problem that carries the usage fields
+ * beside the problem's own.
  */
 #include <string.h>
 
@@ -19,9 +21,26 @@ number_or_null(bool has, int64_t v)
     return has ? json_integer(v) : json_null();
 }
 
+/* The answer to a consumption event (issue 17): the entitlement's units, consumed, remaining. */
+static json_t *
+encode_consumption(const struct ent_usage_result *u)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "recorded", json_boolean(u->recorded));
+    json_object_set_new(o, "account", json_string(u->account_id));
+    json_object_set_new(o, "entitlement", json_string(u->entitlement_id));
+    json_object_set_new(o, "activation_id", ent_json_str_or_null(u->activation_id));
+    json_object_set_new(o, "units", json_integer(u->limit));
+    json_object_set_new(o, "consumed", json_integer(u->usage));
+    json_object_set_new(o, "remaining", json_integer(u->remaining));
+    return o;
+}
+
 json_t *
 ent_api_usage_encode(const struct ent_usage_result *u)
 {
+    if (u->entitlement_id[0])
+        return encode_consumption(u);
     json_t *o = json_object();
     json_object_set_new(o, "recorded", json_boolean(u->recorded));
     json_object_set_new(o, "account", json_string(u->account_id));
@@ -33,12 +52,16 @@ ent_api_usage_encode(const struct ent_usage_result *u)
     return o;
 }
 
-/* The answer body of one event: the result, with the feature as the client named it. */
+/*
+ * The answer body of one event: the result, with the feature as the client named it (a
+ * consumption names its entitlement instead).
+ */
 static json_t *
 encode_result(const struct ent_usage_result *u, const char *feature)
 {
     json_t *o = ent_api_usage_encode(u);
-    json_object_set_new(o, "feature", json_string(feature ? feature : ""));
+    if (!u->entitlement_id[0])
+        json_object_set_new(o, "feature", json_string(feature ? feature : ""));
     return o;
 }
 
@@ -65,6 +88,10 @@ static void
 reply_failure(struct ent_request *req, const struct ent_error *err,
               const struct ent_usage_result *u, const char *feature)
 {
+    if (err->code == ENT_ELIMIT && !u->account_id[0]) { /* refused before it was weighed */
+        ent_http_reply_error(req, err);
+        return;
+    }
     if (err->code != ENT_ELIMIT) {
         ent_http_reply_error(req, err);
         return;
@@ -90,17 +117,27 @@ read_time(struct ent_jreader *r, const char *name, int64_t *ms)
         ent_json_error(r, name, "must be an RFC 3339 time");
 }
 
-/* Reads one event object (the body of POST /v1/usage, or an element of a batch). */
-static void
-read_event(struct ent_jreader *r, struct ent_usage_input *in)
+/*
+ * Reads one event object: the body of POST /v1/usage or an element of a batch (a metered
+ * feature's usage, or with entitlement a service's consumption), or with consumption the body of
+ * POST /v1/entitlements/{id}/consumption (no account, feature or entitlement: the path names it).
+ */
+void
+ent_api_usage_read_event(struct ent_jreader *r, bool consumption, struct ent_usage_input *in)
 {
-    static const char *const fields[] = {"account",         "feature", "amount", "timestamp",
-                                         "idempotency_key", "enforce", NULL};
+    static const char *const fields[] = {"account",   "feature",         "entitlement", "amount",
+                                         "timestamp", "idempotency_key", "enforce",     NULL};
+    static const char *const consumption_fields[] = {"amount", "timestamp", "idempotency_key",
+                                                     "enforce", NULL};
     memset(in, 0, sizeof(*in));
     in->timestamp_ms = ENT_TIME_NONE; /* none given: now */
-    ent_json_only(r, fields);
-    ent_json_string(r, "account", ENT_J_NULLABLE, &in->account);
-    ent_json_string(r, "feature", ENT_J_REQUIRED, &in->feature);
+    ent_json_only(r, consumption ? consumption_fields : fields);
+    if (!consumption) {
+        ent_json_string(r, "account", ENT_J_NULLABLE, &in->account);
+        ent_json_string(r, "entitlement", ENT_J_NULLABLE, &in->entitlement);
+        ent_json_string(r, "feature", in->entitlement ? ENT_J_NULLABLE : ENT_J_REQUIRED,
+                        &in->feature);
+    }
     ent_json_int(r, "amount", ENT_J_REQUIRED, INT64_MIN, INT64_MAX, &in->amount);
     read_time(r, "timestamp", &in->timestamp_ms);
     ent_json_string(r, "idempotency_key", ENT_J_NULLABLE, &in->idempotency_key);
@@ -114,15 +151,22 @@ struct usage_call {
     struct ent_error err;
 };
 
+void
+ent_api_usage_answer(struct ent_request *req, const struct ent_error *err,
+                     const struct ent_usage_result *u, const char *feature)
+{
+    if (err->code != ENT_OK)
+        reply_failure(req, err, u, feature);
+    else
+        ent_http_reply_json(req, u->status, encode_result(u, feature));
+}
+
 /* Answers an event once its result is final (ent_http_defer's finish). */
 static void
 usage_record_finish(struct ent_request *req, void *data)
 {
     struct usage_call *call = data;
-    if (call->err.code != ENT_OK)
-        reply_failure(req, &call->err, &call->out, call->in.feature);
-    else
-        ent_http_reply_json(req, call->out.status, encode_result(&call->out, call->in.feature));
+    ent_api_usage_answer(req, &call->err, &call->out, call->in.feature);
 }
 
 void
@@ -135,7 +179,7 @@ ent_api_usage_record(struct ent_request *req)
     }
     memset(call, 0, sizeof(*call));
     struct ent_jreader r = {.obj = req->json, .path = "", .ctx = req->ctx, .err = &call->err};
-    read_event(&r, &call->in);
+    ent_api_usage_read_event(&r, false, &call->in);
     if (call->err.code != ENT_OK) {
         usage_record_finish(req, call);
         return;
@@ -168,7 +212,7 @@ read_batch(struct ent_request *req, json_t *arr, struct ent_usage_input *inputs,
             continue;
         }
         struct ent_jreader r = {.obj = el, .path = "", .ctx = req->ctx, .err = &errs[i]};
-        read_event(&r, &inputs[i]);
+        ent_api_usage_read_event(&r, false, &inputs[i]);
         if (errs[i].code != ENT_OK)
             continue;
         valid[*n_valid] = inputs[i];
@@ -244,7 +288,7 @@ ent_api_usage_batch(struct ent_request *req)
 
 /* The query arguments of GET /v1/usage, as given. */
 struct series_query {
-    const char *account, *feature, *from, *to, *granularity;
+    const char *account, *feature, *entitlement, *from, *to, *granularity;
     struct ent_error *err;
 };
 
@@ -256,6 +300,7 @@ on_series_argument(void *cls, enum MHD_ValueKind kind, const char *key, const ch
     struct series_query *q = cls;
     const char **slot = strcmp(key, "account") == 0       ? &q->account
                         : strcmp(key, "feature") == 0     ? &q->feature
+                        : strcmp(key, "entitlement") == 0 ? &q->entitlement
                         : strcmp(key, "from") == 0        ? &q->from
                         : strcmp(key, "to") == 0          ? &q->to
                         : strcmp(key, "granularity") == 0 ? &q->granularity
@@ -289,17 +334,24 @@ ent_api_usage_series(struct ent_request *req)
     int64_t from = 0, to = 0;
     parse_time_arg("from", q.from, &from, &err);
     parse_time_arg("to", q.to, &to, &err);
-    if (!q.feature || !q.feature[0])
-        ent_error_field(&err, "feature", "is required");
+    if (q.entitlement && q.feature)
+        ent_error_field(&err, "entitlement", "give feature or entitlement, not both");
+    else if ((!q.feature || !q.feature[0]) && !q.entitlement)
+        ent_error_field(&err, "feature", "is required (or entitlement)");
+    else if (q.entitlement && !q.entitlement[0])
+        ent_error_field(&err, "entitlement", "must not be empty");
     enum ent_period granularity = ENT_PERIOD_NONE;
     if (!q.granularity || !q.granularity[0])
         ent_error_field(&err, "granularity", "is required");
     else
         granularity = ent_period_parse(q.granularity);
-    char account_id[37] = "";
+    char account_id[37] = "", entitlement_id[37] = "";
     struct ent_usage_bucket *buckets = NULL;
     size_t n = 0;
-    if (err.code == ENT_OK)
+    if (err.code == ENT_OK && q.entitlement) /* a service's consumption (issue 17) */
+        ent_consumption_series(req->ctx, q.account, q.entitlement, from, to, granularity,
+                               account_id, entitlement_id, &buckets, &n, &err);
+    else if (err.code == ENT_OK)
         ent_usage_series(req->ctx, q.account, q.feature, from, to, granularity, account_id,
                          &buckets, &n, &err);
     if (err.code != ENT_OK) {
@@ -315,7 +367,9 @@ ent_api_usage_series(struct ent_request *req)
     }
     json_t *o = json_object();
     json_object_set_new(o, "account", json_string(account_id));
-    json_object_set_new(o, "feature", json_string(q.feature));
+    json_object_set_new(o, "feature", ent_json_str_or_null(q.feature));
+    if (entitlement_id[0])
+        json_object_set_new(o, "entitlement", json_string(entitlement_id));
     json_object_set_new(o, "granularity", json_string(ent_period_name(granularity)));
     json_object_set_new(o, "data", data);
     ent_http_reply_json(req, 200, o);

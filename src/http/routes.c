@@ -61,6 +61,7 @@ const struct ent_route ent_routes[] = {
     {ENT_DELETE, "/v1/entitlements/{entitlement}", ent_api_entitlements_revoke, ENT_ALLOW_ADMIN,   ENT_BODY_NONE, false, ENT_RATE_ADMIN},
     /* seed 004 (issue 17): the distribution chain */
     {ENT_POST,   "/v1/entitlements/{entitlement}/transfer", ent_api_entitlements_transfer, ENT_ALLOW_ADMIN, ENT_BODY_JSON, true, ENT_RATE_ADMIN},
+    {ENT_POST,   "/v1/entitlements/{entitlement}/consumption", ent_api_entitlements_consume, ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON, true, ENT_RATE_USAGE},
 
     {ENT_POST,   "/v1/leases",         ent_api_leases_apply,  ENT_ALLOW_ADMIN | ENT_ALLOW_ACCOUNT, ENT_BODY_JSON, true,  ENT_RATE_ADMIN},
     {ENT_GET,    "/v1/leases",         ent_api_leases_list,   ENT_ALLOW_ANY_KEY, ENT_BODY_NONE, false, ENT_RATE_ADMIN},

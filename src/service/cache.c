@@ -30,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/str.h"
 #include "core/uuid.h"
 #include "core/varint.h"
 #include "core/window.h"
@@ -146,26 +147,45 @@ ent_cache_free(struct ent_cache *c)
 /* The catalog                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Inserts name -> idx into an open-addressing table of cap slots (a power of two). */
+/*
+ * FNV-1a hash of the ASCII lower case of a string: the catalog's names are matched ASCII
+ * case-insensitively (feature keys, seed 003; ids are lower case).
+ */
+static uint64_t
+hash_folded(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        h ^= (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/*
+ * Inserts name -> idx into an open-addressing table of cap slots (a power of two), whose names
+ * are matched ASCII case-insensitively.
+ */
 static void
 index_put(const char **names, uint32_t *slots, size_t cap, const char *name, uint32_t idx)
 {
-    size_t i = (size_t)hash_str(name) & (cap - 1);
+    size_t i = (size_t)hash_folded(name) & (cap - 1);
     while (names[i])
         i = (i + 1) & (cap - 1);
     names[i] = name;
     slots[i] = idx;
 }
 
-/* Looks name up in an open-addressing table; -1 when absent. */
+/* Looks name up in an open-addressing table, in any case; -1 when absent. */
 static long
 index_get(const char *const *names, const uint32_t *slots, size_t cap, const char *name)
 {
     if (!cap)
         return -1;
-    size_t i = (size_t)hash_str(name) & (cap - 1);
+    size_t i = (size_t)hash_folded(name) & (cap - 1);
     while (names[i]) {
-        if (strcmp(names[i], name) == 0)
+        if (ent_str_ieq(names[i], name))
             return slots[i];
         i = (i + 1) & (cap - 1);
     }

@@ -167,7 +167,7 @@ void ent_cache_free(struct ent_cache *cache);
 int ent_cache_catalog(struct ent_ctx *ctx, struct ent_catalog **out);
 void ent_cache_catalog_release(struct ent_app *app, struct ent_catalog *cat);
 
-/* The index of a feature by key or id in cat, or -1. */
+/* The index of a feature by key (in any case) or id in cat, or -1. */
 long ent_cache_feature_index(const struct ent_catalog *cat, const char *key_or_id);
 
 /*

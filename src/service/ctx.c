@@ -207,6 +207,14 @@ ent_ctx_require_owner_or_reader(struct ent_ctx *ctx, struct ent_error *err)
     return ent_ctx_require_reader(ctx, err);
 }
 
+int
+ent_ctx_require_recorder(struct ent_ctx *ctx, struct ent_error *err)
+{
+    if (ctx->principal.scope == ENT_SCOPE_ADMIN || ctx->principal.scope == ENT_SCOPE_ACCOUNT)
+        return ENT_OK;
+    return ent_error_set(err, ENT_EFORBIDDEN, "this key may not record usage");
+}
+
 /*
  * Makes ids sort in the order they were made, also within one millisecond: the 12 bits after
  * the time carry a counter (RFC 9562, method 1), and the time never goes back within the

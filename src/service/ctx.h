@@ -141,6 +141,12 @@ void ent_ctx_end_idempotency(struct ent_ctx *ctx);
 /* ENT_OK when the principal has scope admin; else ENT_EFORBIDDEN, filled into err. */
 int ent_ctx_require_admin(struct ent_ctx *ctx, struct ent_error *err);
 
+/*
+ * For what is recorded against an account (usage, consumption): ENT_OK for admin keys and keys
+ * bound to an account (which record for their own alone); ENT_EFORBIDDEN for read keys and none.
+ */
+int ent_ctx_require_recorder(struct ent_ctx *ctx, struct ent_error *err);
+
 /* ENT_OK for admin and read keys; ENT_EFORBIDDEN for account keys and none. */
 int ent_ctx_require_reader(struct ent_ctx *ctx, struct ent_error *err);
 

@@ -120,9 +120,12 @@ resolve_product_grant(struct ent_ctx *ctx, struct ent_entitlement *e, struct ent
         ent_error_field(err, "product", "is archived; it may not be newly granted");
         return ENT_OK;
     }
+    if (!ent_grants_check_category(&p, "product", err))
+        return ENT_OK;
     e->product = p.key;
     memcpy(e->product_id, p.id, sizeof(e->product_id));
     e->name = p.name;
+    e->product_category = p.category;
     return ENT_OK;
 }
 
@@ -519,6 +522,7 @@ static const struct ent_list_filter entitlement_filters[] = {
     {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
     {.name = "source", .op = ENT_STORE_EQ, .check = check_source},
     {.name = "order", .op = ENT_STORE_EQ, .check = ent_lists_check_uuid},
+    {.name = "category", .op = ENT_STORE_EQ, .check = ent_lists_check_category},
     {.name = NULL},
 };
 
@@ -562,7 +566,8 @@ status_filters(struct ent_ctx *ctx, const char *value, struct ent_store_query *f
 }
 
 /*
- * Lists entitlements (filters: account, product, feature, source, status, order; sorts:
+ * Lists entitlements (filters: account, product, feature, source, status, order, category (its
+ * product's); sorts:
  * created_at, updated_at, start_date, end_date), each with its status derived at the request's
  * time. An unknown product or feature makes the list empty. Admin and read keys see every
  * entitlement; a key bound to an account sees that account's alone, through a filter the

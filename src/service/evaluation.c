@@ -248,6 +248,7 @@ ent_evaluation_run(struct ent_ctx *ctx, const char *account, const char *const *
             continue;
         }
         rc = answer_feature(ctx, cat, snap, fi, at, with_sources, ans, NULL);
+        ans->feature = features[i]; /* named as asked: keys match in any case (seed 003) */
     }
     out->n_features = n_features;
     return release(ctx, cat, snap, rc, err);

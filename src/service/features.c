@@ -13,10 +13,12 @@
 #include "service/events.h"
 #include "service/fields.h"
 #include "service/lists.h"
+#include "service/products.h"
 #include "service/writes.h"
 #include <entitled.h>
 
 #define UNIT_MAX 64
+#define FEATURE_MAX_PRODUCTS 100 /* products a feature may be created with */
 
 /* Copies the levels of f into the arena, so that the rules may normalise them in place. */
 static int
@@ -53,6 +55,93 @@ check_feature(struct ent_ctx *ctx, struct ent_feature *f, struct ent_error *err)
     return ent_feature_check(f, &ctx->arena, err);
 }
 
+/*
+ * Refuses (ENT_ECONFLICT, naming the field) a key another feature holds and a name another
+ * feature has, each in any case (seed 002: unique names; seed 003: keys matched in any case).
+ * f->id is the feature's own (not counted); its key is checked only when f is new (keys do not
+ * change). Needs the open write transaction. Errors: ENT_ECONFLICT, ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_unique(struct ent_ctx *ctx, const struct ent_feature *f, struct ent_error *err)
+{
+    struct ent_feature other;
+    int rc = ctx->sess->ops->feature_get(ctx->sess, &ctx->arena, f->key, &other);
+    if (rc == ENT_OK && strcmp(other.id, f->id) != 0) {
+        ent_error_set(err, ENT_ECONFLICT, "a feature with the key '%s' exists", other.key);
+        ent_error_field(err, "key", "is taken by feature '%s' (keys match in any case)", other.key);
+        return ENT_ECONFLICT;
+    }
+    if (rc != ENT_OK && rc != ENT_ENOTFOUND)
+        return rc;
+    bool taken = false;
+    rc = ctx->sess->ops->feature_name_taken(ctx->sess, f->name, f->id, &taken);
+    if (rc == ENT_OK && taken) {
+        ent_error_set(err, ENT_ECONFLICT, "a feature named '%s' exists", f->name);
+        ent_error_field(err, "name", "is taken by another feature (names match in any case)");
+        return ENT_ECONFLICT;
+    }
+    return rc;
+}
+
+/*
+ * Checks the product grants a new feature is created with (in f->products, borrowed), inside
+ * the open write transaction, into copies in the arena: each product named once (a repeat is a
+ * field error on "products[i].product"), each grant checked by products.c. OUT products: the
+ * products as stored, one per grant. Errors: ENT_EINVAL (after recording every field error),
+ * ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+check_grants(struct ent_ctx *ctx, struct ent_feature *f, struct ent_product **products,
+             struct ent_error *err)
+{
+    *products = NULL;
+    if (f->n_products == 0 || !f->products) {
+        f->products = NULL;
+        f->n_products = 0;
+        return ENT_OK;
+    }
+    if (f->n_products > FEATURE_MAX_PRODUCTS)
+        return ent_error_field(err, "products", "has more than %d items", FEATURE_MAX_PRODUCTS);
+    struct ent_feature_grant *grants =
+        ent_arena_calloc(&ctx->arena, f->n_products, sizeof(*grants));
+    *products = ent_arena_calloc(&ctx->arena, f->n_products, sizeof(**products));
+    if (!grants || !*products)
+        return ENT_ENOMEM;
+    memcpy(grants, f->products, f->n_products * sizeof(*grants));
+    f->products = grants;
+    for (size_t i = 0; i < f->n_products; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "products[%zu].", i);
+        bool ok = false;
+        int rc = ent_products_check_grant(ctx, f, prefix, &grants[i], &(*products)[i], &ok, err);
+        if (rc < 0)
+            return rc;
+        for (size_t k = 0; ok && k < i; k++) {
+            if (strcmp(grants[k].product_id, grants[i].product_id) == 0) {
+                char field[48];
+                snprintf(field, sizeof(field), "products[%zu].product", i);
+                ent_error_field(err, field, "repeats products[%zu].product", k);
+                break;
+            }
+        }
+    }
+    return ent_fields_failed(err) ? ENT_EINVAL : ENT_OK;
+}
+
+/* Writes the checked grants of a new feature, stored already (see check_grants). */
+static int
+write_grants(struct ent_ctx *ctx, const struct ent_feature *f, struct ent_product *products,
+             struct ent_error *err)
+{
+    int rc = ENT_OK;
+    for (size_t i = 0; rc == ENT_OK && i < f->n_products; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "products[%zu].", i);
+        rc = ent_products_write_grant(ctx, &products[i], f, &f->products[i], prefix, err);
+    }
+    return rc;
+}
+
 int
 ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in, struct ent_feature *out,
                     struct ent_error *err)
@@ -65,7 +154,7 @@ ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in, struct en
     if (rc < 0)
         return rc;
     struct ent_feature f = *in;
-    ent_fields_key(err, "key", f.key);
+    ent_fields_feature_key(err, "key", f.key);
     if (f.type < ENT_FEATURE_SWITCH || f.type > ENT_FEATURE_METERED)
         ent_error_field(err, "type", "must be switch, quantity, range, custom or metered");
     if (!f.status)
@@ -86,19 +175,25 @@ ent_features_create(struct ent_ctx *ctx, const struct ent_feature *in, struct en
     rc = ent_writes_begin(ctx);
 
     ent_ctx_touch_catalog(ctx);
+    struct ent_product *granting = NULL;
+    if (rc == ENT_OK)
+        rc = check_unique(ctx, &f, err);
+    if (rc == ENT_OK)
+        rc = check_grants(ctx, &f, &granting, err);
     if (rc == ENT_OK)
         rc = ctx->sess->ops->feature_insert(ctx->sess, &f);
-    if (rc == ENT_ECONFLICT) {
-        ent_writes_abort(ctx);
-        return ent_error_set(err, ENT_ECONFLICT, "a feature with the key '%s' exists", f.key);
-    }
+    if (rc == ENT_ECONFLICT && err->code != ENT_ECONFLICT)
+        rc = ent_error_set(err, ENT_ECONFLICT,
+                           "a feature with the key '%s' or the name '%s' exists", f.key, f.name);
     if (rc == ENT_OK)
         rc = ent_events_record(ctx, "feature.created", NULL, f.id, ENT_KIND_FEATURE, NULL, &f);
+    if (rc == ENT_OK)
+        rc = write_grants(ctx, &f, granting, err);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 201, ENT_KIND_FEATURE, &f);
     if (rc < 0) {
         ent_writes_abort(ctx);
-        return ent_ctx_store_error(rc, err);
+        return err->code != ENT_OK ? err->code : ent_ctx_store_error(rc, err);
     }
     *out = f;
     return ENT_OK;
@@ -213,6 +308,8 @@ ent_features_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
         rc = check_feature(ctx, &f, err);
     if (rc == ENT_OK && (patch->set & ENT_FEATURE_F_LEVELS))
         rc = check_products_still_valid(ctx, &f, err);
+    if (rc == ENT_OK && (patch->set & ENT_FEATURE_F_NAME) && strcmp(f.name, before.name) != 0)
+        rc = check_unique(ctx, &f, err);
     if (rc < 0) {
         ent_writes_abort(ctx);
         return err && err->code != ENT_OK ? err->code : ent_ctx_store_error(rc, err);

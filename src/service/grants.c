@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "core/category.h"
 #include "core/feature.h"
 #include "service/ctx.h"
 #include "service/events.h"
@@ -102,6 +103,17 @@ ent_grants_check_period(struct ent_ctx *ctx, const char *prefix, int64_t *start_
     }
 }
 
+/* Refuses a product of category physical_goods (see grants.h). */
+bool
+ent_grants_check_category(const struct ent_product *p, const char *field, struct ent_error *err)
+{
+    if (ent_category_may_grant(p->category))
+        return true;
+    ent_error_field(err, field, "is a %s product, which never becomes an entitlement",
+                    ent_category_name(p->category));
+    return false;
+}
+
 /* The status of e shown at now_ms (see grants.h). */
 enum ent_entitlement_status
 ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms)
@@ -113,6 +125,19 @@ ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms)
     if (!e->permanent && e->end_ms != ENT_TIME_NONE && e->end_ms <= now_ms)
         return ENT_ENTITLEMENT_EXPIRED;
     return ENT_ENTITLEMENT_ACTIVE;
+}
+
+/* Fills in the units of a service entitlement (see grants.h). */
+void
+ent_grants_units(struct ent_entitlement *e)
+{
+    e->has_units = ent_category_is_service(e->product_category);
+    e->units = e->remaining = 0;
+    if (!e->has_units)
+        return;
+    if (__builtin_mul_overflow(e->quantity, e->quantity_per_copy, &e->units))
+        e->units = INT64_MAX;
+    e->remaining = e->units > e->consumed ? e->units - e->consumed : 0;
 }
 
 /*
@@ -145,6 +170,7 @@ int
 ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess, struct ent_entitlement *e)
 {
     e->status = ent_grants_status_at(e, ctx->now_ms);
+    ent_grants_units(e);
     int rc = read_owners(ctx, sess, e); /* seed 004: who held it, in order, and its maintenance */
     if (rc == ENT_OK && e->id[0])
         rc = ent_maintenance_at(ctx, sess, e->id, ctx->now_ms, &e->maintenance);

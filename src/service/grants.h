@@ -45,9 +45,17 @@ void ent_grants_check_period(struct ent_ctx *ctx, const char *prefix, int64_t *s
 enum ent_entitlement_status ent_grants_status_at(const struct ent_entitlement *e, int64_t now_ms);
 
 /*
+ * The units of e, when it is a service (its product_category professional_services or
+ * customer_support, seed 000): has_units, units (quantity x quantity_per_copy) and remaining
+ * (units - consumed, never below 0); all cleared otherwise.
+ */
+void ent_grants_units(struct ent_entitlement *e);
+
+/*
  * Completes an entitlement read from the store for an answer: its status derived at the
- * context's time, its owners when e->owners is NULL (ent_transfers_owners), and, for a grant of
- * one feature value, the value's display name (the store keeps names only through the product).
+ * context's time, its owners when e->owners is NULL (ent_transfers_owners), its units
+ * (ent_grants_units), and, for a grant of one feature value, the value's display name (the store
+ * keeps names only through the product).
  * Errors: ENT_ESTORE, ENT_ENOMEM.
  */
 int ent_grants_finish(struct ent_ctx *ctx, struct ent_store_session *sess,
@@ -78,6 +86,13 @@ int ent_grants_update(struct ent_ctx *ctx, struct ent_entitlement *before,
  * none holds it or activation_id is NULL. Errors: ENT_ESTORE, ENT_ENOMEM.
  */
 int ent_grants_holder(struct ent_ctx *ctx, const char *activation_id, char *id);
+
+/*
+ * Whether a product may become an entitlement by hand or by a lease: one of category
+ * physical_goods never does (seed 000); that is a field error on field, and false.
+ */
+bool ent_grants_check_category(const struct ent_product *p, const char *field,
+                               struct ent_error *err);
 
 /*
  * Resolves an account reference (id or key) on the context's session, for a request field:

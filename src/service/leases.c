@@ -122,6 +122,8 @@ resolve_lease_product(struct ent_ctx *ctx, const struct ent_lease_input *in, str
         return rc;
     if (p->status == ENT_STATUS_ARCHIVED)
         ent_error_field(err, "product", "is archived; it may not be leased");
+    else
+        ent_grants_check_category(p, "product", err);
     if (in->duration_days < 1)
         return ENT_OK; /* reported already */
     if (p->max_lease_days >= 1 && in->duration_days > p->max_lease_days)
@@ -193,6 +195,7 @@ grant_lease(struct ent_ctx *ctx, const struct ent_lease *l, const struct ent_pro
     struct ent_entitlement e = {
         .product = p->key,
         .name = p->name,
+        .product_category = p->category,
         .source = ENT_SOURCE_LEASE,
         .activatable = true, /* seed 004: a lease's seats may be activated */
         .quantity = 1,

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "core/str.h"
 #include "core/uuid.h"
 #include "service/ctx.h"
 
@@ -20,6 +21,12 @@ bool
 ent_lists_check_status(const char *value)
 {
     return ent_status_parse(value) != 0;
+}
+
+bool
+ent_lists_check_category(const char *value)
+{
+    return ent_category_parse(value) != 0;
 }
 
 /* The tables a filter may name a row of by reference. */
@@ -277,6 +284,13 @@ add_filters(struct ent_ctx *ctx, const struct ent_list_spec *spec, const struct 
         if (!f) {
             ent_error_field(err, name, "is not a filter of this list");
             continue;
+        }
+        if (value && f->check) { /* enums and ids: stored in lower case, asked in any */
+            char *folded = ent_arena_alloc(&ctx->arena, strlen(value) + 1);
+            if (!folded)
+                return ent_error_set(err, ENT_ENOMEM, "%s", "");
+            ent_str_fold(value, folded, strlen(value) + 1);
+            value = folded;
         }
         if (!value || (f->check && !f->check(value))) {
             ent_error_field(err, name, "is not a valid value for this filter");

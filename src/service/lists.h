@@ -84,7 +84,8 @@ const char *ent_lists_ms_text(struct ent_ctx *ctx, int64_t ms);
 
 /* Filter checks shared by resources. */
 bool ent_lists_check_uuid(const char *value);
-bool ent_lists_check_status(const char *value); /* active or archived (enum ent_status) */
+bool ent_lists_check_status(const char *value);   /* active or archived (enum ent_status) */
+bool ent_lists_check_category(const char *value); /* a product category (enum ent_category) */
 
 /*
  * Filter resolvers: turn a reference into the id of the row it names, in the context's arena.

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "core/alloc.h"
+#include "core/str.h"
 #include "service/ctx.h"
 #include "service/evaluation.h"
 #include <entitled.h>
@@ -197,7 +198,7 @@ static bool
 is_feature_key(const struct ent_eval_answer *eval, const char *key)
 {
     for (size_t i = 0; i < eval->n_features; i++) {
-        if (strcmp(eval->features[i].feature, key) == 0)
+        if (ent_str_ieq(eval->features[i].feature, key))
             return true;
     }
     return false;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * orders.c: orders and their line items: create (a draft, or activated at once), read, list,
- * and activate. Activation turns line items into entitlements (seeds 000 and 004): one per
- * line item whose product grants features, sharing the line item's activation id; for a
- * bundle one more per component that grants features, with a generated activation id and the
- * bundle's own entitlement as parent; nothing for products that grant nothing. This file owns
+ * and activate. Activation turns line items into entitlements (seeds 000 and 004) by their
+ * product's category (core/category.c): a service (professional_services, customer_support)
+ * always, even without features; recurring_services and other when they grant features;
+ * physical_goods never. One per line item whose product qualifies, sharing the line item's
+ * activation id; for a bundle one more per qualifying component, with a generated activation
+ * id and the bundle's own entitlement as parent. This file owns
  * those rules and the account-key isolation of order reads. The entitlements themselves are
  * written through grants.c; no SQL and no JSON here.
  *
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/category.h"
 #include "core/str.h"
 #include "service/attribute_definitions.h"
 #include "service/ctx.h"
@@ -65,6 +68,7 @@ static int generate_ids(struct ent_ctx *ctx, struct ent_order *o);
 static int report_conflicts(const struct id_conflict *conflicts, size_t n,
                             const struct ent_order *o, struct ent_error *err);
 static int check_order(struct ent_ctx *ctx, struct ent_order *o, struct ent_error *err);
+static bool provisions(const struct ent_product *p);
 static int make_entitlement(struct ent_ctx *ctx, struct provision *pv,
                             const struct ent_line_item *li, const struct ent_product *p,
                             int64_t quantity, const char *activation_id, bool shared_id,
@@ -450,6 +454,16 @@ ent_orders_check_items(struct ent_ctx *ctx, struct ent_order *o, struct ent_erro
 /* ------------------------------------------------------------------------------------------ */
 
 /*
+ * Whether a line item (or a bundle's component) of product p becomes an entitlement on
+ * activation: by its category and whether it grants features (seed 000, core/category.c).
+ */
+static bool
+provisions(const struct ent_product *p)
+{
+    return ent_category_provisions(p->category, p->n_entitlements);
+}
+
+/*
  * Creates one entitlement of the order: product p for line item li, quantity copies (the
  * line item's, or multiplied through a bundle), under activation_id: the line item's own when
  * shared_id (registered already, with the line item), else a new one registered as the
@@ -469,6 +483,7 @@ make_entitlement(struct ent_ctx *ctx, struct provision *pv, const struct ent_lin
     struct ent_entitlement e = {
         .product = p->key,
         .name = p->name,
+        .product_category = p->category,
         .source = ENT_SOURCE_ORDER,
         .activation_id = activation_id,
         .quantity = quantity,
@@ -496,7 +511,7 @@ make_entitlement(struct ent_ctx *ctx, struct provision *pv, const struct ent_lin
 
 /*
  * Provisions the components of bundle for the i-th line item: one entitlement per component
- * that grants features, quantity copies times the component's quantity, with a generated
+ * that qualifies (provisions()), quantity copies times the component's quantity, with a generated
  * activation id and parent_id (the bundle's own entitlement, or "" when the bundle grants
  * nothing itself); a component that is itself a bundle is provisioned the same way, down to
  * BUNDLE_DEPTH_MAX levels. Errors: ENT_EINVAL (quantity overflow), ENT_ECONFLICT,
@@ -523,7 +538,7 @@ provision_components(struct ent_ctx *ctx, struct provision *pv, size_t i,
             return ent_error_field(pv->err, field, "is too large for the bundle's components");
         }
         char made[37] = "";
-        if (c.n_entitlements > 0) {
+        if (provisions(&c)) {
             const char *activation_id;
             rc = ent_grants_new_activation_id(ctx, &activation_id);
             if (rc == ENT_OK)
@@ -563,8 +578,8 @@ find_parent(struct ent_ctx *ctx, const struct provision *pv, size_t i, char pare
 }
 
 /*
- * Provisions the i-th line item: its own entitlement when its product grants features
- * (sharing the line item's activation id, parented as find_parent() says), then its
+ * Provisions the i-th line item: its own entitlement when its product qualifies (provisions();
+ * sharing the line item's activation id, parented as find_parent() says), then its
  * components. Errors: as provision_components().
  */
 static int
@@ -575,7 +590,7 @@ provision_item(struct ent_ctx *ctx, struct provision *pv, size_t i)
     int rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, li->product_id, &p);
     if (rc < 0)
         return rc;
-    if (p.n_entitlements > 0) {
+    if (provisions(&p)) {
         char parent_id[37];
         rc = find_parent(ctx, pv, i, parent_id);
         if (rc == ENT_OK)

@@ -10,9 +10,12 @@
  * inside the change's write transaction, so what was checked is what gets written; every
  * failure after ent_writes_begin() leaves through ent_writes_fail(), which rolls back.
  */
+#include "service/products.h"
+
 #include <stdio.h>
 #include <string.h>
 
+#include "core/category.h"
 #include "core/feature.h"
 #include "core/str.h"
 #include "service/attribute_definitions.h"
@@ -65,6 +68,7 @@ static int load_feature(struct ent_ctx *ctx, const char *id_or_key, struct ent_f
                         struct ent_error *err);
 static void check_license_model(struct ent_license_model *lm, struct ent_error *err);
 static void check_fields(struct ent_product *p, struct ent_error *err);
+static void check_goods(const struct ent_product *p, bool given, struct ent_error *err);
 static size_t find_grant(const struct ent_product *p, const char *feature);
 static bool grants_value(const struct ent_product *p, const char *feature_id, const char *value);
 static int grant_name(struct ent_ctx *ctx, const struct ent_feature *f, const char *value,
@@ -89,11 +93,10 @@ static int resolve_components(struct ent_ctx *ctx, struct ent_product *p, bool c
                               struct ent_error *err);
 static void apply_patch(struct ent_product *p, const struct ent_product *patch);
 static int write_grant(struct ent_ctx *ctx, struct ent_product *p, const struct ent_feature *f,
-                       const char *value, const char *name, struct ent_product_entitlement *out,
-                       struct ent_error *err);
+                       const char *value, const char *name, const char *field,
+                       struct ent_product_entitlement *out, struct ent_error *err);
 static int load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
                        void *out);
-static bool check_category(const char *value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers                                                                              */
@@ -197,7 +200,27 @@ check_fields(struct ent_product *p, struct ent_error *err)
 }
 
 /*
- * The index of the entitlement of p that grants feature (an id or a key), or NOT_GRANTED.
+ * Refuses a physical_goods product that grants features (seed 000: goods never become
+ * entitlements): a field error on "entitlements" when the request gives them (given: the
+ * request set them), else on "category". Records nothing for other products.
+ */
+static void
+check_goods(const struct ent_product *p, bool given, struct ent_error *err)
+{
+    if (ent_category_may_grant(p->category) || p->n_entitlements == 0)
+        return;
+    if (given)
+        ent_error_field(err, "entitlements",
+                        "must be empty: a physical_goods product grants no features");
+    else
+        ent_error_field(err, "category",
+                        "cannot be physical_goods while the product grants features; remove "
+                        "its entitlements first");
+}
+
+/*
+ * The index of the entitlement of p that grants feature (an id, or a key in any case), or
+ * NOT_GRANTED.
  */
 static size_t
 find_grant(const struct ent_product *p, const char *feature)
@@ -205,7 +228,7 @@ find_grant(const struct ent_product *p, const char *feature)
     for (size_t i = 0; feature && i < p->n_entitlements; i++) {
         const struct ent_product_entitlement *pe = &p->entitlements[i];
         if (strcmp(pe->feature_id, feature) == 0 ||
-            (pe->feature && strcmp(pe->feature, feature) == 0))
+            (pe->feature && ent_str_ieq(pe->feature, feature)))
             return i;
     }
     return NOT_GRANTED;
@@ -556,6 +579,7 @@ ent_products_create(struct ent_ctx *ctx, const struct ent_product *in, struct en
     if (!p.attributes)
         p.attributes = "{}";
     check_fields(&p, err);
+    check_goods(&p, true, err);
     ent_ctx_new_id(ctx, p.id);
     p.created_ms = p.updated_ms = ctx->now_ms;
     p.set = 0;
@@ -674,6 +698,9 @@ ent_products_update(struct ent_ctx *ctx, const char *id_or_key, const struct ent
     p = before;
     apply_patch(&p, patch);
     check_fields(&p, err);
+    /* Only what the request changes: a store's older goods keep the grants they had. */
+    if (patch->set & (ENT_PRODUCT_F_CATEGORY | ENT_PRODUCT_F_ENTITLEMENTS))
+        check_goods(&p, patch->set & ENT_PRODUCT_F_ENTITLEMENTS, err);
     if (patch->set & ENT_PRODUCT_F_ENTITLEMENTS)
         rc = resolve_entitlements(ctx, &p, &before, err);
     if (rc == ENT_OK && (patch->set & ENT_PRODUCT_F_COMPONENTS))
@@ -753,16 +780,17 @@ ent_products_delete(struct ent_ctx *ctx, const char *id_or_key, struct ent_error
  * existing grant of f is replaced in place, or the grant is appended. Records
  * "product.entitlement_set" with the product before and after.
  * OUT out: the stored product entitlement.
- * Errors: ENT_EINVAL (the product grants the most features already), ENT_ESTORE, ENT_ENOMEM.
+ * Errors: ENT_EINVAL (the product grants the most features already, on field), ENT_ESTORE,
+ * ENT_ENOMEM.
  */
 static int
 write_grant(struct ent_ctx *ctx, struct ent_product *p, const struct ent_feature *f,
-            const char *value, const char *name, struct ent_product_entitlement *out,
-            struct ent_error *err)
+            const char *value, const char *name, const char *field,
+            struct ent_product_entitlement *out, struct ent_error *err)
 {
     size_t at = find_grant(p, f->id);
     if (at == NOT_GRANTED && p->n_entitlements >= PRODUCT_MAX_ENTITLEMENTS)
-        return ent_error_field(err, "feature", "the product grants %d features already",
+        return ent_error_field(err, field, "the product grants %d features already",
                                PRODUCT_MAX_ENTITLEMENTS);
     struct ent_product before = *p;
     size_t n = p->n_entitlements + (at == NOT_GRANTED ? 1 : 0);
@@ -819,6 +847,10 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
         rc = load_feature(ctx, feature, &f, err);
     const char *normalized = NULL, *display = NULL;
     if (rc == ENT_OK) {
+        if (!ent_category_may_grant(p.category))
+            ent_error_field(err, "product",
+                            "is a physical_goods product, which grants no "
+                            "features");
         if (f.status == ENT_STATUS_ARCHIVED)
             ent_error_field(err, "feature", "is archived; it may not be newly granted");
         rc = ent_feature_check_value(&f, value, "value", &ctx->arena, &normalized, err);
@@ -829,13 +861,62 @@ ent_products_set_entitlement(struct ent_ctx *ctx, const char *product, const cha
     }
     struct ent_product_entitlement pe;
     if (rc == ENT_OK)
-        rc = write_grant(ctx, &p, &f, normalized, display, &pe, err);
+        rc = write_grant(ctx, &p, &f, normalized, display, "feature", &pe, err);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 200, ENT_KIND_PRODUCT_ENTITLEMENT, &pe);
     if (rc < 0)
         return ent_writes_fail(ctx, rc, err);
     *out = pe;
     return ENT_OK;
+}
+
+/* Checks one grant of a feature being created (see products.h). */
+int
+ent_products_check_grant(struct ent_ctx *ctx, const struct ent_feature *f, const char *prefix,
+                         struct ent_feature_grant *g, struct ent_product *p, bool *ok,
+                         struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX], value_field[FIELD_PATH_MAX], name_field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "%sproduct", prefix);
+    snprintf(value_field, sizeof(value_field), "%svalue", prefix);
+    snprintf(name_field, sizeof(name_field), "%sname", prefix);
+    *ok = false;
+    int rc = ENT_ENOTFOUND;
+    if (g->product && g->product[0])
+        rc = ctx->sess->ops->product_get(ctx->sess, &ctx->arena, g->product, p);
+    if (rc == ENT_ENOTFOUND)
+        ent_error_field(err, field,
+                        g->product && g->product[0] ? "no such product" : "is required");
+    else if (rc < 0)
+        return rc;
+    else if (!ent_category_may_grant(p->category))
+        ent_error_field(err, field, "is a physical_goods product, which grants no features");
+    const char *value = NULL, *name = NULL;
+    int checked = ent_feature_check_value(f, g->value, value_field, &ctx->arena, &value, err);
+    if (checked == ENT_OK)
+        checked = grant_name(ctx, f, value, g->name, name_field, &name, err);
+    if (checked < 0 && checked != ENT_EINVAL)
+        return checked;
+    if (rc < 0 || !ent_category_may_grant(p->category) || !value || !name)
+        return ENT_OK;
+    g->product = p->key;
+    memcpy(g->product_id, p->id, sizeof(g->product_id));
+    g->value = value;
+    g->name = name;
+    *ok = true;
+    return ENT_OK;
+}
+
+/* Stores one grant of a feature being created (see products.h). */
+int
+ent_products_write_grant(struct ent_ctx *ctx, struct ent_product *p, const struct ent_feature *f,
+                         const struct ent_feature_grant *g, const char *prefix,
+                         struct ent_error *err)
+{
+    char field[FIELD_PATH_MAX];
+    snprintf(field, sizeof(field), "%sproduct", prefix);
+    struct ent_product_entitlement pe;
+    return write_grant(ctx, p, f, g->value, g->name, field, &pe, err);
 }
 
 /*
@@ -901,17 +982,11 @@ load_listed(struct ent_ctx *ctx, struct ent_store_session *sess, const char *id,
     return sess->ops->product_get(sess, &ctx->arena, id, out);
 }
 
-/* True when value names a category. */
-static bool
-check_category(const char *value)
-{
-    return ent_category_parse(value) != 0;
-}
-
 static const struct ent_list_filter product_filters[] = {
-    {.name = "category", .op = ENT_STORE_EQ, .check = check_category},
+    {.name = "category", .op = ENT_STORE_EQ, .check = ent_lists_check_category},
     {.name = "status", .op = ENT_STORE_EQ, .check = ent_lists_check_status},
     {.name = "license_model", .op = ENT_STORE_EQ}, /* seed 004: the model's name */
+    {.name = "feature", .op = ENT_STORE_EQ, .resolve = ent_lists_resolve_feature},
     {.name = NULL},
 };
 
@@ -924,8 +999,31 @@ static const struct ent_list_spec product_list = {
 };
 
 /*
- * Lists products (filters: category, status; sorts: key, name, category, status, created_at,
- * updated_at). Admin and read keys only. OUT list: items are struct ent_product.
+ * Points each product of a page listed by ?feature= at its grant of that feature (seed 001:
+ * the item entitlements of a feature, with the value each item grants). ref: the filter's
+ * value, which the list resolved already. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+static int
+point_at_grants(struct ent_ctx *ctx, const char *ref, struct ent_list *list)
+{
+    if (list->count == 0)
+        return ENT_OK;
+    const char *feature_id = NULL;
+    int rc = ent_lists_resolve_feature(ctx, ref, &feature_id);
+    if (rc < 0)
+        return rc == ENT_ENOTFOUND ? ENT_OK : rc; /* deleted since: nothing to point at */
+    struct ent_product *items = list->items;
+    for (size_t i = 0; i < list->count; i++) {
+        size_t at = find_grant(&items[i], feature_id);
+        items[i].grant = at == NOT_GRANTED ? NULL : &items[i].entitlements[at];
+    }
+    return ENT_OK;
+}
+
+/*
+ * Lists products (filters: category, status, feature: the products that grant it directly,
+ * each pointed at its grant; sorts: key, name, category, status, created_at, updated_at).
+ * Admin and read keys only. OUT list: items are struct ent_product.
  * Errors: ENT_EINVAL, ENT_EFORBIDDEN, ENT_ESTORE, ENT_ENOMEM.
  */
 int
@@ -939,5 +1037,12 @@ ent_products_list(struct ent_ctx *ctx, const struct ent_list_query *q, struct en
     int rc = ent_ctx_require_reader(ctx, err);
     if (rc < 0)
         return rc;
-    return ent_lists_run(ctx, &product_list, q, NULL, list, err);
+    rc = ent_lists_run(ctx, &product_list, q, NULL, list, err);
+    for (size_t i = 0; rc == ENT_OK && i < q->n_filters; i++) {
+        if (strcmp(q->filters[i].name, "feature") == 0 && q->filters[i].value)
+            rc = point_at_grants(ctx, q->filters[i].value, list);
+        if (rc < 0)
+            return ent_ctx_store_error(rc, err);
+    }
+    return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "service/ctx.h"
 #include "service/events.h"
+#include "service/grants.h"
 #include "service/outbox.h"
 #include "service/writes.h"
 
@@ -51,6 +52,7 @@ entitlements(struct ent_ctx *ctx, int64_t from, int64_t to)
         int rc = ctx->sess->ops->timed_entitlements(ctx->sess, &ctx->arena, from, to, ends, &e, &n);
         for (size_t i = 0; rc == ENT_OK && i < n; i++) {
             e[i].status = ends ? ENT_ENTITLEMENT_EXPIRED : ENT_ENTITLEMENT_ACTIVE;
+            ent_grants_units(&e[i]); /* a service's units, as every answer shows them */
             rc = ent_events_record(ctx, ends ? "entitlement.expired" : "entitlement.started",
                                    e[i].account_id, e[i].id, ENT_KIND_ENTITLEMENT, NULL, &e[i]);
         }

@@ -40,15 +40,12 @@
 #include "core/evaluate.h"
 #include "core/window.h"
 #include "service/cache.h"
+#include "service/consumption.h"
 #include "service/ctx.h"
 #include "service/fields.h"
 #include "service/outbox.h"
 #include "service/writes.h"
 #include <entitled.h>
-
-#define AMOUNT_MAX 1000000000000LL /* 10^12: no sum of events can overflow a counter */
-#define IDEMPOTENCY_KEY_MAX 255
-#define SERIES_SPAN_MAX_MS (366LL * 86400000LL) /* a year, leap years included */
 
 /* What one event is checked against, worked out before its write transaction. */
 struct prepared {
@@ -66,39 +63,6 @@ struct prepared {
 /* ------------------------------------------------------------------------------------------ */
 /* Checks before the transaction                                                               */
 /* ------------------------------------------------------------------------------------------ */
-
-/* True when s is 1 to IDEMPOTENCY_KEY_MAX printable ASCII characters (space to '~'). */
-static bool
-idempotency_key_valid(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        if (n == IDEMPOTENCY_KEY_MAX || s[n] < ' ' || s[n] > '~')
-            return false;
-    }
-    return n > 0;
-}
-
-/*
- * Checks the fields of an event that need no store: amount, idempotency_key and timestamp (at
- * most ENT_USAGE_FUTURE_MS ahead of the request's time). Records field errors in err.
- * OUT ts_ms: the event's time (the request's time when none is given).
- */
-static void
-check_fields(const struct ent_ctx *ctx, const struct ent_usage_input *in, int64_t *ts_ms,
-             struct ent_error *err)
-{
-    if (in->amount < 1 || in->amount > AMOUNT_MAX)
-        ent_error_field(err, "amount", "must be a whole number from 1 to %lld",
-                        (long long)AMOUNT_MAX);
-    if (in->idempotency_key && !idempotency_key_valid(in->idempotency_key))
-        ent_error_field(err, "idempotency_key", "must be 1 to %d printable ASCII characters",
-                        IDEMPOTENCY_KEY_MAX);
-    *ts_ms = in->timestamp_ms != ENT_TIME_NONE ? in->timestamp_ms : ctx->now_ms;
-    if (*ts_ms > ctx->now_ms + ENT_USAGE_FUTURE_MS)
-        ent_error_field(err, "timestamp", "may be at most %lld seconds ahead of now",
-                        (long long)(ENT_USAGE_FUTURE_MS / 1000));
-}
 
 /*
  * True when a key bound to an account named by ref (NULL: none given) another account than its
@@ -213,7 +177,7 @@ prepare_event(struct ent_ctx *ctx, struct ent_catalog *cat, const struct ent_usa
     int rc = acquire_account(ctx, cat, in->account, &snap, err);
     if (rc < 0)
         return err->code == rc ? rc : ent_ctx_store_error(rc, err);
-    check_fields(ctx, in, &p->ts_ms, err);
+    ent_fields_event(in, ctx->now_ms, &p->ts_ms, err);
     long fi = resolve_feature(cat, in->feature, p, err);
     if (fi < 0 || !snap || ent_fields_failed(err)) { /* each of those recorded a field error */
         if (snap)
@@ -380,15 +344,6 @@ usage_recorded(struct ent_app *app, const struct prepared *p, const struct ent_u
     ent_cache_usage_recorded(app, p->account_id, p->feature_id, p->window_start_ms, out->usage);
 }
 
-/* ENT_OK for admin and account keys; read keys and none may not record usage. */
-static int
-require_recorder(const struct ent_ctx *ctx, struct ent_error *err)
-{
-    if (ctx->principal.scope == ENT_SCOPE_ADMIN || ctx->principal.scope == ENT_SCOPE_ACCOUNT)
-        return ENT_OK;
-    return ent_error_set(err, ENT_EFORBIDDEN, "this key may not record usage");
-}
-
 /*
  * Everything a single event is checked against before its transaction: the key may record,
  * and prepare_event against the current catalog. OUT p.
@@ -398,7 +353,7 @@ static int
 check_event(struct ent_ctx *ctx, const struct ent_usage_input *in, struct prepared *p,
             struct ent_error *err)
 {
-    int rc = require_recorder(ctx, err);
+    int rc = ent_ctx_require_recorder(ctx, err);
     if (rc < 0)
         return rc;
     struct ent_catalog *cat = NULL;
@@ -426,6 +381,8 @@ int
 ent_usage_record(struct ent_ctx *ctx, const struct ent_usage_input *in,
                  struct ent_usage_result *out, struct ent_error *err)
 {
+    if (in->entitlement) /* a service's units drawn down (consumption.c) */
+        return ent_consumption_record(ctx, in, out, err);
     struct ent_error scratch;
     if (!err)
         err = &scratch;
@@ -475,7 +432,9 @@ prepare_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n, s
     *n_ready = 0;
     for (size_t i = 0; i < n; i++) {
         ent_error_clear(&errs[i]);
-        ready[i] = prepare_event(ctx, cat, &in[i], &p[i], &errs[i]) == ENT_OK;
+        memset(&p[i], 0, sizeof(p[i]));
+        /* A consumption event is checked inside the transaction (consumption.c). */
+        ready[i] = in[i].entitlement || prepare_event(ctx, cat, &in[i], &p[i], &errs[i]) == ENT_OK;
         if (ready[i])
             (*n_ready)++;
         if (!ready[i] && ent_error_status(errs[i].code) >= 500) {
@@ -504,10 +463,14 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
         if (!ready[i])
             continue;
-        int one = apply_event(ctx, &in[i], &p[i], &out[i], &errs[i]);
-        if (one == ENT_ECONFLICT && in[i].idempotency_key) {
-            /* usage_add failed as one step (store.h): the transaction goes on. */
-            one = find_replay(ctx, p[i].account_id, in[i].idempotency_key, &out[i]);
+        bool consumption = in[i].entitlement != NULL;
+        int one = consumption ? ent_consumption_apply(ctx, &in[i], &out[i], &errs[i])
+                              : apply_event(ctx, &in[i], &p[i], &out[i], &errs[i]);
+        if (one == ENT_ECONFLICT && in[i].idempotency_key && errs[i].code == ENT_OK) {
+            /* usage_add and consumption_add fail as one step (store.h): the transaction goes
+             * on. */
+            one = consumption ? ent_consumption_replay(ctx, &in[i], &out[i])
+                              : find_replay(ctx, p[i].account_id, in[i].idempotency_key, &out[i]);
             if (one == ENT_ENOTFOUND)
                 one = ent_error_set(&errs[i], ENT_ECONFLICT, "the idempotency key is taken");
         }
@@ -515,7 +478,7 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
             rc = one; /* not an outcome of the event: the store failed */
     }
     for (size_t i = 0; rc == ENT_OK && i < n; i++) {
-        if (ready[i] && out[i].status == 201)
+        if (ready[i] && out[i].status == 201 && !in[i].entitlement)
             rc = touch_usage(ctx, &p[i], &out[i]);
     }
     if (rc == ENT_OK)
@@ -525,7 +488,7 @@ apply_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, size_t n,
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
-        if (ready[i] && out[i].status == 201)
+        if (ready[i] && out[i].status == 201 && !in[i].entitlement)
             usage_recorded(ctx->app, &p[i], &out[i]);
     }
     return ENT_OK;
@@ -545,7 +508,7 @@ ent_usage_record_batch(struct ent_ctx *ctx, const struct ent_usage_input *in, si
     if (!err)
         err = &scratch;
     ent_error_clear(err);
-    int rc = require_recorder(ctx, err);
+    int rc = ent_ctx_require_recorder(ctx, err);
     if (rc < 0)
         return rc;
     if (n < 1 || n > ENT_USAGE_BATCH_MAX)
@@ -737,7 +700,8 @@ ent_usage_submit(struct ent_ctx *ctx, const struct ent_usage_input *in,
     ent_error_clear(err);
     memset(out, 0, sizeof(*out));
     struct ent_usage_committer *c = ctx->app->usage_committer;
-    if (!c || ctx->batch.on || ctx->idem_bound) /* then the event is recorded on its own */
+    /* Alone: without a committer, in batch mode, under an Idempotency-Key, or a consumption. */
+    if (!c || ctx->batch.on || ctx->idem_bound || in->entitlement)
         return ent_usage_record(ctx, in, out, err);
     struct usage_job *j = ent_ctx_alloc(ctx, sizeof(*j));
     if (!j)
@@ -794,19 +758,6 @@ series_account(struct ent_ctx *ctx, const char *ref, char *account_id, struct en
     return rc;
 }
 
-/* Checks the span and granularity of a series, recording field errors. */
-static void
-check_series(int64_t from_ms, int64_t to_ms, enum ent_period granularity, struct ent_error *err)
-{
-    if (granularity != ENT_PERIOD_HOUR && granularity != ENT_PERIOD_DAY &&
-        granularity != ENT_PERIOD_MONTH)
-        ent_error_field(err, "granularity", "must be hour, day or month");
-    if (to_ms <= from_ms)
-        ent_error_field(err, "to", "must be later than from");
-    else if (to_ms - from_ms > SERIES_SPAN_MAX_MS)
-        ent_error_field(err, "to", "must be at most a year after from");
-}
-
 /*
  * The usage series of a metered feature for an account (see entitled.h). Admin and read keys
  * read any account; a key bound to an account reads its own alone.
@@ -836,7 +787,7 @@ ent_usage_series(struct ent_ctx *ctx, const char *account, const char *feature, 
     struct prepared p = {.ts_ms = from_ms};
     resolve_feature(cat, feature, &p, err);
     ent_cache_catalog_release(ctx->app, cat);
-    check_series(from_ms, to_ms, granularity, err);
+    ent_fields_series(from_ms, to_ms, granularity, err);
     if (ent_fields_failed(err))
         return ENT_EINVAL;
     rc = ctx->sess->ops->usage_series(ctx->sess, &ctx->arena, account_id, p.feature_id, from_ms,

@@ -21,7 +21,7 @@ struct table_desc {
     const char *table;
     const char *search[3];
     struct column_map sort[8];
-    struct column_map filter[8];
+    struct column_map filter[12];
 };
 
 static const struct table_desc tables[] = {
@@ -44,7 +44,10 @@ static const struct table_desc tables[] = {
                                      {"updated_at", "updated_ms"}},
                             .filter = {{"category", "category"},
                                        {"status", "status"},
-                                       {"license_model", "lm_name"}}},
+                                       {"license_model", "lm_name"},
+                                       {"feature",
+                                        "id IN (SELECT product_id FROM"
+                                        " product_entitlements WHERE feature_id = {p})"}}},
     [ENT_TABLE_ACCOUNTS] = {.table = "accounts",
                             .search = {"name", "key", "contact_email"},
                             .sort = {{"key", "key"},
@@ -78,27 +81,28 @@ static const struct table_desc tables[] = {
                                      {"status", "status"},
                                      {"external_id", "external_id"}}},
     [ENT_TABLE_ENTITLEMENTS] =
-        {.table = "entitlements",
-         .search =
-             {"activation_id", "name",
-              "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
-              " OR key {like} {p} ESCAPE '\\')"},
-         .sort = {{"created_at", "created_ms"},
-                  {"updated_at", "updated_ms"},
-                  {"start_date", "start_ms"},
-                  {"end_date", "end_ms"}},
-         .filter = {{"account", "account_id"},
-                    {"product", "product_id"},
-                    {"order", "order_id"},
-                    {"source", "source"},
-                    {"status", "status"},
-                    {"start", "start_ms"},
-                    {"end", "end_ms"},
-                    {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
-                                " product_entitlements WHERE feature_id = {p}) OR product_id IN"
-                                " (SELECT c.product_id FROM product_components c JOIN"
-                                " product_entitlements pe ON pe.product_id = c.component_id"
-                                " WHERE pe.feature_id = {p}))"}}},
+        {
+            .table = "entitlements",
+            .search = {"activation_id", "name",
+                       "product_id IN (SELECT id FROM products WHERE name {like} {p} ESCAPE '\\'"
+                       " OR key {like} {p} ESCAPE '\\')"},
+            .sort = {{"created_at", "created_ms"},
+                     {"updated_at", "updated_ms"},
+                     {"start_date", "start_ms"},
+                     {"end_date", "end_ms"}},
+            .filter = {{"account", "account_id"},
+                       {"product", "product_id"},
+                       {"order", "order_id"},
+                       {"source", "source"},
+                       {"status", "status"},
+                       {"start", "start_ms"},
+                       {"end", "end_ms"},
+                       {"feature", "(feature_id = {p} OR product_id IN (SELECT product_id FROM"
+                                   " product_entitlements WHERE feature_id = {p}) OR product_id IN"
+                                   " (SELECT c.product_id FROM product_components c JOIN"
+                                   " product_entitlements pe ON pe.product_id = c.component_id"
+                                   " WHERE pe.feature_id = {p}))"},
+                       {"category", "product_category"}}},
     [ENT_TABLE_LEASES] = {.table = "leases",
                           .search = {"id"},
                           .sort = {{"created_at", "created_ms"},
@@ -241,7 +245,7 @@ build_where(const struct ent_list_dialect *d, struct ent_arena *a, const struct 
 {
     put(where, " WHERE 1=1");
     for (size_t i = 0; i < q->n_filters; i++) {
-        const char *col = map_column(t->filter, 8, q->filters[i].field);
+        const char *col = map_column(t->filter, 12, q->filters[i].field);
         if (!col)
             return ENT_ESTORE;
         if (!q->filters[i].value) {

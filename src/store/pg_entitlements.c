@@ -40,14 +40,15 @@ ent_pg_entitlement_insert(struct ent_store_session *base, const struct ent_entit
     ent_pg_p_text(&p, e->feature_id[0] ? e->name : NULL);
     ent_pg_p_int(&p, e->activatable);
     ent_pg_p_id(&p, e->line_item_id);
+    ent_pg_p_text(&p, e->product_category ? ent_category_name(e->product_category) : NULL);
     return ent_pg_exec_done(
         s,
         "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
         " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
         " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-        " created_ms, updated_ms, name, activatable, line_item_id) VALUES ($1, $2, $3, $4, $5,"
-        " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,"
-        " $23)",
+        " created_ms, updated_ms, name, activatable, line_item_id, product_category) VALUES ($1,"
+        " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+        " $21, $22, $23, $24)",
         &p, NULL, "insert entitlement");
 }
 

@@ -3,8 +3,12 @@
  * pg_features.c: the features of the catalog (table features) and their levels
  * (feature_levels), on PostgreSQL.
  */
+#include "core/str.h"
 #include "store/pg_int.h"
 #include "store/store.h"
+
+/* Room for the folded form of a name (at most ENT_NAME_MAX bytes) or a key. */
+#define FOLDED_MAX (ENT_NAME_MAX + 1)
 
 /* Replaces the levels of feature f. */
 static int
@@ -49,13 +53,18 @@ int
 ent_pg_feature_insert(struct ent_store_session *base, const struct ent_feature *f)
 {
     struct pg_session *s = (struct pg_session *)base;
+    char folded[FOLDED_MAX];
+    if (!ent_str_fold(f->name, folded, sizeof(folded)))
+        return ENT_ESTORE; /* the service refuses such names first */
     struct pg_params p = {0};
     feature_params(&p, f);
     ent_pg_p_int(&p, f->created_ms);
+    ent_pg_p_text(&p, folded);
     int code = ent_pg_exec_done(s,
                                 "INSERT INTO features (id, key, name, type, unit, reset_period,"
-                                " activations_enabled, status, attributes, updated_ms, created_ms)"
-                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                " activations_enabled, status, attributes, updated_ms, created_ms,"
+                                " name_folded)"
+                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                                 &p, NULL, "insert feature");
     return code == ENT_OK ? write_levels(s, f) : code;
 }
@@ -64,12 +73,17 @@ int
 ent_pg_feature_update(struct ent_store_session *base, const struct ent_feature *f)
 {
     struct pg_session *s = (struct pg_session *)base;
+    char folded[FOLDED_MAX];
+    if (!ent_str_fold(f->name, folded, sizeof(folded)))
+        return ENT_ESTORE; /* the service refuses such names first */
     struct pg_params p = {0};
     feature_params(&p, f);
+    ent_pg_p_text(&p, folded);
     int code = ent_pg_exec_one(s,
                                "UPDATE features SET key = $2, name = $3, type = $4, unit = $5,"
                                " reset_period = $6, activations_enabled = $7, status = $8,"
-                               " attributes = $9, updated_ms = $10 WHERE id = $1",
+                               " attributes = $9, updated_ms = $10, name_folded = CASE WHEN"
+                               " name = $3 THEN name_folded ELSE $11 END WHERE id = $1",
                                &p, "update feature");
     return code == ENT_OK ? write_levels(s, f) : code;
 }
@@ -99,11 +113,14 @@ ent_pg_feature_get(struct ent_store_session *base, struct ent_arena *a, const ch
                    struct ent_feature *out)
 {
     struct pg_session *s = (struct pg_session *)base;
+    char folded[FOLDED_MAX];
     struct pg_params p = {0};
     ent_pg_p_text(&p, id_or_key);
-    int code =
-        ent_pg_get(s, "SELECT " ENT_ROWS_FEATURE_COLUMNS " FROM features WHERE id = $1 OR key = $1",
-                   &p, ent_rows_feature, a, out, "get feature");
+    /* A key is matched in its ASCII lower case (no key is longer than a folded name). */
+    ent_pg_p_text(&p, ent_str_fold(id_or_key, folded, sizeof(folded)) ? folded : NULL);
+    int code = ent_pg_get(
+        s, "SELECT " ENT_ROWS_FEATURE_COLUMNS " FROM features WHERE id = $1 OR lower(key) = $2", &p,
+        ent_rows_feature, a, out, "get feature");
     return code < 0 ? code : read_levels(s, a, out);
 }
 
@@ -117,4 +134,30 @@ ent_pg_feature_product_count(struct ent_store_session *base, const char *feature
         " + (SELECT count(*) FROM usage_events WHERE feature_id = $1)"
         " + (SELECT count(*) FROM activations WHERE feature_id = $1)",
         feature_id, n);
+}
+
+/*
+ * Whether another feature than except_id (NULL: none) holds name, ASCII case-insensitively
+ * (its folded form; a feature that shared its name before names were unique holds none).
+ */
+int
+ent_pg_feature_name_taken(struct ent_store_session *base, const char *name, const char *except_id,
+                          bool *taken)
+{
+    char folded[FOLDED_MAX];
+    *taken = false;
+    if (!ent_str_fold(name, folded, sizeof(folded)))
+        return ENT_OK; /* longer than any stored name */
+    struct pg_params p = {0};
+    ent_pg_p_text(&p, folded);
+    ent_pg_p_text(&p, except_id ? except_id : "");
+    int code;
+    PGresult *r = ent_pg_exec((struct pg_session *)base,
+                              "SELECT count(*) FROM features WHERE name_folded = $1 AND id <> $2",
+                              &p, &code, "feature name");
+    if (!r)
+        return code;
+    *taken = PQntuples(r) > 0 && ent_pg_int(r, 0, 0) > 0;
+    PQclear(r);
+    return ENT_OK;
 }

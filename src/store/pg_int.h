@@ -24,6 +24,7 @@
 #include "store/store.h"
 
 #define PG_STMT_CACHE 160 /* webhooks (issue 15) added about 25 */
+/* A row of the portable form's widest table is loaded in one statement (pg_portable.c). */
 #define PG_MAX_PARAMS 32
 #define RECONNECT_FIRST_DELAY_MS 50 /* the first wait before connecting again */
 
@@ -135,6 +136,15 @@ int ent_pg_get_all(struct pg_session *s, const char *sql, const struct pg_params
 int ent_pg_count_query(struct pg_session *s, const char *sql, const char *param, int64_t *n);
 
 /* Runs a one-parameter query returning ids (in the arena). */
+/*
+ * Runs sql, whose rows are (an hour's start in ms, an amount) in time order, and folds them into
+ * buckets of granularity (ent_rows_series_add). OUT buckets (in a; NULL when none), n.
+ * Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_pg_series(struct pg_session *s, const char *sql, const struct pg_params *p,
+                  enum ent_period granularity, struct ent_arena *a,
+                  struct ent_usage_bucket **buckets, size_t *n, const char *what);
+
 int ent_pg_id_query(struct pg_session *s, struct ent_arena *a, const char *sql, const char *param,
                     char (**ids)[37], size_t *n);
 
@@ -196,12 +206,25 @@ int ent_pg_event_insert(struct ent_store_session *sess, const struct ent_event *
 int ent_pg_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
                      struct ent_event *out);
 
+/* pg_consumption.c (issue 17) */
+int ent_pg_consumption_find(struct ent_store_session *sess, struct ent_arena *a,
+                            const char *entitlement_id, const char *idempotency_key,
+                            struct ent_store_consumption *out);
+int ent_pg_consumption_add(struct ent_store_session *sess, const struct ent_store_consumption *ev,
+                           int64_t cap, int64_t *consumed);
+int ent_pg_consumption_series(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, int64_t from_ms, int64_t to_ms,
+                              enum ent_period granularity, struct ent_usage_bucket **buckets,
+                              size_t *n);
+
 /* pg_features.c */
 int ent_pg_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_pg_feature_update(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_pg_feature_delete(struct ent_store_session *sess, const char *id);
 int ent_pg_feature_get(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
                        struct ent_feature *out);
+int ent_pg_feature_name_taken(struct ent_store_session *sess, const char *name,
+                              const char *except_id, bool *taken);
 int ent_pg_feature_product_count(struct ent_store_session *sess, const char *feature_id,
                                  int64_t *n);
 

@@ -5,6 +5,7 @@
  * (a snapshot: pg_snapshot); a load writes row by row and, at the end, moves the identity
  * sequences past the loaded seq values, so rows made later number after them.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 
 #include "store/pg_int.h"
 #include "store/portable.h"
+
+static_assert(PG_MAX_PARAMS >= ENT_PORTABLE_COLUMNS_MAX, "a row is loaded with one parameter each");
 
 #define SQL_MAX 4096
 #define INT8OID 20

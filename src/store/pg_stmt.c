@@ -488,3 +488,25 @@ ent_pg_get_all(struct pg_session *s, const char *sql, const struct pg_params *p,
     *n = count;
     return code;
 }
+
+int
+ent_pg_series(struct pg_session *s, const char *sql, const struct pg_params *p,
+              enum ent_period granularity, struct ent_arena *a, struct ent_usage_bucket **buckets,
+              size_t *n, const char *what)
+{
+    *buckets = NULL;
+    *n = 0;
+    int code;
+    PGresult *r = ent_pg_exec(s, sql, p, &code, what);
+    if (!r)
+        return code;
+    size_t cap = 0;
+    bool oom = false;
+    int rows = PQntuples(r);
+    for (int i = 0; !oom && i < rows; i++) {
+        int64_t hour = ent_pg_int(r, i, 0);
+        oom = !ent_rows_series_add(a, granularity, hour, ent_pg_int(r, i, 1), buckets, n, &cap);
+    }
+    PQclear(r);
+    return oom ? ENT_ENOMEM : ENT_OK;
+}

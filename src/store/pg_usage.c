@@ -174,29 +174,15 @@ ent_pg_usage_series(struct ent_store_session *sess, struct ent_arena *a, const c
                     const char *feature_id, int64_t from_ms, int64_t to_ms,
                     enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n)
 {
-    *buckets = NULL;
-    *n = 0;
     struct pg_params p = {0};
     ent_pg_p_text(&p, account_id);
     ent_pg_p_text(&p, feature_id);
     ent_pg_p_int(&p, from_ms);
     ent_pg_p_int(&p, to_ms);
-    int code;
-    PGresult *r = ent_pg_exec((struct pg_session *)sess,
-                              "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
-                              " sum(amount) FROM usage_events"
-                              " WHERE account_id = $1 AND feature_id = $2 AND ts_ms >= $3"
-                              " AND ts_ms < $4 GROUP BY hour ORDER BY hour",
-                              &p, &code, "usage series");
-    if (!r)
-        return code;
-    size_t cap = 0;
-    bool oom = false;
-    int rows = PQntuples(r);
-    for (int i = 0; !oom && i < rows; i++) {
-        int64_t hour = ent_pg_int(r, i, 0);
-        oom = !ent_rows_series_add(a, granularity, hour, ent_pg_int(r, i, 1), buckets, n, &cap);
-    }
-    PQclear(r);
-    return oom ? ENT_ENOMEM : ENT_OK;
+    return ent_pg_series((struct pg_session *)sess,
+                         "SELECT ts_ms - (((ts_ms % 3600000) + 3600000) % 3600000) AS hour,"
+                         " sum(amount) FROM usage_events"
+                         " WHERE account_id = $1 AND feature_id = $2 AND ts_ms >= $3"
+                         " AND ts_ms < $4 GROUP BY hour ORDER BY hour",
+                         &p, granularity, a, buckets, n, "usage series");
 }

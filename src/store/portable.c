@@ -14,7 +14,7 @@
 const struct ent_portable_table ent_portable_tables[] = {
     {"features",
      T("id", "key", "name", "type", "unit", "reset_period", "activations_enabled", "status",
-       "attributes", "created_ms", "updated_ms"),
+       "attributes", "created_ms", "updated_ms", "name_folded"),
      "id", "id", "updated_ms", false, NULL},
     {"feature_levels", T("feature_id", "position", "value", "name", "is_unlimited"),
      "feature_id, position", "feature_id, position", NULL, false, NULL},
@@ -60,7 +60,7 @@ const struct ent_portable_table ent_portable_tables[] = {
      T("seq", "id", "account_id", "product_id", "feature_id", "value", "override", "source",
        "order_id", "line_item_id", "lease_id", "activation_id", "parent_id", "quantity",
        "quantity_per_copy", "start_ms", "end_ms", "order_type", "status", "attributes",
-       "created_ms", "updated_ms", "name", "activatable"),
+       "created_ms", "updated_ms", "name", "activatable", "product_category", "consumed"),
      "id", "seq", "updated_ms", false, NULL},
     /* The earlier owners of a transferred entitlement, and the definitions of custom attributes
      * (seed 004, issue 17). */
@@ -69,6 +69,11 @@ const struct ent_portable_table ent_portable_tables[] = {
     {"attribute_definitions",
      T("id", "object", "name", "type", "required", "description", "created_ms", "updated_ms"), "id",
      "id", "updated_ms", false, NULL},
+    /* Consumption of service entitlements (issue 17, seed 000). */
+    {"consumption_events",
+     T("seq", "id", "entitlement_id", "account_id", "amount", "ts_ms", "idempotency_key",
+       "consumed_after", "units", "created_ms"),
+     "id", "seq", "created_ms", true, NULL},
     {"usage_events",
      T("seq", "id", "account_id", "feature_id", "amount", "ts_ms", "idempotency_key",
        "window_start_ms", "window_end_ms", "usage_after", "limit_value", "created_ms"),

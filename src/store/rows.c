@@ -291,6 +291,8 @@ ent_rows_entitlement(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->name = text(r, a, 23);
     out->activatable = integer(r, 24) != 0;
     id(r, 25, out->line_item_id);
+    out->product_category = ent_category_parse(raw(r, 26)); /* 0 when NULL */
+    out->consumed = integer(r, 27);
     return (out->number && out->activation_id && out->attributes) ? ENT_OK : ENT_ENOMEM;
 }
 
@@ -372,6 +374,23 @@ ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *i
     out->limit = integer_or_none(r, 9);
     out->created_ms = integer(r, 10);
     return out->idempotency_key ? ENT_OK : ENT_ENOMEM;
+}
+
+int
+ent_rows_consumption(const struct ent_store_row *r, struct ent_arena *a, void *item)
+{
+    struct ent_store_consumption *out = item;
+    memset(out, 0, sizeof(*out));
+    id(r, 0, out->id);
+    id(r, 1, out->entitlement_id);
+    id(r, 2, out->account_id);
+    out->amount = integer(r, 3);
+    out->ts_ms = integer(r, 4);
+    out->idempotency_key = text(r, a, 5);
+    out->consumed_after = integer(r, 6);
+    out->units = integer(r, 7);
+    out->created_ms = integer(r, 8);
+    return lost(r, 5, out->idempotency_key) ? ENT_ENOMEM : ENT_OK;
 }
 
 bool

@@ -99,9 +99,10 @@ int ent_rows_line_item(const struct ent_store_row *r, struct ent_arena *a, void 
     "e.id, e.seq, e.account_id, p.key, e.product_id, f.key, e.feature_id, e.value, e.override,"    \
     " e.source, e.order_id, e.lease_id, e.activation_id, e.parent_id, e.quantity,"                 \
     " e.quantity_per_copy, e.start_ms, e.end_ms, e.order_type, e.status, e.attributes,"            \
-    " e.created_ms, e.updated_ms, coalesce(p.name, e.name), e.activatable, e.line_item_id"
+    " e.created_ms, e.updated_ms, coalesce(p.name, e.name), e.activatable, e.line_item_id,"        \
+    " e.product_category, e.consumed"
 /* The number of columns above: a count selected after them is at this index. */
-#define ENT_ROWS_ENTITLEMENT_WIDTH 26
+#define ENT_ROWS_ENTITLEMENT_WIDTH 28
 #define ENT_ROWS_ENTITLEMENT_FROM                                                                  \
     " FROM entitlements e LEFT JOIN products p ON p.id = e.product_id"                             \
     " LEFT JOIN features f ON f.id = e.feature_id"
@@ -135,6 +136,12 @@ int ent_rows_setting(const struct ent_store_row *r, struct ent_arena *a, void *i
     "id, account_id, feature_id, amount, ts_ms, idempotency_key, window_start_ms,"                 \
     " window_end_ms, usage_after, limit_value, created_ms"
 int ent_rows_usage_event(const struct ent_store_row *r, struct ent_arena *a, void *item);
+
+/* consumption_events: a recorded consumption event (struct ent_store_consumption; issue 17). */
+#define ENT_ROWS_CONSUMPTION_COLUMNS                                                               \
+    "id, entitlement_id, account_id, amount, ts_ms, idempotency_key, consumed_after, units,"       \
+    " created_ms"
+int ent_rows_consumption(const struct ent_store_row *r, struct ent_arena *a, void *item);
 
 /* Signed licenses (issue 13). signing_keys k (struct ent_store_signing_key), with the latest
  * expiry of the licenses each signed and of the tokens it signed that renewals replaced

@@ -33,6 +33,8 @@ bind_entitlement(sqlite3_stmt *st, const struct ent_entitlement *e)
     ent_sqlite_bind_text(st, 21, e->feature_id[0] ? e->name : NULL);
     sqlite3_bind_int(st, 22, e->activatable);
     ent_sqlite_bind_text(st, 23, ent_sqlite_opt_id(e->line_item_id));
+    ent_sqlite_bind_text(st, 24,
+                         e->product_category ? ent_category_name(e->product_category) : NULL);
 }
 
 int
@@ -49,9 +51,9 @@ ent_sqlite_entitlement_insert(struct ent_store_session *base, const struct ent_e
         s, "INSERT INTO entitlements (id, account_id, product_id, feature_id, value,"
            " override, source, order_id, lease_id, activation_id, parent_id, quantity,"
            " quantity_per_copy, start_ms, end_ms, order_type, status, attributes,"
-           " created_ms, updated_ms, name, activatable, line_item_id) VALUES (?1, ?2, ?3, ?4, ?5,"
-           " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-           " ?23)");
+           " created_ms, updated_ms, name, activatable, line_item_id, product_category) VALUES (?1,"
+           " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+           " ?21, ?22, ?23, ?24)");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);
@@ -68,7 +70,7 @@ ent_sqlite_entitlement_update(struct ent_store_session *base, const struct ent_e
            " order_type = ?16, status = ?17, attributes = ?18, updated_ms = ?20,"
            " activatable = ?22 WHERE id = ?1 AND ?4 IS ?4"
            " AND ?5 IS ?5 AND ?6 IS ?6 AND ?7 IS ?7 AND ?8 IS ?8 AND ?9 IS ?9"
-           " AND ?10 IS ?10 AND ?19 IS ?19 AND ?21 IS ?21 AND ?23 IS ?23");
+           " AND ?10 IS ?10 AND ?19 IS ?19 AND ?21 IS ?21 AND ?23 IS ?23 AND ?24 IS ?24");
     if (!st)
         return ENT_ESTORE;
     bind_entitlement(st, e);

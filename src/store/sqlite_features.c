@@ -3,8 +3,12 @@
  * sqlite_features.c: the features of the catalog (table features) and their levels
  * (feature_levels), on SQLite.
  */
+#include "core/str.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
+
+/* Room for the folded form of a name (at most ENT_NAME_MAX bytes) or a key. */
+#define FOLDED_MAX (ENT_NAME_MAX + 1)
 
 /* Replaces the levels of feature f. */
 static int
@@ -31,10 +35,18 @@ write_levels(struct sqlite_session *s, const struct ent_feature *f)
     return code;
 }
 
-/* Binds the columns shared by feature insert and update (?1 id … ?10 updated_ms). */
-static void
+/*
+ * Binds the columns shared by feature insert and update (?1 id … ?11 created_ms, ?12 the
+ * name's folded form). Returns false when the name is too long to fold (the service refuses
+ * such names first).
+ */
+static bool
 bind_feature(sqlite3_stmt *st, const struct ent_feature *f)
 {
+    char folded[FOLDED_MAX];
+    if (!ent_str_fold(f->name, folded, sizeof(folded)))
+        return false;
+    sqlite3_bind_text(st, 12, folded, -1, SQLITE_TRANSIENT);
     ent_sqlite_bind_text(st, 1, f->id);
     ent_sqlite_bind_text(st, 2, f->key);
     ent_sqlite_bind_text(st, 3, f->name);
@@ -46,6 +58,7 @@ bind_feature(sqlite3_stmt *st, const struct ent_feature *f)
     ent_sqlite_bind_text(st, 9, f->attributes ? f->attributes : "{}");
     sqlite3_bind_int64(st, 10, f->updated_ms);
     sqlite3_bind_int64(st, 11, f->created_ms);
+    return true;
 }
 
 int
@@ -54,11 +67,15 @@ ent_sqlite_feature_insert(struct ent_store_session *base, const struct ent_featu
     struct sqlite_session *s = (struct sqlite_session *)base;
     sqlite3_stmt *st =
         ent_sqlite_prep(s, "INSERT INTO features (id, key, name, type, unit, reset_period,"
-                           " activations_enabled, status, attributes, updated_ms, created_ms)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                           " activations_enabled, status, attributes, updated_ms, created_ms,"
+                           " name_folded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                           " ?12)");
     if (!st)
         return ENT_ESTORE;
-    bind_feature(st, f);
+    if (!bind_feature(st, f)) {
+        sqlite3_reset(st);
+        return ENT_ESTORE;
+    }
     int code = ent_sqlite_exec_done(s, st, "insert feature");
     return code == ENT_OK ? write_levels(s, f) : code;
 }
@@ -70,10 +87,15 @@ ent_sqlite_feature_update(struct ent_store_session *base, const struct ent_featu
     sqlite3_stmt *st =
         ent_sqlite_prep(s, "UPDATE features SET key = ?2, name = ?3, type = ?4, unit = ?5,"
                            " reset_period = ?6, activations_enabled = ?7, status = ?8,"
-                           " attributes = ?9, updated_ms = ?10 WHERE id = ?1 AND ?11 IS NOT NULL");
+                           " attributes = ?9, updated_ms = ?10, name_folded = CASE WHEN"
+                           " name = ?3 THEN name_folded ELSE ?12 END"
+                           " WHERE id = ?1 AND ?11 IS NOT NULL");
     if (!st)
         return ENT_ESTORE;
-    bind_feature(st, f);
+    if (!bind_feature(st, f)) {
+        sqlite3_reset(st);
+        return ENT_ESTORE;
+    }
     int code = ent_sqlite_exec_one(s, st, "update feature");
     return code == ENT_OK ? write_levels(s, f) : code;
 }
@@ -109,8 +131,9 @@ ent_sqlite_feature_get(struct ent_store_session *base, struct ent_arena *a, cons
                        struct ent_feature *out)
 {
     struct sqlite_session *s = (struct sqlite_session *)base;
-    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT " ENT_ROWS_FEATURE_COLUMNS
-                                          " FROM features WHERE id = ?1 OR key = ?1");
+    sqlite3_stmt *st =
+        ent_sqlite_prep(s, "SELECT " ENT_ROWS_FEATURE_COLUMNS
+                           " FROM features WHERE id = ?1 OR key = ?1 COLLATE NOCASE");
     if (!st)
         return ENT_ESTORE;
     ent_sqlite_bind_text(st, 1, id_or_key);
@@ -128,4 +151,34 @@ ent_sqlite_feature_product_count(struct ent_store_session *base, const char *fea
         " + (SELECT count(*) FROM usage_events WHERE feature_id = ?1)"
         " + (SELECT count(*) FROM activations WHERE feature_id = ?1)",
         feature_id, n);
+}
+
+/*
+ * Whether another feature than except_id (NULL: none) holds name, ASCII case-insensitively
+ * (its folded form; a feature that shared its name before names were unique holds none).
+ */
+int
+ent_sqlite_feature_name_taken(struct ent_store_session *base, const char *name,
+                              const char *except_id, bool *taken)
+{
+    struct sqlite_session *s = (struct sqlite_session *)base;
+    char folded[FOLDED_MAX];
+    *taken = false;
+    if (!ent_str_fold(name, folded, sizeof(folded)))
+        return ENT_OK; /* longer than any stored name */
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT count(*) FROM features WHERE name_folded = ?1"
+                                          " AND id IS NOT ?2");
+    if (!st)
+        return ENT_ESTORE;
+    sqlite3_bind_text(st, 1, folded, -1, SQLITE_TRANSIENT);
+    ent_sqlite_bind_text(st, 2, except_id);
+    int rc = ent_sqlite_step(s, st);
+    if (rc != SQLITE_ROW) {
+        int code = ent_sqlite_fail(s, rc, "feature name");
+        sqlite3_reset(st);
+        return code;
+    }
+    *taken = sqlite3_column_int64(st, 0) > 0;
+    sqlite3_reset(st);
+    return ENT_OK;
 }

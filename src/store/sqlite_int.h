@@ -94,6 +94,15 @@ int ent_sqlite_count_query(struct sqlite_session *s, const char *sql, const char
                            int64_t *n);
 
 /* Runs a one-parameter query returning ids (in the arena). */
+/*
+ * Steps st (bound), whose rows are (an hour's start in ms, an amount) in time order, folding them
+ * into buckets of granularity (ent_rows_series_add), and resets it. OUT buckets (in a; NULL when
+ * none), n. Errors: ENT_ESTORE, ENT_ENOMEM.
+ */
+int ent_sqlite_series(struct sqlite_session *s, sqlite3_stmt *st, enum ent_period granularity,
+                      struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n,
+                      const char *what);
+
 int ent_sqlite_id_query(struct sqlite_session *s, struct ent_arena *a, const char *sql,
                         const char *param, char (**ids)[37], size_t *n);
 
@@ -146,12 +155,26 @@ int ent_sqlite_event_insert(struct ent_store_session *sess, const struct ent_eve
 int ent_sqlite_event_get(struct ent_store_session *sess, struct ent_arena *a, const char *id,
                          struct ent_event *out);
 
+/* sqlite_consumption.c (issue 17) */
+int ent_sqlite_consumption_find(struct ent_store_session *sess, struct ent_arena *a,
+                                const char *entitlement_id, const char *idempotency_key,
+                                struct ent_store_consumption *out);
+int ent_sqlite_consumption_add(struct ent_store_session *sess,
+                               const struct ent_store_consumption *ev, int64_t cap,
+                               int64_t *consumed);
+int ent_sqlite_consumption_series(struct ent_store_session *sess, struct ent_arena *a,
+                                  const char *entitlement_id, int64_t from_ms, int64_t to_ms,
+                                  enum ent_period granularity, struct ent_usage_bucket **buckets,
+                                  size_t *n);
+
 /* sqlite_features.c */
 int ent_sqlite_feature_insert(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_sqlite_feature_update(struct ent_store_session *sess, const struct ent_feature *f);
 int ent_sqlite_feature_delete(struct ent_store_session *sess, const char *id);
 int ent_sqlite_feature_get(struct ent_store_session *sess, struct ent_arena *a,
                            const char *id_or_key, struct ent_feature *out);
+int ent_sqlite_feature_name_taken(struct ent_store_session *sess, const char *name,
+                                  const char *except_id, bool *taken);
 int ent_sqlite_feature_product_count(struct ent_store_session *sess, const char *feature_id,
                                      int64_t *n);
 

@@ -270,3 +270,24 @@ ent_sqlite_read_row(sqlite3_stmt *st, ent_rows_read_fn read, struct ent_arena *a
     struct ent_store_row row = {.ops = &row_ops, .result = st};
     return read(&row, a, out);
 }
+
+int
+ent_sqlite_series(struct sqlite_session *s, sqlite3_stmt *st, enum ent_period granularity,
+                  struct ent_arena *a, struct ent_usage_bucket **buckets, size_t *n,
+                  const char *what)
+{
+    *buckets = NULL;
+    *n = 0;
+    size_t cap = 0;
+    int rc;
+    bool oom = false;
+    while (!oom && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
+        int64_t hour = sqlite3_column_int64(st, 0);
+        oom = !ent_rows_series_add(a, granularity, hour, sqlite3_column_int64(st, 1), buckets, n,
+                                   &cap);
+    }
+    sqlite3_reset(st);
+    if (oom)
+        return ENT_ENOMEM;
+    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, what);
+}

@@ -227,16 +227,5 @@ ent_sqlite_usage_series(struct ent_store_session *sess, struct ent_arena *a, con
     ent_sqlite_bind_text(st, 2, feature_id);
     sqlite3_bind_int64(st, 3, from_ms);
     sqlite3_bind_int64(st, 4, to_ms);
-    size_t cap = 0;
-    int rc;
-    bool oom = false;
-    while (!oom && (rc = ent_sqlite_step(s, st)) == SQLITE_ROW) {
-        int64_t hour = sqlite3_column_int64(st, 0);
-        oom = !ent_rows_series_add(a, granularity, hour, sqlite3_column_int64(st, 1), buckets, n,
-                                   &cap);
-    }
-    sqlite3_reset(st);
-    if (oom)
-        return ENT_ENOMEM;
-    return rc == SQLITE_DONE ? ENT_OK : ent_sqlite_fail(s, rc, "usage series");
+    return ent_sqlite_series(s, st, granularity, a, buckets, n, "usage series");
 }

@@ -107,6 +107,22 @@ struct ent_store_usage {
     int64_t created_ms;
 };
 
+/*
+ * A recorded consumption event: units of a service entitlement drawn down (issue 17, seed 000),
+ * with the answer it was given (for idempotent replays).
+ */
+struct ent_store_consumption {
+    char id[37];
+    char entitlement_id[37];
+    char account_id[37]; /* the entitlement's account when the event was recorded */
+    int64_t amount;
+    int64_t ts_ms;
+    const char *idempotency_key; /* NULL: none */
+    int64_t consumed_after;      /* ignored by consumption_add: it writes the new sum */
+    int64_t units;               /* the entitlement's units when the event was recorded */
+    int64_t created_ms;
+};
+
 /* A live activation's seat in the account's snapshot: its feature and when it dies. */
 struct ent_store_seat {
     char feature_id[37];
@@ -228,12 +244,20 @@ struct ent_store_ops {
     int (*list)(struct ent_store_session *sess, struct ent_arena *a, enum ent_store_table table,
                 const struct ent_store_query *q, char (**ids)[37], size_t *n, int64_t *total);
 
-    /* Features, with their levels. get accepts an id or a key. */
+    /* Features, with their levels. get accepts an id or a key, in any case (ASCII). */
     int (*feature_insert)(struct ent_store_session *sess, const struct ent_feature *f);
     int (*feature_update)(struct ent_store_session *sess, const struct ent_feature *f);
     int (*feature_delete)(struct ent_store_session *sess, const char *id);
     int (*feature_get)(struct ent_store_session *sess, struct ent_arena *a, const char *id_or_key,
                        struct ent_feature *out);
+    /*
+     * Whether a feature other than except_id (NULL: none) has name, ASCII case-insensitively
+     * (names are unique so, seed 002; insert and update answer ENT_ECONFLICT for a name taken,
+     * as for a key). A feature that shared its name with an older one before names were unique
+     * (schema 0010 / 0008) keeps it, and is not counted, until it is renamed.
+     */
+    int (*feature_name_taken)(struct ent_store_session *sess, const char *name,
+                              const char *except_id, bool *taken);
     /* How many products, entitlements, usage events and activations name the feature. */
     int (*feature_product_count)(struct ent_store_session *sess, const char *feature_id,
                                  int64_t *n);
@@ -336,6 +360,28 @@ struct ent_store_ops {
     int (*usage_series)(struct ent_store_session *sess, struct ent_arena *a, const char *account_id,
                         const char *feature_id, int64_t from_ms, int64_t to_ms,
                         enum ent_period granularity, struct ent_usage_bucket **buckets, size_t *n);
+
+    /*
+     * Consumption of service entitlements (issue 17): sqlite_consumption.c, pg_consumption.c.
+     * consumption_add adds the event's amount to its entitlement's consumed only when the sum
+     * stays at or below cap (INT64_MAX: no cap but overflow), as one step that is exact whatever
+     * runs concurrently, and inserts the event with consumed_after set to the new sum. OUT
+     * consumed: after the event, or as it stands when refused. Errors: ENT_ELIMIT (refused,
+     * nothing written), ENT_ECONFLICT (the idempotency key is taken for the entitlement, nothing
+     * written, the transaction usable), ENT_ENOTFOUND (no such entitlement, nothing written).
+     * consumption_find reads the event an entitlement recorded under an idempotency key.
+     * consumption_series sums amounts per bucket of granularity (hour, day, month) with ts in
+     * [from, to), buckets in time order.
+     */
+    int (*consumption_find)(struct ent_store_session *sess, struct ent_arena *a,
+                            const char *entitlement_id, const char *idempotency_key,
+                            struct ent_store_consumption *out);
+    int (*consumption_add)(struct ent_store_session *sess, const struct ent_store_consumption *ev,
+                           int64_t cap, int64_t *consumed);
+    int (*consumption_series)(struct ent_store_session *sess, struct ent_arena *a,
+                              const char *entitlement_id, int64_t from_ms, int64_t to_ms,
+                              enum ent_period granularity, struct ent_usage_bucket **buckets,
+                              size_t *n);
 
     /*
      * Activations. find looks up the activation of a fingerprint that is not deactivated, in

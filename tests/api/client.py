@@ -18,6 +18,12 @@ def unique(prefix):
     return f"{prefix}-{_RUN}-{next(_counter)}"
 
 
+def unique_feature(prefix="f"):
+    """The key and name of a feature no other test uses (feature names are unique too)."""
+    key = unique(prefix)
+    return {"key": key, "name": f"F {key}"}
+
+
 class Client:
     def __init__(self, base, key, check=True):
         self.base = base
@@ -70,7 +76,9 @@ class Client:
 
     # Shortcuts that create objects and insist on success.
     def make_feature(self, **fields):
-        body = {"key": unique("f"), "name": "Feature", "type": "switch"}
+        key = fields.get("key") or unique("f")
+        # Feature names are unique (in any case): each gets its own unless one is given.
+        body = {"key": key, "name": f"Feature {key}", "type": "switch"}
         body.update(fields)
         r = self.post("/v1/features", body)
         assert r.status_code == 201, r.text

@@ -2,8 +2,11 @@
 """Helpers the API test modules share: reading whole lists and the audit log, times as the API
 writes them, and catalog objects several modules build. Each asserts nothing unless it says so,
 so a test asserts exactly what it did when it kept its own copy."""
+import threading
 import time
 from datetime import datetime, timedelta, timezone
+
+import requests
 
 # --------------------------------------------------------------------------------------------
 # Lists and the audit log
@@ -119,3 +122,28 @@ def printed_admin_keys(text):
     import re
     return re.findall(r"ent_admin_[A-Za-z0-9_\-]+", text)
 
+
+# --------------------------------------------------------------------------------------------
+# Concurrency
+# --------------------------------------------------------------------------------------------
+
+
+def race(n_threads, work):
+    """Runs work(i) in n_threads threads started together (each makes its own client: its own
+    requests.Session). Returns the exceptions raised."""
+    barrier = threading.Barrier(n_threads)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            work(i)
+        except (AssertionError, requests.RequestException, threading.BrokenBarrierError) as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors

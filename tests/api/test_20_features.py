@@ -2,14 +2,14 @@
 """Features (API.md "Feature"; seed 001 level rules and display names)."""
 import pytest
 
-from client import problem, unique
+from client import problem, unique, unique_feature
 from helpers import events_count
 
 
 def test_20_01_create_quantity_feature_sorts_levels_and_names_them(api):
     key = unique("seats")
     r = api.post("/v1/features", {
-        "key": key, "name": "Seats", "type": "quantity", "unit": "user",
+        "key": key, "name": f"Seats {key}", "type": "quantity", "unit": "user",
         "levels": [{"value": "20"}, {"value": "1"}, {"value": "UNLIMITED", "is_unlimited": True}],
         "activations_enabled": True, "attributes": {"tier": "core"}})
     assert r.status_code == 201, r.text
@@ -31,7 +31,7 @@ def test_20_01_create_quantity_feature_sorts_levels_and_names_them(api):
     {"type": "metered", "reset_period": "never", "levels": [{"value": "1000"}]},
 ])
 def test_20_02_every_type_can_be_created(api, body):
-    body = dict(body, key=unique("f"), name="F")
+    body = dict(body, **unique_feature())
     r = api.post("/v1/features", body)
     assert r.status_code == 201, r.text
     assert r.json()["type"] == body["type"]
@@ -68,7 +68,7 @@ def test_20_03_custom_names_and_given_level_names_are_kept(api):
     ({"type": "quantity", "levels": "1,2"}, "levels"),
 ])
 def test_20_04_invalid_definitions_are_422_naming_the_field_and_change_nothing(api, body, field):
-    body = dict({"key": unique("f"), "name": "F"}, **body)
+    body = dict(unique_feature(), **body)
     before = events_count(api)
     problem(api.post("/v1/features", body), 422, "validation_failed", field)
     assert events_count(api) == before

@@ -50,7 +50,8 @@ class Catalog:
         self._make_products(api, rng)
 
     def _feature(self, api, type_, levels, unit=None):
-        body = {"key": unique(f"m{type_[:3]}"), "name": f"Model {type_}", "type": type_}
+        key = unique(f"m{type_[:3]}")
+        body = {"key": key, "name": f"Model {type_} {key}", "type": type_}
         if levels:
             body["levels"] = levels
         if unit:

@@ -13,7 +13,7 @@ import requests
 
 from client import Client
 from conftest import ON_PG, store_sql
-from helpers import log_messages
+from helpers import log_messages, race
 
 CLIENTS = 16
 LIMIT = 200
@@ -34,27 +34,6 @@ def quota(api, limit, period="never"):
                                       "value": str(limit)})
     assert r.status_code == 201, r.text
     return acc, f
-
-
-def race(n_threads, work):
-    """Runs work(i, client) in n_threads threads, each with its own client (its own
-    requests.Session), started together. Returns the exceptions raised."""
-    barrier = threading.Barrier(n_threads)
-    errors = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-        except (AssertionError, requests.RequestException, threading.BrokenBarrierError) as e:
-            errors.append(repr(e))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_threads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 def evaluate(api, acc, f):

@@ -8,15 +8,16 @@ from conftest import StoreError, store_sql
 def test_81_01_every_change_is_an_event_with_before_and_after(api):
     last = api.get("/v1/events?limit=1&offset=0").json()["total_count"]
     f = api.make_feature()
-    api.patch(f"/v1/features/{f['id']}", {"name": "Renamed"})
+    renamed = f"Renamed {f['key']}"
+    api.patch(f"/v1/features/{f['id']}", {"name": renamed})
     api.delete(f"/v1/features/{f['id']}")
     page = api.get(f"/v1/events?limit=100&offset={last}").json()
     mine = [e for e in page["data"] if e["object"] == f["id"]]
     assert [e["type"] for e in mine] == ["feature.created", "feature.updated", "feature.deleted"]
     created, updated, deleted = mine
     assert created["before"] is None and created["after"]["key"] == f["key"]
-    assert updated["before"]["name"] == "Feature" and updated["after"]["name"] == "Renamed"
-    assert deleted["after"] is None and deleted["before"]["name"] == "Renamed"
+    assert updated["before"]["name"] == f["name"] and updated["after"]["name"] == renamed
+    assert deleted["after"] is None and deleted["before"]["name"] == renamed
     assert created["actor"]
 
 

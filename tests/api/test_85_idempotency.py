@@ -2,11 +2,11 @@
 """Idempotency-Key on POST (API.md "Conventions")."""
 import threading
 
-from client import problem, unique
+from client import problem, unique, unique_feature
 
 
 def test_85_01_same_key_same_body_replays_the_first_answer(api):
-    body = {"key": unique("f"), "name": "F", "type": "switch"}
+    body = {**unique_feature(), "type": "switch"}
     h = {"Idempotency-Key": unique("idem")}
     r1 = api.post("/v1/features", body, headers=h)
     assert r1.status_code == 201 and "Idempotent-Replayed" not in r1.headers
@@ -20,9 +20,9 @@ def test_85_01_same_key_same_body_replays_the_first_answer(api):
 
 def test_85_02_same_key_other_body_is_422(api):
     h = {"Idempotency-Key": unique("idem")}
-    assert api.post("/v1/features", {"key": unique("f"), "name": "F", "type": "switch"},
+    assert api.post("/v1/features", {**unique_feature(), "type": "switch"},
                     headers=h).status_code == 201
-    other = {"key": unique("f"), "name": "F", "type": "switch"}
+    other = {**unique_feature(), "type": "switch"}
     problem(api.post("/v1/features", other, headers=h), 422, "validation_failed",
             "Idempotency-Key")
     assert api.get(f"/v1/features/{other['key']}").status_code == 404
@@ -30,7 +30,7 @@ def test_85_02_same_key_other_body_is_422(api):
 
 def test_85_03_a_failed_request_records_nothing(api):
     h = {"Idempotency-Key": unique("idem")}
-    bad = {"key": unique("f"), "name": "F", "type": "nope"}
+    bad = {**unique_feature(), "type": "nope"}
     problem(api.post("/v1/features", bad, headers=h), 422, "validation_failed", "type")
     good = dict(bad, type="switch")
     r = api.post("/v1/features", good, headers=h)
@@ -40,15 +40,15 @@ def test_85_03_a_failed_request_records_nothing(api):
 def test_85_04_keys_are_per_api_key(api):
     other = api.with_key(api.make_key("admin")["key"])
     idem = {"Idempotency-Key": unique("idem")}
-    a = api.post("/v1/features", {"key": unique("f"), "name": "F", "type": "switch"},
+    a = api.post("/v1/features", {**unique_feature(), "type": "switch"},
                  headers=idem)
-    b = other.post("/v1/features", {"key": unique("f"), "name": "F", "type": "switch"},
+    b = other.post("/v1/features", {**unique_feature(), "type": "switch"},
                    headers=idem)
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
 
 
 def test_85_05_concurrent_requests_with_one_key_create_one_object(api):
-    body = {"key": unique("f"), "name": "F", "type": "switch"}
+    body = {**unique_feature(), "type": "switch"}
     h = {"Idempotency-Key": unique("idem")}
     codes = []
 
@@ -65,6 +65,6 @@ def test_85_05_concurrent_requests_with_one_key_create_one_object(api):
 
 
 def test_85_06_invalid_idempotency_keys_are_422(api):
-    r = api.post("/v1/features", {"key": unique("f"), "name": "F", "type": "switch"},
+    r = api.post("/v1/features", {**unique_feature(), "type": "switch"},
                  headers={"Idempotency-Key": "x" * 256})
     problem(r, 422, "validation_failed", "Idempotency-Key")

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from client import Client, problem, unique
+from client import Client, problem, unique, unique_feature
 from helpers import iso
 from openapi_check import documented_routes
 from routes_table import load_routes
@@ -75,13 +75,17 @@ class World:
         self.prod = api.make_product(category="other",
                                      entitlements=[{"feature": self.sw["key"], "value": "true"}],
                                      license_model={"self_service": True})
+        # issue 17: a service, whose entitlements' units are drawn down
+        self.service = api.make_product(category="professional_services")
         self.acc, self.ent, self.order, self.lease, self.act, self.key_obj = {}, {}, {}, {}, {}, {}
+        self.svc = {}
         self.child = {}
         self.lic = {}  # issue 13
         for o in ("A", "B"):
             a = self.acc[o] = api.make_account()
             self.child[o] = api.make_account(parent=a["id"])
             self.ent[o] = self._grant(a, feature=self.sw["key"], value="true")
+            self.svc[o] = self._grant(a, product=self.service["key"], quantity=1000)
             self._grant(a, feature=self.seat["key"], value="unlimited")
             self._grant(a, feature=self.met["key"], value="100000")
             r = api.post("/v1/orders", {"account": a["id"], "activate": True,
@@ -180,6 +184,8 @@ class World:
             return r.json()
         if kind == "entitlement":
             return self._grant(a, feature=self.sw["key"], value="true")
+        if kind == "service":  # issue 17
+            return self._grant(a, product=self.service["key"], quantity=1000)
         if kind == "lease":
             return self._lease(a)
         if kind == "activation":
@@ -324,12 +330,12 @@ MATRIX = {
         "/console/favicon.svg", None, None)),
 
     ("POST", "/v1/features"): Spec(ADMIN, ok=(201,), make=body_only(
-        "/v1/features", lambda w, o: {"key": unique("f"), "name": "F", "type": "switch"})),
+        "/v1/features", lambda w, o: {**unique_feature(), "type": "switch"})),
     ("GET", "/v1/features"): Spec(READERS),
     ("GET", "/v1/features/{feature}"): Spec(READERS, CATALOG, "feature",
                                             refs=lambda w, o: ["key"]),
     ("PATCH", "/v1/features/{feature}"): Spec(ADMIN, CATALOG, "feature", with_body(
-        "/v1/features/{}", lambda w, o: {"name": "Renamed"})),
+        "/v1/features/{}", lambda w, o: {"name": unique("Renamed")})),
     ("DELETE", "/v1/features/{feature}"): Spec(ADMIN, CATALOG, "feature", ok=(204,)),
 
     ("POST", "/v1/products"): Spec(ADMIN, ok=(201,), make=body_only(
@@ -396,6 +402,11 @@ MATRIX = {
     ("DELETE", "/v1/entitlements/{entitlement}"): Spec(ADMIN, OWNED, "entitlement",
                                                        check=answer_names_account()),
 
+    # issue 17: a service entitlement's units drawn down, by id or activation id
+    ("POST", "/v1/entitlements/{entitlement}/consumption"): Spec(
+        ADMIN_ACCOUNT, OWNED, "service",
+        with_body("/v1/entitlements/{}/consumption", lambda w, o: {"amount": 1}), ok=(201,),
+        refs=lambda w, o: ["activation_id"], check=answer_names_account()),
     ("POST", "/v1/leases"): Spec(ADMIN_ACCOUNT, OWNED, ok=(201,), absent=(404, 422),
                                  make=body_only("/v1/leases", fresh_lease_body),
                                  check=answer_names_account()),
@@ -544,6 +555,7 @@ STANDING = {
     "account": by_owner("acc"),
     "order": by_owner("order"),
     "entitlement": by_owner("ent"),
+    "service": by_owner("svc"),  # issue 17
     "lease": by_owner("lease"),
     "activation": by_owner("act"),
     "key": by_owner("key_obj"),

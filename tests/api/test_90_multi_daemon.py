@@ -330,6 +330,41 @@ def test_90_04_one_idempotency_key_through_three_daemons_at_once_is_counted_once
         assert eventually(lambda: evaluate(api, acc, [f["key"]])[0]["usage"] == 7) is not None
 
 
+def test_90_04b_consumption_through_three_daemons_never_passes_the_units(cluster):
+    """300 concurrent enforced consumption events of one unit through the three daemons against
+    a service of 120 units (issue 17): exactly 120 drawn, each consumed count once; the same
+    idempotency key through every daemon at once is drawn once."""
+    a = cluster.admin(0)
+    acc = a.make_account()
+    p = a.make_product(category="customer_support")
+    r = a.post("/v1/orders", {"account": acc["id"], "activate": True,
+                              "items": [{"product": p["key"], "quantity": 120}]})
+    assert r.status_code == 201, r.text
+    [e] = a.get(f"/v1/entitlements?account={acc['id']}").json()["data"]
+    key = a.make_key("account", acc["id"])["key"]
+    urls = [d.url for d in cluster.daemons]
+
+    def work(i):
+        return [post(urls[(i + j) % DAEMONS], f"/v1/entitlements/{e['id']}/consumption", key,
+                     {"amount": 1, "enforce": True}) for j in range(10)]
+
+    answers = [x for chunk in race(30, work) for x in chunk]
+    statuses = [s for s, _ in answers]
+    assert statuses.count(201) == 120 and statuses.count(409) == 180, statuses
+    assert sorted(d["consumed"] for s, d in answers if s == 201) == list(range(1, 121))
+    body = {"amount": 1, "idempotency_key": unique("ik")}
+    e2_acc = a.make_account()
+    r = a.post("/v1/orders", {"account": e2_acc["id"], "activate": True,
+                              "items": [{"product": p["key"], "quantity": 50}]})
+    [e2] = a.get(f"/v1/entitlements?account={e2_acc['id']}").json()["data"]
+    answers = race(30, lambda i: post(urls[i % DAEMONS], f"/v1/entitlements/{e2['id']}/consumption",
+                                      a.key, body))
+    assert sorted(s for s, _ in answers) == [200] * 29 + [201]
+    for i in range(DAEMONS):
+        assert cluster.admin(i).get(f"/v1/entitlements/{e['id']}").json()["consumed"] == 120
+        assert cluster.admin(i).get(f"/v1/entitlements/{e2['id']}").json()["consumed"] == 1
+
+
 def test_90_05_a_grant_through_one_daemon_is_seen_by_another_within_a_second(cluster):
     """A grant written through daemon A is seen by an evaluate on daemon B within 1 s, though B
     had the account's snapshot warm (evaluated just before); so is its revocation, and usage

@@ -316,7 +316,8 @@ def test_91_21_well_framed_requests_still_pass(daemon):
     """The same requests framed properly are served on a kept-alive connection: a chunked
     body, one Content-Length, HTTP/1.0 without Host, an escaped byte other than %00."""
     key = daemon.admin_key.encode()
-    body = b'{"key": "frame-%s", "name": "F", "type": "switch"}' % secrets.token_hex(4).encode()
+    token = secrets.token_hex(4).encode()
+    body = b'{"key": "frame-%s", "name": "F %s", "type": "switch"}' % (token, token)
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     with connect(daemon.port) as s:
         s.sendall(b"POST /v1/features HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from client import Client, unique
+from client import Client, unique, unique_feature
 from conftest import BIN, ON_PG, Daemon, store_for
 
 sqlite_only = pytest.mark.skipif(ON_PG, reason="a store file exists on SQLite only")
@@ -27,7 +27,7 @@ def start(new_daemon, **kwargs):
 def metered(api):
     """An account and a metered feature of it; answers (account key, feature key)."""
     acc = api.post("/v1/accounts", {"key": unique("acc"), "name": "Acme"}).json()
-    feat = api.post("/v1/features", {"key": unique("calls"), "name": "Calls", "type": "metered",
+    feat = api.post("/v1/features", {**unique_feature("calls"), "type": "metered",
                                      "reset_period": "month"}).json()
     return acc["key"], feat["key"]
 

@@ -7,7 +7,7 @@ Before, an entitlement ending at the epoch was stored as permanent and granted n
 at the epoch counted in the current window, evaluate `at` the epoch evaluated now, and a
 December 1969 window answered `window_end` null.
 """
-from client import unique
+from client import unique, unique_feature
 
 EPOCH = "1970-01-01T00:00:00Z"
 MIN = "0001-01-01T00:00:00Z"
@@ -15,7 +15,7 @@ MAX = "9999-12-31T23:59:59.999Z"
 
 
 def feature(api, type_, **extra):
-    body = {"key": unique("f"), "name": "F", "type": type_, **extra}
+    body = {**unique_feature(), "type": type_, **extra}
     r = api.post("/v1/features", body)
     assert r.status_code == 201, r.text
     return r.json()

@@ -41,12 +41,13 @@ async function ok(d, method, path, body, status) {
 
 /** An account holding a product with a license model, 20 seats and 1000 calls a month. */
 async function vendor(d) {
+  const seatsKey = unique("seats"), callsKey = unique("calls"); // names are unique too
   const seats = await ok(d, "POST", "/v1/features", {
-    key: unique("seats"), name: "Seats", type: "quantity", unit: "user", activations_enabled: true,
+    key: seatsKey, name: `Seats ${seatsKey}`, type: "quantity", unit: "user", activations_enabled: true,
     levels: [{ value: "5" }, { value: "20" }],
   }, 201);
   const calls = await ok(d, "POST", "/v1/features", {
-    key: unique("calls"), name: "Calls", type: "metered", unit: "call", reset_period: "month",
+    key: callsKey, name: `Calls ${callsKey}`, type: "metered", unit: "call", reset_period: "month",
   }, 201);
   const product = await ok(d, "POST", "/v1/products", {
     key: unique("pro"), name: "Pro", category: "recurring_services",
@@ -128,7 +129,8 @@ for (const store of stores) {
   test(`${store}: an expired license is refused by jose and by validate`, async () => {
     const d = daemons[store];
     const account = await ok(d, "POST", "/v1/accounts", { key: unique("exp"), name: "Exp" }, 201);
-    const f = await ok(d, "POST", "/v1/features", { key: unique("sw"), name: "Sw", type: "switch" }, 201);
+    const sw = unique("sw");
+    const f = await ok(d, "POST", "/v1/features", { key: sw, name: `Sw ${sw}`, type: "switch" }, 201);
     const end = new Date(Date.now() + 2500).toISOString();
     await ok(d, "POST", "/v1/entitlements", { account: account.id, feature: f.key, value: "true", end_date: end }, 201);
     const lic = await ok(d, "POST", "/v1/licenses", { account: account.id }, 201);

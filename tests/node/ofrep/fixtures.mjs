@@ -34,16 +34,16 @@ export async function catalog(daemon) {
     calls: unique("calls"),
   };
   await made(daemon, "/v1/features", {
-    key: k.seats, name: "Seats", type: "quantity", unit: "user", activations_enabled: true,
+    key: k.seats, name: `Seats ${k.seats}`, type: "quantity", unit: "user", activations_enabled: true,
     levels: [{ value: "5" }, { value: "20" }, { value: "unlimited", is_unlimited: true }],
   });
-  await made(daemon, "/v1/features", { key: k.sso, name: "SSO", type: "switch" });
+  await made(daemon, "/v1/features", { key: k.sso, name: `SSO ${k.sso}`, type: "switch" });
   await made(daemon, "/v1/features", {
-    key: k.support, name: "Support", type: "custom",
+    key: k.support, name: `Support ${k.support}`, type: "custom",
     levels: [{ value: "basic" }, { value: "pro" }, { value: "enterprise" }],
   });
   await made(daemon, "/v1/features", {
-    key: k.calls, name: "API calls", type: "metered", unit: "call", reset_period: "month",
+    key: k.calls, name: `API calls ${k.calls}`, type: "metered", unit: "call", reset_period: "month",
   });
   const acc = {};
   for (const name of ["acme", "big", "later", "paused", "none"]) {

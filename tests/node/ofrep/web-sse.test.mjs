@@ -65,7 +65,7 @@ for (const store of STORES) {
     test("a grant made while the provider runs reaches the SDK within a second", async () => {
       const account = cat.acc.none;
       const feature = unique("pushed");
-      const r = await daemon.request("POST", "/v1/features", { key: feature, name: "Pushed", type: "switch" });
+      const r = await daemon.request("POST", "/v1/features", { key: feature, name: `Pushed ${feature}`, type: "switch" });
       assert.equal(r.status, 201, r.text);
       const statuses = [];
       const client = await sseClient(daemon, account, statuses);
@@ -87,7 +87,7 @@ for (const store of STORES) {
     test("a grant that starts by the clock is announced with no write", async () => {
       const account = cat.acc.none;
       const feature = unique("timed");
-      const r = await daemon.request("POST", "/v1/features", { key: feature, name: "Timed", type: "switch" });
+      const r = await daemon.request("POST", "/v1/features", { key: feature, name: `Timed ${feature}`, type: "switch" });
       assert.equal(r.status, 201, r.text);
       const start = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
       await cat.grant(account, feature, "true", { start_date: start.toISOString().replace(".000", "") });

@@ -95,7 +95,7 @@ for (const store of STORES) {
       const { acc } = cat;
       const account = acc.none;
       const feature = unique("late");
-      const r = await daemon.request("POST", "/v1/features", { key: feature, name: "Late", type: "switch" });
+      const r = await daemon.request("POST", "/v1/features", { key: feature, name: `Late ${feature}`, type: "switch" });
       assert.equal(r.status, 201, r.text);
       const statuses = [];
       const client = await webClient(daemon, account.key, statuses);

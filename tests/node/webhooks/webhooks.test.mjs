@@ -78,7 +78,8 @@ test("after a rotation both the new and the old secret verify", async () => {
   assert.equal(rot.status, 200, rot.text);
   const fresh = rot.body.secret;
   assert.notEqual(fresh, old);
-  const f = await daemon.request("POST", "/v1/features", { key: `nf-${Date.now()}`, name: "F", type: "switch" });
+  const fk = `nf-${Date.now()}`; // feature names are unique too
+  const f = await daemon.request("POST", "/v1/features", { key: fk, name: `F ${fk}`, type: "switch" });
   assert.equal(f.status, 201, f.text);
   const got = await waitFor(() => rec.got.find((g) => g.path === "/rot"));
   assert.ok(got, "the message arrives");

@@ -271,8 +271,9 @@ errors__long_field_and_message__are_truncated_and_terminated(void **state)
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * Every value from first on has a non-empty name that parses back as the value, up to the first
- * value without a name, which must lie beyond last (so values added later are covered too).
+ * Every value from first on has a non-empty name that parses back as the value, in any case
+ * (`ACTIVE`, seed 003), up to the first value without a name, which must lie beyond last (so
+ * values added later are covered too).
  */
 #define ASSERT_ROUND_TRIP(name_fn, parse_fn, first, last)                                          \
     do {                                                                                           \
@@ -284,6 +285,13 @@ errors__long_field_and_message__are_truncated_and_terminated(void **state)
                 break;                                                                             \
             if ((int)parse_fn(n_) != v_)                                                           \
                 fail_msg(#parse_fn "(\"%s\") is %d, not %d", n_, (int)parse_fn(n_), v_);           \
+            char upper_[64];                                                                       \
+            size_t k_ = 0;                                                                         \
+            for (; n_[k_] && k_ < sizeof(upper_) - 1; k_++)                                        \
+                upper_[k_] = (n_[k_] >= 'a' && n_[k_] <= 'z') ? (char)(n_[k_] - 32) : n_[k_];      \
+            upper_[k_] = '\0';                                                                     \
+            if ((int)parse_fn(upper_) != v_)                                                       \
+                fail_msg(#parse_fn "(\"%s\") is %d, not %d", upper_, (int)parse_fn(upper_), v_);   \
         }                                                                                          \
         if (v_ <= (last))                                                                          \
             fail_msg(#name_fn "(%d) is empty", v_);                                                \
@@ -312,8 +320,10 @@ names__feature_types__round_trip(void **state)
     assert_string_equal(ent_feature_type_name(ENT_FEATURE_RANGE), "range");
     assert_string_equal(ent_feature_type_name(ENT_FEATURE_CUSTOM), "custom");
     assert_string_equal(ent_feature_type_name(ENT_FEATURE_METERED), "metered");
-    assert_int_equal(ent_feature_type_parse("Switch"), 0); /* the API's spelling only */
-    assert_int_equal(ent_feature_type_parse("switch "), 0);
+    assert_int_equal(ent_feature_type_parse("Switch"), ENT_FEATURE_SWITCH); /* any case */
+    assert_int_equal(ent_feature_type_parse("METERED"), ENT_FEATURE_METERED);
+    assert_int_equal(ent_feature_type_parse("switch "), 0); /* but the API's spelling */
+    assert_int_equal(ent_feature_type_parse("sw itch"), 0);
 }
 
 static void

@@ -62,6 +62,48 @@ str__key_of_64_characters__is_accepted_and_65_refused(void **state)
     assert_false(ent_str_is_key(key));
 }
 
+static void
+str__feature_keys__take_upper_case_as_well(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"ENABLE_X", "Seats",   "api-calls", "a.B_c-D",
+                                       "X1",       "proPlan", "9LIVES",    "enable_x"};
+    for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+        if (!ent_str_is_feature_key(good[i]))
+            fail_msg("feature key \"%s\" was refused", good[i]);
+    }
+    static const char *const bad[] = {"",     "_ENABLE", "-X", ".x",   "A B",        "A/B",
+                                      "\xc9", "a:b",     "k!", "A\tB", "caf\xc3\xa9"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        if (ent_str_is_feature_key(bad[i]))
+            fail_msg("feature key \"%s\" was accepted", bad[i]);
+    }
+    assert_false(ent_str_is_feature_key(NULL));
+    char key[ENT_KEY_MAX + 2];
+    memset(key, 'K', sizeof(key) - 1);
+    key[ENT_KEY_MAX] = '\0';
+    assert_true(ent_str_is_feature_key(key));
+    key[ENT_KEY_MAX] = 'K';
+    key[ENT_KEY_MAX + 1] = '\0';
+    assert_false(ent_str_is_feature_key(key));
+}
+
+static void
+str__fold__lowers_ascii_letters_alone(void **state)
+{
+    (void)state;
+    char out[16];
+    assert_true(ent_str_fold("ENABLE_X", out, sizeof(out)));
+    assert_string_equal(out, "enable_x");
+    assert_true(ent_str_fold("Caf\xc3\x89 Pro", out, sizeof(out)));
+    assert_string_equal(out, "caf\xc3\x89 pro"); /* bytes past ASCII are left as they are */
+    assert_true(ent_str_fold("", out, sizeof(out)));
+    assert_string_equal(out, "");
+    assert_true(ent_str_fold("123456789012345", out, sizeof(out))); /* 15 and the NUL fit */
+    assert_false(ent_str_fold("1234567890123456", out, sizeof(out)));
+    assert_false(ent_str_fold("a", NULL, 4));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Whole numbers                                                                               */
 /* ------------------------------------------------------------------------------------------ */
@@ -417,6 +459,8 @@ main(void)
         cmocka_unit_test(str__valid_keys__are_accepted),
         cmocka_unit_test(str__invalid_keys__are_refused),
         cmocka_unit_test(str__key_of_64_characters__is_accepted_and_65_refused),
+        cmocka_unit_test(str__feature_keys__take_upper_case_as_well),
+        cmocka_unit_test(str__fold__lowers_ascii_letters_alone),
         cmocka_unit_test(str__whole_numbers__are_parsed),
         cmocka_unit_test(str__integers__are_formatted_as_printf_does),
         cmocka_unit_test(str__whole_number_with_19_digits__is_refused),

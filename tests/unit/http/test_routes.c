@@ -531,7 +531,9 @@ routes__rate_classes__are_evaluate_usage_and_admin_as_documented(void **state)
                  {ENT_POST, "/v1/activations/{activation}/heartbeat"},
                  /* issue 13: what a product calls of its license, as it sends heartbeats */
                  {ENT_POST, "/v1/licenses/validate"},
-                 {ENT_POST, "/v1/licenses/{license}/renew"}};
+                 {ENT_POST, "/v1/licenses/{license}/renew"},
+                 /* issue 17: a service's units drawn down, as usage is recorded */
+                 {ENT_POST, "/v1/entitlements/{entitlement}/consumption"}};
     size_t n_evaluate = 0, n_usage = 0;
     for (size_t i = 0; i < ARRAY_LEN(evaluate); i++)
         assert_int_equal(rate_class_of(evaluate[i].method, evaluate[i].pattern), ENT_RATE_EVALUATE);

@@ -4,8 +4,9 @@
  * directory) or "pg" (a fresh database on the server of ENTITLED_TEST_PG_URL, a postgresql://
  * URL of a user that may create databases; without it the suite is skipped, exit 77).
  *
- * What every backend must answer alike: migrations, ENT_ECONFLICT on unique keys, and the
- * conditional usage_add exact under concurrent writers. What PostgreSQL adds: daemons opening
+ * What every backend must answer alike: migrations, ENT_ECONFLICT on unique keys, feature keys
+ * and names in any case, the conditional usage_add exact under concurrent writers, and the
+ * conditional consumption_add. What PostgreSQL adds: daemons opening
  * one database at once, the append-only audit log, lock timeouts as ENT_EBUSY, the database
  * clock, and announcements delivered to listeners at commit and only then.
  */
@@ -378,6 +379,144 @@ test_usage_add_cap_and_key(void **state)
     struct ent_store_usage found;
     assert_int_equal(sess->ops->usage_find(sess, &a, account_id, "k1", &found), ENT_OK);
     assert_int_equal(found.usage_after, 3);
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+}
+
+/*
+ * Feature keys match in any case and feature names are unique in any case (issue 17): a key or
+ * a name another feature has, in another case, is ENT_ECONFLICT; feature_name_taken says so
+ * beforehand, not counting the feature itself.
+ */
+static void
+test_feature_keys_and_names_in_any_case(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_feature got;
+    assert_int_equal(sess->ops->feature_get(sess, &a, "CALLS", &got), ENT_OK);
+    assert_string_equal(got.id, feature_id);
+    assert_int_equal(sess->ops->feature_get(sess, &a, "cAlLs", &got), ENT_OK);
+    bool taken = false;
+    assert_int_equal(sess->ops->feature_name_taken(sess, "CALLS", NULL, &taken), ENT_OK);
+    assert_true(taken);
+    assert_int_equal(sess->ops->feature_name_taken(sess, "calls", feature_id, &taken), ENT_OK);
+    assert_false(taken);
+    assert_int_equal(sess->ops->feature_name_taken(sess, "Calls 2", NULL, &taken), ENT_OK);
+    assert_false(taken);
+    struct ent_feature f = {.id = "00000000-0000-7000-8000-0000000000f1",
+                            .key = "ENABLE_X",
+                            .name = "cALLS",
+                            .type = ENT_FEATURE_SWITCH,
+                            .status = ENT_STATUS_ACTIVE,
+                            .attributes = "{}",
+                            .created_ms = 2,
+                            .updated_ms = 2};
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->feature_insert(sess, &f), ENT_ECONFLICT); /* the name */
+    sess->ops->rollback(sess);
+    f.name = "Enable X";
+    f.key = "Calls";
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->feature_insert(sess, &f), ENT_ECONFLICT); /* the key */
+    sess->ops->rollback(sess);
+    f.key = "ENABLE_X";
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->feature_insert(sess, &f), ENT_OK);
+    f.name = "ENABLE X"; /* its own name in another case: its own */
+    assert_int_equal(sess->ops->feature_update(sess, &f), ENT_OK);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    assert_int_equal(sess->ops->feature_get(sess, &a, "enable_x", &got), ENT_OK);
+    assert_string_equal(got.key, "ENABLE_X");
+    assert_string_equal(got.name, "ENABLE X");
+    ent_arena_cleanup(&a);
+    sess->ops->release(sess);
+}
+
+/*
+ * consumption_add (issue 17) refuses past the cap, reports consumed, and a taken idempotency key
+ * is a conflict that leaves consumed and the transaction as they were; consumption_find and
+ * consumption_series read what was recorded.
+ */
+static void
+test_consumption_add_cap_and_key(void **state)
+{
+    struct ent_store *s = *state;
+    struct ent_store_session *sess;
+    assert_int_equal(s->ops->acquire(s, &sess), ENT_OK);
+    struct ent_entitlement e = {.id = "00000000-0000-7000-8000-0000000000e1",
+                                .value = "10",
+                                .source = ENT_SOURCE_MANUAL,
+                                .activation_id = "SVC-1",
+                                .quantity = 4,
+                                .quantity_per_copy = 1,
+                                .order_type = ENT_ORDER_TYPE_NEW,
+                                .start_ms = 1,
+                                .end_ms = ENT_TIME_NONE,
+                                .permanent = true,
+                                .status = ENT_ENTITLEMENT_ACTIVE,
+                                .attributes = "{}",
+                                .name = "10 calls",
+                                .product_category = ENT_CATEGORY_CUSTOMER_SUPPORT,
+                                .created_ms = 1,
+                                .updated_ms = 1};
+    snprintf(e.account_id, sizeof(e.account_id), "%s", account_id);
+    snprintf(e.feature_id, sizeof(e.feature_id), "%s", feature_id);
+    struct ent_store_consumption ev = {.id = "00000000-0000-7000-9100-000000000001",
+                                       .amount = 3,
+                                       .ts_ms = 3600000,
+                                       .idempotency_key = "k1",
+                                       .units = 4,
+                                       .created_ms = 1};
+    snprintf(ev.entitlement_id, sizeof(ev.entitlement_id), "%s", e.id);
+    snprintf(ev.account_id, sizeof(ev.account_id), "%s", account_id);
+    int64_t consumed = -1;
+    assert_int_equal(sess->ops->begin(sess, true), ENT_OK);
+    assert_int_equal(sess->ops->entitlement_insert(sess, &e, true), ENT_OK);
+    assert_int_equal(sess->ops->consumption_add(sess, &ev, 4, &consumed), ENT_OK);
+    assert_int_equal(consumed, 3);
+    ev.id[35] = '2';
+    ev.amount = 2;
+    ev.idempotency_key = NULL;
+    assert_int_equal(sess->ops->consumption_add(sess, &ev, 4, &consumed), ENT_ELIMIT);
+    assert_int_equal(consumed, 3);
+    ev.id[35] = '3';
+    ev.amount = 1;
+    ev.idempotency_key = "k1";
+    assert_int_equal(sess->ops->consumption_add(sess, &ev, 4, &consumed), ENT_ECONFLICT);
+    ev.id[35] = '4';
+    ev.idempotency_key = NULL;
+    ev.ts_ms = 2 * 3600000 + 5;
+    assert_int_equal(sess->ops->consumption_add(sess, &ev, INT64_MAX, &consumed), ENT_OK);
+    assert_int_equal(consumed, 4);
+    ev.id[35] = '5';
+    ev.entitlement_id[0] = 'f'; /* no such entitlement: nothing written, the transaction usable */
+    assert_int_equal(sess->ops->consumption_add(sess, &ev, INT64_MAX, &consumed), ENT_ENOTFOUND);
+    assert_int_equal(sess->ops->commit(sess), ENT_OK);
+    struct ent_arena a;
+    ent_arena_init(&a, 0);
+    struct ent_entitlement got;
+    assert_int_equal(sess->ops->entitlement_get(sess, &a, "SVC-1", &got), ENT_OK);
+    assert_int_equal(got.consumed, 4);
+    assert_int_equal(got.product_category, ENT_CATEGORY_CUSTOMER_SUPPORT);
+    struct ent_store_consumption found;
+    assert_int_equal(sess->ops->consumption_find(sess, &a, e.id, "k1", &found), ENT_OK);
+    assert_int_equal(found.consumed_after, 3);
+    assert_int_equal(found.units, 4);
+    assert_int_equal(sess->ops->consumption_find(sess, &a, e.id, "k2", &found), ENT_ENOTFOUND);
+    struct ent_usage_bucket *buckets = NULL;
+    size_t n = 0;
+    assert_int_equal(
+        sess->ops->consumption_series(sess, &a, e.id, 0, 86400000, ENT_PERIOD_HOUR, &buckets, &n),
+        ENT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(buckets[0].start_ms, 3600000);
+    assert_int_equal(buckets[0].usage, 3);
+    assert_int_equal(buckets[1].start_ms, 2 * 3600000);
+    assert_int_equal(buckets[1].usage, 1);
     ent_arena_cleanup(&a);
     sess->ops->release(sess);
 }
@@ -913,6 +1052,8 @@ main(int argc, char **argv)
         cmocka_unit_test(test_unique_is_conflict),
         cmocka_unit_test(test_usage_add_cap_and_key),
         cmocka_unit_test(test_usage_add_exact_under_concurrency),
+        cmocka_unit_test(test_feature_keys_and_names_in_any_case), /* issue 17 */
+        cmocka_unit_test(test_consumption_add_cap_and_key),        /* issue 17 */
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_webhook_outbox_claims), /* issue 15 */
         cmocka_unit_test(test_seed_004),              /* issue 17 */
