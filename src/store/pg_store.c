@@ -168,16 +168,19 @@ migrate(PGconn *conn)
         " name TEXT NOT NULL, applied_ms BIGINT NOT NULL)";
     for (const struct ent_migration *m = ent_pg_migrations; m->version; m++) {
         int code = exec_script(conn, prologue, "migration lock");
-        int have = 0;
+        bool have = false; /* recorded, whatever the highest version recorded */
         if (code == ENT_OK) {
-            PGresult *r = PQexec(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+            char sql[96];
+            snprintf(sql, sizeof(sql), "SELECT count(*) FROM schema_migrations WHERE version = %d",
+                     m->version);
+            PGresult *r = PQexec(conn, sql);
             if (PQresultStatus(r) == PGRES_TUPLES_OK)
-                have = (int)ent_pg_int(r, 0, 0);
+                have = ent_pg_int(r, 0, 0) > 0;
             else
                 code = ENT_ESTORE;
             PQclear(r);
         }
-        if (code == ENT_OK && have < m->version) {
+        if (code == ENT_OK && !have) {
             code = exec_script(conn, m->sql, m->name);
             if (code == ENT_OK) {
                 char sql[256];

@@ -142,7 +142,26 @@ sqlite_schema_version(struct ent_store_session *base, int *version)
     return rc == SQLITE_ROW ? ENT_OK : ent_sqlite_fail(s, rc, "schema version");
 }
 
-/* Applies, each in its own transaction, the migrations the database has not seen. */
+/* Whether the migration of version is recorded as applied. Errors: ENT_ESTORE. */
+static int
+migration_recorded(struct sqlite_session *s, int version, bool *have)
+{
+    sqlite3_stmt *st = ent_sqlite_prep(s, "SELECT 1 FROM schema_migrations WHERE version = ?1");
+    if (!st)
+        return ENT_ESTORE;
+    sqlite3_bind_int(st, 1, version);
+    int rc = ent_sqlite_step(s, st);
+    *have = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ENT_OK
+                                                 : ent_sqlite_fail(s, rc, "schema version");
+}
+
+/*
+ * Applies, each in its own transaction and in the order of their versions, the migrations the
+ * database has not recorded: one whose version is below the highest recorded too (two lines of
+ * work that each added one land in either order).
+ */
 static int
 migrate(struct sqlite_session *s)
 {
@@ -155,9 +174,9 @@ migrate(struct sqlite_session *s)
         code = exec_script(s->db, "BEGIN IMMEDIATE");
         if (code < 0)
             return code;
-        int have = 0;
-        code = sqlite_schema_version(&s->base, &have);
-        if (code == ENT_OK && have < m->version) {
+        bool have = false;
+        code = migration_recorded(s, m->version, &have);
+        if (code == ENT_OK && !have) {
             code = exec_script(s->db, m->sql);
             if (code == ENT_OK) {
                 char sql[256];
