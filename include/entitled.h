@@ -311,6 +311,9 @@ struct ent_app_stats {
     uint64_t cache_bytes;         /* their memory */
     uint64_t usage_groups;        /* transactions of the usage group committer */
     uint64_t usage_grouped;       /* single usage events recorded in them */
+    /* 1 while snapshots are kept: the store's changes are heard (PostgreSQL: its listener is
+     * connected); 0 meanwhile, when every evaluate reads the store (correct, slower). */
+    uint64_t cache_keeping;
 };
 ENT_API void ent_app_stats(struct ent_app *app, struct ent_app_stats *out);
 

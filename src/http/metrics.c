@@ -85,10 +85,16 @@ ent_metrics_render(struct ent_app *app, struct ent_buf *b)
             "entitled_cache_accounts %llu\n"
             "# HELP entitled_cache_bytes Memory of the snapshots held.\n"
             "# TYPE entitled_cache_bytes gauge\n"
-            "entitled_cache_bytes %llu\n",
+            "entitled_cache_bytes %llu\n"
+            "# HELP entitled_cache_keeping 1 while snapshots are kept: the store's changes are "
+            "heard (PostgreSQL: the change listener is connected); 0 meanwhile, every evaluate "
+            "reading the store.\n"
+            "# TYPE entitled_cache_keeping gauge\n"
+            "entitled_cache_keeping %llu\n",
             (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
             (unsigned long long)st.cache_evictions, (unsigned long long)st.cache_usage_updates,
-            (unsigned long long)st.cache_accounts, (unsigned long long)st.cache_bytes);
+            (unsigned long long)st.cache_accounts, (unsigned long long)st.cache_bytes,
+            (unsigned long long)st.cache_keeping);
     if (rc == 0)
         rc = ent_buf_printf(
             b,

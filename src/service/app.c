@@ -200,6 +200,7 @@ ent_app_stats(struct ent_app *app, struct ent_app_stats *out)
     out->cache_usage_updates = cs.usage_updates;
     out->cache_accounts = cs.accounts;
     out->cache_bytes = cs.bytes;
+    out->cache_keeping = cs.keeping;
     ent_usage_committer_stats(app->usage_committer, &out->usage_groups, &out->usage_grouped);
 }
 

@@ -1163,6 +1163,7 @@ ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out)
     out->drops = atomic_load(&c->drops);
     out->evictions = atomic_load(&c->evictions);
     out->usage_updates = atomic_load(&c->usage_updates);
+    out->keeping = !atomic_load(&c->hold_off);
     pthread_mutex_lock(&c->lock);
     out->accounts = c->count;
     out->bytes = c->bytes;

@@ -244,6 +244,7 @@ void ent_cache_keep(struct ent_app *app, bool keep);
 struct ent_cache_stats {
     uint64_t hits, misses, builds, drops, evictions, usage_updates, accounts;
     size_t bytes;
+    bool keeping; /* snapshots are kept (ent_cache_keep) */
 };
 void ent_cache_stats(struct ent_app *app, struct ent_cache_stats *out);
 

@@ -26,6 +26,7 @@ import time
 import urllib.parse
 
 import pytest
+import requests
 
 from client import Client, unique  # noqa: F401  (unique is re-exported for tests)
 
@@ -190,10 +191,29 @@ class Daemon:
                                    + self.output())
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                    break
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("the daemon did not start:\n" + self.output())
+        else:
+            raise RuntimeError("the daemon did not start:\n" + self.output())
+        if self.db is None and self.admin_key:
+            self.wait_keeping(deadline)
+
+    def wait_keeping(self, deadline):
+        """On PostgreSQL, a daemon answers before its change listener has connected; until
+        then it keeps no snapshot (each evaluate reads the store: correct, slower). Tests that
+        count store calls, or time how soon a change is seen, start once it keeps them
+        (entitled_cache_keeping)."""
+        while time.monotonic() < deadline:
+            try:
+                r = requests.get(self.url + "/metrics", timeout=2,
+                                 headers={"Authorization": f"Bearer {self.admin_key}"})
+                if "\nentitled_cache_keeping 1" in r.text:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the daemon's change listener did not connect:\n" + self.output())
 
     def output(self):
         if not self.log.closed:
