@@ -3,6 +3,10 @@
 `page` and `page_size` beside `limit` and `offset`, and its envelope says `page`, `page_size` and
 `total_pages`; `sort=name,-created_at` orders by several fields. Bad values are 422 naming the
 field."""
+import json
+import re
+from pathlib import Path
+
 from client import problem, unique
 
 
@@ -44,6 +48,22 @@ def test_82_02_sort_by_several_fields(api):
     doc = api.get("/v1/accounts", params={"search": prefix, "sort": "-name,created_at"}).json()
     assert [a["id"] for a in doc["data"]] == [a["id"] for a in [made[0], made[2], made[1],
                                                               made[3]]]
+
+
+def test_82_02b_features_sort_by_status_as_documented(api):
+    """Features sort by status as the service allows and the OpenAPI document says (the
+    client checks the request's parameters and the answer against it): active before archived."""
+    prefix = unique("fs")
+    kept = api.make_feature(key=prefix + "-a", name=prefix + " a")
+    gone = api.make_feature(key=prefix + "-b", name=prefix + " b")
+    assert api.patch(f"/v1/features/{gone['key']}", {"status": "archived"}).status_code == 200
+    doc = api.get("/v1/features", params={"search": prefix, "sort": "status,-created_at"}).json()
+    assert [f["id"] for f in doc["data"]] == [kept["id"], gone["id"]]
+    doc = api.get("/v1/features", params={"search": prefix, "sort": "-status"}).json()
+    assert [f["id"] for f in doc["data"]] == [gone["id"], kept["id"]]
+    spec = json.loads((Path(__file__).resolve().parents[2] / "docs/openapi.json").read_text())
+    pattern = spec["components"]["parameters"]["FeatureSort"]["schema"]["pattern"]
+    assert re.fullmatch(pattern, "status,-created_at") and re.fullmatch(pattern, "-status")
 
 
 def test_82_03_bad_paging_and_sorting_are_422_naming_the_field(api):
