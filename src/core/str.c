@@ -114,6 +114,28 @@ ent_str_is_email(const char *s)
     return (size_t)(at - s) <= 64;
 }
 
+uint64_t
+ent_str_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t
+ent_str_hash_folded(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)lower(*s);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 bool
 ent_str_ieq(const char *a, const char *b)
 {

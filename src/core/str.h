@@ -51,6 +51,12 @@ bool ent_str_is_email(const char *s);
 /* ASCII case-insensitive equality. */
 bool ent_str_ieq(const char *a, const char *b);
 
+/* FNV-1a hash (64 bits) of a string, for the in-memory tables. */
+uint64_t ent_str_hash(const char *s);
+
+/* The same of the string's ASCII lower case: for names matched as ent_str_ieq() does. */
+uint64_t ent_str_hash_folded(const char *s);
+
 /* True when s (len bytes) is valid UTF-8 without NUL bytes. */
 bool ent_str_is_utf8(const char *s, size_t len);
 

@@ -33,15 +33,22 @@ text_value(const char *s)
     return v;
 }
 
+/* Answers with status and a body the request takes (ent_alloc'd; NULL for none). */
+static void
+take_answer(struct ent_request *req, int status, const char *content_type, char *body, size_t len)
+{
+    ent_free(req->answer);
+    req->answer = body;
+    req->answer_len = body ? len : 0;
+    req->status = status;
+    req->content_type = content_type;
+}
+
 void
 ent_http_reply_raw(struct ent_request *req, int status, const char *content_type, const char *body,
                    size_t len)
 {
-    ent_free(req->answer);
-    req->answer = len ? ent_strndup(body, len) : NULL;
-    req->answer_len = req->answer ? len : 0;
-    req->status = status;
-    req->content_type = content_type;
+    take_answer(req, status, content_type, len ? ent_strndup(body, len) : NULL, len);
 }
 
 void
@@ -54,11 +61,7 @@ ent_http_reply_written(struct ent_request *req, int status, struct ent_jw *w)
         ent_http_reply_code(req, rc, NULL);
         return;
     }
-    ent_free(req->answer);
-    req->answer = text;
-    req->answer_len = len;
-    req->status = status;
-    req->content_type = "application/json";
+    take_answer(req, status, "application/json", text, len);
 }
 
 void

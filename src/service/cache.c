@@ -70,23 +70,11 @@ struct ent_cache {
     atomic_uint_fast64_t hits, misses, builds, drops, evictions, usage_updates;
 };
 
-/* FNV-1a hash of a string. */
-static uint64_t
-hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The stripe of an account id. */
 static size_t
 stripe_of(const char *account_id)
 {
-    return (size_t)(hash_str(account_id) % STRIPES);
+    return (size_t)(ent_str_hash(account_id) % STRIPES);
 }
 
 struct ent_cache *
@@ -148,29 +136,13 @@ ent_cache_free(struct ent_cache *c)
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * FNV-1a hash of the ASCII lower case of a string: the catalog's names are matched ASCII
- * case-insensitively (feature keys, seed 003; ids are lower case).
- */
-static uint64_t
-hash_folded(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        h ^= (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-/*
  * Inserts name -> idx into an open-addressing table of cap slots (a power of two), whose names
  * are matched ASCII case-insensitively.
  */
 static void
 index_put(const char **names, uint32_t *slots, size_t cap, const char *name, uint32_t idx)
 {
-    size_t i = (size_t)hash_folded(name) & (cap - 1);
+    size_t i = (size_t)ent_str_hash_folded(name) & (cap - 1);
     while (names[i])
         i = (i + 1) & (cap - 1);
     names[i] = name;
@@ -183,7 +155,7 @@ index_get(const char *const *names, const uint32_t *slots, size_t cap, const cha
 {
     if (!cap)
         return -1;
-    size_t i = (size_t)hash_folded(name) & (cap - 1);
+    size_t i = (size_t)ent_str_hash_folded(name) & (cap - 1);
     while (names[i]) {
         if (ent_str_ieq(names[i], name))
             return slots[i];
@@ -481,7 +453,7 @@ strings_init(struct string_table *t, struct ent_arena *a, size_t n, size_t max_b
 static uint32_t
 strings_put(struct string_table *t, const char *s)
 {
-    size_t i = (size_t)hash_str(s) & (t->cap - 1);
+    size_t i = (size_t)ent_str_hash(s) & (t->cap - 1);
     for (; t->slots[i]; i = (i + 1) & (t->cap - 1)) {
         if (strcmp(t->text + t->slots[i] - 1, s) == 0)
             return t->slots[i] - 1;
@@ -979,14 +951,14 @@ lru_push(struct ent_cache *c, struct ent_snapshot *s)
 static void
 table_remove(struct ent_cache *c, struct ent_snapshot *s)
 {
-    size_t bi = (size_t)hash_str(s->account_id) & (c->n_buckets - 1);
+    size_t bi = (size_t)ent_str_hash(s->account_id) & (c->n_buckets - 1);
     for (struct ent_snapshot **p = &c->by_id[bi]; *p; p = &(*p)->hash_next_) {
         if (*p == s) {
             *p = s->hash_next_;
             break;
         }
     }
-    size_t bk = (size_t)hash_str(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
+    size_t bk = (size_t)ent_str_hash(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
     for (struct ent_snapshot **p = &c->by_key[bk]; *p; p = &(*p)->key_next_) {
         if (*p == s) {
             *p = s->key_next_;
@@ -1006,7 +978,7 @@ table_remove(struct ent_cache *c, struct ent_snapshot *s)
 static struct ent_snapshot *
 table_find(struct ent_cache *c, const char *account)
 {
-    uint64_t h = hash_str(account);
+    uint64_t h = ent_str_hash(account);
     for (struct ent_snapshot *s = c->by_id[h & (c->n_buckets - 1)]; s; s = s->hash_next_) {
         if (strcmp(s->account_id, account) == 0)
             return s;
@@ -1029,10 +1001,10 @@ table_insert(struct ent_cache *c, struct ent_snapshot *s)
         table_remove(c, c->lru_tail);
         atomic_fetch_add(&c->evictions, 1);
     }
-    size_t bi = (size_t)hash_str(s->account_id) & (c->n_buckets - 1);
+    size_t bi = (size_t)ent_str_hash(s->account_id) & (c->n_buckets - 1);
     s->hash_next_ = c->by_id[bi];
     c->by_id[bi] = s;
-    size_t bk = (size_t)hash_str(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
+    size_t bk = (size_t)ent_str_hash(ent_snapshot_account_key(s)) & (c->n_buckets - 1);
     s->key_next_ = c->by_key[bk];
     c->by_key[bk] = s;
     lru_push(c, s);

@@ -253,10 +253,7 @@ tags_of(struct ent_app *app)
 static struct tag_entry *
 entry_of(struct ent_ofrep_tags *t, const char *account_id, bool make)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = account_id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    struct tag_entry *set = t->sets[h % TAG_SETS], *oldest = &set[0];
+    struct tag_entry *set = t->sets[ent_str_hash(account_id) % TAG_SETS], *oldest = &set[0];
     for (unsigned i = 0; i < TAG_WAYS; i++) {
         if (strcmp(set[i].account_id, account_id) == 0)
             return &set[i];

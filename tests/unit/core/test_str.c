@@ -452,6 +452,19 @@ str__utf8_with_nul__is_refused(void **state)
     assert_true(ent_str_is_utf8("a\0b", 1)); /* the NUL lies beyond len */
 }
 
+/* The tables' hash: FNV-1a as published, and the folded one equal for names equal in any case. */
+static void
+str__hash__fnv1a_and_folded_alike_for_ieq_names(void **state)
+{
+    (void)state;
+    assert_true(ent_str_hash("") == 0xcbf29ce484222325ULL);
+    assert_true(ent_str_hash("a") == 0xaf63dc4c8601ec8cULL);
+    assert_true(ent_str_hash("a") != ent_str_hash("A"));
+    assert_true(ent_str_hash_folded("ENABLE_X") == ent_str_hash_folded("enable_x"));
+    assert_true(ent_str_hash_folded("enable_x") == ent_str_hash("enable_x"));
+    assert_true(ent_str_hash_folded("seats") != ent_str_hash_folded("seat"));
+}
+
 int
 main(void)
 {
@@ -481,6 +494,7 @@ main(void)
         cmocka_unit_test(str__utf8_beyond_u10ffff__is_refused),
         cmocka_unit_test(str__utf8_truncated_sequences__are_refused),
         cmocka_unit_test(str__utf8_with_nul__is_refused),
+        cmocka_unit_test(str__hash__fnv1a_and_folded_alike_for_ieq_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
