@@ -6,6 +6,7 @@ OUTDIR/<scenario>.json, so that nginx serves files of the same sizes.
 
 Usage: bench/prepare.py URL KEY OUTDIR [ACCOUNTS]
        bench/prepare.py etags URL KEY FILE   (the tags of OFREP's 304 path)
+       bench/prepare.py warm URL KEY ACCOUNTS [FEATURES]   (the snapshots alone; 10 features)
 """
 import json
 import sys
@@ -41,17 +42,28 @@ def ofrep_etags(url, key, path, accounts=500):
                 f.write(f"acct{a:05d}\t{r.headers['ETag']}\n")
 
 
+def warm(url, key, accounts, n_features):
+    """Builds the snapshots of accounts acct00000 .. accounts-1: bulk evaluate of n_features
+    features, 100 accounts a call."""
+    accs = [f"acct{a:05d}" for a in range(accounts)]
+    for i in range(0, accounts, 100):
+        status, _ = call(url, key, "POST", "/v1/evaluate/bulk",
+                         {"accounts": accs[i:i + 100], "features": features(n_features)})
+        assert status == 200, status
+
+
 def main():
     if sys.argv[1] == "etags":  # bench/prepare.py etags URL KEY FILE
         ofrep_etags(*sys.argv[2:5])
         return
+    if sys.argv[1] == "warm":  # bench/prepare.py warm URL KEY ACCOUNTS [FEATURES]
+        warm(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+             int(sys.argv[5]) if len(sys.argv) > 5 else 10)
+        return
     url, key, outdir = sys.argv[1:4]
     accounts = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
+    warm(url, key, accounts, 100)
     accs = [f"acct{a:05d}" for a in range(accounts)]
-    for i in range(0, accounts, 100):
-        status, _ = call(url, key, "POST", "/v1/evaluate/bulk",
-                         {"accounts": accs[i:i + 100], "features": features(100)})
-        assert status == 200, status
     answers = {
         "evaluate_1": ("POST", "/v1/evaluate", {"account": "acct00001", "features": features(1)}),
         "evaluate_10": ("POST", "/v1/evaluate", {"account": "acct00001",

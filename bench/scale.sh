@@ -64,18 +64,7 @@ rss_kib() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 metric() { curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$1/metrics" | sed -n "s/^$2 //p"; }
 # warm PORT N: evaluates accounts acct00000 .. N-1 (bulk calls of 100 accounts by 10 features).
 warm() {
-    python3 - "$1" "$2" "$KEY" <<'EOF'
-import json, sys, urllib.request
-port, n, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-feats = [f"{t}{i:02d}" for i in range(1, 3) for t in ("qt", "sw", "cu", "rg", "me")]
-for i in range(0, n, 100):
-    body = json.dumps({"accounts": [f"acct{a:05d}" for a in range(i, min(i + 100, n))],
-                       "features": feats}).encode()
-    urllib.request.urlopen(urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/evaluate/bulk", data=body, method="POST",
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}),
-        timeout=60).read()
-EOF
+    python3 bench/prepare.py warm "http://127.0.0.1:$1" "$KEY" "$2"
 }
 # load PORT ACCOUNTS: wrk, 1 feature, 32 connections, accounts acct00000 .. ACCOUNTS-1;
 # prints req/s, p50 ms, p99 ms.

@@ -90,18 +90,7 @@ load() {
     # Warm: every account's snapshot built on every daemon (bulk evaluate, 100 accounts a call),
     # then a short run of the scenario, so that each run measures daemons answering from memory.
     for port in $ports; do
-        python3 - "$port" "$KEY" <<'EOF'
-import json, sys, urllib.request
-port, key = sys.argv[1], sys.argv[2]
-feats = [f"{t}{i:02d}" for i in range(1, 3) for t in ("qt", "sw", "cu", "rg", "me")]
-for i in range(0, 10000, 100):
-    body = json.dumps({"accounts": [f"acct{a:05d}" for a in range(i, i + 100)],
-                       "features": feats}).encode()
-    urllib.request.urlopen(urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/evaluate/bulk", data=body, method="POST",
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}),
-        timeout=60).read()
-EOF
+        python3 bench/prepare.py warm "http://127.0.0.1:$port" "$KEY" 10000
         env $env wrk -t1 -c8 -d2s -s "bench/http/$script" "http://127.0.0.1:$port" >"$DIR/warm.out"
         if [ "$scen" = usage_1 ]; then
             acked=$((acked + $(grep '^BENCH' "$DIR/warm.out" | awk -F'\t' '{print $2 - $6}')))
