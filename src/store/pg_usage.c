@@ -40,6 +40,10 @@ ent_pg_usage_find(struct ent_store_session *sess, struct ent_arena *a, const cha
 /*
  * The counter row of (account, feature, window_start_ms). OUT used (0 without a row), found.
  * Errors: ENT_ESTORE.
+ *
+ * Not through ent_pg_get on purpose: here no row is an answer (nothing used yet in the
+ * window), not an absent object. Read as ENT_ENOTFOUND, an account's first event in a window
+ * answers 404 "no account" (the isolation matrix's set-up fails at its first usage event).
  */
 static int
 read_counter(struct pg_session *s, const char *account_id, const char *feature_id,
