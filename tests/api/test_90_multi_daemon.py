@@ -365,6 +365,41 @@ def test_90_04b_consumption_through_three_daemons_never_passes_the_units(cluster
         assert cluster.admin(i).get(f"/v1/entitlements/{e2['id']}").json()["consumed"] == 1
 
 
+def cache_metric(api, name):
+    m = re.search(rf"^entitled_cache_{name} (\d+)$", api.get("/metrics").text, re.M)
+    assert m, name
+    return int(m.group(1))
+
+
+def marker(api):
+    """An account granted a metered feature, for heard_by_all()."""
+    feature = api.make_feature(type="metered", unit="call", reset_period="never")
+    account = api.make_account()
+    grant(api, account, feature, "1000000")
+    return account, feature
+
+
+def heard_by_all(cluster, writer, mark):
+    """Waits until every daemon has heard every announcement committed before the call.
+
+    A daemon may build a snapshot before it hears the announcement of a change made just before,
+    and then drop that (fresh) snapshot when it does. PostgreSQL hands each listener the
+    announcements in the order their transactions committed, so one usage event of mark (from
+    marker()) recorded through daemon writer, heard by all, says the earlier ones were: each
+    daemon counts it as a usage update, and the writer twice (as it records it, and as it hears
+    its own announcement)."""
+    apis = [cluster.admin(i) for i in range(DAEMONS)]
+    before = [cache_metric(api, "usage_updates_total") for api in apis]
+    account, feature = mark
+    r = apis[writer].post("/v1/usage", {"account": account["id"], "feature": feature["key"],
+                                        "amount": 1})
+    assert r.status_code == 201, r.text
+    want = [n + (2 if i == writer else 1) for i, n in enumerate(before)]
+    heard = eventually(lambda: all(cache_metric(api, "usage_updates_total") >= w
+                                   for api, w in zip(apis, want)))
+    assert heard is not None, f"not every daemon heard the announcements within {VISIBLE_WITHIN} s"
+
+
 def test_90_05_a_grant_through_one_daemon_is_seen_by_another_within_a_second(cluster):
     """A grant written through daemon A is seen by an evaluate on daemon B within 1 s, though B
     had the account's snapshot warm (evaluated just before); so is its revocation, and usage
@@ -375,12 +410,20 @@ def test_90_05_a_grant_through_one_daemon_is_seen_by_another_within_a_second(clu
     acc = a.make_account()
     grant(a, acc, calls, "100")
     names = [sso["key"], calls["key"]]
-    # B builds the account's snapshot, and then answers from it (no store call).
+    heard_by_all(cluster, 0, marker(a))
+    # B builds the account's snapshot, and then answers from it (no store call). B's own
+    # background work (the webhook scheduler's tick) may count statements during a try: one try
+    # in a few without any shows the answer came from memory.
     before = evaluate(b, acc, names)
     assert before[0]["value"] is False and before[1]["usage"] == 0, before
-    calls_before = store_calls(b)
-    assert evaluate(b, acc, names) == before
-    assert store_calls(b) == calls_before, "B's snapshot of the account was not warm"
+    counted = []
+    for attempt in range(8):
+        calls_before = store_calls(b)
+        assert evaluate(b, acc, names) == before
+        counted.append(store_calls(b) - calls_before)
+        if counted[-1] == 0:
+            break
+    assert counted[-1] == 0, f"B's snapshot of the account was not warm: statements {counted}"
 
     g = grant(a, acc, sso, "true")
     took = eventually(lambda: evaluate(b, acc, [sso["key"]])[0]["value"] is True)
@@ -398,12 +441,6 @@ def test_90_05_a_grant_through_one_daemon_is_seen_by_another_within_a_second(clu
     assert took is not None, f"C did not see the revocation within {VISIBLE_WITHIN} s"
 
 
-def cache_metric(api, name):
-    m = re.search(rf"^entitled_cache_{name} (\d+)$", api.get("/metrics").text, re.M)
-    assert m, name
-    return int(m.group(1))
-
-
 def test_90_11_usage_through_one_daemon_raises_the_warm_snapshots_of_all(cluster):
     """Usage recorded through daemon A reaches the warm snapshots of every daemon as a new count,
     not as a drop: B answers each acknowledged count within 1 s, and neither B nor A builds the
@@ -412,6 +449,7 @@ def test_90_11_usage_through_one_daemon_raises_the_warm_snapshots_of_all(cluster
     calls = a.make_feature(type="metered", unit="call", reset_period="month")
     acc = a.make_account()
     grant(a, acc, calls, "1000")
+    heard_by_all(cluster, 0, marker(a))
     for api in (a, b):
         assert evaluate(api, acc, [calls["key"]])[0]["usage"] == 0  # warm on both
     misses = [cache_metric(api, "misses_total") for api in (a, b)]
