@@ -21,6 +21,17 @@
 #define LEASE_DAYS_MAX 16
 #define DAY_MS (86400LL * 1000)
 
+/*
+ * How far behind the clock the scheduler looks. A write reads the clock when its request starts
+ * and commits a little later; a moment it sets at that time or before (a lease created inside
+ * its lead time is expiring at once) becomes visible only when it commits. Looking for
+ * (mark, now - TRAIL_MS] instead of (mark, now] leaves the write that long to commit before
+ * the tick that covers its moment looks (a tick that looked earlier saw no row and moved the
+ * mark past the moment: the event was lost). Half a second, with a tick every 250 ms, keeps
+ * timed events within a second of their moment (README, "Webhooks").
+ */
+#define TRAIL_MS 500
+
 /* usage.window_reset for each window that crossed a threshold and ended in (from, to]. */
 static int
 window_resets(struct ent_ctx *ctx, int64_t from, int64_t to)
@@ -128,27 +139,28 @@ ent_timed_tick(struct ent_app *app, ent_encode_fn encode)
     if (ent_ctx_new(app, ent_app_now(app), &ctx) < 0)
         return;
     ent_ctx_set_encoder(ctx, encode);
-    int64_t from = ctx->now_ms;
+    int64_t to = ctx->now_ms - TRAIL_MS;
+    int64_t from = to;
     int rc = ent_writes_begin(ctx);
     if (rc == ENT_OK)
-        rc = ctx->sess->ops->webhook_clock_take(ctx->sess, ctx->now_ms, &from);
-    bool moved = rc == ENT_OK && from < ctx->now_ms;
+        rc = ctx->sess->ops->webhook_clock_take(ctx->sess, to, &from);
+    bool moved = rc == ENT_OK && from < to;
     /* Only what some endpoint wants is looked for; the mark moves on either way, so a new
      * endpoint gets what happens after it, not a history. */
     struct ent_outbox *o = app->outbox;
     if (moved && ent_outbox_wants(o, "usage.window_reset"))
-        rc = window_resets(ctx, from, ctx->now_ms);
+        rc = window_resets(ctx, from, to);
     if (moved && rc == ENT_OK &&
         (ent_outbox_wants(o, "entitlement.started") || ent_outbox_wants(o, "entitlement.expired")))
-        rc = entitlements(ctx, from, ctx->now_ms);
+        rc = entitlements(ctx, from, to);
     if (moved && rc == ENT_OK &&
         (ent_outbox_wants(o, "lease.expired") || ent_outbox_wants(o, "lease.expiring")))
-        rc = leases(ctx, from, ctx->now_ms);
+        rc = leases(ctx, from, to);
     if (moved && rc == ENT_OK &&
         (ent_outbox_wants(o, "activation.expired") || ent_outbox_wants(o, "seats.available")))
-        rc = activations(ctx, from, ctx->now_ms);
+        rc = activations(ctx, from, to);
     if (moved && rc == ENT_OK)
-        rc = ctx->sess->ops->webhook_clock_set(ctx->sess, ctx->now_ms);
+        rc = ctx->sess->ops->webhook_clock_set(ctx->sess, to);
     if (rc == ENT_OK)
         rc = ent_writes_commit(ctx, 200, ENT_KIND_WEBHOOK, NULL);
     if (rc < 0) {

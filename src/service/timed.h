@@ -10,7 +10,8 @@
 
 /*
  * Emits, in one write transaction, the events whose moment fell since the store's mark (the
- * last tick of any daemon) and moves the mark to now: usage.window_reset, entitlement.started,
+ * last tick of any daemon) and moves the mark to half a second before now (timed.c, TRAIL_MS:
+ * the writes that set a moment have committed by then): usage.window_reset, entitlement.started,
  * entitlement.expired, lease.expiring, lease.expired, activation.expired and seats.available.
  * The mark is locked while it runs, so across daemons each moment is emitted once. Failures are
  * logged; the next tick tries the same span again.

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -29,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from client import Client, problem, unique
-from conftest import ON_PG, Daemon, pg_drop_database, pg_new_database
+from conftest import ON_PG, Daemon, pg_drop_database, pg_new_database, psql
 from helpers import events_count, iso, last_event_id, list_all
 
 FAST = ("--webhook-allow-private", "--webhook-retry-unit-ms", "1", "--webhook-max-attempts", "4",
@@ -558,6 +559,45 @@ def test_97_13b_lease_expiring_and_a_floating_activation_expired(hapi, receiver)
     expired = [d for _, d in got if d["type"] == "activation.expired"][0]
     assert expired["data"]["object"] == act["id"]
     assert expired["data"]["after"]["status"] == "expired"
+    hapi.delete(f"/v1/webhooks/{h['id']}")
+
+
+@pytest.mark.skipif(not ON_PG, reason="holds an account's row with psql: PostgreSQL only")
+def test_97_13c_a_moment_whose_write_commits_late_is_not_passed_over(hookd, hapi, receiver):
+    """A lease created inside its lead time is expiring at once: at the time its request read
+    the clock, though its row is seen only once it commits. Here its commit waits 300 ms for the
+    account's row, which another session holds (the lease's foreign key locks it to share), so
+    the scheduler looks at that moment (every 250 ms) before the row is there. It looks half a
+    second behind the clock, so the look that covers the moment comes after the commit and
+    lease.expiring is sent; looking up to the clock, the mark moved past it and nothing was."""
+    sw = hapi.make_feature(type="switch")
+    prod = hapi.make_product(category="other", entitlements=[{"feature": sw["key"],
+                                                              "value": "true"}])
+    acc = hapi.make_account()
+    h = make_hook(hapi, receiver.url("/late"), account=acc["id"], lease_expiring_days=1,
+                  events=["lease.expiring"])
+    marker = "entitled-test-97-13c-" + secrets.token_hex(4)
+    holder = subprocess.Popen(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", hookd.store, "-c",
+         f"BEGIN; SELECT 1 FROM accounts WHERE id = '{acc['id']}' FOR UPDATE;"
+         f" SELECT pg_sleep(0.3) /* {marker} */; COMMIT;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        held = wait_for(lambda: psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                                     f" '%{marker}%' AND pid <> pg_backend_pid()",
+                                     hookd.store).stdout.strip() == "1", 5)
+        assert held, "psql did not take the account's row"
+        started = time.monotonic()
+        r = hapi.post("/v1/leases", {"account": acc["id"], "product": prod["key"],
+                                     "duration_days": 1, "accepted_terms": True})
+        waited = time.monotonic() - started
+    finally:
+        assert holder.wait(timeout=30) == 0, holder.stderr.read()
+    assert r.status_code == 201, r.text
+    assert waited >= 0.15, f"the lease did not wait for the account's row ({waited:.3f} s)"
+    got = wait_for(lambda: receiver.on("/late"), 3)
+    assert [d["type"] for _, d in got] == ["lease.expiring"], got
+    assert got[0][1]["data"]["lease"] == r.json()["id"]
     hapi.delete(f"/v1/webhooks/{h['id']}")
 
 
