@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/webhook.h"
 #include "service/ctx.h"
 #include "service/events.h"
 #include "service/grants.h"
@@ -31,6 +32,21 @@
  * timed events within a second of their moment (README, "Webhooks").
  */
 #define TRAIL_MS 500
+
+/*
+ * While no endpoint wants a timed event the scheduler does not look, and writes nothing: an idle
+ * daemon does not commit four times a second. The mark then stands still; the write that makes an
+ * endpoint want one again (ent_timed_wake) moves it to its own time when it is older than this,
+ * so the endpoint gets what happens from then on, not what passed while no one looked. A mark
+ * younger than this is left, as another daemon may be looking from it (its endpoints' write
+ * committed just before).
+ */
+#define IDLE_MS 2000
+
+/* The events the scheduler emits (usage.window_reset … seats.available), NULL-terminated. */
+static const char *const TIMED[] = {
+    "usage.window_reset", "entitlement.started", "entitlement.expired", "lease.expiring",
+    "lease.expired",      "activation.expired",  "seats.available",     NULL};
 
 /* usage.window_reset for each window that crossed a threshold and ended in (from, to]. */
 static int
@@ -132,9 +148,51 @@ activations(struct ent_ctx *ctx, int64_t from, int64_t to)
     return rc;
 }
 
+bool
+ent_timed_wanted_by(const struct ent_webhook *w)
+{
+    for (size_t i = 0; w->enabled && TIMED[i]; i++) {
+        if (ent_webhook_matches(w->events, w->n_events, TIMED[i]))
+            return true;
+    }
+    return false;
+}
+
+int
+ent_timed_wake(struct ent_ctx *ctx)
+{
+    struct ent_webhook *hooks = NULL;
+    size_t n = 0;
+    int rc = ctx->sess->ops->webhooks_enabled(ctx->sess, &ctx->arena, &hooks, &n);
+    for (size_t i = 0; rc == ENT_OK && i < n; i++) {
+        if (ent_timed_wanted_by(&hooks[i]))
+            return ENT_OK; /* the scheduler looks already: its mark is current */
+    }
+    int64_t to = ctx->now_ms - TRAIL_MS;
+    int64_t mark = to;
+    if (rc == ENT_OK)
+        rc = ctx->sess->ops->webhook_clock_take(ctx->sess, to, &mark);
+    if (rc == ENT_OK && mark < to - IDLE_MS)
+        rc = ctx->sess->ops->webhook_clock_set(ctx->sess, to);
+    return rc;
+}
+
+/* True when an endpoint of the outbox wants a timed event. */
+static bool
+outbox_wants_timed(struct ent_outbox *o)
+{
+    for (size_t i = 0; TIMED[i]; i++) {
+        if (ent_outbox_wants(o, TIMED[i]))
+            return true;
+    }
+    return false;
+}
+
 void
 ent_timed_tick(struct ent_app *app, ent_encode_fn encode)
 {
+    if (!outbox_wants_timed(app->outbox))
+        return; /* nothing to look for, and nothing written (IDLE_MS) */
     struct ent_ctx *ctx = NULL;
     if (ent_ctx_new(app, ent_app_now(app), &ctx) < 0)
         return;
@@ -145,8 +203,8 @@ ent_timed_tick(struct ent_app *app, ent_encode_fn encode)
     if (rc == ENT_OK)
         rc = ctx->sess->ops->webhook_clock_take(ctx->sess, to, &from);
     bool moved = rc == ENT_OK && from < to;
-    /* Only what some endpoint wants is looked for; the mark moves on either way, so a new
-     * endpoint gets what happens after it, not a history. */
+    /* Only what some endpoint wants is looked for; the mark moves on either way, so an endpoint
+     * that wants more gets what happens after it, not a history. */
     struct ent_outbox *o = app->outbox;
     if (moved && ent_outbox_wants(o, "usage.window_reset"))
         rc = window_resets(ctx, from, to);

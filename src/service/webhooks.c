@@ -27,6 +27,7 @@
 #include "service/fields.h"
 #include "service/lists.h"
 #include "service/outbox.h"
+#include "service/timed.h"
 #include "service/writes.h"
 
 #define URL_MAX 2048
@@ -310,6 +311,8 @@ ent_webhooks_create(struct ent_ctx *ctx, const struct ent_webhook *in, struct en
     const char *box = secret ? seal_secret(ctx, secret) : NULL;
     if (rc == ENT_OK && !box)
         rc = ENT_ENOMEM;
+    if (rc == ENT_OK && ent_timed_wanted_by(&w))
+        rc = ent_timed_wake(ctx); /* the scheduler may not have been looking */
     if (rc == ENT_OK)
         rc = ctx->sess->ops->webhook_insert(ctx->sess, &w, box);
     if (rc == ENT_OK)
@@ -401,6 +404,8 @@ ent_webhooks_update(struct ent_ctx *ctx, const char *id, const struct ent_webhoo
     }
     if (rc == ENT_OK && ent_fields_failed(err))
         rc = ENT_EINVAL;
+    if (rc == ENT_OK && ent_timed_wanted_by(&w) && !ent_timed_wanted_by(&before))
+        rc = ent_timed_wake(ctx); /* enabled again, or given timed events */
     if (rc == ENT_OK) {
         w.updated_ms = ctx->now_ms;
         rc = ctx->sess->ops->webhook_update(ctx->sess, &w);

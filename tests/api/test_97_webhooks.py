@@ -19,6 +19,7 @@ import hmac
 import http.server
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -599,6 +600,44 @@ def test_97_13c_a_moment_whose_write_commits_late_is_not_passed_over(hookd, hapi
     assert [d["type"] for _, d in got] == ["lease.expiring"], got
     assert got[0][1]["data"]["lease"] == r.json()["id"]
     hapi.delete(f"/v1/webhooks/{h['id']}")
+
+
+def test_97_13d_no_endpoint_wants_timed_events_no_write_and_no_history(new_daemon, receiver):
+    """While no endpoint wants a timed event the scheduler does not look and writes nothing: an
+    idle daemon commits nothing. An endpoint that then wants one gets the moments after its
+    creation, not those that passed while no one looked: on a store where no one ever looked, and
+    on one whose mark was left standing when the last such endpoint went."""
+    d = new_daemon(admin_key="test-admin-" + secrets.token_hex(20), args=FAST)
+    api = Client(d.url, d.admin_key)
+
+    def commits():
+        text = api.get("/metrics").text
+        return int(re.search(r"^entitled_store_commits_total (\d+)$", text, re.M).group(1))
+
+    feature = api.make_feature(type="switch")
+    acc = api.make_account()
+
+    def ending_in(seconds):
+        end = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        r = api.post("/v1/entitlements", {"account": acc["id"], "feature": feature["key"],
+                                           "value": "true", "end_date": iso(end)})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    for phase in ("never looked", "mark left standing"):
+        path = "/" + phase.replace(" ", "-")
+        ending_in(1)  # its moment passes while no endpoint wants it
+        before = commits()
+        time.sleep(3)
+        assert commits() == before, f"{phase}: an idle daemon committed"
+        h = make_hook(api, receiver.url(path), events=["entitlement.expired"])
+        time.sleep(1.5)
+        assert receiver.on(path) == [], f"{phase}: a moment from before the endpoint was sent"
+        later = ending_in(1)
+        got = wait_for(lambda: receiver.on(path), 4)
+        assert [doc["data"]["object"] for _, doc in got] == [later], phase
+        assert api.delete(f"/v1/webhooks/{h['id']}").status_code == 204
+    assert d.stop() == 0
 
 
 def test_97_14_kill_9_loses_no_message(new_daemon):
