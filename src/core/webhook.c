@@ -85,6 +85,20 @@ ent_webhook_matches(const char *const *patterns, size_t n, const char *type)
     return false;
 }
 
+bool
+ent_webhook_wants_timed(const char *const *patterns, size_t n)
+{
+    static const char *const timed[] = {
+        "usage.window_reset", "entitlement.started", "entitlement.expired", "lease.expiring",
+        "lease.expired",      "activation.expired",  "seats.available",
+    };
+    for (size_t i = 0; i < sizeof(timed) / sizeof(timed[0]); i++) {
+        if (ent_webhook_matches(patterns, n, timed[i]))
+            return true;
+    }
+    return false;
+}
+
 size_t
 ent_webhook_crossed(int64_t before, int64_t after, int64_t limit, const int *thresholds, size_t n,
                     int *crossed, size_t cap)

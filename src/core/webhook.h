@@ -48,6 +48,13 @@ bool ent_webhook_pattern_valid(const char *p);
 bool ent_webhook_matches(const char *const *patterns, size_t n, const char *type);
 
 /*
+ * True when the n patterns match one of the events no request causes, which the scheduler
+ * looks for by the clock: usage.window_reset, entitlement.started, entitlement.expired,
+ * lease.expiring, lease.expired, activation.expired and seats.available.
+ */
+bool ent_webhook_wants_timed(const char *const *patterns, size_t n);
+
+/*
  * The thresholds (percentages of limit, 1..1000) that usage crossed going from `before` to
  * `after` (before < after): each p with before * 100 < p * limit <= after * 100. OUT crossed:
  * those of thresholds[0..n), in the order given (cap entries at most). Returns how many. A

@@ -30,6 +30,7 @@ struct ent_outbox {
     struct ent_webhook *hooks;
     size_t n_hooks;
     atomic_bool watches_usage;
+    atomic_bool wants_timed;
     /* waking the delivery workers */
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
@@ -96,15 +97,18 @@ ent_outbox_refresh(struct ent_outbox *o, struct ent_store_session *sess)
         ent_arena_cleanup(&fresh);
         return rc;
     }
-    bool usage = false;
-    for (size_t i = 0; i < n; i++)
+    bool usage = false, timed = false;
+    for (size_t i = 0; i < n; i++) {
         usage = usage || wants(&hooks[i], "usage.threshold_crossed");
+        timed = timed || ent_webhook_wants_timed(hooks[i].events, hooks[i].n_events);
+    }
     pthread_mutex_lock(&o->lock);
     struct ent_arena old = o->arena;
     o->arena = fresh;
     o->hooks = hooks;
     o->n_hooks = n;
     atomic_store(&o->watches_usage, usage);
+    atomic_store(&o->wants_timed, timed);
     pthread_mutex_unlock(&o->lock);
     ent_arena_cleanup(&old);
     return ENT_OK;
@@ -309,6 +313,12 @@ ent_outbox_emit(struct ent_ctx *ctx, const char *type, const char *account_id,
     if (!body)
         return ENT_ENOMEM;
     return write_messages(ctx, hooks, n, type, NULL, account_id, body);
+}
+
+bool
+ent_outbox_wants_timed(const struct ent_outbox *o)
+{
+    return o && atomic_load(&o->wants_timed);
 }
 
 bool

@@ -75,6 +75,10 @@ int ent_outbox_usage(struct ent_ctx *ctx, const char *account_id, const char *fe
                      const char *feature_key, int64_t before, int64_t after, int64_t limit,
                      int64_t window_start_ms, int64_t window_end_ms);
 
+/* True when some enabled endpoint wants a timed event (ent_webhook_wants_timed), as last read
+ * (one atomic read). */
+bool ent_outbox_wants_timed(const struct ent_outbox *o);
+
 /* How many endpoints are enabled, as last read (no store call). */
 size_t ent_outbox_enabled(struct ent_outbox *o);
 

@@ -43,11 +43,6 @@
  */
 #define IDLE_MS 2000
 
-/* The events the scheduler emits (usage.window_reset … seats.available), NULL-terminated. */
-static const char *const TIMED[] = {
-    "usage.window_reset", "entitlement.started", "entitlement.expired", "lease.expiring",
-    "lease.expired",      "activation.expired",  "seats.available",     NULL};
-
 /* usage.window_reset for each window that crossed a threshold and ended in (from, to]. */
 static int
 window_resets(struct ent_ctx *ctx, int64_t from, int64_t to)
@@ -151,11 +146,7 @@ activations(struct ent_ctx *ctx, int64_t from, int64_t to)
 bool
 ent_timed_wanted_by(const struct ent_webhook *w)
 {
-    for (size_t i = 0; w->enabled && TIMED[i]; i++) {
-        if (ent_webhook_matches(w->events, w->n_events, TIMED[i]))
-            return true;
-    }
-    return false;
+    return w->enabled && ent_webhook_wants_timed(w->events, w->n_events);
 }
 
 int
@@ -177,21 +168,10 @@ ent_timed_wake(struct ent_ctx *ctx)
     return rc;
 }
 
-/* True when an endpoint of the outbox wants a timed event. */
-static bool
-outbox_wants_timed(struct ent_outbox *o)
-{
-    for (size_t i = 0; TIMED[i]; i++) {
-        if (ent_outbox_wants(o, TIMED[i]))
-            return true;
-    }
-    return false;
-}
-
 void
 ent_timed_tick(struct ent_app *app, ent_encode_fn encode)
 {
-    if (!outbox_wants_timed(app->outbox))
+    if (!ent_outbox_wants_timed(app->outbox))
         return; /* nothing to look for, and nothing written (IDLE_MS) */
     struct ent_ctx *ctx = NULL;
     if (ent_ctx_new(app, ent_app_now(app), &ctx) < 0)

@@ -93,6 +93,23 @@ webhook__matches__exact_prefix_all_and_none(void **state)
 }
 
 static void
+webhook__wants_timed__the_scheduler_s_events_alone(void **state)
+{
+    (void)state;
+    const char *const created[] = {"entitlement.created", "usage.threshold_crossed"};
+    assert_false(ent_webhook_wants_timed(created, 2));
+    const char *const leases[] = {"account.*", "lease.*"};
+    assert_true(ent_webhook_wants_timed(leases, 2));
+    const char *const seats[] = {"seats.available"};
+    assert_true(ent_webhook_wants_timed(seats, 1));
+    const char *const reset[] = {"usage.window_reset"};
+    assert_true(ent_webhook_wants_timed(reset, 1));
+    const char *const all[] = {"*"};
+    assert_true(ent_webhook_wants_timed(all, 1));
+    assert_true(ent_webhook_wants_timed(NULL, 0)); /* no patterns: every type */
+}
+
+static void
 webhook__crossed__upwards_only_each_threshold_once(void **state)
 {
     (void)state;
@@ -163,6 +180,7 @@ main(void)
         cmocka_unit_test(webhook__backoff_small_unit__scales_the_schedule),
         cmocka_unit_test(webhook__patterns__valid_and_invalid),
         cmocka_unit_test(webhook__matches__exact_prefix_all_and_none),
+        cmocka_unit_test(webhook__wants_timed__the_scheduler_s_events_alone),
         cmocka_unit_test(webhook__crossed__upwards_only_each_threshold_once),
         cmocka_unit_test(webhook__signed_content__is_id_dot_timestamp_dot_body),
         cmocka_unit_test(webhook__addresses__private_ones_are_refused),
