@@ -2,6 +2,7 @@
 """Helpers the API test modules share: reading whole lists and the audit log, times as the API
 writes them, and catalog objects several modules build. Each asserts nothing unless it says so,
 so a test asserts exactly what it did when it kept its own copy."""
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -147,3 +148,31 @@ def race(n_threads, work):
     for t in threads:
         t.join(timeout=120)
     return errors
+
+
+# --------------------------------------------------------------------------------------------
+# /metrics
+# --------------------------------------------------------------------------------------------
+
+def metric(api, name):
+    """The value of the counter or gauge name in the daemon's /metrics (asserts it is there)."""
+    text = api.get("/metrics").text
+    m = re.search(rf"^{re.escape(name)} (\d+)$", text, re.M)
+    assert m, f"{name} is not in /metrics"
+    return int(m.group(1))
+
+
+def statements_per_try(api, call, tries=8):
+    """Runs call() up to `tries` times, until one try sends the store no statement; answers the
+    statements entitled_store_calls_total counted in each try. The daemon's own background work
+    (the webhook scheduler, the endpoints reread every second) may count some during a try, so a
+    path that sends none shows it by one try in a few without any; one that sends some counts
+    them in every try."""
+    counted = []
+    for _ in range(tries):
+        before = metric(api, "entitled_store_calls_total")
+        call()
+        counted.append(metric(api, "entitled_store_calls_total") - before)
+        if counted[-1] == 0:
+            break
+    return counted

@@ -3,7 +3,6 @@
 "Evaluation rules"; seed 003: up to 100 entitlements in one call): every reason, the order of
 answers, the combining rules, time boundaries with "at", explain, account keys, bulk, and the
 in-memory hot path (a warm evaluate runs no SQL; a write is seen by the very next evaluate)."""
-import re
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ import pytest
 import requests
 
 from client import Client, problem, unique
-from helpers import day, midnight
+from helpers import day, metric, midnight, statements_per_try
 from conftest import ON_PG, store_sql
 
 NOWHERE = "0190a0b4-0000-7000-8000-000000000000"
@@ -536,13 +535,6 @@ def test_50_27_account_entitlements_for_account_keys(api):
 # The hot path
 # --------------------------------------------------------------------------------------------
 
-def store_calls(api):
-    text = api.get("/metrics").text
-    m = re.search(r"^entitled_store_calls_total (\d+)$", text, re.M)
-    assert m, text
-    return int(m.group(1))
-
-
 def test_50_28_a_warm_evaluate_runs_no_sql(api):
     """DESIGN.md "Architecture": the hot path reads an in-memory snapshot; include/entitled.h:
     a warm call runs no SQL. Tests run one at a time, but the daemon's background work (the
@@ -556,23 +548,20 @@ def test_50_28_a_warm_evaluate_runs_no_sql(api):
     names = [seats, sso, "nope"]
     ev(api, acc, names)           # warm-up: builds the snapshot
     ev(key, None, names)          # and caches the account key
-    rounds = []
-    for attempt in range(8):
-        before = store_calls(api)
+    def round_of_10():
         for i in range(5):
             got = ev(api, acc if i % 2 else acc["key"], names,
                      at=None if i % 3 else "2027-01-01T00:00:00Z")
             assert got[0]["level"] == "20"
             assert ev(key, None, names)[1]["value"] is True
-        rounds.append(store_calls(api) - before)
-        if rounds[-1] == 0:
-            break
+
+    rounds = statements_per_try(api, round_of_10)
     assert rounds[-1] == 0, f"statements counted in each round of 10 warm calls: {rounds}"
     # The counter does count: a cold account is read from the store.
     cold = api.make_account()
-    before = store_calls(api)
+    before = metric(api, "entitled_store_calls_total")
     ev(api, cold, names)
-    assert store_calls(api) > before
+    assert metric(api, "entitled_store_calls_total") > before
 
 
 def test_50_29_a_write_is_seen_by_the_very_next_evaluate(api):

@@ -4,7 +4,6 @@ not recorded; the same idempotency_key again is counted once; DESIGN.md "Archite
 counters that enforce limits are updated atomically, so no two writers both hand out the last
 unit of a quota). Many clients, each on a connection of its own, race on one account's quota on
 a daemon with several worker threads; the counts must come out exact."""
-import re
 import secrets
 import threading
 import time
@@ -13,7 +12,7 @@ import requests
 
 from client import Client
 from conftest import ON_PG, store_sql
-from helpers import log_messages, race
+from helpers import log_messages, metric, race
 
 CLIENTS = 16
 LIMIT = 200
@@ -144,12 +143,8 @@ def test_61_90_single_events_are_group_committed(new_daemon):
     api = start(new_daemon)
     acc, f = quota(api, 1000000)
 
-    def metric(name):
-        text = api.get("/metrics").text
-        return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
-
-    groups0 = metric("entitled_usage_groups_total")
-    events0 = metric("entitled_usage_grouped_total")
+    groups0 = metric(api, "entitled_usage_groups_total")
+    events0 = metric(api, "entitled_usage_grouped_total")
     lock = threading.Lock()
     statuses = []
 
@@ -163,8 +158,8 @@ def test_61_90_single_events_are_group_committed(new_daemon):
 
     assert race(32, work) == []
     assert statuses == [201] * 320
-    events = metric("entitled_usage_grouped_total") - events0
-    groups = metric("entitled_usage_groups_total") - groups0
+    events = metric(api, "entitled_usage_grouped_total") - events0
+    groups = metric(api, "entitled_usage_groups_total") - groups0
     assert events == 320 and 1 <= groups <= 320, (events, groups)
     assert evaluate(api, acc, f)["usage"] == 640
 
@@ -224,12 +219,8 @@ def test_61_92_recorded_events_update_the_snapshot_in_memory(new_daemon):
     acc, f = quota(api, 1000000)
     assert evaluate(api, acc, f)["usage"] == 0  # the snapshot is built and cached
 
-    def metric(name):
-        text = api.get("/metrics").text
-        return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
-
-    misses0 = metric("entitled_cache_misses_total")
-    updates0 = metric("entitled_cache_usage_updates_total")
+    misses0 = metric(api, "entitled_cache_misses_total")
+    updates0 = metric(api, "entitled_cache_usage_updates_total")
     lock = threading.Lock()
     acked = [0]
     stale = []
@@ -256,9 +247,9 @@ def test_61_92_recorded_events_update_the_snapshot_in_memory(new_daemon):
     assert evaluate(api, acc, f)["usage"] == 200
     # Each event is reported once by its commit, and on PostgreSQL once more by the store's
     # announcement (to every daemon, this one included).
-    assert metric("entitled_cache_usage_updates_total") - updates0 >= 200
+    assert metric(api, "entitled_cache_usage_updates_total") - updates0 >= 200
     if not ON_PG:
-        assert metric("entitled_cache_misses_total") == misses0
+        assert metric(api, "entitled_cache_misses_total") == misses0
 
 
 def test_61_93_clients_that_leave_before_the_answer_do_not_stop_sigterm(new_daemon):

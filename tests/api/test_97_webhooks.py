@@ -19,7 +19,6 @@ import hmac
 import http.server
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -32,7 +31,7 @@ import pytest
 
 from client import Client, problem, unique
 from conftest import ON_PG, Daemon, pg_drop_database, pg_new_database, psql
-from helpers import events_count, iso, last_event_id, list_all
+from helpers import events_count, iso, last_event_id, list_all, metric
 
 FAST = ("--webhook-allow-private", "--webhook-retry-unit-ms", "1", "--webhook-max-attempts", "4",
         "--webhook-timeout-seconds", "2")
@@ -611,8 +610,7 @@ def test_97_13d_no_endpoint_wants_timed_events_no_write_and_no_history(new_daemo
     api = Client(d.url, d.admin_key)
 
     def commits():
-        text = api.get("/metrics").text
-        return int(re.search(r"^entitled_store_commits_total (\d+)$", text, re.M).group(1))
+        return metric(api, "entitled_store_commits_total")
 
     feature = api.make_feature(type="switch")
     acc = api.make_account()
